@@ -1,0 +1,290 @@
+//! The command line of the `ws` binary (clap derive). Doc comments are the
+//! help text; completions come from the same [`Cli`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A WebSocket console: interactive sessions, Rhai scripts, one-shot commands
+/// and transcripts (SVG, HTML or text).
+#[derive(Debug, Parser)]
+#[command(name = "ws", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Examples:\n  ws session                      # a session on a built-in echo server\n  ws session wss://echo.example/  # a session on a server\n  ws run probe.rhai :8000 -- 10   # a script with arguments\n  ws text :8000 'hello'           # send one message\n  ws listen :8000 --json          # print what a server sends"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Interactive console on one connection: plain commands and Rhai code
+    #[command(
+        after_help = "With no URL, an echo server is started on 127.0.0.1 and the session connects to it.\n\nExamples:\n  ws session\n  ws session :8000 -f session.svg\n  ws session wss://example.com/feed --script login.rhai"
+    )]
+    Session(SessionArgs),
+    /// Run a Rhai script
+    #[command(
+        after_help = "Examples:\n  ws run scripts/latency.rhai ws://localhost:8000 -- 100\n  ws run check.rhai :8000 -q -f run.html"
+    )]
+    Run(RunArgs),
+    /// Send one text message and exit
+    #[command(
+        after_help = "Examples:\n  ws text :8000 'hello'\n  ws text :8000 file@request.json\n  echo hi | ws text :8000 -"
+    )]
+    Text(SendArgs),
+    /// Send one binary message and exit
+    #[command(after_help = "Examples:\n  ws byte :8000 'hello'\n  ws byte :8000 file@image.png")]
+    Byte(SendArgs),
+    /// Send pings and report the round trip of each pong
+    #[command(
+        after_help = "Examples:\n  ws ping :8000\n  ws ping :8000 -n 10 -i 0.5\n  ws ping :8000 -n -1 -d 60 -m probe"
+    )]
+    Ping(PingArgs),
+    /// Send unsolicited pongs
+    #[command(after_help = "Examples:\n  ws pong :8000\n  ws pong :8000 -n 5 -m keepalive")]
+    Pong(PingArgs),
+    /// Print every message a server sends
+    #[command(
+        after_help = "Examples:\n  ws listen :8000\n  ws listen wss://example.com/feed --json -d 30 -f feed.html"
+    )]
+    Listen(ListenArgs),
+    /// Print the last lines of a file, and follow it
+    #[command(after_help = "Examples:\n  ws tail server.log -n 20\n  ws tail server.log -f")]
+    Tail(TailArgs),
+    /// Run an echo server
+    #[command(
+        after_help = "Examples:\n  ws echo-server\n  ws echo-server -p 0\n  ws echo-server -H 0.0.0.0 -p 8443 --cert-file cert.pem --key-file key.pem"
+    )]
+    EchoServer(EchoServerArgs),
+    /// Print a shell completion script
+    #[command(
+        after_help = "Examples:\n  ws completion bash > ~/.local/share/bash-completion/completions/ws\n  ws completion fish > ~/.config/fish/completions/ws.fish"
+    )]
+    Completion(CompletionArgs),
+    /// Install shell completion for the current shell ($SHELL)
+    InstallCompletion,
+    /// Print the effective settings and where each comes from
+    Config(ConfigArgs),
+}
+
+/// Options of every client command.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConnectArgs {
+    /// Extra handshake header 'Name: value' (repeatable)
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Subprotocol to offer (repeatable)
+    #[arg(long = "subprotocol", value_name = "NAME")]
+    pub subprotocols: Vec<String>,
+    /// Origin header
+    #[arg(long)]
+    pub origin: Option<String>,
+    /// Basic authentication as user:password
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub auth: Option<String>,
+    /// Do not verify the server's TLS certificate
+    #[arg(short = 'k', long)]
+    pub insecure: bool,
+    /// Seconds to wait for the connection and handshake [default: 5]
+    #[arg(long, value_name = "SECONDS")]
+    pub connect_timeout: Option<String>,
+    /// Largest message accepted, in bytes (suffixes K, M, G) [default: 16M]
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<String>,
+    /// HTTP proxy for CONNECT (default: $https_proxy / $http_proxy)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+}
+
+/// `ws session`.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// Server URL (ws://, wss://, :PORT or host:port/path); none starts an echo server
+    pub url: Option<String>,
+    /// Write a transcript (.svg, .html, anything else is plain text)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Run this Rhai file first, then stay interactive with its definitions
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+    /// Pretty-print JSON messages
+    #[arg(short = 'j', long)]
+    pub json: bool,
+    /// Width of the transcript in columns
+    #[arg(long, value_name = "COLUMNS")]
+    pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The Rhai script
+    pub script: PathBuf,
+    /// Server URL the session functions are bound to
+    pub url: Option<String>,
+    /// Arguments for the script, visible as the array ARGS
+    #[arg(last = true)]
+    pub args: Vec<String>,
+    /// Do not show received messages
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Write a transcript (.svg, .html, anything else is plain text)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Pretty-print JSON messages
+    #[arg(short = 'j', long)]
+    pub json: bool,
+    /// Stop the script after this many Rhai operations
+    #[arg(long, value_name = "N")]
+    pub max_operations: Option<u64>,
+    /// Width of the transcript in columns
+    #[arg(long, value_name = "COLUMNS")]
+    pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws text` and `ws byte`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// Server URL
+    pub url: String,
+    /// The message; file@PATH sends a file, - reads standard input
+    pub message: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws ping` and `ws pong`.
+#[derive(Debug, Args)]
+pub struct PingArgs {
+    /// Server URL
+    pub url: String,
+    /// Payload (at most 125 bytes)
+    #[arg(short = 'm', long)]
+    pub message: Option<String>,
+    /// How many to send; negative means until stopped
+    #[arg(short = 'n', long, default_value_t = 1, allow_negative_numbers = true)]
+    pub number: i64,
+    /// Seconds between two
+    #[arg(short = 'i', long, default_value_t = 1.0)]
+    pub interval: f64,
+    /// Stop after this many seconds
+    #[arg(short = 'd', long)]
+    pub duration: Option<f64>,
+    /// Write a transcript (.svg, .html, anything else is plain text)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Server URL
+    pub url: String,
+    /// Pretty-print JSON messages
+    #[arg(short = 'j', long)]
+    pub json: bool,
+    /// Stop after this many seconds
+    #[arg(short = 'd', long)]
+    pub duration: Option<f64>,
+    /// Write a transcript (.svg, .html, anything else is plain text)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Width of the transcript in columns
+    #[arg(long, value_name = "COLUMNS")]
+    pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws tail`.
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    /// The file
+    pub file: PathBuf,
+    /// How many lines
+    #[arg(short = 'n', long, default_value_t = 10)]
+    pub lines: usize,
+    /// Keep printing lines as they are added (survives truncation and rotation)
+    #[arg(short = 'f', long)]
+    pub follow: bool,
+}
+
+/// `ws echo-server`.
+#[derive(Debug, Args)]
+pub struct EchoServerArgs {
+    /// Address to listen on
+    #[arg(short = 'H', long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Port (0 picks a free one)
+    #[arg(short = 'p', long, default_value_t = 8000)]
+    pub port: u16,
+    /// PEM certificate chain, for wss
+    #[arg(long, value_name = "FILE", requires = "key_file")]
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key, for wss
+    #[arg(long, value_name = "FILE", requires = "cert_file")]
+    pub key_file: Option<PathBuf>,
+    /// Largest message accepted, in bytes (suffixes K, M, G); larger ones are closed with 1009
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<String>,
+}
+
+/// `ws completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell
+    pub shell: clap_complete::Shell,
+}
+
+/// `ws config`.
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn run_takes_script_arguments_after_dashes() {
+        let cli = Cli::try_parse_from(["ws", "run", "a.rhai", ":80", "--", "x", "-y"]).unwrap();
+        let Command::Run(args) = cli.command else {
+            panic!("not run")
+        };
+        assert_eq!(args.args, ["x", "-y"]);
+        assert_eq!(args.url.as_deref(), Some(":80"));
+    }
+
+    #[test]
+    fn ping_accepts_a_negative_count() {
+        let cli = Cli::try_parse_from(["ws", "ping", ":80", "-n", "-1"]).unwrap();
+        let Command::Ping(args) = cli.command else {
+            panic!("not ping")
+        };
+        assert_eq!(args.number, -1);
+    }
+}

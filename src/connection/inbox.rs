@@ -1,0 +1,163 @@
+//! The receive queue behind `recv`: the connection task pushes, the blocking
+//! side waits on a condition variable in short slices so an interrupt is
+//! seen promptly. One hop per message.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::{CloseInfo, Message};
+
+/// How long a blocking wait sleeps before it looks at the interrupt flag.
+pub(crate) const SLICE: Duration = Duration::from_millis(20);
+
+pub(crate) struct Inbox {
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+struct State {
+    queue: VecDeque<Message>,
+    capacity: usize,
+    keep: bool,
+    closed: Option<CloseInfo>,
+}
+
+/// Why `recv` returned without a message.
+#[derive(Debug)]
+pub enum RecvError {
+    /// Nothing arrived in time.
+    Timeout(Option<Duration>),
+    /// The wait was interrupted (Ctrl+C).
+    Interrupted,
+    /// The connection is closed and every message before the close is taken.
+    Closed(CloseInfo),
+}
+
+impl Inbox {
+    pub(crate) fn new(capacity: usize, keep: bool) -> Self {
+        Self {
+            state: Mutex::new(State {
+                queue: VecDeque::new(),
+                capacity: capacity.max(1),
+                keep,
+                closed: None,
+            }),
+            ready: Condvar::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues a message if messages are being kept; returns how many old
+    /// ones had to go to make room.
+    pub(crate) fn push(&self, message: Message) -> usize {
+        let mut state = self.lock();
+        if !state.keep {
+            return 0;
+        }
+        let mut dropped = 0;
+        while state.queue.len() >= state.capacity {
+            state.queue.pop_front();
+            dropped += 1;
+        }
+        state.queue.push_back(message);
+        drop(state);
+        self.ready.notify_all();
+        dropped
+    }
+
+    pub(crate) fn set_closed(&self, info: CloseInfo) {
+        let mut state = self.lock();
+        if state.closed.is_none() {
+            state.closed = Some(info);
+        }
+        drop(state);
+        self.ready.notify_all();
+    }
+
+    pub(crate) fn closed(&self) -> Option<CloseInfo> {
+        self.lock().closed.clone()
+    }
+
+    /// Starts or stops keeping messages; stopping drops what is queued.
+    pub(crate) fn set_keep(&self, keep: bool) {
+        let mut state = self.lock();
+        state.keep = keep;
+        if !keep {
+            state.queue.clear();
+        }
+    }
+
+    /// Waits for the next message, at most `timeout` (`None`: no limit).
+    pub(crate) fn recv(
+        &self,
+        timeout: Option<Duration>,
+        interrupt: &AtomicBool,
+    ) -> Result<Message, RecvError> {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        let mut state = self.lock();
+        loop {
+            if let Some(message) = state.queue.pop_front() {
+                return Ok(message);
+            }
+            if let Some(info) = &state.closed {
+                return Err(RecvError::Closed(info.clone()));
+            }
+            if interrupt.load(Ordering::Relaxed) {
+                return Err(RecvError::Interrupted);
+            }
+            let mut slice = SLICE;
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(RecvError::Timeout(timeout));
+                }
+                slice = slice.min(left);
+            }
+            state = self
+                .ready
+                .wait_timeout(state, slice)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_queue_drops_the_oldest() {
+        let inbox = Inbox::new(2, true);
+        assert_eq!(inbox.push(Message::Text("a".into())), 0);
+        inbox.push(Message::Text("b".into()));
+        assert_eq!(inbox.push(Message::Text("c".into())), 1);
+        let flag = AtomicBool::new(false);
+        let first = inbox.recv(Some(Duration::ZERO), &flag).unwrap();
+        assert_eq!(first, Message::Text("b".into()));
+    }
+
+    #[test]
+    fn messages_are_not_kept_unless_asked() {
+        let inbox = Inbox::new(10, false);
+        inbox.push(Message::Text("a".into()));
+        let flag = AtomicBool::new(false);
+        let result = inbox.recv(Some(Duration::from_millis(30)), &flag);
+        assert!(matches!(result, Err(RecvError::Timeout(_))));
+    }
+
+    #[test]
+    fn an_interrupt_ends_the_wait() {
+        let inbox = Inbox::new(10, true);
+        let flag = AtomicBool::new(true);
+        assert!(matches!(
+            inbox.recv(None, &flag),
+            Err(RecvError::Interrupted)
+        ));
+    }
+}

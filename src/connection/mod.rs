@@ -1,0 +1,324 @@
+//! A websocket connection owned by one tokio task, and [`Connection`], the
+//! blocking, cloneable handle the engine and the prompt use. This module
+//! knows nothing of Rhai or the console: it reports what happens through an
+//! [`Observer`] and keeps messages for `recv` in its inbox.
+
+mod close;
+mod dial;
+mod inbox;
+mod options;
+mod task;
+pub mod url;
+
+pub use close::{
+    MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
+    close_code_name, parse_close_code,
+};
+pub use dial::{Handshake, WsStream, dial};
+pub(crate) use dial::{handshake_error, ws_config};
+pub use inbox::RecvError;
+pub use options::{ConnectOptions, TlsFiles};
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use tokio::sync::mpsc as tokio_mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::error::{Error, Result};
+use crate::runtime::runtime;
+use inbox::{Inbox, SLICE};
+use task::Command;
+
+/// A message from the peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+/// Who ended a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closer {
+    /// The peer sent a close frame.
+    Peer,
+    /// We sent the close frame.
+    Us,
+    /// The connection broke without a close handshake.
+    Dropped,
+}
+
+/// How a connection ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// Who ended it.
+    pub by: Closer,
+    /// The close code (1005 when a close frame had none, 1006 when there was no frame).
+    pub code: u16,
+    /// The close reason, possibly empty.
+    pub reason: String,
+    /// What broke, for a dropped connection.
+    pub error: Option<String>,
+}
+
+impl CloseInfo {
+    /// Whether the code is a normal one (1000 or 1001).
+    pub fn is_normal(&self) -> bool {
+        matches!(self.code, 1000 | 1001)
+    }
+}
+
+/// Something that happened on a connection, reported as it happens.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// A message arrived.
+    Message(&'a Message),
+    /// A ping arrived (the pong is sent automatically).
+    Ping(&'a [u8]),
+    /// A pong arrived that answers no ping of ours.
+    Pong(&'a [u8]),
+    /// The receive queue was full and this many old messages were dropped.
+    Overflow(usize),
+    /// The connection ended.
+    Closed(&'a CloseInfo),
+}
+
+/// Receives every [`Event`] of a connection, on the connection's task.
+pub type Observer = Arc<dyn Fn(Event<'_>) + Send + Sync>;
+
+/// Settings of a connection handle.
+#[derive(Clone, Debug)]
+pub struct HandleSettings {
+    /// How many messages are kept for `recv`.
+    pub queue_size: usize,
+    /// Whether messages are kept from the start (scripts) or only while
+    /// code runs (the session turns this on per line).
+    pub keep: bool,
+    /// How long a close waits for the peer's close frame.
+    pub disconnect_timeout: Duration,
+}
+
+impl Default for HandleSettings {
+    fn default() -> Self {
+        Self {
+            queue_size: 10_000,
+            keep: true,
+            disconnect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// A blocking, cloneable handle on one websocket connection.
+#[derive(Clone)]
+pub struct Connection {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    url: String,
+    subprotocol: Option<String>,
+    commands: tokio_mpsc::UnboundedSender<Command>,
+    inbox: Arc<Inbox>,
+    disconnect_timeout: Duration,
+}
+
+impl Connection {
+    /// Connects to `url` (any form of SPEC §1) and starts the connection's
+    /// task. Blocks until the handshake is done or fails.
+    pub fn open(
+        url: &str,
+        options: &ConnectOptions,
+        settings: HandleSettings,
+        observer: Observer,
+    ) -> Result<Connection> {
+        let url = url::parse(url)?;
+        let (tx, rx) = mpsc::sync_channel(1);
+        let (dial_url, dial_options) = (url.clone(), options.clone());
+        runtime().spawn(async move {
+            let _ = tx.send(dial(&dial_url, &dial_options).await);
+        });
+        let (stream, handshake) = rx
+            .recv()
+            .map_err(|_| Error::Connect(format!("could not connect to {url}")))??;
+        Ok(Self::start(url, stream, handshake, settings, observer))
+    }
+
+    /// Wraps an open stream (for hosts that dial themselves).
+    pub fn from_stream(
+        url: String,
+        stream: WsStream,
+        handshake: Handshake,
+        settings: HandleSettings,
+        observer: Observer,
+    ) -> Connection {
+        Self::start(url, stream, handshake, settings, observer)
+    }
+
+    fn start(
+        url: String,
+        stream: WsStream,
+        handshake: Handshake,
+        settings: HandleSettings,
+        observer: Observer,
+    ) -> Connection {
+        let inbox = Arc::new(Inbox::new(settings.queue_size, settings.keep));
+        let (commands, receiver) = tokio_mpsc::unbounded_channel();
+        let task = task::Task::new(stream, receiver, inbox.clone(), observer);
+        runtime().spawn(task.run(settings.disconnect_timeout));
+        Connection {
+            shared: Arc::new(Shared {
+                url,
+                subprotocol: handshake.subprotocol,
+                commands,
+                inbox,
+                disconnect_timeout: settings.disconnect_timeout,
+            }),
+        }
+    }
+
+    /// The URL this handle is connected to.
+    pub fn url(&self) -> &str {
+        &self.shared.url
+    }
+
+    /// The subprotocol the server chose.
+    pub fn subprotocol(&self) -> Option<&str> {
+        self.shared.subprotocol.as_deref()
+    }
+
+    /// How the connection ended, once it has.
+    pub fn close_info(&self) -> Option<CloseInfo> {
+        self.shared.inbox.closed()
+    }
+
+    /// Keeps incoming messages for `recv` (or stops keeping and drops them).
+    pub fn set_keep(&self, keep: bool) {
+        self.shared.inbox.set_keep(keep);
+    }
+
+    fn command(&self, command: Command) -> Result<()> {
+        if let Some(info) = self.close_info() {
+            return Err(closed_error(&info));
+        }
+        self.shared
+            .commands
+            .send(command)
+            .map_err(|_| Error::Connection("the connection is closed".into()))
+    }
+
+    /// Queues a text message; returns its size in bytes.
+    pub fn send_text(&self, text: String) -> Result<usize> {
+        let size = text.len();
+        self.command(Command::Send(WsMessage::text(text)))?;
+        Ok(size)
+    }
+
+    /// Queues a binary message; returns its size in bytes.
+    pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
+        let size = bytes.len();
+        self.command(Command::Send(WsMessage::binary(bytes)))?;
+        Ok(size)
+    }
+
+    /// Sends an unsolicited pong.
+    pub fn pong(&self, payload: Vec<u8>) -> Result<()> {
+        check_control_payload(payload.len())?;
+        self.command(Command::Send(WsMessage::Pong(payload.into())))
+    }
+
+    /// Sends a ping and waits for its pong: the round trip, or `None` when
+    /// no pong came within `timeout`.
+    pub fn ping(
+        &self,
+        payload: Vec<u8>,
+        timeout: Option<Duration>,
+        interrupt: &AtomicBool,
+    ) -> Result<Option<Duration>> {
+        check_control_payload(payload.len())?;
+        let (reply, answer) = mpsc::sync_channel(1);
+        self.command(Command::Ping { payload, reply })?;
+        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        loop {
+            match answer.recv_timeout(SLICE) {
+                Ok(rtt) => return Ok(Some(rtt)),
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let info = self.close_info();
+                    return Err(info.map_or_else(
+                        || Error::Connection("the connection is closed".into()),
+                        |i| closed_error(&i),
+                    ));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if interrupt.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(Error::Interrupted);
+            }
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Closes with `code` and `reason` and waits for the close handshake
+    /// (at most the disconnect timeout). Closing a closed connection is a
+    /// no-op that returns how it ended.
+    pub fn close(&self, code: u16, reason: &str) -> Result<CloseInfo> {
+        check_close_code(code)?;
+        check_reason(reason)?;
+        if let Some(info) = self.close_info() {
+            return Ok(info);
+        }
+        let (done, finished) = mpsc::sync_channel(1);
+        let command = Command::Close {
+            code,
+            reason: reason.to_string(),
+            done,
+        };
+        if self.shared.commands.send(command).is_err() {
+            return self
+                .close_info()
+                .ok_or_else(|| Error::Connection("the connection is closed".into()));
+        }
+        let limit = self.shared.disconnect_timeout + Duration::from_secs(1);
+        let _ = finished.recv_timeout(limit);
+        Ok(self.close_info().unwrap_or(CloseInfo {
+            by: Closer::Us,
+            code,
+            reason: reason.to_string(),
+            error: None,
+        }))
+    }
+
+    /// The next kept message, waiting at most `timeout` (`None`: forever).
+    pub fn recv(
+        &self,
+        timeout: Option<Duration>,
+        interrupt: &AtomicBool,
+    ) -> Result<Message, RecvError> {
+        self.shared.inbox.recv(timeout, interrupt)
+    }
+}
+
+/// The error for using a connection that has ended.
+pub fn closed_error(info: &CloseInfo) -> Error {
+    let reason = if info.reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", info.reason)
+    };
+    let text = match info.by {
+        Closer::Peer => format!(
+            "the connection is closed: the server closed it with code {}{reason}",
+            info.code
+        ),
+        Closer::Us => format!("the connection is closed (code {}{reason})", info.code),
+        Closer::Dropped => format!(
+            "the connection is closed: {}",
+            info.error.as_deref().unwrap_or("it was dropped")
+        ),
+    };
+    Error::Connection(text)
+}

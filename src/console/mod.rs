@@ -1,0 +1,250 @@
+//! The one path to the user. Everything a console shows (messages, notices,
+//! errors, prompts and typed lines) is a [`Line`] handed to [`Console`], which
+//! renders it on the terminal and fans it out to every attached [`Sink`]
+//! (the transcript writers).
+
+mod style;
+mod terminal;
+
+pub use style::{BACKGROUND, FOREGROUND, Line, Role, Segment};
+pub(crate) use terminal::PromptPrinter;
+
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use terminal::Terminal;
+
+/// A consumer of console lines besides the terminal, such as a transcript file.
+pub trait Sink: Send {
+    /// Takes one line, as it is printed.
+    fn line(&mut self, line: &Line) -> io::Result<()>;
+    /// Completes the output (closing tags, final assembly). Called once.
+    fn finish(&mut self) -> io::Result<()>;
+}
+
+/// Where a line goes on the terminal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Standard output.
+    Out,
+    /// Standard error.
+    Err,
+    /// Not to the terminal at all (it already shows it, like a typed line),
+    /// only to the sinks.
+    SinksOnly,
+}
+
+/// The console: a cloneable handle shared by the connection, the engine and
+/// the prompt.
+#[derive(Clone)]
+pub struct Console {
+    inner: Arc<Mutex<Inner>>,
+}
+
+struct Inner {
+    terminal: Terminal,
+    sinks: Vec<SinkSlot>,
+    quiet: bool,
+}
+
+struct SinkSlot {
+    sink: Box<dyn Sink>,
+    failed: bool,
+}
+
+impl Console {
+    /// A console on this process's standard output and error, with colours
+    /// when they are terminals and `NO_COLOR` is not set.
+    pub fn stdio() -> Self {
+        Self::with_terminal(Terminal::stdio())
+    }
+
+    /// A console whose terminal output is discarded (sinks still get every
+    /// line). Useful for embedding and tests.
+    pub fn silent() -> Self {
+        Self::with_terminal(Terminal::silent())
+    }
+
+    fn with_terminal(terminal: Terminal) -> Self {
+        let inner = Inner {
+            terminal,
+            sinks: Vec::new(),
+            quiet: false,
+        };
+        Self {
+            inner: Arc::new(Mutex::new(inner)),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds a sink; it receives every line from now on.
+    pub fn add_sink(&self, sink: Box<dyn Sink>) {
+        self.lock().sinks.push(SinkSlot {
+            sink,
+            failed: false,
+        });
+    }
+
+    /// Hides incoming traffic on the terminal (sinks still get it).
+    pub fn set_quiet(&self, quiet: bool) {
+        self.lock().quiet = quiet;
+    }
+
+    /// Whether incoming traffic is hidden on the terminal.
+    pub fn quiet(&self) -> bool {
+        self.lock().quiet
+    }
+
+    /// Whether the terminal output uses colours.
+    pub fn colored(&self) -> bool {
+        self.lock().terminal.colored()
+    }
+
+    /// Prints a line on standard output.
+    pub fn out(&self, line: Line) {
+        self.emit(Stream::Out, line);
+    }
+
+    /// Prints a line on standard error.
+    pub fn err(&self, line: Line) {
+        self.emit(Stream::Err, line);
+    }
+
+    /// Prints a line on standard output unless the console is quiet; sinks
+    /// always get it.
+    pub fn traffic(&self, line: Line) {
+        let stream = if self.quiet() {
+            Stream::SinksOnly
+        } else {
+            Stream::Out
+        };
+        self.emit(stream, line);
+    }
+
+    /// Prints lines in one go, so no other output comes between them.
+    pub fn emit_all(&self, stream: Stream, lines: Vec<Line>) {
+        let mut inner = self.lock();
+        for line in &lines {
+            inner.write(stream, line);
+        }
+    }
+
+    /// Prints one line.
+    pub fn emit(&self, stream: Stream, line: Line) {
+        self.lock().write(stream, &line);
+    }
+
+    /// Shortcut for a one-segment line on standard output.
+    pub fn say(&self, role: Role, text: impl Into<String>) {
+        self.out(Line::of(role, text));
+    }
+
+    /// Writes out pending terminal output and completes every sink. The
+    /// console still prints to the terminal afterwards.
+    pub fn finish(&self) {
+        let mut inner = self.lock();
+        inner.terminal.flush();
+        let sinks = std::mem::take(&mut inner.sinks);
+        let mut errors = Vec::new();
+        for mut slot in sinks {
+            if !slot.failed
+                && let Err(e) = slot.sink.finish()
+            {
+                errors.push(e);
+            }
+        }
+        for e in errors {
+            inner.terminal.write(
+                Stream::Err,
+                &Line::of(
+                    Role::Error,
+                    format!("ws: could not complete the transcript: {e}"),
+                ),
+            );
+        }
+        inner.terminal.flush();
+    }
+
+    /// Routes terminal output through a printer that keeps an open prompt
+    /// intact (see [`PromptPrinter`]); `None` goes back to direct writes.
+    pub(crate) fn set_prompt_printer(&self, printer: Option<PromptPrinter>) {
+        let mut inner = self.lock();
+        inner.terminal.set_prompt_printer(printer);
+    }
+
+    /// Waits until everything printed so far has reached the terminal.
+    pub fn flush(&self) {
+        let pending = self.lock().terminal.flush_ticket();
+        if let Some(ticket) = pending {
+            let _ = ticket.recv_timeout(std::time::Duration::from_secs(2));
+        }
+    }
+}
+
+impl Inner {
+    fn write(&mut self, stream: Stream, line: &Line) {
+        if stream != Stream::SinksOnly {
+            self.terminal.write(stream, line);
+        }
+        let mut failure = None;
+        for slot in self.sinks.iter_mut().filter(|s| !s.failed) {
+            if let Err(e) = slot.sink.line(line) {
+                slot.failed = true;
+                failure = Some(e);
+            }
+        }
+        if let Some(e) = failure {
+            let notice = Line::of(
+                Role::Error,
+                format!("ws: writing the transcript failed ({e}); the console goes on without it"),
+            );
+            self.terminal.write(Stream::Err, &notice);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Collect(Arc<Mutex<Vec<String>>>, bool);
+
+    impl Sink for Collect {
+        fn line(&mut self, line: &Line) -> io::Result<()> {
+            if self.1 {
+                return Err(io::Error::other("disk full"));
+            }
+            self.0.lock().unwrap().push(line.plain());
+            Ok(())
+        }
+        fn finish(&mut self) -> io::Result<()> {
+            self.0.lock().unwrap().push("<end>".into());
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn sinks_get_every_line_including_sinks_only() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let console = Console::silent();
+        console.add_sink(Box::new(Collect(seen.clone(), false)));
+        console.say(Role::Info, "hello");
+        console.emit(Stream::SinksOnly, Line::of(Role::Input, "typed"));
+        console.finish();
+        assert_eq!(*seen.lock().unwrap(), ["hello", "typed", "<end>"]);
+    }
+
+    #[test]
+    fn a_failing_sink_is_dropped_and_the_rest_goes_on() {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let console = Console::silent();
+        console.add_sink(Box::new(Collect(Arc::default(), true)));
+        console.add_sink(Box::new(Collect(seen.clone(), false)));
+        console.say(Role::Info, "one");
+        console.say(Role::Info, "two");
+        assert_eq!(*seen.lock().unwrap(), ["one", "two"]);
+    }
+}

@@ -1,0 +1,174 @@
+//! The output model: a console line is a list of styled segments, each with a
+//! semantic role. The terminal and every transcript writer render the same
+//! lines; this file owns the one palette they share.
+
+use owo_colors::AnsiColors;
+
+/// What a piece of console text means; sinks choose how to show it.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Ordinary text.
+    Plain,
+    /// Neutral information from the console itself.
+    Info,
+    /// Something that went well.
+    Success,
+    /// Something the user should look at.
+    Warning,
+    /// A failure.
+    Error,
+    /// A number or size inside a message.
+    Number,
+    /// A URL or a file name.
+    Url,
+    /// The marker and kind of a message from the peer.
+    Incoming,
+    /// The marker and kind of a message sent to the peer.
+    Outgoing,
+    /// A timestamp or other secondary detail.
+    Muted,
+    /// The prompt.
+    Prompt,
+    /// A line the user typed.
+    Input,
+    /// A command name (in help, completion and highlighting).
+    Command,
+    /// A string literal or quoted text.
+    Literal,
+}
+
+impl Role {
+    /// The terminal colour of this role and whether it is bold; `None` is the
+    /// terminal's default colour.
+    pub fn ansi(self) -> (Option<AnsiColors>, bool) {
+        use AnsiColors::*;
+        match self {
+            Role::Plain | Role::Input => (None, false),
+            Role::Info => (Some(Cyan), false),
+            Role::Success => (Some(Green), false),
+            Role::Warning => (Some(Yellow), true),
+            Role::Error => (Some(Red), true),
+            Role::Number => (Some(Magenta), false),
+            Role::Url => (Some(Blue), false),
+            Role::Incoming => (Some(Green), true),
+            Role::Outgoing => (Some(Blue), true),
+            Role::Muted => (Some(BrightBlack), false),
+            Role::Prompt => (Some(Cyan), true),
+            Role::Command => (Some(Yellow), false),
+            Role::Literal => (Some(Green), false),
+        }
+    }
+
+    /// The colour of this role as `#rrggbb` on the dark background of
+    /// [`BACKGROUND`], for HTML and SVG transcripts.
+    pub fn rgb(self) -> &'static str {
+        match self.ansi().0 {
+            None => FOREGROUND,
+            Some(colour) => ansi_rgb(colour),
+        }
+    }
+
+    /// Whether text of this role is drawn bold.
+    pub fn bold(self) -> bool {
+        self.ansi().1
+    }
+}
+
+/// Background colour of transcript pictures and pages.
+pub const BACKGROUND: &str = "#1e1e2e";
+/// Default text colour of transcript pictures and pages.
+pub const FOREGROUND: &str = "#d9e0ee";
+
+/// The palette used to draw ANSI colours in transcripts (a dark theme).
+fn ansi_rgb(colour: AnsiColors) -> &'static str {
+    use AnsiColors::*;
+    match colour {
+        Black => "#45475a",
+        Red | BrightRed => "#f38ba8",
+        Green | BrightGreen => "#a6e3a1",
+        Yellow | BrightYellow => "#f9e2af",
+        Blue | BrightBlue => "#89b4fa",
+        Magenta | BrightMagenta => "#f5c2e7",
+        Cyan | BrightCyan => "#94e2d5",
+        White | BrightWhite => "#bac2de",
+        BrightBlack => "#7f849c",
+        Default => FOREGROUND,
+    }
+}
+
+/// A run of text with one role. It never holds a newline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// What the text means.
+    pub role: Role,
+    /// The text itself.
+    pub text: String,
+}
+
+/// One console line: the segments in order. It never holds a newline.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Line {
+    /// The segments, left to right.
+    pub segments: Vec<Segment>,
+}
+
+impl Line {
+    /// An empty line.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A line of one segment.
+    pub fn of(role: Role, text: impl Into<String>) -> Self {
+        Self::new().push(role, text)
+    }
+
+    /// Appends a segment (builder style). Newlines in `text` become spaces;
+    /// callers split multi-line text into several lines first.
+    pub fn push(mut self, role: Role, text: impl Into<String>) -> Self {
+        self.add(role, text);
+        self
+    }
+
+    /// Appends a segment in place.
+    pub fn add(&mut self, role: Role, text: impl Into<String>) {
+        let mut text = text.into();
+        if text.contains(['\n', '\r']) {
+            text = text.replace(['\n', '\r'], " ");
+        }
+        if !text.is_empty() {
+            self.segments.push(Segment { role, text });
+        }
+    }
+
+    /// The text without styling.
+    pub fn plain(&self) -> String {
+        self.segments.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    /// Splits `text` at newlines into lines of one role each.
+    pub fn split(role: Role, text: &str) -> Vec<Line> {
+        text.split('\n')
+            .map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part)))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newlines_never_enter_a_segment() {
+        let line = Line::of(Role::Plain, "a\nb");
+        assert_eq!(line.plain(), "a b");
+        assert_eq!(Line::split(Role::Plain, "a\r\nb").len(), 2);
+    }
+
+    #[test]
+    fn every_role_has_a_colour() {
+        assert_eq!(Role::Plain.rgb(), FOREGROUND);
+        assert_ne!(Role::Error.rgb(), Role::Success.rgb());
+    }
+}

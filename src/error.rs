@@ -1,0 +1,164 @@
+//! The library's error type. Each variant is a failure the user can act on,
+//! and its message says what to do; [`Error::exit_status`] is the one table
+//! from failure to exit status (0 success, 1 runtime failure, 2 bad usage,
+//! 130 interrupted).
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `ws`.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The text given as a URL is not a websocket URL.
+    #[error("{0} is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)")]
+    InvalidUrl(String),
+    /// Bad usage that clap could not see (conflicting or malformed values).
+    #[error("{0}")]
+    Usage(String),
+    /// A setting has a bad value: the message names the key, the source and what is allowed.
+    #[error("{0}")]
+    Settings(String),
+    /// The TCP or TLS connection could not be opened.
+    #[error("{0}")]
+    Connect(String),
+    /// The server refused the websocket upgrade.
+    #[error("the server refused the websocket handshake with HTTP {status}{}", body_hint(.body))]
+    Handshake {
+        /// Status line, e.g. `404 Not Found`.
+        status: String,
+        /// Response headers, in order.
+        headers: Vec<(String, String)>,
+        /// Response body (lossy UTF-8), possibly empty.
+        body: String,
+    },
+    /// A TLS configuration or handshake problem.
+    #[error("{0}")]
+    Tls(String),
+    /// The connection failed while in use (protocol error, reset, timeout).
+    #[error("{0}")]
+    Connection(String),
+    /// The peer closed with an abnormal code.
+    #[error("the connection was closed by the server with code {code}{}", reason_suffix(.reason))]
+    AbnormalClose {
+        /// Close code.
+        code: u16,
+        /// Close reason, possibly empty.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("cannot {action} {}: {}", .path.display(), io_reason(.source))]
+    File {
+        /// What was attempted ("read", "write", "create").
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: io::Error,
+    },
+    /// A Rhai script failed; the message is already rendered with its position.
+    #[error("{0}")]
+    Script(String),
+    /// The script called `exit(n)`.
+    #[error("the script exited with status {0}")]
+    Exit(i32),
+    /// Ctrl+C or SIGTERM stopped the command.
+    #[error("interrupted")]
+    Interrupted,
+    /// Any other I/O failure, with what was being done.
+    #[error("{context}: {}", io_reason(.source))]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: io::Error,
+    },
+}
+
+fn body_hint(body: &str) -> String {
+    if body.trim().is_empty() {
+        String::new()
+    } else {
+        format!(": {}", body.trim())
+    }
+}
+
+fn reason_suffix(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" ({reason})")
+    }
+}
+
+/// An I/O error as a plain sentence fragment, never a debug dump.
+pub fn io_reason(e: &io::Error) -> String {
+    use io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "no such file or directory".into(),
+        PermissionDenied => "permission denied".into(),
+        IsADirectory => "it is a directory".into(),
+        _ => {
+            let text = e.to_string();
+            // Drop the " (os error N)" suffix std adds.
+            match text.find(" (os error") {
+                Some(i) => text[..i].to_string(),
+                None => text,
+            }
+        }
+    }
+}
+
+impl Error {
+    /// The process exit status for this error.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Error::InvalidUrl(_) | Error::Usage(_) => 2,
+            Error::Exit(n) => *n,
+            Error::Interrupted => 130,
+            _ => 1,
+        }
+    }
+
+    /// A shorthand for [`Error::File`].
+    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+        Error::File {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A shorthand for [`Error::Io`].
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_statuses_follow_the_table() {
+        assert_eq!(Error::InvalidUrl("x".into()).exit_status(), 2);
+        assert_eq!(Error::Connect("x".into()).exit_status(), 1);
+        assert_eq!(Error::Exit(7).exit_status(), 7);
+        assert_eq!(Error::Interrupted.exit_status(), 130);
+    }
+
+    #[test]
+    fn io_errors_read_as_sentences() {
+        let e = Error::file("read", "/nope", io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(
+            e.to_string(),
+            "cannot read /nope: no such file or directory"
+        );
+    }
+}
