@@ -1,0 +1,219 @@
+//! How connection traffic looks on a console: one header line per message
+//! (direction marker, kind, local time, content), binary as a hex dump, JSON
+//! pretty-printed on request, sizes in B/KB/MB/GB, and close notices. The
+//! session, scripts and the one-shot commands all render through here.
+
+use std::time::SystemTime;
+
+use super::{Line, Role};
+use crate::connection::{CloseInfo, Closer, Message, close_code_name};
+
+/// Marker of a message from the peer.
+pub const INCOMING: &str = "<";
+
+/// A byte count as `11.0 B`, `1.5 KB`, `3.0 MB` or `1.2 GB` (powers of 1024).
+pub fn format_size(bytes: usize) -> String {
+    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// The local wall-clock time as `HH:MM:SS.mmm`.
+pub fn clock(at: SystemTime) -> String {
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let seconds = since.as_secs() as libc::time_t;
+    // SAFETY: localtime_r only writes the struct we hand it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&seconds, &mut tm).is_null() };
+    let (h, m, s) = if ok {
+        (tm.tm_hour, tm.tm_min, tm.tm_sec)
+    } else {
+        let day = since.as_secs() % 86_400;
+        (
+            (day / 3600) as i32,
+            (day / 60 % 60) as i32,
+            (day % 60) as i32,
+        )
+    };
+    format!("{h:02}:{m:02}:{s:02}.{:03}", since.subsec_millis())
+}
+
+/// The header of a message or control frame: `< text 12:00:01.250 `.
+fn header(kind: &str, at: SystemTime) -> Line {
+    Line::new()
+        .push(Role::Incoming, format!("{INCOMING} {kind}"))
+        .push(Role::Muted, format!(" {} ", clock(at)))
+}
+
+/// The lines showing one message from the peer.
+pub fn message_lines(message: &Message, at: SystemTime, json: bool) -> Vec<Line> {
+    match message {
+        Message::Text(text) => text_lines(text, at, json),
+        Message::Binary(bytes) => {
+            let head = header("binary", at).push(Role::Number, format_size(bytes.len()));
+            std::iter::once(head).chain(hex_dump(bytes)).collect()
+        }
+    }
+}
+
+fn text_lines(text: &str, at: SystemTime, json: bool) -> Vec<Line> {
+    let pretty = json
+        .then(|| serde_json::from_str::<serde_json::Value>(text).ok())
+        .flatten()
+        .and_then(|value| serde_json::to_string_pretty(&value).ok());
+    let body = pretty.as_deref().unwrap_or(text);
+    let role = if pretty.is_some() {
+        Role::Literal
+    } else {
+        Role::Plain
+    };
+    let mut parts = body.split('\n');
+    let first = parts.next().unwrap_or_default();
+    let mut lines = vec![header("text", at).push(role, first)];
+    lines.extend(parts.map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part))));
+    lines
+}
+
+/// A ping or unsolicited pong from the peer.
+pub fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> Line {
+    let mut line = header(kind, at).push(Role::Number, format_size(payload.len()));
+    if !payload.is_empty() {
+        line.add(Role::Plain, format!(" {}", printable(payload)));
+    }
+    line
+}
+
+/// Bytes as text when they are UTF-8 without control characters, else hex.
+fn printable(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.chars().any(char::is_control) => text.to_string(),
+        _ => bytes.iter().map(|b| format!("{b:02x}")).collect(),
+    }
+}
+
+/// A hex dump: offset, sixteen bytes in two groups, and their ASCII.
+pub fn hex_dump(bytes: &[u8]) -> Vec<Line> {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(row, chunk)| {
+            let mut hex = String::with_capacity(50);
+            for (i, byte) in chunk.iter().enumerate() {
+                if i == 8 {
+                    hex.push(' ');
+                }
+                hex.push_str(&format!("{byte:02x} "));
+            }
+            let ascii: String = chunk
+                .iter()
+                .map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            Line::new()
+                .push(Role::Muted, format!("  {:08x}  ", row * 16))
+                .push(Role::Number, format!("{hex:<49}"))
+                .push(Role::Plain, format!(" |{ascii}|"))
+        })
+        .collect()
+}
+
+/// The notice for a connection that ended.
+pub fn close_line(info: &CloseInfo) -> Line {
+    let code = Line::new()
+        .push(Role::Number, info.code.to_string())
+        .push(Role::Muted, format!(" ({})", close_code_name(info.code)));
+    let reason = |line: Line| {
+        if info.reason.is_empty() {
+            line
+        } else {
+            line.push(Role::Plain, ": ")
+                .push(Role::Literal, info.reason.clone())
+        }
+    };
+    let role = if info.is_normal() {
+        Role::Info
+    } else {
+        Role::Warning
+    };
+    match info.by {
+        Closer::Peer => {
+            let head = Line::of(role, "Connection closed by the server with code ");
+            reason(join(head, code))
+        }
+        Closer::Us => reason(join(Line::of(role, "Connection closed with code "), code)),
+        Closer::Dropped => Line::of(
+            Role::Error,
+            format!(
+                "Connection lost: {}",
+                info.error.as_deref().unwrap_or("no close frame")
+            ),
+        ),
+    }
+}
+
+fn join(mut a: Line, b: Line) -> Line {
+    a.segments.extend(b.segments);
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(format_size(11), "11.0 B");
+        assert_eq!(format_size(1536), "1.5 KB");
+        assert_eq!(format_size(3 * 1024 * 1024), "3.0 MB");
+        assert_eq!(format_size(5 * 1024 * 1024 * 1024), "5.0 GB");
+    }
+
+    #[test]
+    fn hex_dump_rows() {
+        let rows = hex_dump(b"hello world\x00\x01\x02\x03\xff!");
+        assert_eq!(rows.len(), 2);
+        let first = rows[0].plain();
+        assert!(
+            first.starts_with("  00000000  68 65 6c 6c 6f 20 77 6f  72 6c"),
+            "{first}"
+        );
+        assert!(first.ends_with("|hello world.....|"), "{first}");
+        assert!(rows[1].plain().contains("00000010  21"));
+    }
+
+    #[test]
+    fn json_is_pretty_only_on_request() {
+        let msg = Message::Text(r#"{"a":1}"#.into());
+        let at = SystemTime::UNIX_EPOCH;
+        assert_eq!(message_lines(&msg, at, false).len(), 1);
+        let pretty = message_lines(&msg, at, true);
+        assert_eq!(pretty.len(), 3);
+        assert_eq!(pretty[1].plain(), r#"  "a": 1"#);
+    }
+
+    #[test]
+    fn close_notices_name_code_and_reason() {
+        let info = CloseInfo {
+            by: Closer::Peer,
+            code: 1011,
+            reason: "boom".into(),
+            error: None,
+        };
+        assert_eq!(
+            close_line(&info).plain(),
+            "Connection closed by the server with code 1011 (internal error): boom"
+        );
+    }
+}
