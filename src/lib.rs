@@ -9,7 +9,11 @@ pub mod commands;
 pub mod connection;
 pub mod console;
 mod error;
+mod repl;
 mod runtime;
+mod script;
+pub mod server;
+pub mod session;
 pub mod settings;
 
 pub use connection::Connection;

@@ -60,3 +60,54 @@ pub fn report(error: &Error) {
     }
     let _ = writeln!(err, "ws: error: {error}");
 }
+
+/// Settings and connection options of a client command, from its flags.
+pub(crate) fn client_settings(
+    flags: &crate::cli::ConnectArgs,
+    width: Option<&str>,
+) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
+    let mut settings = crate::settings::Settings::default();
+    if let Some(width) = width {
+        let columns = width
+            .parse::<usize>()
+            .ok()
+            .filter(|w| *w >= 20)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "--terminal-width {width} is not a width; use a number of columns of 20 or more"
+                ))
+            })?;
+        settings.terminal_width = Some(columns);
+    }
+    let mut options = settings.connect_options();
+    for header in &flags.headers {
+        let (name, value) = header.split_once(':').ok_or_else(|| {
+            Error::Usage(format!(
+                "-H {header:?} is not a header; use -H 'Name: value'"
+            ))
+        })?;
+        options
+            .headers
+            .push((name.trim().into(), value.trim().into()));
+    }
+    options
+        .subprotocols
+        .extend(flags.subprotocols.iter().cloned());
+    options.origin.clone_from(&flags.origin);
+    options.auth.clone_from(&flags.auth);
+    options.insecure = flags.insecure;
+    options.proxy.clone_from(&flags.proxy);
+    Ok((settings, options))
+}
+
+/// Attaches a transcript of `path` to the console, if one is asked for.
+pub(crate) fn attach_transcript(
+    _console: &crate::console::Console,
+    path: Option<&std::path::Path>,
+    _settings: &crate::settings::Settings,
+) -> Result<()> {
+    match path {
+        None => Ok(()),
+        Some(_) => Err(Error::Usage("transcripts are being built".into())),
+    }
+}

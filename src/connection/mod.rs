@@ -15,7 +15,6 @@ pub use close::{
     close_code_name, parse_close_code,
 };
 pub use dial::{Handshake, WsStream, dial};
-pub(crate) use dial::{handshake_error, ws_config};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
 
@@ -177,6 +176,11 @@ impl Connection {
                 disconnect_timeout: settings.disconnect_timeout,
             }),
         }
+    }
+
+    /// Whether two handles are on the same connection.
+    pub fn same(&self, other: &Connection) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// The URL this handle is connected to.

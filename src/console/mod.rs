@@ -6,6 +6,7 @@
 pub mod render;
 mod style;
 mod terminal;
+pub mod traffic;
 
 pub use style::{BACKGROUND, FOREGROUND, Line, Role, Segment};
 pub(crate) use terminal::PromptPrinter;

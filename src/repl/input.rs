@@ -1,0 +1,162 @@
+//! Where lines come from: rustyline on its own thread when standard input
+//! is a terminal (history, completion, hints, and output printed above the
+//! prompt), plain lines from standard input otherwise. Both read a whole
+//! Rhai block before handing it on, so multi-line loops work either way.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Sender};
+use std::thread;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::{Config, Editor};
+
+use super::PROMPT;
+use super::helper::ReplHelper;
+use crate::session::{Control, Session};
+
+/// Lets the reader show the next prompt.
+pub(crate) struct Reader {
+    ready: Option<Sender<()>>,
+}
+
+impl Reader {
+    /// The previous line is done: prompt for the next.
+    pub(crate) fn ready(&self) {
+        if let Some(ready) = &self.ready {
+            let _ = ready.send(());
+        }
+    }
+}
+
+/// Starts reading lines into the session's control channel.
+pub(crate) fn start(session: &Session) -> Reader {
+    let control = session.control();
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        match editor() {
+            Ok(mut editor) => {
+                if let Ok(printer) = editor.create_external_printer() {
+                    session
+                        .console()
+                        .set_prompt_printer(Some(Box::new(printer)));
+                }
+                return spawn_editor(editor, control);
+            }
+            Err(_) => return spawn_plain(control),
+        }
+    }
+    spawn_plain(control)
+}
+
+fn editor() -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
+    let config = Config::builder()
+        .auto_add_history(false)
+        .history_ignore_dups(true)?
+        .max_history_size(5000)?
+        .build();
+    let mut editor = Editor::with_config(config)?;
+    editor.set_helper(Some(ReplHelper::default()));
+    if let Some(path) = history_path() {
+        let _ = editor.load_history(&path);
+    }
+    Ok(editor)
+}
+
+/// The history file: `$XDG_DATA_HOME/ws/history.txt` or the platform's data dir.
+pub(crate) fn history_path() -> Option<PathBuf> {
+    let dirs = directories::ProjectDirs::from("", "", "ws")?;
+    let dir = dirs.data_dir();
+    std::fs::create_dir_all(dir).ok()?;
+    Some(dir.join("history.txt"))
+}
+
+fn spawn_editor(mut editor: Editor<ReplHelper, FileHistory>, control: Sender<Control>) -> Reader {
+    let (ready, wait) = mpsc::channel::<()>();
+    let history = history_path();
+    thread::Builder::new()
+        .name("ws-prompt".into())
+        .spawn(move || {
+            while wait.recv().is_ok() {
+                let event = match editor.readline(PROMPT) {
+                    Ok(line) => {
+                        if !line.trim().is_empty() {
+                            let _ = editor.add_history_entry(line.as_str());
+                            if let Some(path) = &history {
+                                let _ = editor.append_history(path);
+                            }
+                        }
+                        Control::Line(line)
+                    }
+                    Err(ReadlineError::Interrupted) => Control::Interrupted,
+                    Err(_) => Control::Eof,
+                };
+                let last = matches!(event, Control::Eof);
+                if control.send(event).is_err() || last {
+                    break;
+                }
+            }
+        })
+        .map(|_| Reader { ready: Some(ready) })
+        .unwrap_or(Reader { ready: None })
+}
+
+fn spawn_plain(control: Sender<Control>) -> Reader {
+    let _ = thread::Builder::new()
+        .name("ws-stdin".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let mut pending = String::new();
+            for line in stdin.lock().lines() {
+                let Ok(line) = line else { break };
+                if !pending.is_empty() {
+                    pending.push('\n');
+                }
+                pending.push_str(&line);
+                if crate::script::needs_more(&pending) {
+                    continue;
+                }
+                if control
+                    .send(Control::Line(std::mem::take(&mut pending)))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            if !pending.is_empty() {
+                let _ = control.send(Control::Line(pending));
+            }
+            let _ = control.send(Control::Eof);
+        });
+    Reader { ready: None }
+}
+
+/// The terminal's settings at start, put back when the session ends even
+/// if the prompt thread is still inside `readline`.
+pub(crate) struct Terminal {
+    saved: Option<libc::termios>,
+}
+
+impl Terminal {
+    pub(crate) fn save() -> Self {
+        if !std::io::stdin().is_terminal() {
+            return Self { saved: None };
+        }
+        // SAFETY: tcgetattr writes into the struct we own.
+        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
+        let ok = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut termios) } == 0;
+        Self {
+            saved: ok.then_some(termios),
+        }
+    }
+
+    pub(crate) fn restore(&self) {
+        if let Some(termios) = &self.saved {
+            // SAFETY: tcsetattr reads the struct saved by tcgetattr.
+            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, termios) };
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(b"\n");
+            let _ = std::io::stdout().flush();
+        }
+    }
+}

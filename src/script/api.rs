@@ -1,0 +1,152 @@
+//! Binds the session functions to Rhai names: each once on the session's
+//! connection (`text("hi")`) and once as a method of a handle from
+//! `connect` (`c.text("hi")`), plus the functions that need no connection.
+
+use std::rc::Rc;
+
+use rhai::{Dynamic, Engine, Map};
+
+use super::context::{Context, Fallible};
+use super::diagnostics::runtime;
+use super::options::seconds;
+use crate::connection::{Connection, check_close_code};
+
+/// Registers `name` twice: bound to the session's connection, and as a
+/// method of `Connection`. `$conn` names the connection in the body.
+macro_rules! bind {
+    ($engine:expr, $ctx:expr, $name:literal, |$c:ident, $conn:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+        let ctx = Rc::clone(&$ctx);
+        $engine.register_fn($name, move |$($arg: $ty),*| {
+            let $c: &Context = &ctx;
+            let $conn = &$c.session()?;
+            $body
+        });
+        let ctx = Rc::clone(&$ctx);
+        $engine.register_fn($name, move |handle: &mut Connection $(, $arg: $ty)*| {
+            let $c: &Context = &ctx;
+            let $conn: &Connection = handle;
+            $body
+        });
+    }};
+}
+
+/// Registers every session function on `engine`.
+pub(crate) fn register(engine: &mut Engine, ctx: &Rc<Context>) {
+    engine.register_type_with_name::<Connection>("Connection");
+    register_sending(engine, ctx);
+    register_receiving(engine, ctx);
+    register_state(engine, ctx);
+    register_general(engine, ctx);
+}
+
+fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "text", |c, conn, message: &str| c
+        .text(conn, message));
+    bind!(engine, ctx, "byte", |c, conn, payload: Dynamic| c
+        .byte(conn, payload));
+    bind!(engine, ctx, "send", |c, conn, value: Dynamic| c
+        .send(conn, value));
+    bind!(engine, ctx, "ping", |c, conn| c.ping(conn, ""));
+    bind!(engine, ctx, "ping", |c, conn, payload: &str| c
+        .ping(conn, payload));
+    bind!(engine, ctx, "pong", |c, conn| c.pong(conn, ""));
+    bind!(engine, ctx, "pong", |c, conn, payload: &str| c
+        .pong(conn, payload));
+    bind!(engine, ctx, "close", |c, conn| c.close(conn, 1000, ""));
+    bind!(engine, ctx, "close", |c, conn, code: rhai::INT| c.close(
+        conn,
+        close_code(code)?,
+        ""
+    ));
+    bind!(
+        engine,
+        ctx,
+        "close",
+        |c, conn, code: rhai::INT, reason: &str| c.close(conn, close_code(code)?, reason)
+    );
+    bind!(engine, ctx, "quit", |c, conn| c.close(conn, 1000, ""));
+}
+
+fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "recv", |c, conn| c
+        .recv(conn, c.settings.response_timeout));
+    bind!(engine, ctx, "recv", |c, conn, limit: Dynamic| c
+        .recv(conn, Some(seconds(&limit, "recv")?)));
+    bind!(engine, ctx, "expect", |c, conn, pattern: &str| c.expect(
+        conn,
+        pattern,
+        c.settings.response_timeout
+    ));
+    bind!(
+        engine,
+        ctx,
+        "expect",
+        |c, conn, pattern: &str, limit: Dynamic| c.expect(
+            conn,
+            pattern,
+            Some(seconds(&limit, "expect")?)
+        )
+    );
+}
+
+fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "url", |_c, conn| Ok::<
+        _,
+        Box<rhai::EvalAltResult>,
+    >(conn.url().to_string()));
+    bind!(engine, ctx, "closed", |_c, conn| Ok::<
+        _,
+        Box<rhai::EvalAltResult>,
+    >(
+        conn.close_info().is_some()
+    ));
+    bind!(engine, ctx, "close_code", |_c, conn| Ok::<
+        _,
+        Box<rhai::EvalAltResult>,
+    >(
+        conn.close_info()
+            .map_or(Dynamic::UNIT, |i| (i.code as rhai::INT).into())
+    ));
+    bind!(engine, ctx, "close_reason", |_c, conn| Ok::<
+        _,
+        Box<rhai::EvalAltResult>,
+    >(
+        conn.close_info().map_or(Dynamic::UNIT, |i| i.reason.into())
+    ));
+}
+
+fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
+    let c = Rc::clone(ctx);
+    engine.register_fn("sleep", move |limit: Dynamic| -> Fallible<()> {
+        c.sleep(seconds(&limit, "sleep")?)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("connect", move |url: &str| c.connect(url, None));
+    let c = Rc::clone(ctx);
+    engine.register_fn("connect", move |url: &str, options: Map| {
+        c.connect(url, Some(options))
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("help", move || c.help(None));
+    let c = Rc::clone(ctx);
+    engine.register_fn("help", move |name: &str| c.help(Some(name)));
+    engine.register_fn("parse_json", |text: &str| {
+        super::json::parse(text).map_err(runtime)
+    });
+    engine.register_fn("to_json", |value: Dynamic| {
+        super::json::stringify(&value).map_err(runtime)
+    });
+    engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
+        Err(rhai::EvalAltResult::ErrorTerminated(code.into(), rhai::Position::NONE).into())
+    });
+}
+
+fn close_code(code: rhai::INT) -> Fallible<u16> {
+    let code = u16::try_from(code).map_err(|_| {
+        runtime(format!(
+            "{code} is not a close code that may be sent; use 1000-1003, 1007-1014 or 3000-4999"
+        ))
+    })?;
+    check_close_code(code).map_err(super::diagnostics::to_rhai)?;
+    Ok(code)
+}

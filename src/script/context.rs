@@ -1,0 +1,431 @@
+//! What every session function works on: the console, the settings, the
+//! interrupt flag and the connections. Each command is implemented once
+//! here, on a given connection; `api.rs` binds these to Rhai names and the
+//! plain-command path calls them with string arguments.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use rhai::{Blob, Dynamic, EvalAltResult};
+
+use super::commands::{self, COMMANDS, FUNCTIONS};
+use super::diagnostics::{interrupted, runtime, to_rhai};
+use crate::connection::{
+    Connection, HandleSettings, Message, RecvError, closed_error, parse_close_code,
+};
+use crate::console::render::format_size;
+use crate::console::traffic::{TrafficView, observer};
+use crate::console::{Console, Line, Role};
+use crate::error::Error;
+use crate::settings::Settings;
+
+pub(crate) type Fallible<T> = Result<T, Box<EvalAltResult>>;
+
+/// The state the session functions share.
+pub(crate) struct Context {
+    pub console: Console,
+    pub settings: Settings,
+    pub interrupt: Arc<AtomicBool>,
+    /// Print confirmations (`Sent …`, `PING …`) as the session does.
+    pub interactive: bool,
+    pub json: bool,
+    session: RefCell<Option<Connection>>,
+    opened: RefCell<Vec<Connection>>,
+    /// Set when `close` or `quit` ends the session, with its exit status.
+    pub ended: Cell<Option<i32>>,
+}
+
+impl Context {
+    pub(crate) fn new(console: Console, settings: Settings, interactive: bool, json: bool) -> Self {
+        Self {
+            console,
+            settings,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            interactive,
+            json,
+            session: RefCell::new(None),
+            opened: RefCell::new(Vec::new()),
+            ended: Cell::new(None),
+        }
+    }
+
+    pub(crate) fn set_session(&self, connection: Connection) {
+        *self.session.borrow_mut() = Some(connection);
+    }
+
+    pub(crate) fn session_connection(&self) -> Option<Connection> {
+        self.session.borrow().clone()
+    }
+
+    /// The session's connection, or an error when there is none.
+    pub(crate) fn session(&self) -> Fallible<Connection> {
+        self.session_connection().ok_or_else(|| {
+            runtime("there is no connection: give a URL, or open one with connect(url)")
+        })
+    }
+
+    fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::Relaxed)
+    }
+
+    fn confirm(&self, line: Line) {
+        if self.interactive {
+            self.console.out(line);
+        }
+    }
+
+    fn is_session(&self, connection: &Connection) -> bool {
+        self.session
+            .borrow()
+            .as_ref()
+            .is_some_and(|s| s.same(connection))
+    }
+
+    /// Every connection still open, the session's first.
+    pub(crate) fn open_connections(&self) -> Vec<Connection> {
+        let session = self.session_connection();
+        session
+            .into_iter()
+            .chain(self.opened.borrow().iter().cloned())
+            .filter(|c| c.close_info().is_none())
+            .collect()
+    }
+
+    /// Closes every open connection with `code` (end of a script, Ctrl+C).
+    pub(crate) fn close_all(&self, code: u16) {
+        for connection in self.open_connections() {
+            let _ = connection.close(code, "");
+        }
+    }
+
+    // ---- the commands ---------------------------------------------------
+
+    pub(crate) fn text(&self, connection: &Connection, message: &str) -> Fallible<()> {
+        let text = match file_argument(message) {
+            Some(path) => {
+                let bytes = read_file(path)?;
+                String::from_utf8(bytes).map_err(|_| {
+                    runtime(format!(
+                        "{path} is not UTF-8 text; send it with byte file@{path}"
+                    ))
+                })?
+            }
+            None => message.to_string(),
+        };
+        let size = connection.send_text(text).map_err(to_rhai)?;
+        self.confirm_sent(size);
+        Ok(())
+    }
+
+    pub(crate) fn byte(&self, connection: &Connection, payload: Dynamic) -> Fallible<()> {
+        let bytes = match payload.clone().try_cast::<Blob>() {
+            Some(blob) => blob,
+            None => {
+                let text = payload.to_string();
+                match file_argument(&text) {
+                    Some(path) => read_file(path)?,
+                    None => text.into_bytes(),
+                }
+            }
+        };
+        let size = connection.send_binary(bytes).map_err(to_rhai)?;
+        self.confirm_sent(size);
+        Ok(())
+    }
+
+    pub(crate) fn send(&self, connection: &Connection, value: Dynamic) -> Fallible<()> {
+        if value.is_blob() {
+            return self.byte(connection, value);
+        }
+        let size = connection.send_text(value.to_string()).map_err(to_rhai)?;
+        self.confirm_sent(size);
+        Ok(())
+    }
+
+    fn confirm_sent(&self, size: usize) {
+        self.confirm(
+            Line::of(Role::Info, "Sent ")
+                .push(Role::Number, format_size(size))
+                .push(Role::Info, " of data over the wire."),
+        );
+    }
+
+    pub(crate) fn ping(&self, connection: &Connection, payload: &str) -> Fallible<Dynamic> {
+        crate::connection::check_control_payload(payload.len()).map_err(to_rhai)?;
+        self.confirm(
+            Line::of(Role::Info, "PING ")
+                .push(Role::Url, connection.url())
+                .push(Role::Info, " with ")
+                .push(Role::Number, payload.len().to_string())
+                .push(Role::Info, " bytes of data"),
+        );
+        let timeout = self.settings.response_timeout;
+        let rtt = connection
+            .ping(payload.as_bytes().to_vec(), timeout, &self.interrupt)
+            .map_err(to_rhai)?;
+        match rtt {
+            Some(rtt) => {
+                self.confirm(
+                    Line::of(Role::Info, "Took ")
+                        .push(Role::Number, format!("{:.2}s", rtt.as_secs_f64()))
+                        .push(Role::Info, " to receive a PONG."),
+                );
+                Ok(rtt.as_secs_f64().into())
+            }
+            None => {
+                self.console.out(Line::of(
+                    Role::Warning,
+                    format!(
+                        "No PONG within {} (response_timeout).",
+                        seconds_text(timeout)
+                    ),
+                ));
+                Ok(Dynamic::UNIT)
+            }
+        }
+    }
+
+    pub(crate) fn pong(&self, connection: &Connection, payload: &str) -> Fallible<()> {
+        let start = Instant::now();
+        connection
+            .pong(payload.as_bytes().to_vec())
+            .map_err(to_rhai)?;
+        self.confirm(
+            Line::of(Role::Info, "Took ")
+                .push(
+                    Role::Number,
+                    format!("{:.2}s", start.elapsed().as_secs_f64()),
+                )
+                .push(Role::Info, " to send the PONG."),
+        );
+        Ok(())
+    }
+
+    pub(crate) fn close(&self, connection: &Connection, code: u16, reason: &str) -> Fallible<()> {
+        connection.close(code, reason).map_err(to_rhai)?;
+        if self.is_session(connection) {
+            self.confirm(Line::of(Role::Success, "Bye! 👋"));
+            // Ending the session on purpose is a success, whatever the code.
+            self.ended.set(Some(0));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn recv(
+        &self,
+        connection: &Connection,
+        timeout: Option<Duration>,
+    ) -> Fallible<Dynamic> {
+        match connection.recv(timeout, &self.interrupt) {
+            Ok(Message::Text(text)) => Ok(text.into()),
+            Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
+            Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
+            Err(RecvError::Interrupted) => Err(interrupted()),
+            Err(RecvError::Timeout(limit)) => Err(runtime(format!(
+                "recv: no message arrived within {} (response_timeout)",
+                seconds_text(limit)
+            ))),
+        }
+    }
+
+    pub(crate) fn expect(
+        &self,
+        connection: &Connection,
+        pattern: &str,
+        timeout: Option<Duration>,
+    ) -> Fallible<Dynamic> {
+        let message = match connection.recv(timeout, &self.interrupt) {
+            Ok(message) => message,
+            Err(RecvError::Closed(info)) => {
+                return Err(runtime(format!(
+                    "expect: the connection ended before a message containing {pattern:?} arrived ({})",
+                    closed_error(&info)
+                )));
+            }
+            Err(RecvError::Interrupted) => return Err(interrupted()),
+            Err(RecvError::Timeout(limit)) => {
+                return Err(runtime(format!(
+                    "expect: no message containing {pattern:?} arrived within {}",
+                    seconds_text(limit)
+                )));
+            }
+        };
+        let (shown, value): (String, Dynamic) = match message {
+            Message::Text(text) => (text.clone(), text.into()),
+            Message::Binary(bytes) => (
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Dynamic::from_blob(bytes),
+            ),
+        };
+        if shown.contains(pattern) {
+            Ok(value)
+        } else {
+            Err(runtime(format!(
+                "expect: wanted a message containing {pattern:?}, got {shown:?}"
+            )))
+        }
+    }
+
+    pub(crate) fn sleep(&self, seconds: Duration) -> Fallible<()> {
+        let deadline = Instant::now() + seconds;
+        loop {
+            if self.interrupted() {
+                return Err(interrupted());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Ok(());
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+        }
+    }
+
+    pub(crate) fn connect(&self, url: &str, options: Option<rhai::Map>) -> Fallible<Connection> {
+        let mut connect = self.settings.connect_options();
+        if let Some(map) = options {
+            super::options::apply(&mut connect, map)?;
+        }
+        let view = TrafficView {
+            json: self.json,
+            label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
+            on_close: None,
+        };
+        let handle = HandleSettings {
+            queue_size: self.settings.message_queue_size,
+            keep: true,
+            disconnect_timeout: self.settings.disconnect_timeout,
+        };
+        let connection =
+            Connection::open(url, &connect, handle, observer(self.console.clone(), view))
+                .map_err(to_rhai)?;
+        self.opened.borrow_mut().push(connection.clone());
+        Ok(connection)
+    }
+
+    pub(crate) fn help(&self, name: Option<&str>) -> Fallible<()> {
+        let lines = match name {
+            None => help_overview(),
+            Some(name) => help_for(name).map_err(runtime)?,
+        };
+        self.console.emit_all(crate::console::Stream::Out, lines);
+        Ok(())
+    }
+
+    /// Runs a plain command with its string arguments.
+    pub(crate) fn command(&self, name: &str, args: &[String]) -> Fallible<()> {
+        let arg = |i: usize| args.get(i).map(String::as_str);
+        match name {
+            "help" => self.help(arg(0)),
+            "text" | "byte" => {
+                let Some(message) = arg(0) else {
+                    return Err(runtime(format!(
+                        "{name} needs a message: {name} message (see help {name})"
+                    )));
+                };
+                let connection = self.session()?;
+                if name == "text" {
+                    self.text(&connection, message)
+                } else {
+                    self.byte(&connection, message.into())
+                }
+            }
+            "ping" => self.ping(&self.session()?, arg(0).unwrap_or("")).map(drop),
+            "pong" => self.pong(&self.session()?, arg(0).unwrap_or("")),
+            "close" => {
+                let code = match arg(0) {
+                    Some(code) => parse_close_code(code).map_err(to_rhai)?,
+                    None => 1000,
+                };
+                self.close(&self.session()?, code, arg(1).unwrap_or(""))
+            }
+            "quit" => self.close(&self.session()?, 1000, ""),
+            other => Err(runtime(format!("{other} is not a command"))),
+        }
+    }
+}
+
+/// `file@PATH` → `PATH`.
+fn file_argument(message: &str) -> Option<&str> {
+    message.strip_prefix("file@").filter(|p| !p.is_empty())
+}
+
+fn read_file(path: &str) -> Fallible<Vec<u8>> {
+    std::fs::read(path).map_err(|e| to_rhai(Error::file("read", path, e)))
+}
+
+pub(crate) fn seconds_text(limit: Option<Duration>) -> String {
+    match limit {
+        Some(d) => format!("{} s", d.as_secs_f64()),
+        None => "the time allowed".into(),
+    }
+}
+
+fn help_overview() -> Vec<Line> {
+    let mut lines = vec![Line::of(
+        Role::Info,
+        "Commands (<> marks an optional argument; `help <command>` for more):",
+    )];
+    for c in COMMANDS {
+        lines.push(
+            Line::new()
+                .push(Role::Command, format!("  {:<6}", c.name))
+                .push(Role::Muted, format!(" {:<16}", c.params))
+                .push(Role::Plain, format!(" {}", c.summary)),
+        );
+    }
+    lines.push(Line::of(
+        Role::Info,
+        "Rhai functions (also as c.name(…) on a connection from connect):",
+    ));
+    for f in FUNCTIONS {
+        lines.push(
+            Line::new()
+                .push(Role::Command, format!("  {:<12}", f.name))
+                .push(Role::Muted, format!(" {:<18}", f.params))
+                .push(Role::Plain, format!(" {}", f.summary)),
+        );
+    }
+    lines.push(Line::of(
+        Role::Info,
+        "Any other line is Rhai code, e.g. for i in 0..3 { text(\"n\" + i) }",
+    ));
+    lines
+}
+
+fn help_for(name: &str) -> Result<Vec<Line>, String> {
+    if let Some(c) = commands::find(name) {
+        let mut lines = vec![
+            Line::new()
+                .push(Role::Command, c.name)
+                .push(Role::Muted, format!(" {}", c.params)),
+            Line::of(Role::Plain, format!("  {}", c.summary)),
+            Line::of(Role::Info, "Examples:"),
+        ];
+        lines.extend(
+            c.help
+                .lines()
+                .map(|l| Line::of(Role::Literal, format!("  {l}"))),
+        );
+        return Ok(lines);
+    }
+    if let Some(f) = commands::find_function(name) {
+        return Ok(vec![
+            Line::new()
+                .push(
+                    Role::Command,
+                    format!("{}({})", f.name, f.params.replace(' ', ", ")),
+                )
+                .push(Role::Plain, format!("  {}", f.summary)),
+            Line::of(Role::Info, "Example:"),
+            Line::of(Role::Literal, format!("  {}", f.example)),
+        ]);
+    }
+    let suggestion = commands::suggest(name)
+        .map(|s| format!(" Did you mean {s}?"))
+        .unwrap_or_default();
+    Err(format!(
+        "There is no command or function {name}.{suggestion} Type help for the list."
+    ))
+}

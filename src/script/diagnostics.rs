@@ -1,0 +1,138 @@
+//! The one renderer of Rhai failures, for the session and for `ws run`:
+//! where it happened (file, line, column), the source line with a caret,
+//! and the message. Library errors become Rhai errors in one place too.
+
+use rhai::{EvalAltResult, ParseError, Position};
+
+use crate::error::Error;
+
+/// The source a diagnostic points into.
+pub(crate) struct Source<'a> {
+    /// A file name, or `None` for a line typed in the session.
+    pub name: Option<&'a str>,
+    /// The text that was compiled.
+    pub text: &'a str,
+}
+
+/// A library error as a catchable Rhai runtime error.
+pub(crate) fn to_rhai(error: Error) -> Box<EvalAltResult> {
+    match error {
+        Error::Interrupted => interrupted(),
+        other => EvalAltResult::ErrorRuntime(other.to_string().into(), Position::NONE).into(),
+    }
+}
+
+/// A Rhai runtime error with this message.
+pub(crate) fn runtime(message: impl Into<String>) -> Box<EvalAltResult> {
+    EvalAltResult::ErrorRuntime(message.into().into(), Position::NONE).into()
+}
+
+/// The uncatchable error that stops code on Ctrl+C.
+pub(crate) fn interrupted() -> Box<EvalAltResult> {
+    EvalAltResult::ErrorTerminated("interrupted".into(), Position::NONE).into()
+}
+
+/// How evaluation ended when it did not end normally.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// Ctrl+C or SIGTERM.
+    Interrupted,
+    /// `exit(n)`.
+    Exit(i32),
+    /// An error, rendered.
+    Failed(String),
+}
+
+/// Classifies and renders a Rhai evaluation error.
+pub(crate) fn stop(error: &EvalAltResult, source: &Source) -> Stop {
+    if let EvalAltResult::ErrorTerminated(token, _) = error {
+        return match token.as_int() {
+            Ok(code) => Stop::Exit(code as i32),
+            Err(_) => Stop::Interrupted,
+        };
+    }
+    let message = match error {
+        EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "the script went over its limit of operations (--max-operations)".into()
+        }
+        other => {
+            let mut text = other.to_string();
+            if let Some(i) = text.rfind(" (line ") {
+                text.truncate(i);
+            }
+            text
+        }
+    };
+    Stop::Failed(render(&message, innermost_position(error), source))
+}
+
+/// The position of the innermost error (inside function calls).
+fn innermost_position(error: &EvalAltResult) -> Position {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, pos) => {
+            let inner_pos = innermost_position(inner);
+            if inner_pos.is_none() { *pos } else { inner_pos }
+        }
+        other => other.position(),
+    }
+}
+
+/// Renders a syntax error.
+pub(crate) fn syntax(error: &ParseError, source: &Source) -> String {
+    let message = format!("syntax error: {}", error.err_type());
+    render(&message, error.position(), source)
+}
+
+/// `name:line:column: message`, then the source line and a caret.
+fn render(message: &str, position: Position, source: &Source) -> String {
+    let Some(name) = source.name else {
+        // A typed line: the user sees it right above.
+        return message.to_string();
+    };
+    let (Some(line), column) = (position.line(), position.position()) else {
+        return format!("{name}: {message}");
+    };
+    let column = column.unwrap_or(1);
+    let head = format!("{name}:{line}:{column}: {message}");
+    let Some(text) = source.text.lines().nth(line - 1) else {
+        return head;
+    };
+    let gutter = format!("{line} | ");
+    let caret = " ".repeat(gutter.len() + column.saturating_sub(1));
+    format!("{head}\n{gutter}{text}\n{caret}^")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_runtime_error_names_file_line_and_column() {
+        let engine = rhai::Engine::new();
+        let text = "let x = 1;\nthrow \"no luck\";\n";
+        let error = engine.run(text).unwrap_err();
+        let source = Source {
+            name: Some("t.rhai"),
+            text,
+        };
+        let Stop::Failed(shown) = stop(&error, &source) else {
+            panic!("not a failure")
+        };
+        assert!(shown.starts_with("t.rhai:2:1: no luck"), "{shown}");
+        assert!(shown.contains("2 | throw \"no luck\";"), "{shown}");
+    }
+
+    #[test]
+    fn a_syntax_error_points_at_the_spot() {
+        let engine = rhai::Engine::new();
+        let text = "let x = ;";
+        let error = engine.compile(text).unwrap_err();
+        let source = Source {
+            name: Some("s.rhai"),
+            text,
+        };
+        let shown = syntax(&error, &source);
+        assert!(shown.starts_with("s.rhai:1:9: syntax error"), "{shown}");
+    }
+}

@@ -1,0 +1,166 @@
+//! The Rhai side of a console: the engine with every session function
+//! registered, the command table, the plain-command shim and diagnostics.
+//! The engine runs on the thread that owns the session, never inside the
+//! tokio runtime; blocking functions wait in slices and watch the interrupt
+//! flag, and `on_progress` stops runaway loops.
+
+mod api;
+pub(crate) mod commands;
+pub(crate) mod context;
+pub(crate) mod diagnostics;
+mod json;
+mod options;
+pub(crate) mod shim;
+
+use std::rc::Rc;
+use std::sync::atomic::Ordering;
+
+use rhai::{Dynamic, Engine, Scope};
+
+use crate::console::{Line, Role};
+use context::Context;
+
+/// A Rhai engine bound to `ctx`: session functions, `print` into the
+/// console, and Ctrl+C through the interrupt flag.
+pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_expr_depths(256, 256);
+    api::register(&mut engine, ctx);
+    let console = ctx.console.clone();
+    engine.on_print(move |text| {
+        console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))
+    });
+    let console = ctx.console.clone();
+    engine.on_debug(move |text, _, _| {
+        console.emit_all(crate::console::Stream::Out, Line::split(Role::Muted, text))
+    });
+    let interrupt = ctx.interrupt.clone();
+    engine.on_progress(move |_| {
+        interrupt
+            .load(Ordering::Relaxed)
+            .then(|| Dynamic::from("interrupted"))
+    });
+    engine
+}
+
+/// Answers the shim's questions with a real engine and scope.
+pub(crate) struct Oracle<'a> {
+    pub engine: &'a Engine,
+    pub scope: &'a Scope<'static>,
+    pub functions: &'a rhai::AST,
+}
+
+impl shim::RhaiOracle for Oracle<'_> {
+    fn compiles(&self, line: &str) -> bool {
+        self.engine.compile_with_scope(self.scope, line).is_ok()
+    }
+
+    fn knows(&self, word: &str) -> bool {
+        self.scope.contains(word)
+            || self.functions.iter_functions().any(|f| f.name == word)
+            || is_keyword(word)
+            || commands::find(word).is_some()
+            || commands::find_function(word).is_some()
+    }
+}
+
+fn is_keyword(word: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "let",
+        "const",
+        "if",
+        "else",
+        "switch",
+        "do",
+        "while",
+        "loop",
+        "until",
+        "for",
+        "in",
+        "continue",
+        "break",
+        "return",
+        "throw",
+        "try",
+        "catch",
+        "fn",
+        "private",
+        "import",
+        "export",
+        "as",
+        "true",
+        "false",
+        "this",
+        "global",
+        "print",
+        "debug",
+        "type_of",
+        "eval",
+        "Fn",
+        "call",
+        "curry",
+        "is_def_var",
+        "is_def_fn",
+    ];
+    KEYWORDS.contains(&word)
+}
+
+/// Whether `text` is Rhai cut short (an open block, string or bracket), so
+/// the prompt should read another line before evaluating.
+pub(crate) fn is_incomplete(text: &str) -> bool {
+    opens_more_than_closes(text) && Engine::new_raw().compile(text).is_err()
+}
+
+fn opens_more_than_closes(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut quote = None;
+    let mut escaped = false;
+    for ch in text.chars() {
+        if let Some(q) = quote {
+            match ch {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                c if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match ch {
+            '"' | '`' => quote = Some(ch),
+            '{' | '(' | '[' => depth += 1,
+            '}' | ')' | ']' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0 || quote.is_some()
+}
+
+/// Whether an input line should wait for more lines before it runs: Rhai
+/// cut short, unless it is a plain command (whose text is taken as typed).
+pub(crate) fn needs_more(text: &str) -> bool {
+    let first = text
+        .trim_start()
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    let rest = text.trim_start()[first.len()..].trim_start();
+    if commands::find(first).is_some() && !rest.starts_with('(') {
+        return false;
+    }
+    is_incomplete(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incomplete_input_waits_for_more() {
+        assert!(is_incomplete("for i in 0..3 {"));
+        assert!(is_incomplete("fn f(x) {\n  x + 1"));
+        assert!(is_incomplete("let s = \"abc"));
+        assert!(!is_incomplete("for i in 0..3 { text(i) }"));
+        assert!(!is_incomplete("let x = ;"));
+        assert!(!is_incomplete("}"));
+    }
+}

@@ -1,0 +1,402 @@
+//! A console on one connection: the Rhai engine with its session functions,
+//! one scope for the whole session, the functions defined so far, and the
+//! console. [`Session::eval_line`] is the line pipeline of SPEC §2 (shim,
+//! compile, evaluate); [`Session::run_script`] runs a whole file;
+//! [`Session::repl`] is the interactive loop.
+
+use std::rc::Rc;
+use std::sync::mpsc::{self, Receiver, Sender};
+
+use rhai::{AST, Dynamic, Engine, Scope};
+
+use crate::connection::{CloseInfo, Connection, HandleSettings};
+use crate::console::traffic::{TrafficView, observer};
+use crate::console::{Console, Line, Role, Stream};
+use crate::error::{Error, Result};
+use crate::script::context::Context;
+use crate::script::diagnostics::{self, Source, Stop};
+use crate::script::shim::{self, Dispatch};
+use crate::script::{self as rhai_script, Oracle, commands};
+use crate::settings::Settings;
+
+/// Something the interactive loop reacts to.
+#[derive(Debug)]
+pub(crate) enum Control {
+    /// A line the user entered.
+    Line(String),
+    /// Ctrl+C at the prompt.
+    Interrupted,
+    /// Ctrl+D, or the end of standard input.
+    Eof,
+    /// The session's connection ended.
+    Closed(CloseInfo),
+    /// SIGTERM, or SIGINT while no prompt is open.
+    Terminate,
+}
+
+/// How a line (or a script) left the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Go on reading lines.
+    Continue,
+    /// The session is over, with this exit status.
+    End(i32),
+}
+
+/// Builds a [`Session`].
+pub struct SessionBuilder {
+    url: Option<String>,
+    connection: Option<Connection>,
+    console: Option<Console>,
+    settings: Settings,
+    options: Option<crate::connection::ConnectOptions>,
+    json: bool,
+    interactive: bool,
+}
+
+impl SessionBuilder {
+    /// Connect to this URL when building.
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Use the connection options (headers, TLS…) instead of the settings' defaults.
+    pub fn connect_options(mut self, options: crate::connection::ConnectOptions) -> Self {
+        self.options = Some(options);
+        self
+    }
+
+    /// Print to this console (default: standard output and error).
+    pub fn console(mut self, console: Console) -> Self {
+        self.console = Some(console);
+        self
+    }
+
+    /// Use these settings (timeouts, queue size…).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// Pretty-print JSON messages.
+    pub fn json(mut self, json: bool) -> Self {
+        self.json = json;
+        self
+    }
+
+    /// Print confirmations (`Sent …`, `PING …`) as the interactive session
+    /// does; scripts run quiet by default.
+    pub fn interactive(mut self, interactive: bool) -> Self {
+        self.interactive = interactive;
+        self
+    }
+
+    /// Opens the connection (if a URL was given) and builds the engine.
+    pub fn build(self) -> Result<Session> {
+        let console = self.console.unwrap_or_else(Console::stdio);
+        let ctx = Rc::new(Context::new(
+            console.clone(),
+            self.settings.clone(),
+            self.interactive,
+            self.json,
+        ));
+        let engine = rhai_script::engine(&ctx);
+        let (control, controls) = mpsc::channel();
+        let session = Session {
+            ctx,
+            engine,
+            scope: Scope::new(),
+            functions: AST::empty(),
+            control,
+            controls,
+        };
+        let connection = match (self.connection, self.url) {
+            (Some(connection), _) => Some(connection),
+            (None, Some(url)) => {
+                let options = self
+                    .options
+                    .unwrap_or_else(|| self.settings.connect_options());
+                Some(session.open(&url, &options)?)
+            }
+            (None, None) => None,
+        };
+        if let Some(connection) = connection {
+            session.ctx.set_session(connection);
+        }
+        Ok(session)
+    }
+}
+
+/// A console on (at most) one connection, with a Rhai engine.
+pub struct Session {
+    ctx: Rc<Context>,
+    engine: Engine,
+    scope: Scope<'static>,
+    functions: AST,
+    control: Sender<Control>,
+    controls: Receiver<Control>,
+}
+
+impl Session {
+    /// A builder with default settings and no connection.
+    pub fn builder() -> SessionBuilder {
+        SessionBuilder {
+            url: None,
+            connection: None,
+            console: None,
+            settings: Settings::default(),
+            options: None,
+            json: false,
+            interactive: false,
+        }
+    }
+
+    fn open(&self, url: &str, options: &crate::connection::ConnectOptions) -> Result<Connection> {
+        let control = self.control.clone();
+        let view = TrafficView {
+            json: self.ctx.json,
+            label: None,
+            on_close: Some(Box::new(move |info: &CloseInfo| {
+                let _ = control.send(Control::Closed(info.clone()));
+            })),
+        };
+        let handle = HandleSettings {
+            queue_size: self.ctx.settings.message_queue_size,
+            keep: !self.ctx.interactive,
+            disconnect_timeout: self.ctx.settings.disconnect_timeout,
+        };
+        Connection::open(
+            url,
+            options,
+            handle,
+            observer(self.ctx.console.clone(), view),
+        )
+    }
+
+    /// The Rhai engine, to register more functions before running.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    /// The scope shared by every line and script of this session.
+    pub fn scope_mut(&mut self) -> &mut Scope<'static> {
+        &mut self.scope
+    }
+
+    /// The console this session prints to.
+    pub fn console(&self) -> &Console {
+        &self.ctx.console
+    }
+
+    /// The session's connection, if it has one.
+    pub fn connection(&self) -> Option<Connection> {
+        self.ctx.session_connection()
+    }
+
+    pub(crate) fn control(&self) -> Sender<Control> {
+        self.control.clone()
+    }
+
+    pub(crate) fn controls(&self) -> &Receiver<Control> {
+        &self.controls
+    }
+
+    pub(crate) fn interrupt_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.ctx.interrupt.clone()
+    }
+
+    /// Closes every open connection with `code`.
+    pub fn close_all(&self, code: u16) {
+        self.ctx.close_all(code);
+    }
+
+    /// Evaluates one line by the dispatch rule of SPEC §2 and prints what
+    /// comes of it.
+    pub fn eval_line(&mut self, line: &str) -> Outcome {
+        let oracle = Oracle {
+            engine: &self.engine,
+            scope: &self.scope,
+            functions: &self.functions,
+        };
+        let dispatch = shim::dispatch(line, &oracle);
+        self.start_line();
+        let stop = match dispatch {
+            Dispatch::Empty => None,
+            Dispatch::Command { name, args } => self.ctx.command(name, &args).err().map(|e| {
+                diagnostics::stop(
+                    &e,
+                    &Source {
+                        name: None,
+                        text: line,
+                    },
+                )
+            }),
+            Dispatch::BadArguments(message) => Some(Stop::Failed(message)),
+            Dispatch::Unknown { word, suggestion } => {
+                Some(Stop::Failed(unknown(&word, suggestion)))
+            }
+            Dispatch::Rhai => self.eval_rhai(line),
+        };
+        self.end_line();
+        match stop {
+            Some(Stop::Exit(code)) => {
+                self.ctx.close_all(1000);
+                return Outcome::End(code);
+            }
+            Some(Stop::Interrupted) => self.ctx.console.say(Role::Warning, "Interrupted."),
+            Some(Stop::Failed(message)) => {
+                let lines = Line::split(Role::Error, &message);
+                self.ctx.console.emit_all(Stream::Err, lines);
+            }
+            None => {}
+        }
+        match self.ctx.ended.get() {
+            Some(status) => Outcome::End(status),
+            None => Outcome::Continue,
+        }
+    }
+
+    fn start_line(&self) {
+        self.ctx
+            .interrupt
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        if let Some(connection) = self.ctx.session_connection() {
+            connection.set_keep(true);
+        }
+    }
+
+    fn end_line(&self) {
+        if let Some(connection) = self.ctx.session_connection() {
+            connection.set_keep(false);
+        }
+    }
+
+    fn eval_rhai(&mut self, line: &str) -> Option<Stop> {
+        let source = Source {
+            name: None,
+            text: line,
+        };
+        let ast = match self.engine.compile_with_scope(&self.scope, line) {
+            Ok(ast) => ast,
+            Err(e) => return Some(Stop::Failed(diagnostics::syntax(&e, &source))),
+        };
+        self.functions = self.functions.merge(&ast.clone_functions_only());
+        let program = self.functions.merge(&ast);
+        match self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut self.scope, &program)
+        {
+            Ok(value) if value.is_unit() => None,
+            Ok(value) => {
+                let role = if value.is_int() || value.is_float() {
+                    Role::Number
+                } else {
+                    Role::Plain
+                };
+                let lines = Line::split(role, &value.to_string());
+                self.ctx.console.emit_all(Stream::Out, lines);
+                None
+            }
+            Err(e) => Some(diagnostics::stop(&e, &source)),
+        }
+    }
+
+    /// Compiles a whole script (a syntax error is returned before anything
+    /// runs), then runs it in the session's scope. `name` is used in messages.
+    pub fn run_script(&mut self, name: &str, text: &str) -> Result<()> {
+        let source = Source {
+            name: Some(name),
+            text,
+        };
+        let ast = self
+            .engine
+            .compile_with_scope(&self.scope, text)
+            .map_err(|e| Error::Script(diagnostics::syntax(&e, &source)))?;
+        self.run_compiled(name, text, ast)
+    }
+
+    /// Only compiles a script, reporting a syntax error with its position.
+    pub fn compile(&self, name: &str, text: &str) -> Result<AST> {
+        let source = Source {
+            name: Some(name),
+            text,
+        };
+        self.engine
+            .compile_with_scope(&self.scope, text)
+            .map_err(|e| Error::Script(diagnostics::syntax(&e, &source)))
+    }
+
+    /// Runs a compiled script in the session's scope; its functions stay
+    /// defined for later lines.
+    pub fn run_compiled(&mut self, name: &str, text: &str, ast: AST) -> Result<()> {
+        self.functions = self.functions.merge(&ast.clone_functions_only());
+        let program = self.functions.merge(&ast);
+        let result = self.engine.run_ast_with_scope(&mut self.scope, &program);
+        let source = Source {
+            name: Some(name),
+            text,
+        };
+        match result {
+            Ok(()) => Ok(()),
+            Err(e) => Err(match diagnostics::stop(&e, &source) {
+                Stop::Exit(code) => Error::Exit(code),
+                Stop::Interrupted => Error::Interrupted,
+                Stop::Failed(message) => Error::Script(message),
+            }),
+        }
+    }
+
+    /// Runs the interactive loop until the session ends; returns the exit status.
+    pub fn repl(&mut self) -> i32 {
+        crate::repl::run(self)
+    }
+
+    /// The welcome text of the interactive session.
+    pub fn welcome(&self) -> Vec<Line> {
+        let mut lines = vec![Line::of(
+            Role::Success,
+            "Welcome to the interactive websocket session! 🌟",
+        )];
+        if let Some(connection) = self.ctx.session_connection() {
+            let mut line = Line::of(Role::Info, "Connected to ").push(Role::Url, connection.url());
+            if let Some(protocol) = connection.subprotocol() {
+                line.add(Role::Info, " with subprotocol ");
+                line.add(Role::Literal, protocol);
+            }
+            lines.push(line.push(Role::Info, "."));
+        }
+        lines.push(
+            Line::of(Role::Info, "Type ")
+                .push(Role::Command, "help")
+                .push(Role::Info, " for the commands and ")
+                .push(Role::Command, "help <command>")
+                .push(
+                    Role::Info,
+                    " for one of them; <> marks an optional argument.",
+                ),
+        );
+        lines.push(
+            Line::of(Role::Info, "Ctrl+D or ")
+                .push(Role::Command, "quit")
+                .push(
+                    Role::Info,
+                    " ends the session. Any other line is Rhai code, e.g. ",
+                )
+                .push(Role::Literal, "for i in 0..3 { text(\"n\" + i) }"),
+        );
+        lines
+    }
+}
+
+fn unknown(word: &str, suggestion: Option<&str>) -> String {
+    let names: Vec<&str> = commands::COMMANDS.iter().map(|c| c.name).collect();
+    let mut message = format!(
+        "Unknown command {word}, available commands are: {}.",
+        names.join(", ")
+    );
+    if let Some(suggestion) = suggestion {
+        message.push_str(&format!(" Did you mean {suggestion}?"));
+    }
+    message
+}
