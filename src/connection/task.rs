@@ -135,7 +135,10 @@ impl Task {
     async fn read(&mut self, incoming: Option<Result<WsMessage, WsError>>) -> Option<CloseInfo> {
         let message = match incoming {
             None => return Some(no_close_frame()),
-            Some(Err(e)) => return Some(dropped(&e)),
+            Some(Err(e)) => {
+                self.fail(&e).await;
+                return Some(dropped(&e));
+            }
             Some(Ok(message)) => message,
         };
         match message {
@@ -152,6 +155,28 @@ impl Task {
             WsMessage::Frame(_) => {}
         }
         None
+    }
+
+    /// Tells the peer why we give up on a broken connection, as RFC 6455
+    /// asks: 1007 for invalid UTF-8, 1009 for a message too big, 1002 for
+    /// other protocol errors. The peer may be gone already; that is fine.
+    async fn fail(&mut self, error: &WsError) {
+        let code = match error {
+            WsError::Utf8(_) => CloseCode::Invalid,
+            WsError::Capacity(_) => CloseCode::Size,
+            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return,
+            WsError::Protocol(_) => CloseCode::Protocol,
+            _ => return,
+        };
+        let frame = CloseFrame {
+            code,
+            reason: "".into(),
+        };
+        let _ = tokio::time::timeout(
+            Duration::from_secs(1),
+            self.sink.send(WsMessage::Close(Some(frame))),
+        )
+        .await;
     }
 
     fn deliver(&mut self, message: Message) {
