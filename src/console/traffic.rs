@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::render::{close_line, control_line, message_lines};
 use super::{Console, Line, Role, Stream};
-use crate::connection::{CloseInfo, Event, Observer};
+use crate::connection::{CloseInfo, Closer, Event, Observer};
 
 /// Called once with how a connection ended.
 pub type OnClose = Box<dyn Fn(&CloseInfo) + Send + Sync>;
@@ -33,7 +33,10 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
                 format!("The receive queue is full: dropped the {dropped} oldest message(s)."),
             )],
             Event::Closed(info) => {
-                show(&console, &view, Stream::Out, vec![close_line(info)]);
+                // Our own close is confirmed by whoever asked for it.
+                if info.by != Closer::Us {
+                    show(&console, &view, Stream::Out, vec![close_line(info)]);
+                }
                 if let Some(notify) = &view.on_close {
                     notify(info);
                 }
