@@ -157,6 +157,8 @@ impl Session {
         let view = TrafficView {
             json: self.ctx.json,
             label: None,
+            // The interactive loop announces the end itself, after the prompt.
+            announce_close: !self.ctx.interactive,
             on_close: Some(Box::new(move |info: &CloseInfo| {
                 let _ = control.send(Control::Closed(info.clone()));
             })),

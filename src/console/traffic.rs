@@ -17,6 +17,9 @@ pub struct TrafficView {
     pub json: bool,
     /// A label put before each line (for second connections).
     pub label: Option<String>,
+    /// Show the end of the connection (a console that ends with it may
+    /// rather say so itself, after its prompt is gone).
+    pub announce_close: bool,
     /// Called once with how the connection ended, after the notice is shown.
     pub on_close: Option<OnClose>,
 }
@@ -34,7 +37,7 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
             )],
             Event::Closed(info) => {
                 // Our own close is confirmed by whoever asked for it.
-                if info.by != Closer::Us {
+                if view.announce_close && info.by != Closer::Us {
                     show(&console, &view, Stream::Out, vec![close_line(info)]);
                 }
                 if let Some(notify) = &view.on_close {

@@ -78,6 +78,7 @@ fn spawn_editor(mut editor: Editor<ReplHelper, FileHistory>, control: Sender<Con
         .name("ws-prompt".into())
         .spawn(move || {
             while wait.recv().is_ok() {
+                set_title();
                 let event = match editor.readline(PROMPT) {
                     Ok(line) => {
                         if !line.trim().is_empty() {
@@ -99,6 +100,14 @@ fn spawn_editor(mut editor: Editor<ReplHelper, FileHistory>, control: Sender<Con
         })
         .map(|_| Reader { ready: Some(ready) })
         .unwrap_or(Reader { ready: None })
+}
+
+/// Names the terminal window, as shells do at each prompt.
+fn set_title() {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(b"\x1b]0;ws session\x07");
+    let _ = out.flush();
 }
 
 fn spawn_plain(control: Sender<Control>) -> Reader {

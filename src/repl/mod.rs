@@ -8,6 +8,7 @@ mod helper;
 mod input;
 pub(crate) mod signals;
 
+use crate::console::render::close_line;
 use crate::console::{Line, Role, Stream};
 use crate::session::{Control, Outcome, Session};
 
@@ -20,7 +21,8 @@ pub(crate) fn run(session: &mut Session) -> i32 {
     let reader = input::start(session);
     signals::install(session.interrupt_flag(), Some(session.control()));
     session.console().emit_all(Stream::Out, session.welcome());
-    reader.ready();
+    prompt(session, &reader);
+    let mut closed = None;
     let status = loop {
         let Ok(control) = session.controls().recv() else {
             break 0;
@@ -34,16 +36,19 @@ pub(crate) fn run(session: &mut Session) -> i32 {
                 if let Outcome::End(status) = session.eval_line(&line) {
                     break status;
                 }
-                reader.ready();
+                prompt(session, &reader);
             }
-            Control::Interrupted => reader.ready(),
+            Control::Interrupted => prompt(session, &reader),
             Control::Eof => {
                 if let Outcome::End(status) = session.eval_line("quit") {
                     break status;
                 }
                 break 0;
             }
-            Control::Closed(info) => break if info.is_normal() { 0 } else { 1 },
+            Control::Closed(info) => {
+                closed = Some(info.clone());
+                break if info.is_normal() { 0 } else { 1 };
+            }
             Control::Terminate => {
                 session.close_all(1001);
                 break 130;
@@ -53,6 +58,16 @@ pub(crate) fn run(session: &mut Session) -> i32 {
     session.console().flush();
     session.console().set_prompt_printer(None);
     terminal.restore();
+    if let Some(info) = closed {
+        session.console().out(close_line(&info));
+    }
     session.console().finish();
     status
+}
+
+/// Shows the next prompt once everything printed so far is on the screen,
+/// so nothing is left queued for a prompt that is already gone.
+fn prompt(session: &Session, reader: &input::Reader) {
+    session.console().flush();
+    reader.ready();
 }

@@ -290,6 +290,7 @@ impl Context {
         let view = TrafficView {
             json: self.json,
             label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
+            announce_close: true,
             on_close: None,
         };
         let handle = HandleSettings {

@@ -1,0 +1,34 @@
+//! Shared pieces of the integration tests: the `ws` binary in an isolated
+//! environment, a pseudo-terminal driver and a recording server.
+
+#![allow(dead_code)]
+
+pub mod pty;
+pub mod server;
+
+use std::path::Path;
+use std::process::Command;
+
+/// The `ws` binary with HOME, config and data directories of its own, no
+/// colours and no `WS_*` settings from the caller's environment.
+pub fn ws_cmd(home: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ws"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("WS_") || key.ends_with("_proxy") || key.ends_with("_PROXY") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm")
+        .current_dir(home);
+    command
+}
+
+/// A fresh temporary home directory.
+pub fn home() -> tempfile::TempDir {
+    tempfile::tempdir().expect("a temporary directory")
+}
