@@ -177,11 +177,12 @@ impl Console {
         inner.terminal.set_prompt_printer(printer);
     }
 
-    /// Waits until everything printed so far has reached the terminal.
-    pub fn flush(&self) {
+    /// Waits until everything printed so far has reached the terminal, at
+    /// most `limit`.
+    pub fn flush(&self, limit: std::time::Duration) {
         let pending = self.lock().terminal.flush_ticket();
         if let Some(ticket) = pending {
-            let _ = ticket.recv_timeout(std::time::Duration::from_secs(2));
+            let _ = ticket.recv_timeout(limit);
         }
     }
 }

@@ -8,6 +8,8 @@ mod helper;
 mod input;
 pub(crate) mod signals;
 
+use std::time::Duration;
+
 use crate::console::render::close_line;
 use crate::console::{Line, Role, Stream};
 use crate::session::{Control, Outcome, Session};
@@ -55,7 +57,7 @@ pub(crate) fn run(session: &mut Session) -> i32 {
             }
         }
     };
-    session.console().flush();
+    session.console().flush(Duration::from_secs(1));
     session.console().set_prompt_printer(None);
     terminal.restore();
     if let Some(info) = closed {
@@ -66,8 +68,9 @@ pub(crate) fn run(session: &mut Session) -> i32 {
 }
 
 /// Shows the next prompt once everything printed so far is on the screen,
-/// so nothing is left queued for a prompt that is already gone.
+/// so nothing is left queued for a prompt that is already gone. The wait is
+/// short: output stuck in rustyline's one-slot queue is freed by the prompt.
 fn prompt(session: &Session, reader: &input::Reader) {
-    session.console().flush();
+    session.console().flush(Duration::from_millis(200));
     reader.ready();
 }
