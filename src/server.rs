@@ -1,8 +1,189 @@
-//! The echo server (being built).
+//! The echo server: `ws echo-server`, and the one `ws session` starts when
+//! no URL is given. One task per connection, no shared state on the echo
+//! path; echoes are fed as messages arrive and flushed when no more input
+//! is ready. Over-large messages are refused with 1009, invalid text with
+//! 1007, protocol errors with 1002; a shutdown closes every client with 1001.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-/// Starts an echo server on 127.0.0.1 with an ephemeral port.
-pub fn spawn_local() -> crate::Result<SocketAddr> {
-    Err(crate::Error::Usage("the echo server is being built".into()))
+use futures_util::{FutureExt, SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+use crate::connection::ws_config;
+use crate::error::{Error, Result};
+use crate::runtime::runtime;
+
+/// How an echo server behaves.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// The largest message echoed; larger ones close the connection with 1009.
+    pub max_message_size: usize,
+    /// TLS for `wss://`.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_message_size: 16 * 1024 * 1024,
+            tls: None,
+        }
+    }
+}
+
+/// A bound echo server, ready to [`run`](EchoServer::run).
+pub struct EchoServer {
+    listener: TcpListener,
+    options: ServerOptions,
+}
+
+impl EchoServer {
+    /// Binds `addr` (`host:port`; port 0 picks a free one).
+    pub async fn bind(addr: &str, options: ServerOptions) -> Result<Self> {
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            Error::Connect(format!(
+                "cannot listen on {addr}: {}; pick another port with -p",
+                crate::error::io_reason(&e)
+            ))
+        })?;
+        Ok(Self { listener, options })
+    }
+
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves clients until `shutdown` completes, then closes each with 1001.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let (stop, stopped) = watch::channel(false);
+        let mut clients = tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let (options, stopped) = (self.options.clone(), stopped.clone());
+                    clients.spawn(serve(stream, options, stopped));
+                }
+            }
+        }
+        let _ = stop.send(true);
+        let drain = async { while clients.join_next().await.is_some() {} };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
+        Ok(())
+    }
+}
+
+/// Starts an echo server on 127.0.0.1 with an ephemeral port, in the
+/// background on the shared runtime; returns its address.
+pub fn spawn_local() -> Result<SocketAddr> {
+    let server = runtime().block_on(EchoServer::bind("127.0.0.1:0", ServerOptions::default()))?;
+    let address = server.local_addr();
+    runtime().spawn(server.run(std::future::pending()));
+    Ok(address)
+}
+
+async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiver<bool>) {
+    let config = Some(ws_config(options.max_message_size));
+    match options.tls {
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+            if let Ok(stream) = acceptor.accept(stream).await
+                && let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, config).await
+            {
+                echo(ws, stopped).await;
+            }
+        }
+        None => {
+            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, config).await {
+                echo(ws, stopped).await;
+            }
+        }
+    }
+}
+
+/// Echoes until the client closes, the connection fails or the server stops.
+async fn echo<S>(mut ws: WebSocketStream<S>, mut stopped: watch::Receiver<bool>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut ready = None;
+    loop {
+        let incoming = match ready.take() {
+            Some(incoming) => incoming,
+            None => tokio::select! {
+                incoming = ws.next() => incoming,
+                _ = stopped.changed() => {
+                    let _ = close(&mut ws, CloseCode::Away).await;
+                    return;
+                }
+            },
+        };
+        match incoming {
+            Some(Ok(message)) if message.is_text() || message.is_binary() => {
+                if ws.feed(message).await.is_err() {
+                    return;
+                }
+                // Keep feeding while input is ready; flush when it is not.
+                match ws.next().now_or_never() {
+                    Some(next) => ready = Some(next),
+                    None if ws.flush().await.is_err() => return,
+                    None => {}
+                }
+            }
+            Some(Ok(Message::Close(_))) | None => {
+                let _ = ws.flush().await;
+                return;
+            }
+            Some(Ok(_)) => {
+                let _ = ws.flush().await;
+            }
+            Some(Err(error)) => {
+                if let Some(code) = close_code_for(&error) {
+                    let _ = close(&mut ws, code).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// The close code for a client that broke the rules, if it can be told.
+fn close_code_for(error: &WsError) -> Option<CloseCode> {
+    match error {
+        WsError::Capacity(CapacityError::MessageTooLong { .. }) => Some(CloseCode::Size),
+        WsError::Utf8(_) => Some(CloseCode::Invalid),
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        WsError::Protocol(_) => Some(CloseCode::Protocol),
+        _ => None,
+    }
+}
+
+/// Sends a close frame and waits briefly for the client's answer.
+async fn close<S>(ws: &mut WebSocketStream<S>, code: CloseCode) -> Result<(), WsError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: "".into(),
+    };
+    ws.send(Message::Close(Some(frame))).await?;
+    let answer = async { while let Some(Ok(_)) = ws.next().await {} };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answer).await;
+    Ok(())
 }

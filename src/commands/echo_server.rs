@@ -1,8 +1,117 @@
-//! `ws echo-server`.
+//! `ws echo-server`: an echo server until Ctrl+C or SIGTERM (status 0).
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::EchoServerArgs;
 use crate::error::{Error, Result};
+use crate::runtime::runtime;
+use crate::server::{EchoServer, ServerOptions};
 
-pub(crate) fn run(_args: EchoServerArgs) -> Result<i32> {
-    Err(Error::Usage("this command is being built".into()))
+pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
+    let mut options = ServerOptions::default();
+    if let Some(size) = &args.max_message_size {
+        options.max_message_size = parse_size(size)?;
+    }
+    if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
+        options.tls = Some(tls_config(cert, key)?);
+    }
+    let host = if args.host.contains(':') && !args.host.starts_with('[') {
+        format!("[{}]", args.host)
+    } else {
+        args.host.clone()
+    };
+    runtime().block_on(async {
+        let server = EchoServer::bind(&format!("{host}:{}", args.port), options).await?;
+        let address = server.local_addr();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
+        let _ = out.flush();
+        drop(out);
+        server.run(stop_signal()).await
+    })?;
+    Ok(0)
+}
+
+/// Completes on the first SIGINT or SIGTERM.
+async fn stop_signal() {
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => {}
+        _ = term.recv() => {}
+    }
+}
+
+/// A byte count with an optional K, M or G suffix (powers of 1024).
+pub(crate) fn parse_size(text: &str) -> Result<usize> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
+        _ => (text, 'B'),
+    };
+    let factor: usize = match unit {
+        'B' => 1,
+        'K' => 1024,
+        'M' => 1024 * 1024,
+        'G' => 1024 * 1024 * 1024,
+        _ => 0,
+    };
+    digits
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--max-message-size {text} is not a size; use bytes with an optional K, M or G suffix"
+            ))
+        })
+}
+
+fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
+    let read = |path: &Path| std::fs::read(path).map_err(|e| Error::file("read", path, e));
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
+        .collect::<Result<_, _>>()
+        .map_err(|_| Error::Tls(format!("{} is not a PEM certificate file", cert.display())))?;
+    if certs.is_empty() {
+        return Err(Error::Tls(format!(
+            "{} holds no certificate",
+            cert.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_slice(&read(key)?)
+        .map_err(|_| Error::Tls(format!("{} holds no PEM private key", key.display())))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| Error::Tls(format!("the certificate and key do not work together: {e}")))?;
+    Ok(Arc::new(config))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_suffixes() {
+        assert_eq!(parse_size("1K").unwrap(), 1024);
+        assert_eq!(parse_size("16m").unwrap(), 16 * 1024 * 1024);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("abc").is_err());
+        assert!(parse_size("0").is_err());
+    }
 }

@@ -14,6 +14,7 @@ pub use close::{
     MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
     close_code_name, parse_close_code,
 };
+pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, dial};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};

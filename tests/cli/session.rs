@@ -352,3 +352,21 @@ impl StdinFile for std::process::Command {
         self.stdin(std::fs::File::open(file.path()).unwrap())
     }
 }
+
+#[test]
+fn without_a_url_the_session_runs_its_own_echo_server() {
+    let home = home();
+    let mut command = ws_cmd(home.path());
+    command.arg("session");
+    let mut pty = Pty::spawn(command);
+    pty.expect("No URL given: started an echo server on ws://127.0.0.1:");
+    pty.expect("Welcome to the interactive websocket session! 🌟");
+    pty.line("text hi");
+    pty.expect("Sent 2.0 B");
+    pty.wait_screen("< text");
+    pty.line("for i in 0..3 { text(\"n\" + i) }");
+    pty.wait_screen("n2\n");
+    pty.line("quit");
+    pty.expect("Bye! 👋");
+    assert_eq!(pty.code(), 0);
+}

@@ -1,0 +1,127 @@
+//! `ws echo-server` through the real binary, with a websocket client in the test.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::support::{home, ws_cmd};
+
+/// A running `ws echo-server -p 0 ARGS…` and the port it printed.
+struct Server {
+    child: Child,
+    port: u16,
+    _home: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(args: &[&str]) -> Server {
+        let home = home();
+        let mut child = ws_cmd(home.path())
+            .args(["echo-server", "-p", "0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let port = first
+            .trim()
+            .strip_prefix("Running server on 127.0.0.1:")
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+            .parse()
+            .unwrap();
+        Server {
+            child,
+            port,
+            _home: home,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+#[test]
+fn it_echoes_text_and_large_binary() {
+    let server = Server::start(&[]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        ws.send(Message::text("hello")).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hello"));
+        let big: Vec<u8> = (0..140_000u32).map(|i| (i % 251) as u8).collect();
+        ws.send(Message::binary(big.clone())).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::binary(big));
+    });
+}
+
+#[test]
+fn an_oversized_message_is_closed_with_1009() {
+    let server = Server::start(&["--max-message-size", "1K"]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        ws.send(Message::text("x".repeat(2000))).await.unwrap();
+        match ws.next().await.unwrap().unwrap() {
+            Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1009),
+            other => panic!("expected a close, got {other:?}"),
+        }
+    });
+}
+
+#[test]
+fn sigterm_closes_clients_with_1001_and_exits_0() {
+    let mut server = Server::start(&[]);
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        ws.send(Message::text("up?")).await.unwrap();
+        ws.next().await.unwrap().unwrap();
+        unsafe { libc::kill(server.child.id() as i32, libc::SIGTERM) };
+        match ws.next().await.unwrap().unwrap() {
+            Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+            other => panic!("expected a close, got {other:?}"),
+        }
+    });
+    assert_eq!(server.child.wait().unwrap().code(), Some(0));
+}
+
+#[test]
+fn a_port_in_use_is_a_clear_error() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["echo-server", "-p", &port])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!("ws: error: cannot listen on 127.0.0.1:{port}")),
+        "{stderr}"
+    );
+}
