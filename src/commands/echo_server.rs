@@ -27,29 +27,32 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         args.host.clone()
     };
     runtime().block_on(async {
+        // Handlers first: a signal right after the first line must stop us cleanly.
+        let stop = stop_signal()?;
         let server = EchoServer::bind(&format!("{host}:{}", args.port), options).await?;
         let address = server.local_addr();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
         let _ = out.flush();
         drop(out);
-        server.run(stop_signal()).await
+        server.run(stop).await
     })?;
     Ok(0)
 }
 
-/// Completes on the first SIGINT or SIGTERM.
-async fn stop_signal() {
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => {}
-        _ = term.recv() => {}
-    }
+/// Installs the SIGINT and SIGTERM handlers now; the future completes on
+/// the first of them.
+fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+    let install =
+        |kind| signal(kind).map_err(|e| Error::io("cannot install the signal handlers", e));
+    let mut int = install(SignalKind::interrupt())?;
+    let mut term = install(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+    })
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).

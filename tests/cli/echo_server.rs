@@ -125,3 +125,85 @@ fn a_port_in_use_is_a_clear_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn wss_with_a_generated_certificate() {
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    let files = home();
+    let (cert, key) = (files.path().join("cert.pem"), files.path().join("key.pem"));
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let server = Server::start(&[
+        "--cert-file",
+        cert.to_str().unwrap(),
+        "--key-file",
+        key.to_str().unwrap(),
+    ]);
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(certified.cert.der().clone()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_tungstenite::Connector::Rustls(std::sync::Arc::new(config));
+    let url = format!("wss://localhost:{}/", server.port);
+    block_on(async {
+        let (mut ws, _) =
+            tokio_tungstenite::connect_async_tls_with_config(url, None, false, Some(connector))
+                .await
+                .unwrap();
+        ws.send(Message::text("secret")).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("secret"));
+        ws.close(None).await.unwrap();
+    });
+}
+
+#[test]
+fn a_missing_certificate_is_a_clear_error() {
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["echo-server", "-p", "0", "--cert-file", "nope.pem"])
+        .args(["--key-file", "nope.key"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr,
+        "ws: error: cannot read nope.pem: no such file or directory\n"
+    );
+}
+
+#[test]
+fn many_clients_at_once_and_sigint_stops_it() {
+    let mut server = Server::start(&[]);
+    block_on(async {
+        let mut clients = Vec::new();
+        for _ in 0..8 {
+            let (ws, _) = tokio_tungstenite::connect_async(server.url())
+                .await
+                .unwrap();
+            clients.push(ws);
+        }
+        for (i, ws) in clients.iter_mut().enumerate() {
+            ws.send(Message::text(format!("client {i}"))).await.unwrap();
+            ws.send(Message::Ping(b"p".to_vec().into())).await.unwrap();
+        }
+        for (i, ws) in clients.iter_mut().enumerate() {
+            let echo = ws.next().await.unwrap().unwrap();
+            assert_eq!(echo, Message::text(format!("client {i}")));
+            let pong = ws.next().await.unwrap().unwrap();
+            assert_eq!(pong, Message::Pong(b"p".to_vec().into()));
+        }
+        unsafe { libc::kill(server.child.id() as i32, libc::SIGINT) };
+        for ws in &mut clients {
+            match ws.next().await.unwrap().unwrap() {
+                Message::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1001),
+                other => panic!("expected a close, got {other:?}"),
+            }
+        }
+    });
+    assert_eq!(server.child.wait().unwrap().code(), Some(0));
+}
