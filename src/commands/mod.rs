@@ -97,7 +97,29 @@ pub(crate) fn client_settings(
     options.auth.clone_from(&flags.auth);
     options.insecure = flags.insecure;
     options.proxy.clone_from(&flags.proxy);
+    if let Some(text) = &flags.connect_timeout {
+        options.connect_timeout = parse_seconds("--connect-timeout", text)?;
+        settings.connect_timeout = options.connect_timeout;
+    }
+    if let Some(text) = &flags.max_message_size {
+        options.max_message_size = echo_server::parse_size(text)?;
+        settings.max_message_size = options.max_message_size;
+    }
     Ok((settings, options))
+}
+
+/// A positive number of seconds given to `flag`.
+pub(crate) fn parse_seconds(flag: &str, text: &str) -> Result<std::time::Duration> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{flag} {text} is not a duration; use a positive number of seconds"
+            ))
+        })
 }
 
 /// Attaches a transcript of `path` to the console, if one is asked for.

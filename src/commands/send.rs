@@ -1,7 +1,23 @@
-//! `ws text` and `ws byte`: one message, then the close handshake.
+//! `ws text` and `ws byte`: one message, then the close handshake. The
+//! message is read first (`file@PATH`, `-` for standard input), so nothing
+//! is sent when it cannot be; then connect, send, close with 1000 and wait
+//! for the server's close frame (bounded by `disconnect_timeout`), and exit.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::cli::SendArgs;
+use crate::connection::{WsStream, describe, dial, url};
+use crate::console::render::format_size;
+use crate::console::{Console, Line, Role};
 use crate::error::{Error, Result};
+use crate::runtime::runtime;
 
 /// Which frame to send.
 pub(crate) enum Kind {
@@ -9,6 +25,81 @@ pub(crate) enum Kind {
     Binary,
 }
 
-pub(crate) fn run(_args: SendArgs, _kind: Kind) -> Result<i32> {
-    Err(Error::Usage("this command is being built".into()))
+pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
+    let url = url::parse(&args.url)?;
+    let (settings, options) = super::client_settings(&args.connect, None)?;
+    let bytes = read_message(&args.message)?;
+    let message = match kind {
+        Kind::Text => WsMessage::text(into_text(bytes, &args.message)?),
+        Kind::Binary => WsMessage::binary(bytes),
+    };
+    let size = message.len();
+    let console = Console::stdio();
+    runtime().block_on(async {
+        let (mut ws, _) = dial(&url, &options).await?;
+        ws.send(message)
+            .await
+            .map_err(|e| Error::Connection(describe(&e)))?;
+        console.out(sent_line(size));
+        close(&mut ws, 1000, settings.disconnect_timeout).await;
+        Ok::<_, Error>(())
+    })?;
+    Ok(0)
+}
+
+/// `Sent 5.0 B of data over the wire.`, as the session says it.
+fn sent_line(size: usize) -> Line {
+    Line::of(Role::Info, "Sent ")
+        .push(Role::Number, format_size(size))
+        .push(Role::Info, " of data over the wire.")
+}
+
+/// The bytes of a message argument: `file@PATH` is the file's content, `-`
+/// standard input, anything else the text itself.
+pub(crate) fn read_message(argument: &str) -> Result<Vec<u8>> {
+    if let Some(path) = argument.strip_prefix("file@") {
+        return std::fs::read(path).map_err(|e| Error::file("read", path, e));
+    }
+    if argument == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io("cannot read standard input", e))?;
+        return Ok(bytes);
+    }
+    Ok(argument.as_bytes().to_vec())
+}
+
+fn into_text(bytes: Vec<u8>, argument: &str) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| {
+        let source = match argument.strip_prefix("file@") {
+            Some(path) => Path::new(path).display().to_string(),
+            None => "standard input".to_string(),
+        };
+        Error::Usage(format!(
+            "{source} is not UTF-8 text; send it as binary with ws byte"
+        ))
+    })
+}
+
+/// Sends our close frame and reads until the peer's close frame or the end
+/// of the stream, at most `linger`. Failures only cut the wait short: the
+/// peer may be gone already.
+pub(crate) async fn close(ws: &mut WsStream, code: u16, linger: Duration) {
+    let frame = CloseFrame {
+        code: CloseCode::from(code),
+        reason: "".into(),
+    };
+    if ws.send(WsMessage::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let answer = async {
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_close() {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(linger, answer).await;
 }

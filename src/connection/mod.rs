@@ -18,6 +18,7 @@ pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, dial};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
+pub(crate) use task::describe;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};

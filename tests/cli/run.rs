@@ -89,7 +89,7 @@ fn a_syntax_error_sends_nothing() {
         server.frames()
     );
     // The server was never even connected to.
-    drop(server);
+    server.assert_unused();
 }
 
 #[test]

@@ -1,8 +1,11 @@
 //! A websocket server for tests, on 127.0.0.1 with an ephemeral port, in a
-//! thread of its own. It records every frame it receives (and how each
-//! connection ended), echoes text and binary messages when asked to, and
-//! takes orders from the test: send a message, close with a code, drop the
-//! TCP connection. Waits have a timeout; none is a fixed sleep.
+//! thread of its own with its own runtime. It records every frame it
+//! receives (and how each connection ended), echoes text and binary
+//! messages when asked to, plays a script on each connection ([`Action`]:
+//! send messages, close with a code, drop the TCP connection), and takes
+//! the same orders from the test while it runs. Waits have a timeout; none
+//! is a fixed sleep. Dropping a server that no client connected to fails
+//! the test, unless it was told so ([`TestServer::assert_unused`]).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};
@@ -30,11 +33,31 @@ pub enum Frame {
     Gone,
 }
 
-/// An order from the test to the connected client's task.
-enum Order {
-    Text(String),
+/// What the server does on a connection: the script given at start, or an
+/// order from the test.
+#[derive(Clone, Debug)]
+pub enum Action {
+    /// Sends a message (text, binary, ping, pong; the frame is flushed).
+    Send(Message),
+    /// Sends the same message this many times, flushing once at the end.
+    Repeat(Message, usize),
+    /// Sends a close frame with this code and reason, then records the
+    /// client's answer.
     Close(u16, String),
+    /// Drops the TCP connection without a close frame.
     Drop,
+}
+
+impl Action {
+    /// A text message.
+    pub fn text(text: &str) -> Action {
+        Action::Send(Message::text(text))
+    }
+
+    /// A close frame.
+    pub fn close(code: u16, reason: &str) -> Action {
+        Action::Close(code, reason.into())
+    }
 }
 
 type Log = Arc<(Mutex<Vec<Frame>>, Condvar)>;
@@ -43,25 +66,46 @@ type Log = Arc<(Mutex<Vec<Frame>>, Condvar)>;
 pub struct TestServer {
     pub address: SocketAddr,
     log: Log,
-    orders: Arc<Mutex<Vec<UnboundedSender<OrderBox>>>>,
+    orders: Arc<Mutex<Vec<UnboundedSender<Action>>>>,
+    unused_ok: bool,
 }
 
-struct OrderBox(Order);
+/// How a server treats each connection.
+#[derive(Clone)]
+struct Behaviour {
+    echo: bool,
+    script: Vec<Action>,
+}
 
 impl TestServer {
     /// A server that echoes text and binary messages.
     pub fn echo() -> TestServer {
-        Self::start(true)
+        Self::start(Behaviour {
+            echo: true,
+            script: Vec::new(),
+        })
     }
 
     /// A server that only records (and answers pings).
     pub fn silent() -> TestServer {
-        Self::start(false)
+        Self::start(Behaviour {
+            echo: false,
+            script: Vec::new(),
+        })
     }
 
-    fn start(echo: bool) -> TestServer {
+    /// A server that plays `script` on each connection as soon as the
+    /// handshake is done, then records (without echoing) until the end.
+    pub fn scripted(script: Vec<Action>) -> TestServer {
+        Self::start(Behaviour {
+            echo: false,
+            script,
+        })
+    }
+
+    fn start(behaviour: Behaviour) -> TestServer {
         let log: Log = Arc::default();
-        let orders: Arc<Mutex<Vec<UnboundedSender<OrderBox>>>> = Arc::default();
+        let orders: Arc<Mutex<Vec<UnboundedSender<Action>>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
         let (thread_log, thread_orders) = (log.clone(), orders.clone());
         std::thread::spawn(move || {
@@ -78,7 +122,8 @@ impl TestServer {
                     };
                     let (order_tx, order_rx) = unbounded_channel();
                     thread_orders.lock().unwrap().push(order_tx);
-                    tokio::spawn(serve(ws, echo, thread_log.clone(), order_rx));
+                    let behaviour = behaviour.clone();
+                    tokio::spawn(serve(ws, behaviour, thread_log.clone(), order_rx));
                 }
             });
         });
@@ -87,7 +132,25 @@ impl TestServer {
             address,
             log,
             orders,
+            unused_ok: false,
         }
+    }
+
+    /// Asserts that no client ever connected, and ends the server without
+    /// the check of `Drop`.
+    pub fn assert_unused(mut self) {
+        self.unused_ok = true;
+        let frames = self.frames();
+        assert!(
+            !frames.contains(&Frame::Connected),
+            "no client may connect; the server saw {frames:?}"
+        );
+    }
+
+    /// Lets the server be dropped without a client having connected.
+    pub fn allow_unused(mut self) -> Self {
+        self.unused_ok = true;
+        self
     }
 
     /// `ws://127.0.0.1:PORT/`.
@@ -142,25 +205,44 @@ impl TestServer {
         self.wait_for("a connection", |f| *f == Frame::Connected);
     }
 
-    fn order(&self, order: Order) {
+    /// Waits until the (last) client's connection has ended.
+    pub fn wait_gone(&self) {
+        self.wait_for("the end of the connection", |f| *f == Frame::Gone);
+    }
+
+    /// Has the (last) client's task carry out `action`.
+    pub fn order(&self, action: Action) {
         self.wait_connected();
         let orders = self.orders.lock().unwrap();
-        orders.last().expect("a client").send(OrderBox(order)).ok();
+        orders.last().expect("a client").send(action).ok();
     }
 
     /// Sends a text message to the (last) client.
     pub fn send_text(&self, text: &str) {
-        self.order(Order::Text(text.into()));
+        self.order(Action::text(text));
     }
 
     /// Closes the (last) client's connection with a code and reason.
     pub fn close(&self, code: u16, reason: &str) {
-        self.order(Order::Close(code, reason.into()));
+        self.order(Action::close(code, reason));
     }
 
     /// Drops the (last) client's TCP connection without a close frame.
     pub fn drop_connection(&self) {
-        self.order(Order::Drop);
+        self.order(Action::Drop);
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if self.unused_ok || std::thread::panicking() {
+            return;
+        }
+        let frames = self.frames();
+        assert!(
+            frames.contains(&Frame::Connected),
+            "no client connected to the test server (use allow_unused if that is expected)"
+        );
     }
 }
 
@@ -169,38 +251,30 @@ fn record(log: &Log, frame: Frame) {
     log.1.notify_all();
 }
 
+type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
 async fn serve(
-    mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
-    echo: bool,
+    mut ws: Ws,
+    behaviour: Behaviour,
     log: Log,
-    mut orders: tokio::sync::mpsc::UnboundedReceiver<OrderBox>,
+    mut orders: tokio::sync::mpsc::UnboundedReceiver<Action>,
 ) {
     record(&log, Frame::Connected);
-    loop {
+    let mut live = true;
+    for action in behaviour.script {
+        live = live && act(&mut ws, action).await;
+    }
+    while live {
         tokio::select! {
-            order = orders.recv() => match order.map(|o| o.0) {
-                Some(Order::Text(text)) => { let _ = ws.send(Message::text(text)).await; }
-                Some(Order::Close(code, reason)) => {
-                    let frame = CloseFrame { code: CloseCode::from(code), reason: reason.into() };
-                    let _ = ws.close(Some(frame)).await;
-                }
-                Some(Order::Drop) | None => break,
+            order = orders.recv() => match order {
+                Some(action) => live = act(&mut ws, action).await,
+                None => break,
             },
             incoming = ws.next() => {
                 let Some(Ok(message)) = incoming else { break };
-                let frame = match &message {
-                    Message::Text(t) => Frame::Text(t.to_string()),
-                    Message::Binary(b) => Frame::Binary(b.to_vec()),
-                    Message::Ping(p) => Frame::Ping(p.to_vec()),
-                    Message::Pong(p) => Frame::Pong(p.to_vec()),
-                    Message::Close(c) => Frame::Close(
-                        c.as_ref().map_or(1005, |c| c.code.into()),
-                        c.as_ref().map_or(String::new(), |c| c.reason.to_string()),
-                    ),
-                    Message::Frame(_) => continue,
-                };
+                let Some(frame) = frame_of(&message) else { continue };
                 record(&log, frame);
-                if echo && (message.is_text() || message.is_binary()) {
+                if behaviour.echo && (message.is_text() || message.is_binary()) {
                     let _ = ws.send(message).await;
                 } else {
                     let _ = ws.flush().await;
@@ -209,4 +283,42 @@ async fn serve(
         }
     }
     record(&log, Frame::Gone);
+}
+
+/// Carries out one action; false when the connection is to end now.
+async fn act(ws: &mut Ws, action: Action) -> bool {
+    match action {
+        Action::Send(message) => {
+            let _ = ws.send(message).await;
+        }
+        Action::Repeat(message, count) => {
+            for _ in 0..count {
+                let _ = ws.feed(message.clone()).await;
+            }
+            let _ = ws.flush().await;
+        }
+        Action::Close(code, reason) => {
+            let frame = CloseFrame {
+                code: CloseCode::from(code),
+                reason: reason.into(),
+            };
+            let _ = ws.close(Some(frame)).await;
+        }
+        Action::Drop => return false,
+    }
+    true
+}
+
+fn frame_of(message: &Message) -> Option<Frame> {
+    Some(match message {
+        Message::Text(t) => Frame::Text(t.to_string()),
+        Message::Binary(b) => Frame::Binary(b.to_vec()),
+        Message::Ping(p) => Frame::Ping(p.to_vec()),
+        Message::Pong(p) => Frame::Pong(p.to_vec()),
+        Message::Close(c) => Frame::Close(
+            c.as_ref().map_or(1005, |c| c.code.into()),
+            c.as_ref().map_or(String::new(), |c| c.reason.to_string()),
+        ),
+        Message::Frame(_) => return None,
+    })
 }

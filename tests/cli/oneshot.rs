@@ -1,0 +1,192 @@
+//! The one-shot commands through the real binary: `text`, `byte`, `ping`,
+//! `pong`, `listen`, `tail` and the completion commands, against recording
+//! servers.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use crate::support::server::{Frame, TestServer};
+use crate::support::{home, ws_cmd};
+
+/// Runs `ws ARGS…` with `stdin` as its standard input.
+fn ws(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = ws_cmd(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ws starts");
+    let mut input = child.stdin.take().expect("a stdin pipe");
+    input.write_all(stdin).expect("stdin is written");
+    drop(input);
+    child.wait_with_output().expect("ws ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// What arrived, less the connection markers.
+fn received(server: &TestServer) -> Vec<Frame> {
+    server.wait_gone();
+    server
+        .frames()
+        .into_iter()
+        .filter(|f| !matches!(f, Frame::Connected | Frame::Gone))
+        .collect()
+}
+
+fn port_of(server: &TestServer) -> String {
+    format!(":{}", server.address.port())
+}
+
+#[test]
+fn text_sends_one_message_and_closes_with_1000() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
+    assert_eq!(text(&out.stdout), "Sent 5.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        received(&server),
+        [
+            Frame::Text("hello".into()),
+            Frame::Close(1000, String::new())
+        ]
+    );
+}
+
+#[test]
+fn byte_sends_binary_to_the_port_shorthand() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["byte", &port_of(&server), "hi there"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Sent 8.0 B of data over the wire.\n");
+    assert_eq!(
+        received(&server),
+        [
+            Frame::Binary(b"hi there".to_vec()),
+            Frame::Close(1000, String::new())
+        ]
+    );
+}
+
+#[test]
+fn file_contents_are_sent_byte_for_byte() {
+    let (server, home) = (TestServer::silent(), home());
+    let every_byte: Vec<u8> = (0..=255).collect();
+    std::fs::write(home.path().join("all.bin"), &every_byte).unwrap();
+    std::fs::write(home.path().join("doc.txt"), "line one\r\nline two\n\n").unwrap();
+    let out = ws(home.path(), &["byte", &server.url(), "file@all.bin"], b"");
+    assert_eq!(text(&out.stdout), "Sent 256.0 B of data over the wire.\n");
+    let out = ws(home.path(), &["text", &server.url(), "file@doc.txt"], b"");
+    assert_eq!(text(&out.stdout), "Sent 20.0 B of data over the wire.\n");
+    server.wait_for("the text file", |f| matches!(f, Frame::Text(_)));
+    let messages: Vec<Frame> = server
+        .frames()
+        .into_iter()
+        .filter(|f| matches!(f, Frame::Text(_) | Frame::Binary(_)))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            Frame::Binary(every_byte),
+            Frame::Text("line one\r\nline two\n\n".into())
+        ]
+    );
+}
+
+#[test]
+fn a_dash_reads_standard_input() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["text", &server.url(), "-"], b"from stdin\n");
+    assert_eq!(text(&out.stdout), "Sent 11.0 B of data over the wire.\n");
+    let out = ws(home.path(), &["byte", &server.url(), "-"], &[0, 159, 255]);
+    assert_eq!(text(&out.stdout), "Sent 3.0 B of data over the wire.\n");
+    server.wait_for("the binary", |f| matches!(f, Frame::Binary(_)));
+    assert_eq!(server.texts(), ["from stdin\n"]);
+    assert!(server.frames().contains(&Frame::Binary(vec![0, 159, 255])));
+}
+
+#[test]
+fn a_missing_file_is_named_and_nothing_is_sent() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["text", &server.url(), "file@nope.txt"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: cannot read nope.txt: no such file or directory\n"
+    );
+    assert_eq!(text(&out.stdout), "");
+    server.assert_unused();
+}
+
+#[test]
+fn text_that_is_not_utf8_is_refused() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["text", &server.url(), "-"], &[0xff, 0xfe]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("standard input is not UTF-8 text; send it as binary"));
+    server.assert_unused();
+}
+
+#[test]
+fn an_invalid_url_exits_2() {
+    let home = home();
+    for url in ["http://example.com", "example", "ws://host:99999"] {
+        let out = ws(home.path(), &["text", url, "hi"], b"");
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "ws: error: {url} is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn a_refused_connection_is_one_sentence() {
+    let home = home();
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let url = format!("ws://127.0.0.1:{port}/");
+    let out = ws(home.path(), &["text", &url, "hi"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "ws: error: could not connect to 127.0.0.1:{port}: connection refused; is the server running and the port right?\n"
+        )
+    );
+}
+
+#[test]
+fn handshake_headers_and_subprotocols_are_sent() {
+    let (server, home) = (TestServer::silent(), home());
+    let args = [
+        "text",
+        &server.url(),
+        "x",
+        "-H",
+        "X-Trace: 42",
+        "--origin",
+        "http://example.com",
+        "--connect-timeout",
+        "2",
+        "--max-message-size",
+        "1K",
+    ];
+    let out = ws(home.path(), &args, b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = ws(
+        home.path(),
+        &["text", &server.url(), "x", "--connect-timeout", "soon"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--connect-timeout soon is not a duration"));
+}
