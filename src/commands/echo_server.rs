@@ -42,7 +42,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
 
 /// Installs the SIGINT and SIGTERM handlers now; the future completes on
 /// the first of them.
-fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
+pub(super) fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
     let install =
         |kind| signal(kind).map_err(|e| Error::io("cannot install the signal handlers", e));
     let mut int = install(SignalKind::interrupt())?;

@@ -1,14 +1,310 @@
-//! `ws ping` and `ws pong`.
+//! `ws ping` and `ws pong`. Ping sends a ping every `-i` seconds, waits for
+//! its pong (at most `response_timeout`) and prints the round trip; pong
+//! sends unsolicited pongs and prints how long each took to send. Both stop
+//! after `-n` frames (negative: never) or `-d` seconds, whichever comes
+//! first, or on Ctrl+C or SIGTERM; the summary is printed in every case,
+//! then the connection is closed with 1000. As with ping(8), ping exits 1
+//! when pings were sent and not one pong came back.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::cli::PingArgs;
+use crate::connection::{CloseInfo, Closer, WsStream, check_control_payload, describe, dial, url};
+use crate::console::render::close_line;
+use crate::console::{Console, Line, Role};
 use crate::error::{Error, Result};
+use crate::runtime::runtime;
+use crate::settings::Settings;
 
 /// Which control frame to send.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Ping,
     Pong,
 }
 
-pub(crate) fn run(_args: PingArgs, _kind: Kind) -> Result<i32> {
-    Err(Error::Usage("this command is being built".into()))
+/// What the command was asked to do, validated.
+struct Plan {
+    kind: Kind,
+    url: String,
+    payload: Vec<u8>,
+    count: Option<u64>,
+    interval: Duration,
+    duration: Option<Duration>,
+    response_timeout: Option<Duration>,
+}
+
+/// What happened so far.
+#[derive(Default)]
+struct Stats {
+    sent: u64,
+    round_trips: Vec<Duration>,
+    started: Option<Instant>,
+}
+
+pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
+    let url = url::parse(&args.url)?;
+    let payload = args.message.clone().unwrap_or_default().into_bytes();
+    check_control_payload(payload.len())?;
+    let (settings, options) = super::client_settings(&args.connect, None)?;
+    let plan = plan(&args, kind, url, payload, &settings)?;
+    let console = Console::stdio();
+    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    let result = runtime().block_on(async {
+        let stop = super::echo_server::stop_signal()?;
+        let (mut ws, _) = dial(&plan.url, &options).await?;
+        let mut stats = Stats::default();
+        let end = tokio::select! {
+            end = send_all(&mut ws, &plan, &console, &mut stats) => end,
+            () = stop => None,
+            () = sleep_for(plan.duration) => None,
+        };
+        summary(&console, &plan, &stats);
+        match end {
+            None => {
+                super::send::close(&mut ws, 1000, settings.disconnect_timeout).await;
+                Ok(status(&plan, &stats))
+            }
+            Some(info) => ended(&console, &info),
+        }
+    });
+    console.finish();
+    result
+}
+
+fn plan(
+    args: &PingArgs,
+    kind: Kind,
+    url: String,
+    payload: Vec<u8>,
+    settings: &Settings,
+) -> Result<Plan> {
+    let interval = if args.interval == 0.0 {
+        Duration::ZERO
+    } else {
+        super::parse_seconds("--interval", &args.interval.to_string())?
+    };
+    let duration = match args.duration {
+        Some(d) => Some(super::parse_seconds("--duration", &d.to_string())?),
+        None => None,
+    };
+    Ok(Plan {
+        kind,
+        url,
+        payload,
+        count: u64::try_from(args.number).ok(),
+        interval,
+        duration,
+        response_timeout: settings.response_timeout,
+    })
+}
+
+async fn sleep_for(duration: Option<Duration>) {
+    match duration {
+        Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Sends every frame of the plan; `Some` when the connection ended first.
+async fn send_all(
+    ws: &mut WsStream,
+    plan: &Plan,
+    console: &Console,
+    stats: &mut Stats,
+) -> Option<CloseInfo> {
+    console.out(banner(plan));
+    stats.started = Some(Instant::now());
+    while plan.count.is_none_or(|count| stats.sent < count) {
+        let start = Instant::now();
+        stats.sent += 1;
+        let sequence = stats.sent;
+        match plan.kind {
+            Kind::Ping => {
+                let frame = WsMessage::Ping(plan.payload.clone().into());
+                if let Err(e) = ws.send(frame).await {
+                    return Some(lost(&e));
+                }
+                let until = plan.response_timeout.map(|t| start + t);
+                match read_until(ws, until, Some(&plan.payload)).await {
+                    Step::Pong => {
+                        let rtt = start.elapsed();
+                        stats.round_trips.push(rtt);
+                        console.out(pong_line(sequence, &plan.url, rtt));
+                    }
+                    Step::Deadline => console.out(no_pong_line(sequence, plan)),
+                    Step::Ended(info) => return Some(info),
+                }
+            }
+            Kind::Pong => {
+                let frame = WsMessage::Pong(plan.payload.clone().into());
+                if let Err(e) = ws.send(frame).await {
+                    return Some(lost(&e));
+                }
+                console.out(sent_line(sequence, start.elapsed()));
+            }
+        }
+        if plan.count.is_some_and(|count| stats.sent >= count) {
+            break;
+        }
+        if let Step::Ended(info) = read_until(ws, Some(start + plan.interval), None).await {
+            return Some(info);
+        }
+    }
+    None
+}
+
+enum Step {
+    Pong,
+    Deadline,
+    Ended(CloseInfo),
+}
+
+/// Reads until `until` (or a pong carrying `pong`, when given), ignoring
+/// messages; pings from the server are answered by the stack.
+async fn read_until(ws: &mut WsStream, until: Option<Instant>, pong: Option<&[u8]>) -> Step {
+    let read = async {
+        loop {
+            match ws.next().await {
+                Some(Ok(WsMessage::Pong(payload))) if Some(&payload[..]) == pong => {
+                    return Step::Pong;
+                }
+                Some(Ok(WsMessage::Close(frame))) => {
+                    let _ = ws.flush().await;
+                    return Step::Ended(CloseInfo {
+                        by: Closer::Peer,
+                        code: frame.as_ref().map_or(1005, |f| f.code.into()),
+                        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+                        error: None,
+                    });
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Step::Ended(lost(&e)),
+                None => {
+                    return Step::Ended(lost(
+                        &tokio_tungstenite::tungstenite::Error::ConnectionClosed,
+                    ));
+                }
+            }
+        }
+    };
+    match until {
+        Some(until) => tokio::time::timeout_at(until.into(), read)
+            .await
+            .unwrap_or(Step::Deadline),
+        None => read.await,
+    }
+}
+
+fn lost(error: &tokio_tungstenite::tungstenite::Error) -> CloseInfo {
+    CloseInfo {
+        by: Closer::Dropped,
+        code: 1006,
+        reason: String::new(),
+        error: Some(describe(error)),
+    }
+}
+
+/// The end of a connection the server closed or dropped.
+fn ended(console: &Console, info: &CloseInfo) -> Result<i32> {
+    match info.by {
+        Closer::Dropped => Err(Error::Connection(
+            info.error
+                .clone()
+                .unwrap_or_else(|| "the connection was dropped".into()),
+        )),
+        _ if info.is_normal() => {
+            console.err(close_line(info));
+            Ok(0)
+        }
+        _ => Err(Error::AbnormalClose {
+            code: info.code,
+            reason: info.reason.clone(),
+        }),
+    }
+}
+
+fn status(plan: &Plan, stats: &Stats) -> i32 {
+    let unanswered = plan.kind == Kind::Ping && stats.sent > 0 && stats.round_trips.is_empty();
+    i32::from(unanswered)
+}
+
+fn banner(plan: &Plan) -> Line {
+    let word = match plan.kind {
+        Kind::Ping => "PING ",
+        Kind::Pong => "PONG ",
+    };
+    Line::of(Role::Info, word)
+        .push(Role::Url, plan.url.clone())
+        .push(Role::Info, " with ")
+        .push(Role::Number, plan.payload.len().to_string())
+        .push(Role::Info, " bytes of data")
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn pong_line(sequence: u64, url: &str, rtt: Duration) -> Line {
+    Line::of(Role::Plain, format!("Pong {sequence} from "))
+        .push(Role::Url, url.to_string())
+        .push(Role::Plain, ": time=")
+        .push(Role::Number, millis(rtt))
+}
+
+fn no_pong_line(sequence: u64, plan: &Plan) -> Line {
+    let limit = plan.response_timeout.unwrap_or_default().as_secs_f64();
+    Line::of(
+        Role::Warning,
+        format!("No pong {sequence} within {limit} s (response_timeout)."),
+    )
+}
+
+fn sent_line(sequence: u64, took: Duration) -> Line {
+    Line::of(Role::Plain, format!("Pong {sequence} sent: took "))
+        .push(Role::Number, millis(took))
+        .push(Role::Plain, " to send the PONG.")
+}
+
+/// The statistics: counts and loss, and for ping the round trips.
+fn summary(console: &Console, plan: &Plan, stats: &Stats) {
+    let elapsed = stats.started.map(|s| s.elapsed()).unwrap_or_default();
+    let took = format!("{} ms", elapsed.as_millis());
+    let (word, counts) = match plan.kind {
+        Kind::Ping => {
+            let received = stats.round_trips.len() as u64;
+            let loss = match stats.sent {
+                0 => 0.0,
+                sent => (sent - received) as f64 * 100.0 / sent as f64,
+            };
+            let counts = format!(
+                "{} pings sent, {received} pongs received, {loss:.1}% loss, time {took}",
+                stats.sent
+            );
+            ("ping", counts)
+        }
+        Kind::Pong => ("pong", format!("{} pongs sent, time {took}", stats.sent)),
+    };
+    console.out(Line::of(
+        Role::Info,
+        format!("--- {} {word} statistics ---", plan.url),
+    ));
+    console.out(Line::of(Role::Plain, counts));
+    if let Some(line) = round_trips(&stats.round_trips) {
+        console.out(line);
+    }
+}
+
+fn round_trips(rtts: &[Duration]) -> Option<Line> {
+    let min = rtts.iter().min()?;
+    let max = rtts.iter().max()?;
+    let avg = rtts.iter().sum::<Duration>() / rtts.len() as u32;
+    let ms = |d: &Duration| format!("{:.3}", d.as_secs_f64() * 1000.0);
+    Some(Line::of(Role::Plain, "round trip min/avg/max = ").push(
+        Role::Number,
+        format!("{}/{}/{} ms", ms(min), ms(&avg), ms(max)),
+    ))
 }

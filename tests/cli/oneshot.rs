@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
-use crate::support::server::{Frame, TestServer};
+use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
 /// Runs `ws ARGS…` with `stdin` as its standard input.
@@ -189,4 +189,100 @@ fn handshake_headers_and_subprotocols_are_sent() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--connect-timeout soon is not a duration"));
+}
+
+#[test]
+fn ping_three_times_prints_three_pongs_and_a_summary() {
+    let (server, home) = (TestServer::silent(), home());
+    let url = server.url();
+    let out = ws(
+        home.path(),
+        &["ping", &url, "-n", "3", "-i", "0", "-m", "hey"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(lines[0], format!("PING {url} with 3 bytes of data"));
+    for (i, line) in lines[1..4].iter().enumerate() {
+        let prefix = format!("Pong {} from {url}: time=", i + 1);
+        assert!(line.starts_with(&prefix) && line.ends_with(" ms"), "{line}");
+    }
+    assert_eq!(lines[4], format!("--- {url} ping statistics ---"));
+    assert!(
+        lines[5].starts_with("3 pings sent, 3 pongs received, 0.0% loss, time "),
+        "{}",
+        lines[5]
+    );
+    assert!(
+        lines[6].starts_with("round trip min/avg/max = "),
+        "{}",
+        lines[6]
+    );
+    let mut expected = vec![Frame::Ping(b"hey".to_vec()); 3];
+    expected.push(Frame::Close(1000, String::new()));
+    assert_eq!(received(&server), expected);
+}
+
+#[test]
+fn a_ping_payload_over_125_bytes_is_refused() {
+    let (server, home) = (TestServer::silent(), home());
+    let long = "x".repeat(126);
+    for command in ["ping", "pong"] {
+        let out = ws(home.path(), &[command, &server.url(), "-m", &long], b"");
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            text(&out.stderr),
+            "ws: error: the message is 126 bytes long; a ping or pong can carry at most 125 bytes\n"
+        );
+    }
+    server.assert_unused();
+}
+
+#[test]
+fn pong_sends_unsolicited_pongs_and_says_how_long_each_took() {
+    let (server, home) = (TestServer::silent(), home());
+    let url = server.url();
+    let out = ws(
+        home.path(),
+        &["pong", &url, "-n", "2", "-i", "0", "-m", "k"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.starts_with(&format!("PONG {url} with 1 bytes of data\n")));
+    assert!(stdout.contains("Pong 1 sent: took "), "{stdout}");
+    assert!(stdout.contains("Pong 2 sent: took "), "{stdout}");
+    assert!(stdout.contains("2 pongs sent, time "), "{stdout}");
+    let expected = [
+        Frame::Pong(b"k".to_vec()),
+        Frame::Pong(b"k".to_vec()),
+        Frame::Close(1000, String::new()),
+    ];
+    assert_eq!(received(&server), expected);
+}
+
+#[test]
+fn ping_forever_stops_at_the_duration() {
+    let (server, home) = (TestServer::silent(), home());
+    let args = ["ping", &server.url(), "-n", "-1", "-i", "0.05", "-d", "0.3"];
+    let out = ws(home.path(), &args, b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("ping statistics"), "{stdout}");
+    assert_eq!(server.wait_close(), (1000, String::new()));
+}
+
+#[test]
+fn ping_ends_with_status_1_when_the_server_closes_with_1011() {
+    let home = home();
+    let server = TestServer::scripted(vec![Action::close(1011, "boom")]);
+    let out = ws(home.path(), &["ping", &server.url(), "-n", "-1"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+    );
+    assert!(text(&out.stdout).contains("ping statistics"));
 }
