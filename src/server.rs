@@ -162,8 +162,8 @@ where
     }
 }
 
-/// The close code for a client that broke the rules, if it can be told.
-fn close_code_for(error: &WsError) -> Option<CloseCode> {
+/// The close code for a peer that broke the rules, if it can be told.
+pub(crate) fn close_code_for(error: &WsError) -> Option<CloseCode> {
     match error {
         WsError::Capacity(CapacityError::MessageTooLong { .. }) => Some(CloseCode::Size),
         WsError::Utf8(_) => Some(CloseCode::Invalid),

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::signal::unix::{SignalKind, signal};
 
 use crate::cli::EchoServerArgs;
 use crate::error::{Error, Result};
@@ -28,7 +27,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     };
     runtime().block_on(async {
         // Handlers first: a signal right after the first line must stop us cleanly.
-        let stop = stop_signal()?;
+        let stop = super::wire::stop_signal()?;
         let server = EchoServer::bind(&format!("{host}:{}", args.port), options).await?;
         let address = server.local_addr();
         let mut out = std::io::stdout().lock();
@@ -38,21 +37,6 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         server.run(stop).await
     })?;
     Ok(0)
-}
-
-/// Installs the SIGINT and SIGTERM handlers now; the future completes on
-/// the first of them.
-pub(super) fn stop_signal() -> Result<impl std::future::Future<Output = ()>> {
-    let install =
-        |kind| signal(kind).map_err(|e| Error::io("cannot install the signal handlers", e));
-    let mut int = install(SignalKind::interrupt())?;
-    let mut term = install(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
-        }
-    })
 }
 
 /// A byte count with an optional K, M or G suffix (powers of 1024).

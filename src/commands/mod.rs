@@ -9,6 +9,7 @@ mod run_script;
 mod send;
 mod session;
 mod tail;
+mod wire;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};

@@ -9,13 +9,14 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::wire;
 use crate::cli::PingArgs;
-use crate::connection::{CloseInfo, Closer, WsStream, check_control_payload, describe, dial, url};
+use crate::connection::{CloseInfo, WsStream, check_control_payload, dial, url};
 use crate::console::render::close_line;
 use crate::console::{Console, Line, Role};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::runtime::runtime;
 use crate::settings::Settings;
 
@@ -54,18 +55,18 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let console = Console::stdio();
     super::attach_transcript(&console, args.file.as_deref(), &settings)?;
     let result = runtime().block_on(async {
-        let stop = super::echo_server::stop_signal()?;
+        let stop = wire::stop_signal()?;
         let (mut ws, _) = dial(&plan.url, &options).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut ws, &plan, &console, &mut stats) => end,
             () = stop => None,
-            () = sleep_for(plan.duration) => None,
+            () = wire::sleep_for(plan.duration) => None,
         };
         summary(&console, &plan, &stats);
         match end {
             None => {
-                super::send::close(&mut ws, 1000, settings.disconnect_timeout).await;
+                wire::close(&mut ws, 1000, settings.disconnect_timeout).await;
                 Ok(status(&plan, &stats))
             }
             Some(info) => ended(&console, &info),
@@ -87,10 +88,7 @@ fn plan(
     } else {
         super::parse_seconds("--interval", &args.interval.to_string())?
     };
-    let duration = match args.duration {
-        Some(d) => Some(super::parse_seconds("--duration", &d.to_string())?),
-        None => None,
-    };
+    let duration = wire::duration(args.duration)?;
     Ok(Plan {
         kind,
         url,
@@ -100,13 +98,6 @@ fn plan(
         duration,
         response_timeout: settings.response_timeout,
     })
-}
-
-async fn sleep_for(duration: Option<Duration>) {
-    match duration {
-        Some(duration) => tokio::time::sleep(duration).await,
-        None => std::future::pending().await,
-    }
 }
 
 /// Sends every frame of the plan; `Some` when the connection ended first.
@@ -126,7 +117,7 @@ async fn send_all(
             Kind::Ping => {
                 let frame = WsMessage::Ping(plan.payload.clone().into());
                 if let Err(e) = ws.send(frame).await {
-                    return Some(lost(&e));
+                    return Some(wire::lost(&e));
                 }
                 let until = plan.response_timeout.map(|t| start + t);
                 match read_until(ws, until, Some(&plan.payload)).await {
@@ -142,7 +133,7 @@ async fn send_all(
             Kind::Pong => {
                 let frame = WsMessage::Pong(plan.payload.clone().into());
                 if let Err(e) = ws.send(frame).await {
-                    return Some(lost(&e));
+                    return Some(wire::lost(&e));
                 }
                 console.out(sent_line(sequence, start.elapsed()));
             }
@@ -174,20 +165,11 @@ async fn read_until(ws: &mut WsStream, until: Option<Instant>, pong: Option<&[u8
                 }
                 Some(Ok(WsMessage::Close(frame))) => {
                     let _ = ws.flush().await;
-                    return Step::Ended(CloseInfo {
-                        by: Closer::Peer,
-                        code: frame.as_ref().map_or(1005, |f| f.code.into()),
-                        reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
-                        error: None,
-                    });
+                    return Step::Ended(wire::peer_close(frame));
                 }
                 Some(Ok(_)) => {}
-                Some(Err(e)) => return Step::Ended(lost(&e)),
-                None => {
-                    return Step::Ended(lost(
-                        &tokio_tungstenite::tungstenite::Error::ConnectionClosed,
-                    ));
-                }
+                Some(Err(e)) => return Step::Ended(wire::lost(&e)),
+                None => return Step::Ended(wire::lost(&WsError::ConnectionClosed)),
             }
         }
     };
@@ -199,32 +181,11 @@ async fn read_until(ws: &mut WsStream, until: Option<Instant>, pong: Option<&[u8
     }
 }
 
-fn lost(error: &tokio_tungstenite::tungstenite::Error) -> CloseInfo {
-    CloseInfo {
-        by: Closer::Dropped,
-        code: 1006,
-        reason: String::new(),
-        error: Some(describe(error)),
-    }
-}
-
 /// The end of a connection the server closed or dropped.
 fn ended(console: &Console, info: &CloseInfo) -> Result<i32> {
-    match info.by {
-        Closer::Dropped => Err(Error::Connection(
-            info.error
-                .clone()
-                .unwrap_or_else(|| "the connection was dropped".into()),
-        )),
-        _ if info.is_normal() => {
-            console.err(close_line(info));
-            Ok(0)
-        }
-        _ => Err(Error::AbnormalClose {
-            code: info.code,
-            reason: info.reason.clone(),
-        }),
-    }
+    wire::outcome(info)?;
+    console.err(close_line(info));
+    Ok(0)
 }
 
 fn status(plan: &Plan, stats: &Stats) -> i32 {

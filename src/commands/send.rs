@@ -5,15 +5,12 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::cli::SendArgs;
-use crate::connection::{WsStream, describe, dial, url};
+use crate::connection::{describe, dial, url};
 use crate::console::render::format_size;
 use crate::console::{Console, Line, Role};
 use crate::error::{Error, Result};
@@ -41,7 +38,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
             .await
             .map_err(|e| Error::Connection(describe(&e)))?;
         console.out(sent_line(size));
-        close(&mut ws, 1000, settings.disconnect_timeout).await;
+        super::wire::close(&mut ws, 1000, settings.disconnect_timeout).await;
         Ok::<_, Error>(())
     })?;
     Ok(0)
@@ -81,25 +78,4 @@ fn into_text(bytes: Vec<u8>, argument: &str) -> Result<String> {
             "{source} is not UTF-8 text; send it as binary with ws byte"
         ))
     })
-}
-
-/// Sends our close frame and reads until the peer's close frame or the end
-/// of the stream, at most `linger`. Failures only cut the wait short: the
-/// peer may be gone already.
-pub(crate) async fn close(ws: &mut WsStream, code: u16, linger: Duration) {
-    let frame = CloseFrame {
-        code: CloseCode::from(code),
-        reason: "".into(),
-    };
-    if ws.send(WsMessage::Close(Some(frame))).await.is_err() {
-        return;
-    }
-    let answer = async {
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_close() {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(linger, answer).await;
 }

@@ -46,24 +46,29 @@ pub fn clock(at: SystemTime) -> String {
 }
 
 /// The header of a message or control frame: `< text 12:00:01.250 `.
-fn header(kind: &str, at: SystemTime) -> Line {
+fn header(kind: &str, clock: &str) -> Line {
     Line::new()
         .push(Role::Incoming, format!("{INCOMING} {kind}"))
-        .push(Role::Muted, format!(" {} ", clock(at)))
+        .push(Role::Muted, format!(" {clock} "))
 }
 
 /// The lines showing one message from the peer.
 pub fn message_lines(message: &Message, at: SystemTime, json: bool) -> Vec<Line> {
+    message_lines_at(message, &clock(at), json)
+}
+
+/// [`message_lines`] with the time already formatted (see [`Clock`]).
+pub fn message_lines_at(message: &Message, clock: &str, json: bool) -> Vec<Line> {
     match message {
-        Message::Text(text) => text_lines(text, at, json),
+        Message::Text(text) => text_lines(text, clock, json),
         Message::Binary(bytes) => {
-            let head = header("binary", at).push(Role::Number, format_size(bytes.len()));
+            let head = header("binary", clock).push(Role::Number, format_size(bytes.len()));
             std::iter::once(head).chain(hex_dump(bytes)).collect()
         }
     }
 }
 
-fn text_lines(text: &str, at: SystemTime, json: bool) -> Vec<Line> {
+fn text_lines(text: &str, clock: &str, json: bool) -> Vec<Line> {
     let pretty = json
         .then(|| serde_json::from_str::<serde_json::Value>(text).ok())
         .flatten()
@@ -76,14 +81,87 @@ fn text_lines(text: &str, at: SystemTime, json: bool) -> Vec<Line> {
     };
     let mut parts = body.split('\n');
     let first = parts.next().unwrap_or_default();
-    let mut lines = vec![header("text", at).push(role, first)];
+    let mut lines = vec![header("text", clock).push(role, first)];
     lines.extend(parts.map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part))));
     lines
 }
 
+/// The local time as [`clock`] formats it, worked out once a second: a
+/// fast reader formats thousands of messages a second and calls
+/// `localtime` only when the second changes.
+#[derive(Debug, Default)]
+pub struct Clock {
+    second: Option<u64>,
+    text: String,
+}
+
+impl Clock {
+    /// A clock with nothing cached yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `HH:MM:SS.mmm` of `at`, the same text as [`clock`].
+    pub fn at(&mut self, at: SystemTime) -> &str {
+        let since = at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        if self.second != Some(since.as_secs()) || self.text.len() < 3 {
+            self.text = clock(at);
+            self.second = Some(since.as_secs());
+            return &self.text;
+        }
+        let millis = since.subsec_millis();
+        self.text.truncate(self.text.len() - 3);
+        for digit in [millis / 100, millis / 10 % 10, millis % 10] {
+            self.text.push(char::from(b'0' + digit as u8));
+        }
+        &self.text
+    }
+}
+
+/// Appends `line` and a newline to `out` as the terminal shows it: with
+/// ANSI colours when `colored`, else plain.
+pub fn paint(line: &Line, colored: bool, out: &mut String) {
+    use owo_colors::OwoColorize;
+    use std::fmt::Write;
+    for segment in &line.segments {
+        let (colour, bold) = segment.role.ansi();
+        let text = &segment.text;
+        let _ = match (colored, colour) {
+            (true, Some(colour)) if bold => write!(out, "{}", text.color(colour).bold()),
+            (true, Some(colour)) => write!(out, "{}", text.color(colour)),
+            (true, None) if bold => write!(out, "{}", text.bold()),
+            _ => {
+                out.push_str(text);
+                Ok(())
+            }
+        };
+    }
+    out.push('\n');
+}
+
+/// Appends a text message from the peer to `out`, exactly as
+/// [`message_lines_at`] renders it and [`paint`] paints it. A one-line text
+/// without colours or JSON is written straight away, without building lines.
+pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored: bool) {
+    if json || colored || text.contains(['\n', '\r']) {
+        for line in text_lines(text, clock, json) {
+            paint(&line, colored, out);
+        }
+        return;
+    }
+    out.push_str(INCOMING);
+    out.push_str(" text ");
+    out.push_str(clock);
+    out.push(' ');
+    out.push_str(text);
+    out.push('\n');
+}
+
 /// A ping or unsolicited pong from the peer.
 pub fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> Line {
-    let mut line = header(kind, at).push(Role::Number, format_size(payload.len()));
+    let mut line = header(kind, &clock(at)).push(Role::Number, format_size(payload.len()));
     if !payload.is_empty() {
         line.add(Role::Plain, format!(" {}", printable(payload)));
     }
@@ -201,6 +279,44 @@ mod tests {
         let pretty = message_lines(&msg, at, true);
         assert_eq!(pretty.len(), 3);
         assert_eq!(pretty[1].plain(), r#"  "a": 1"#);
+    }
+
+    #[test]
+    fn the_cached_clock_reads_as_clock() {
+        let mut cached = Clock::new();
+        let base = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
+        for millis in [0, 7, 250, 999, 1000, 1001, 61_042, 3_600_500] {
+            let at = base + std::time::Duration::from_millis(millis);
+            assert_eq!(cached.at(at), clock(at), "{millis}");
+        }
+    }
+
+    #[test]
+    fn the_fast_text_path_matches_the_lines() {
+        let at = "12:00:01.250";
+        for (text, json) in [
+            ("hello", false),
+            ("", false),
+            ("tab\there", false),
+            ("two\nlines", false),
+            ("cr\r\nlf", false),
+            (r#"{"a":[1,2]}"#, true),
+            ("not json", true),
+        ] {
+            for colored in [false, true] {
+                let mut fast = String::new();
+                write_text(&mut fast, text, at, json, colored);
+                let mut slow = String::new();
+                let message = Message::Text(text.into());
+                for line in message_lines_at(&message, at, json) {
+                    paint(&line, colored, &mut slow);
+                }
+                assert_eq!(fast, slow, "{text:?}");
+            }
+        }
+        let mut plain = String::new();
+        write_text(&mut plain, "hi", at, false, false);
+        assert_eq!(plain, "< text 12:00:01.250 hi\n");
     }
 
     #[test]

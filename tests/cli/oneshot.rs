@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
 
+use tokio_tungstenite::tungstenite::Message;
+
 use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
@@ -285,4 +287,142 @@ fn ping_ends_with_status_1_when_the_server_closes_with_1011() {
         "ws: error: the connection was closed by the server with code 1011 (boom)\n"
     );
     assert!(text(&out.stdout).contains("ping statistics"));
+}
+
+/// `stdout` with every `HH:MM:SS.mmm` replaced by `T`.
+fn without_times(stdout: &str) -> String {
+    let shape = |w: &[u8]| {
+        w.iter().enumerate().all(|(i, b)| match i {
+            2 | 5 => *b == b':',
+            8 => *b == b'.',
+            _ => b.is_ascii_digit(),
+        })
+    };
+    let bytes = stdout.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + 12 <= bytes.len() && shape(&bytes[i..i + 12]) {
+            out.push('T');
+            i += 12;
+        } else {
+            let c = stdout[i..].chars().next().unwrap();
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+#[test]
+fn listen_prints_each_message_with_kind_and_time() {
+    let home = home();
+    let server = TestServer::scripted(vec![
+        Action::text("hello"),
+        Action::text(r#"{"id":1,"tags":["a"]}"#),
+        Action::Send(Message::binary(b"\x00\x01binary!".to_vec())),
+        Action::Send(Message::Ping(b"are you there".to_vec().into())),
+        Action::close(1000, "done"),
+    ]);
+    let out = ws(home.path(), &["listen", &server.url(), "--json"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let expected = [
+        "< text T hello",
+        "< text T {",
+        r#"  "id": 1,"#,
+        r#"  "tags": ["#,
+        r#"    "a""#,
+        "  ]",
+        "}",
+        "< binary T 9.0 B",
+        "  00000000  00 01 62 69 6e 61 72 79  21                       |..binary!|",
+        "< ping T 13.0 B are you there",
+        "",
+    ];
+    assert_eq!(without_times(&text(&out.stdout)), expected.join("\n"));
+    assert_eq!(
+        text(&out.stderr),
+        "Connection closed by the server with code 1000 (normal closure): done\n"
+    );
+    assert_eq!(server.wait_close(), (1000, "done".to_string()));
+}
+
+#[test]
+fn listen_without_json_prints_json_as_sent() {
+    let home = home();
+    let server = TestServer::scripted(vec![Action::text(r#"{"id":1}"#), Action::close(1001, "")]);
+    let out = ws(home.path(), &["listen", &server.url()], b"");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(without_times(&text(&out.stdout)), "< text T {\"id\":1}\n");
+}
+
+#[test]
+fn listen_exits_1_naming_an_abnormal_close() {
+    let home = home();
+    let server = TestServer::scripted(vec![Action::text("last"), Action::close(1011, "boom")]);
+    let out = ws(home.path(), &["listen", &server.url()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(without_times(&text(&out.stdout)), "< text T last\n");
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+    );
+}
+
+#[test]
+fn listen_exits_1_on_a_dropped_connection() {
+    let home = home();
+    let server = TestServer::scripted(vec![Action::text("before"), Action::Drop]);
+    let out = ws(home.path(), &["listen", &server.url()], b"");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("ws: error: the connection was dropped"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn listen_keeps_every_message_of_a_burst() {
+    let home = home();
+    let count = 20_000;
+    let server = TestServer::scripted(vec![
+        Action::Repeat(Message::text("x".repeat(64)), count),
+        Action::close(1000, ""),
+    ]);
+    let out = ws(home.path(), &["listen", &server.url()], b"");
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    let payload = format!(" {}", "x".repeat(64));
+    assert_eq!(
+        stdout.lines().filter(|l| l.ends_with(&payload)).count(),
+        count
+    );
+}
+
+#[test]
+fn listen_stops_after_the_duration_with_1000() {
+    let (server, home) = (TestServer::silent(), home());
+    let out = ws(home.path(), &["listen", &server.url(), "-d", "0.2"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(server.wait_close(), (1000, String::new()));
+}
+
+#[test]
+fn listen_closes_with_1001_on_sigint() {
+    let (server, home) = (TestServer::silent(), home());
+    let child = ws_cmd(home.path())
+        .args(["listen", &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    server.wait_connected();
+    server.send_text("ready?");
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    assert_eq!(server.wait_close(), (1001, String::new()));
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(text(&out.stderr), "");
 }
