@@ -426,3 +426,102 @@ fn listen_closes_with_1001_on_sigint() {
     assert_eq!(out.status.code(), Some(130));
     assert_eq!(text(&out.stderr), "");
 }
+
+#[test]
+fn tail_prints_the_last_lines() {
+    let home = home();
+    let log = home.path().join("server.log");
+    let lines: String = (1..=15).map(|i| format!("line {i}\n")).collect();
+    std::fs::write(&log, lines).unwrap();
+    let out = ws(home.path(), &["tail", "server.log"], b"");
+    let want: String = (6..=15).map(|i| format!("line {i}\n")).collect();
+    assert_eq!(text(&out.stdout), want);
+    let out = ws(home.path(), &["tail", "server.log", "-n", "2"], b"");
+    assert_eq!(text(&out.stdout), "line 14\nline 15\n");
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn tail_of_a_missing_file_is_a_clear_error() {
+    let home = home();
+    let out = ws(home.path(), &["tail", "missing.log"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: cannot read missing.log: no such file or directory\n"
+    );
+}
+
+/// A running command whose standard output is read line by line.
+struct Follower {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl Follower {
+    fn spawn(home: &Path, args: &[&str]) -> Follower {
+        use std::io::BufRead;
+        let mut child = ws_cmd(home)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Follower { child, lines }
+    }
+
+    /// Waits for the next line and checks it.
+    fn expect(&self, want: &str) {
+        let patience = crate::support::pty::PATIENCE;
+        match self.lines.recv_timeout(patience) {
+            Ok(line) => assert_eq!(line, want),
+            Err(_) => panic!("no line {want:?} within {patience:?}"),
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn append(path: &Path, text: &str) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+}
+
+#[test]
+fn tail_follows_appends_truncation_and_rotation() {
+    let home = home();
+    let log = home.path().join("app.log");
+    let old: String = (1..=20).map(|i| format!("old line number {i}\n")).collect();
+    std::fs::write(&log, old).unwrap();
+    let tail = Follower::spawn(home.path(), &["tail", "app.log", "-n", "1", "-f"]);
+    tail.expect("old line number 20");
+    append(&log, "appended\n");
+    tail.expect("appended");
+    // Truncated and rewritten shorter: followed from its start.
+    std::fs::write(&log, "fresh start\n").unwrap();
+    tail.expect("fresh start");
+    append(&log, "after truncation\n");
+    tail.expect("after truncation");
+    // Rotated: the rest of the old file, then the new file from its start.
+    append(&log, "last of the old file\n");
+    tail.expect("last of the old file");
+    std::fs::rename(&log, home.path().join("app.log.1")).unwrap();
+    std::fs::write(&log, "new file\n").unwrap();
+    tail.expect("new file");
+    append(&log, "more\n");
+    tail.expect("more");
+}
