@@ -525,3 +525,47 @@ fn tail_follows_appends_truncation_and_rotation() {
     append(&log, "more\n");
     tail.expect("more");
 }
+
+#[test]
+fn completion_prints_a_script_for_each_shell() {
+    let home = home();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = ws(home.path(), &["completion", shell], b"");
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let script = text(&out.stdout);
+        assert!(script.contains("echo-server"), "{shell}: {script}");
+    }
+}
+
+#[test]
+fn install_completion_writes_where_the_shell_looks() {
+    let home = home();
+    let cases = [
+        ("/bin/bash", "data/bash-completion/completions/ws"),
+        ("/usr/bin/zsh", ".zfunc/_ws"),
+        ("/usr/local/bin/fish", "config/fish/completions/ws.fish"),
+    ];
+    for (shell, file) in cases {
+        let out = ws_cmd(home.path())
+            .arg("install-completion")
+            .env("SHELL", shell)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let path = home.path().join(file);
+        let stdout = text(&out.stdout);
+        assert!(stdout.contains(&path.display().to_string()), "{stdout}");
+        let script = std::fs::read_to_string(&path).unwrap();
+        assert!(script.contains("install-completion"), "{file}");
+    }
+    let out = ws_cmd(home.path())
+        .arg("install-completion")
+        .env("SHELL", "/bin/tcsh")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: install-completion supports bash, zsh and fish, not tcsh; ws completion SHELL prints the script for powershell and elvish\n"
+    );
+}
