@@ -177,6 +177,8 @@ fn handshake_headers_and_subprotocols_are_sent() {
         "X-Trace: 42",
         "--origin",
         "http://example.com",
+        "--subprotocol",
+        "chat.v2",
         "--connect-timeout",
         "2",
         "--max-message-size",
@@ -184,6 +186,11 @@ fn handshake_headers_and_subprotocols_are_sent() {
     ];
     let out = ws(home.path(), &args, b"");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(server.request_header("X-Trace").as_deref(), Some("42"));
+    let origin = server.request_header("Origin");
+    assert_eq!(origin.as_deref(), Some("http://example.com"));
+    let protocol = server.request_header("Sec-WebSocket-Protocol");
+    assert_eq!(protocol.as_deref(), Some("chat.v2"));
     let out = ws(
         home.path(),
         &["text", &server.url(), "x", "--connect-timeout", "soon"],
@@ -191,6 +198,29 @@ fn handshake_headers_and_subprotocols_are_sent() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--connect-timeout soon is not a duration"));
+    let out = ws(
+        home.path(),
+        &["text", &server.url(), "x", "-H", "nocolon"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn listen_refuses_a_message_over_max_message_size_with_1009() {
+    let home = home();
+    let big = "y".repeat(2000);
+    let server = TestServer::scripted(vec![Action::text("small"), Action::text(&big)]);
+    let args = ["listen", &server.url(), "--max-message-size", "1K"];
+    let out = ws(home.path(), &args, b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(without_times(&text(&out.stdout)), "< text T small\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.starts_with("ws: error: a message of 2000 bytes arrived, over max_message_size"),
+        "{stderr}"
+    );
+    assert_eq!(server.wait_close().0, 1009);
 }
 
 #[test]

@@ -67,8 +67,12 @@ pub struct TestServer {
     pub address: SocketAddr,
     log: Log,
     orders: Arc<Mutex<Vec<UnboundedSender<Action>>>>,
+    requests: Requests,
     unused_ok: bool,
 }
+
+/// The handshake headers of each connection, in order.
+type Requests = Arc<Mutex<Vec<Vec<(String, String)>>>>;
 
 /// How a server treats each connection.
 #[derive(Clone)]
@@ -108,6 +112,8 @@ impl TestServer {
         let orders: Arc<Mutex<Vec<UnboundedSender<Action>>>> = Arc::default();
         let (tx, rx) = std::sync::mpsc::channel();
         let (thread_log, thread_orders) = (log.clone(), orders.clone());
+        let requests: Requests = Arc::default();
+        let thread_requests = requests.clone();
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -117,7 +123,7 @@ impl TestServer {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 tx.send(listener.local_addr().unwrap()).unwrap();
                 while let Ok((stream, _)) = listener.accept().await {
-                    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                    let Some(ws) = handshake(stream, &thread_requests).await else {
                         continue;
                     };
                     let (order_tx, order_rx) = unbounded_channel();
@@ -132,6 +138,7 @@ impl TestServer {
             address,
             log,
             orders,
+            requests,
             unused_ok: false,
         }
     }
@@ -205,6 +212,21 @@ impl TestServer {
         self.wait_for("a connection", |f| *f == Frame::Connected);
     }
 
+    /// The handshake headers of the (last) connection, names in lower case.
+    pub fn request_headers(&self) -> Vec<(String, String)> {
+        self.wait_connected();
+        let requests = self.requests.lock().unwrap();
+        requests.last().cloned().unwrap_or_default()
+    }
+
+    /// The value of one handshake header of the (last) connection.
+    pub fn request_header(&self, name: &str) -> Option<String> {
+        let name = name.to_ascii_lowercase();
+        self.request_headers()
+            .into_iter()
+            .find_map(|(n, v)| (n == name).then_some(v))
+    }
+
     /// Waits until the (last) client's connection has ended.
     pub fn wait_gone(&self) {
         self.wait_for("the end of the connection", |f| *f == Frame::Gone);
@@ -252,6 +274,35 @@ fn record(log: &Log, frame: Frame) {
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+/// Accepts the websocket handshake, keeping its headers and choosing the
+/// first subprotocol offered. (The callback's error type is tungstenite's.)
+#[allow(clippy::result_large_err)]
+async fn handshake(stream: tokio::net::TcpStream, requests: &Requests) -> Option<Ws> {
+    use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+    let choose = |request: &Request, mut response: Response| {
+        let headers = request
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+            .collect();
+        requests.lock().unwrap().push(headers);
+        let offered = request.headers().get("sec-websocket-protocol");
+        if let Some(first) = offered
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            response
+                .headers_mut()
+                .insert("sec-websocket-protocol", first);
+        }
+        Ok(response)
+    };
+    tokio_tungstenite::accept_hdr_async(stream, choose)
+        .await
+        .ok()
+}
 
 async fn serve(
     mut ws: Ws,
