@@ -15,6 +15,7 @@ mod script;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod transcript;
 
 pub use connection::Connection;
 pub use console::Console;
