@@ -9,12 +9,8 @@ use std::io::{self, Write};
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use super::{already_finished, rows};
+use super::{MONOSPACE, already_finished, rows};
 use crate::console::{BACKGROUND, FOREGROUND, Line, Segment, Sink};
-
-/// Fonts for the page and the picture, first match wins.
-pub(super) const MONOSPACE: &str =
-    "ui-monospace, SFMono-Regular, Menlo, Consolas, DejaVu Sans Mono, monospace";
 
 /// Writes rows as HTML.
 pub(super) struct HtmlSink<W: Write + Send> {

@@ -21,6 +21,11 @@ use crate::error::{Error, Result};
 /// Columns between tab stops when a tab is expanded.
 const TAB_STOP: usize = 8;
 
+/// Fonts of the page and the picture, first match wins (no quotes, so the
+/// list reads the same in an attribute and in a style sheet).
+const MONOSPACE: &str =
+    "ui-monospace, SFMono-Regular, Menlo, Consolas, DejaVu Sans Mono, monospace";
+
 /// Opens a transcript at `path` whose rows wrap at `width` columns (at least
 /// one). The format follows the extension: `.svg` is a picture of a terminal
 /// window, `.html` or `.htm` a standalone page, anything else plain text.
@@ -244,6 +249,21 @@ mod tests {
     }
 
     #[test]
+    fn the_console_completes_the_picture() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("session.svg");
+        let console = crate::Console::silent();
+        console.add_sink(open(&path, 80).unwrap());
+        for line in sample() {
+            console.out(line);
+        }
+        console.finish();
+        let doc = parse(&std::fs::read_to_string(&path).unwrap());
+        assert!(doc.text.contains("<script>alert(1)</script>"));
+        assert!(!dir.path().join(".session.svg.spool").exists());
+    }
+
+    #[test]
     fn a_missing_directory_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         for name in ["t.svg", "t.html", "t.txt"] {
@@ -263,16 +283,5 @@ mod tests {
                 "{message}"
             );
         }
-    }
-}
-#[test]
-fn scratch_look() {
-    use crate::console::Role;
-    for p in ["/tmp/ws-look.svg", "/tmp/ws-look.html", "/tmp/ws-look.txt"] {
-        let mut s = open(Path::new(p), 60).unwrap();
-        for l in tests::sample() { s.line(&l).unwrap(); }
-        s.line(&Line::of(Role::Success, "a long line that will wrap around because it is longer than sixty columns wide")).unwrap();
-        s.line(&Line::of(Role::Muted, "12:00:01").push(Role::Warning, " warn ").push(Role::Url, "http://x").push(Role::Command, " cmd").push(Role::Literal, " 'lit'")).unwrap();
-        s.finish().unwrap();
     }
 }

@@ -7,15 +7,14 @@
 //! them; [`Sink::finish`] writes the frame, copies the spool and closes the
 //! picture, then removes the spool. Memory holds one line at a time.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use super::html::MONOSPACE;
-use super::{already_finished, create, rows};
+use super::{MONOSPACE, already_finished, create, rows};
 use crate::console::{BACKGROUND, FOREGROUND, Line, Role, Segment, Sink};
 use crate::error::{Error, Result};
 
@@ -46,7 +45,7 @@ impl SvgSink {
     pub(super) fn create(path: &Path, title: &str, width: usize) -> Result<Self> {
         let target = create(path)?;
         let spool_path = spool_path(path);
-        let spool = OpenOptions::new()
+        let spool = File::options()
             .read(true)
             .write(true)
             .create(true)
@@ -67,11 +66,7 @@ impl SvgSink {
     }
 
     /// Writes the frame, the spooled rows and the closing tags to the target.
-    fn assemble(
-        &mut self,
-        spool: Writer<BufWriter<File>>,
-        target: BufWriter<File>,
-    ) -> io::Result<()> {
+    fn assemble(&self, spool: Writer<BufWriter<File>>, target: BufWriter<File>) -> io::Result<()> {
         let mut spool = spool
             .into_inner()
             .into_inner()
