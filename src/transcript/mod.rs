@@ -139,81 +139,6 @@ fn visible(c: char) -> char {
 mod tests {
     use super::*;
     use crate::console::Role;
-    use quick_xml::escape::resolve_predefined_entity;
-    use quick_xml::events::{BytesRef, BytesStart, Event};
-    use quick_xml::{Reader, XmlVersion};
-
-    /// A few lines in many roles, with hostile wire text in the middle.
-    pub(super) fn sample() -> Vec<Line> {
-        vec![
-            Line::of(Role::Info, "connected to ws://127.0.0.1:8000"),
-            Line::of(Role::Prompt, "> ").push(Role::Input, "send 'hi'"),
-            Line::of(Role::Outgoing, "> text ").push(Role::Plain, "hi   there"),
-            Line::of(Role::Incoming, "< text ")
-                .push(Role::Plain, "</svg><script>alert(1)</script> & \"q\""),
-            Line::new(),
-            Line::of(Role::Error, "closed\x1b[31m ").push(Role::Number, "1006"),
-        ]
-    }
-
-    /// What a well-formed XML document holds, in document order.
-    #[derive(Default)]
-    pub(super) struct Doc {
-        /// Element names.
-        pub names: Vec<String>,
-        /// All character data, references resolved.
-        pub text: String,
-        /// All attribute values, unescaped.
-        pub values: Vec<String>,
-    }
-
-    /// Reads `xml` to its end; panics unless it is well-formed with every
-    /// element closed.
-    pub(super) fn parse(xml: &str) -> Doc {
-        let mut reader = Reader::from_str(xml);
-        reader.config_mut().check_end_names = true;
-        let (mut doc, mut depth) = (Doc::default(), 0usize);
-        loop {
-            match reader.read_event().expect("well-formed XML") {
-                Event::Start(e) => {
-                    depth += 1;
-                    doc.element(&e);
-                }
-                Event::Empty(e) => doc.element(&e),
-                Event::End(_) => depth -= 1,
-                Event::Text(e) => doc.text.push_str(&e.xml10_content()),
-                Event::GeneralRef(e) => doc.reference(&e),
-                Event::Eof => break,
-                _ => {}
-            }
-        }
-        assert_eq!(depth, 0, "every element is closed");
-        assert!(!doc.names.is_empty(), "a root element");
-        doc
-    }
-
-    impl Doc {
-        fn element(&mut self, e: &BytesStart) {
-            self.names.push(e.name().as_ref().to_string());
-            for attr in e.attributes() {
-                let attr = attr.expect("well-formed attribute");
-                let value = attr.normalized_value(XmlVersion::Implicit1_0);
-                self.values
-                    .push(value.expect("attribute value").into_owned());
-            }
-        }
-
-        fn reference(&mut self, e: &BytesRef) {
-            match e.resolve_char_ref().expect("character reference") {
-                Some(c) => self.text.push(c),
-                None => {
-                    let name = e.xml10_content();
-                    self.text
-                        .push_str(resolve_predefined_entity(&name).expect("known entity"));
-                }
-            }
-        }
-    }
 
     #[test]
     fn long_lines_wrap_at_the_width_keeping_roles() {
@@ -246,21 +171,6 @@ mod tests {
             let written = std::fs::read_to_string(&path).unwrap();
             assert!(written.starts_with(starts), "{name}: {written}");
         }
-    }
-
-    #[test]
-    fn the_console_completes_the_picture() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("session.svg");
-        let console = crate::Console::silent();
-        console.add_sink(open(&path, 80).unwrap());
-        for line in sample() {
-            console.out(line);
-        }
-        console.finish();
-        let doc = parse(&std::fs::read_to_string(&path).unwrap());
-        assert!(doc.text.contains("<script>alert(1)</script>"));
-        assert!(!dir.path().join(".session.svg.spool").exists());
     }
 
     #[test]

@@ -47,33 +47,6 @@ impl<W: Write + Send> Sink for TextSink<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcript::tests::sample;
-
-    fn write(width: usize) -> String {
-        let mut sink = TextSink::new(Vec::new(), width);
-        for line in sample() {
-            sink.line(&line).unwrap();
-        }
-        sink.finish().unwrap();
-        sink.finish().unwrap();
-        String::from_utf8(sink.out).unwrap()
-    }
-
-    #[test]
-    fn lines_are_plain_text_without_escape_codes() {
-        let text = write(100);
-        assert!(!text.contains('\x1b'));
-        assert!(text.starts_with("connected to ws://127.0.0.1:8000\n> send 'hi'\n"));
-        assert!(text.contains("< text </svg><script>alert(1)</script> & \"q\"\n\n"));
-        assert!(text.ends_with("closed\u{241b}[31m 1006\n"));
-    }
-
-    #[test]
-    fn long_lines_wrap_at_the_width() {
-        let text = write(10);
-        assert!(text.starts_with("connected \nto ws://12\n7.0.0.1:80\n00\n"));
-        assert!(text.lines().all(|l| l.chars().count() <= 10));
-    }
 
     #[test]
     fn a_line_after_finish_is_refused() {
