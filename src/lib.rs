@@ -46,6 +46,7 @@ mod script;
 pub mod server;
 pub mod session;
 pub mod settings;
+pub mod transcript;
 
 pub use connection::{ConnectOptions, Connection};
 pub use console::{Console, Line, Role, Sink};

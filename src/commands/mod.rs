@@ -123,14 +123,15 @@ pub(crate) fn parse_seconds(flag: &str, text: &str) -> Result<std::time::Duratio
         })
 }
 
-/// Attaches a transcript of `path` to the console, if one is asked for.
+/// Attaches a transcript of `path` to the console, if one is asked for; its
+/// rows wrap at the settings' terminal width.
 pub(crate) fn attach_transcript(
-    _console: &crate::console::Console,
+    console: &crate::console::Console,
     path: Option<&std::path::Path>,
-    _settings: &crate::settings::Settings,
+    settings: &crate::settings::Settings,
 ) -> Result<()> {
-    match path {
-        None => Ok(()),
-        Some(_) => Err(Error::Usage("transcripts are being built".into())),
+    if let Some(path) = path {
+        console.add_sink(crate::transcript::open(path, settings.width())?);
     }
+    Ok(())
 }

@@ -6,3 +6,4 @@ mod oneshot;
 mod run;
 mod session;
 mod support;
+mod transcript;
