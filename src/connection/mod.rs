@@ -7,16 +7,19 @@ mod close;
 mod dial;
 mod inbox;
 mod options;
+mod proxy;
 mod task;
+mod tls;
 pub mod url;
 
 pub use close::{
     MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
     close_code_name, parse_close_code,
 };
-pub use dial::{Handshake, WsStream, dial};
+pub use dial::{Handshake, WsStream, check_options, dial};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
+pub use tls::INSECURE_WARNING;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
