@@ -175,7 +175,7 @@ pub(crate) async fn tcp(host: &str, port: u16, via: Option<&Proxy>) -> Result<Tc
     };
     let addresses = tokio::net::lookup_host((host, port)).await.map_err(|_| {
         Error::Connect(format!(
-            "could not find the address of {what}: the host name {host} does not resolve; check it"
+            "could not connect to {what}: the host name {host} is unknown; check its spelling and the network"
         ))
     })?;
     let mut last = None;

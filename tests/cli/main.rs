@@ -2,4 +2,5 @@
 //! against servers on 127.0.0.1 that record what they receive.
 
 mod session;
+mod settings;
 mod support;
