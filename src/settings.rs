@@ -294,13 +294,13 @@ pub fn show(flags: &crate::cli::ConnectArgs) -> Result<i32> {
     let env: HashMap<String, String> = std::env::vars().collect();
     let mut out = std::io::stdout().lock();
     let mut text = String::from(
-        "# Settings in effect; sources, most important first: flags, WS_* environment variables,\n",
+        "# Settings in effect. Sources, most important first:\n#   flags\n#   WS_* environment variables\n",
     );
     for path in file_paths(&env) {
         let state = if path.is_file() { "" } else { " (not found)" };
-        text.push_str(&format!("# {}{state},\n", path.display()));
+        text.push_str(&format!("#   {}{state}\n", path.display()));
     }
-    text.push_str("# defaults.\n");
+    text.push_str("#   defaults\n");
     for (key, source) in &loaded.sources {
         text.push_str(&value::show_line(&loaded.settings, key, source));
     }
