@@ -72,6 +72,8 @@ where
     rx.recv_timeout(PATIENCE).expect("the server started")
 }
 
+// The handshake callback returns the refusal by value, as tungstenite wants.
+#[allow(clippy::result_large_err)]
 async fn serve(stream: TcpStream, answer: Answer, requests: mpsc::Sender<Request>) {
     let callback = |request: &Request, mut response: Response| {
         let _ = requests.send(request.clone());
