@@ -5,3 +5,4 @@ mod connect;
 mod session;
 mod settings;
 mod support;
+mod tls;
