@@ -121,9 +121,15 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
     let headers = request.headers_mut();
     let mut add = |name: &str, value: &str, flag: &str| -> Result<()> {
         let bad = || {
+            let (shown, allowed) = match flag {
+                "extra_headers" => (
+                    format!("{name}: {value}"),
+                    "a valid header name and a value",
+                ),
+                _ => (value.to_string(), "a value"),
+            };
             Error::Settings(format!(
-                "{flag} {:?} is not allowed: use a valid header name and a value without control characters",
-                format!("{name}: {value}")
+                "{flag} {shown:?} is not allowed: use {allowed} without control characters"
             ))
         };
         let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
@@ -141,6 +147,11 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
         let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
         add("Authorization", &format!("Basic {encoded}"), "--auth")?;
     }
+    if let Some(bad) = options.subprotocols.iter().find(|p| !is_token(p)) {
+        return Err(Error::Settings(format!(
+            "--subprotocol {bad:?} is not allowed: use a name of letters, digits and !#$%&'*+-.^_`|~"
+        )));
+    }
     if !options.subprotocols.is_empty() {
         add(
             "Sec-WebSocket-Protocol",
@@ -149,6 +160,14 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
         )?;
     }
     Ok(request)
+}
+
+/// Whether `text` is an HTTP token, as subprotocol names must be.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
 /// `ws://user:pass@host/x` → (`ws://host/x`, `Some("user:pass")`).
@@ -190,7 +209,8 @@ pub(crate) async fn tcp(host: &str, port: u16, via: Option<&Proxy>) -> Result<Tc
     }
     let reason = match &last {
         Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            "connection refused; is the server running and the port right?".to_string()
+            let what = if via.is_some() { "proxy" } else { "server" };
+            format!("connection refused; is the {what} running and the port right?")
         }
         Some(e) => crate::error::io_reason(e),
         None => "the host name has no address".to_string(),

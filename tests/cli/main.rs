@@ -2,6 +2,7 @@
 //! against servers on 127.0.0.1 that record what they receive.
 
 mod connect;
+mod hostile;
 mod session;
 mod settings;
 mod support;
