@@ -19,3 +19,10 @@ pub mod settings;
 pub use connection::Connection;
 pub use console::Console;
 pub use error::{Error, Result};
+
+/// Runs the session's line dispatch and argument splitting on one line;
+/// for the fuzz targets under `fuzz/`, not part of the API.
+#[doc(hidden)]
+pub fn fuzz_line(line: &str) {
+    script::shim::fuzz_line(line);
+}
