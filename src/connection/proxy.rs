@@ -156,9 +156,10 @@ pub(crate) fn bypassed(host: &str, no_proxy: &str) -> bool {
         .to_ascii_lowercase();
     no_proxy.split(',').map(str::trim).any(|entry| {
         let entry = entry.to_ascii_lowercase();
-        let entry = match split_host_port(&entry) {
-            Some((name, _)) if entry != "*" => name,
-            _ => entry,
+        let entry = match entry.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None if entry.matches(':').count() == 1 => entry.split(':').next().unwrap_or_default(),
+            None => &entry,
         };
         let domain = entry.trim_start_matches('.');
         entry == "*"
@@ -227,4 +228,67 @@ fn check_status(proxy: &Proxy, target: &str, status: &str) -> Result<()> {
         proxy.address(),
         proxy.source
     )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_urls() {
+        let proxy = parse("http://u:p%40ss@proxy.example:3128/", "--proxy").unwrap();
+        assert_eq!((proxy.host.as_str(), proxy.port), ("proxy.example", 3128));
+        assert_eq!(proxy.authorization.as_deref(), Some("Basic dTpwQHNz"));
+        assert_eq!(parse("10.0.0.1", "x").unwrap().port, 80);
+        assert_eq!(
+            parse("http://[::1]:8080", "x").unwrap().address(),
+            "[::1]:8080"
+        );
+        for bad in [
+            "https://p:1",
+            "socks5://p:1",
+            "http://",
+            "http://p:0",
+            "p:99999",
+        ] {
+            assert!(parse(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn no_proxy_entries() {
+        assert!(bypassed("example.com", "example.com"));
+        assert!(bypassed("a.example.com", ".example.com"));
+        assert!(bypassed("a.example.com", "other, example.com:443"));
+        assert!(bypassed("anything", "*"));
+        assert!(bypassed("::1", "::1"));
+        assert!(!bypassed("notexample.com", "example.com"));
+        assert!(!bypassed("example.com", ""));
+    }
+
+    #[test]
+    fn the_flag_wins_and_the_scheme_picks_the_variable() {
+        let env = |name: &str| match name {
+            "https_proxy" => Some("http://secure:1".to_string()),
+            "HTTP_PROXY" => Some("http://plain:2".to_string()),
+            "no_proxy" => Some("skipped.example".to_string()),
+            _ => None,
+        };
+        let host = |p: Option<Proxy>| p.map(|p| p.host);
+        assert_eq!(
+            host(choose(None, "h", true, &env).unwrap()).as_deref(),
+            Some("secure")
+        );
+        assert_eq!(
+            host(choose(None, "h", false, &env).unwrap()).as_deref(),
+            Some("plain")
+        );
+        assert_eq!(
+            host(choose(None, "skipped.example", true, &env).unwrap()),
+            None
+        );
+        let flag = choose(Some("http://f:3"), "skipped.example", true, &env).unwrap();
+        assert_eq!(host(flag).as_deref(), Some("f"));
+        assert_eq!(choose(Some(""), "h", true, &env).unwrap(), None);
+    }
 }

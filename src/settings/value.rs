@@ -299,3 +299,28 @@ fn show_headers(headers: &[(String, String)]) -> String {
         .collect();
     format!("[{}]", pairs.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_suffixes() {
+        let cases = [
+            ("1", Some(1)),
+            ("64K", Some(65536)),
+            ("16m", Some(16 << 20)),
+            ("1 GiB", Some(1 << 30)),
+            ("4G", Some(4 << 30)),
+            ("5G", None),
+            ("0", None),
+            ("1T", None),
+            ("K", None),
+            ("-1", None),
+            ("99999999999999999999", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_size(text), want, "{text}");
+        }
+    }
+}
