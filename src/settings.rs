@@ -194,6 +194,19 @@ pub fn env_name(key: &str) -> String {
 
 /// Layers the settings: `flags`, then `WS_*` variables of `env`, then
 /// `files` in order (most important first), then the defaults.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use ws::settings::{ConfigFile, Flags, Source, resolve};
+///
+/// let env = HashMap::from([("WS_CONNECT_TIMEOUT".to_string(), "2.5".to_string())]);
+/// let file = ConfigFile { path: "ws.toml".into(), text: "max_message_size = \"64K\"".into() };
+/// let loaded = resolve(&env, &[file], &Flags::default())?;
+/// assert_eq!(loaded.settings.connect_timeout.as_millis(), 2500);
+/// assert_eq!(loaded.settings.max_message_size, 65536);
+/// assert_eq!(loaded.source("max_message_size"), Some(&Source::File("ws.toml".into())));
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub fn resolve(
     env: &HashMap<String, String>,
     files: &[ConfigFile],
