@@ -54,3 +54,10 @@ pub use error::{Error, Result};
 pub use rhai;
 pub use session::{Outcome, Session, SessionBuilder};
 pub use settings::Settings;
+
+/// Runs the session's line dispatch and argument splitting on one line;
+/// for the fuzz targets under `fuzz/`, not part of the API.
+#[doc(hidden)]
+pub fn fuzz_line(line: &str) {
+    script::shim::fuzz_line(line);
+}

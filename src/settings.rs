@@ -1,10 +1,39 @@
-//! Validated settings (SPEC §6): every key with its default. Commands take a
-//! [`Settings`], never clap structs.
+//! Validated settings (SPEC §6) and where each one comes from. The layers,
+//! most important first: command-line flags, `WS_*` environment variables,
+//! `./ws.toml`, the user's config file (`$XDG_CONFIG_HOME/ws/config.toml` or
+//! `~/.config/ws/config.toml`), then the defaults. [`resolve`] is the pure
+//! layering; [`load`] reads the real environment and files; [`show`] is
+//! `ws config`. Commands take a [`Settings`], never clap structs.
+//!
+//! In the environment every key is upper-cased behind `WS_`
+//! (`WS_CONNECT_TIMEOUT=2.5`). `WS_EXTRA_HEADERS` holds `Name: value` lines
+//! separated by newlines, or the TOML form of the file
+//! (`[["X-A", "1"], ["X-B", "2"]]`).
 
-use std::path::PathBuf;
+mod value;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::connection::{ConnectOptions, TlsFiles};
+use crate::error::{Error, Result};
+
+/// Every settings key, in the order `ws config` prints them.
+pub const KEYS: [&str; 11] = [
+    "connect_timeout",
+    "disconnect_timeout",
+    "response_timeout",
+    "message_queue_size",
+    "max_message_size",
+    "extra_headers",
+    "terminal_width",
+    "tls_ca_file",
+    "tls_certificate_file",
+    "tls_key_file",
+    "tls_password",
+];
 
 /// The effective settings of one command.
 #[derive(Clone, Debug, PartialEq)]
@@ -74,7 +103,238 @@ impl Settings {
     }
 }
 
-/// `ws config`: prints the effective settings and where each comes from.
-pub fn show(_flags: &crate::cli::ConnectArgs) -> crate::Result<i32> {
-    Err(crate::Error::Usage("this command is being built".into()))
+/// Where a setting's value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// A settings file.
+    File(PathBuf),
+    /// An environment variable, by name.
+    Env(String),
+    /// A command-line flag, by name (`--connect-timeout`).
+    Flag(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Default => f.write_str("default"),
+            Source::File(path) => write!(f, "file {}", path.display()),
+            Source::Env(name) => write!(f, "env {name}"),
+            Source::Flag(name) => write!(f, "flag {name}"),
+        }
+    }
+}
+
+/// The text of one settings file.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    /// Where it is (named in errors; relative paths inside are taken from its folder).
+    pub path: PathBuf,
+    /// Its TOML text.
+    pub text: String,
+}
+
+/// The settings given as flags, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    /// `--connect-timeout`.
+    pub connect_timeout: Option<String>,
+    /// `--max-message-size`.
+    pub max_message_size: Option<String>,
+    /// `--terminal-width`.
+    pub terminal_width: Option<String>,
+    /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
+    /// any of the same name.
+    pub headers: Vec<String>,
+}
+
+impl Flags {
+    /// The setting flags of a client command.
+    pub fn new(args: &crate::cli::ConnectArgs, terminal_width: Option<&str>) -> Flags {
+        Flags {
+            connect_timeout: args.connect_timeout.clone(),
+            max_message_size: args.max_message_size.clone(),
+            terminal_width: terminal_width.map(str::to_string),
+            headers: args.headers.clone(),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<(&'static str, &str)> {
+        match key {
+            "connect_timeout" => Some(("--connect-timeout", self.connect_timeout.as_deref()?)),
+            "max_message_size" => Some(("--max-message-size", self.max_message_size.as_deref()?)),
+            "terminal_width" => Some(("--terminal-width", self.terminal_width.as_deref()?)),
+            _ => None,
+        }
+    }
+}
+
+/// Effective settings and the source of each key.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The settings.
+    pub settings: Settings,
+    /// Each key of [`KEYS`] with where its value came from.
+    pub sources: Vec<(&'static str, Source)>,
+}
+
+impl Loaded {
+    /// Where `key`'s value came from.
+    pub fn source(&self, key: &str) -> Option<&Source> {
+        self.sources.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
+    }
+}
+
+/// The environment variable of a key: `WS_` and the key upper-cased.
+pub fn env_name(key: &str) -> String {
+    format!("WS_{}", key.to_ascii_uppercase())
+}
+
+/// Layers the settings: `flags`, then `WS_*` variables of `env`, then
+/// `files` in order (most important first), then the defaults.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use ws::settings::{ConfigFile, Flags, Source, resolve};
+///
+/// let env = HashMap::from([("WS_CONNECT_TIMEOUT".to_string(), "2.5".to_string())]);
+/// let file = ConfigFile { path: "ws.toml".into(), text: "max_message_size = \"64K\"".into() };
+/// let loaded = resolve(&env, &[file], &Flags::default())?;
+/// assert_eq!(loaded.settings.connect_timeout.as_millis(), 2500);
+/// assert_eq!(loaded.settings.max_message_size, 65536);
+/// assert_eq!(loaded.source("max_message_size"), Some(&Source::File("ws.toml".into())));
+/// # Ok::<(), ws::Error>(())
+/// ```
+pub fn resolve(
+    env: &HashMap<String, String>,
+    files: &[ConfigFile],
+    flags: &Flags,
+) -> Result<Loaded> {
+    let tables = files
+        .iter()
+        .map(|file| Ok((file.path.clone(), value::parse_file(file)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let mut settings = Settings::default();
+    let mut sources = Vec::new();
+    for key in KEYS {
+        let source = match pick(key, env, &tables, flags) {
+            Some((raw, source)) => {
+                value::apply(&mut settings, key, raw, &source, env)?;
+                source
+            }
+            None => Source::Default,
+        };
+        sources.push((key, source));
+    }
+    if !flags.headers.is_empty() {
+        value::add_flag_headers(&mut settings.extra_headers, &flags.headers)?;
+        sources[5].1 = Source::Flag("-H");
+    }
+    Ok(Loaded { settings, sources })
+}
+
+fn pick<'a>(
+    key: &str,
+    env: &'a HashMap<String, String>,
+    tables: &'a [(PathBuf, toml::Table)],
+    flags: &'a Flags,
+) -> Option<(value::Raw<'a>, Source)> {
+    if let Some((flag, text)) = flags.get(key) {
+        return Some((value::Raw::Text(text), Source::Flag(flag)));
+    }
+    let var = env_name(key);
+    if let Some(text) = env.get(&var).filter(|t| !t.is_empty()) {
+        return Some((value::Raw::Text(text), Source::Env(var)));
+    }
+    tables.iter().find_map(|(path, table)| {
+        let found = table.get(key)?;
+        Some((value::Raw::Toml(found), Source::File(path.clone())))
+    })
+}
+
+/// Where the settings files are, most important first: `./ws.toml`, then
+/// the user's config file.
+pub fn file_paths(env: &HashMap<String, String>) -> Vec<PathBuf> {
+    let config_home = env
+        .get("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| home_dir(env).map(|home| home.join(".config")));
+    let mut paths = vec![PathBuf::from("./ws.toml")];
+    paths.extend(config_home.map(|dir| dir.join("ws").join("config.toml")));
+    paths
+}
+
+fn home_dir(env: &HashMap<String, String>) -> Option<PathBuf> {
+    env.get("HOME")
+        .filter(|home| !home.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()))
+}
+
+/// Reads the settings files that exist; a missing one is skipped.
+fn read_files(paths: &[PathBuf]) -> Result<Vec<ConfigFile>> {
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(path) {
+            Ok(text) => files.push(ConfigFile {
+                path: path.clone(),
+                text,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::file("read the settings file", path, e)),
+        }
+    }
+    Ok(files)
+}
+
+/// The settings of this process: its environment, its settings files and `flags`.
+pub fn load(flags: &Flags) -> Result<Loaded> {
+    let env: HashMap<String, String> = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect();
+    let files = read_files(&file_paths(&env))?;
+    resolve(&env, &files, flags)
+}
+
+/// `ws config`: prints the effective settings, each with its source, as
+/// TOML that can be pasted into a settings file.
+pub fn show(flags: &crate::cli::ConnectArgs) -> Result<i32> {
+    use std::io::Write;
+    let loaded = load(&Flags::new(flags, None))?;
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let mut out = std::io::stdout().lock();
+    let mut text = String::from(
+        "# Settings in effect. Sources, most important first:\n#   flags\n#   WS_* environment variables\n",
+    );
+    for path in file_paths(&env) {
+        let state = if path.is_file() { "" } else { " (not found)" };
+        text.push_str(&format!("#   {}{state}\n", path.display()));
+    }
+    text.push_str("#   defaults\n");
+    for (key, source) in &loaded.sources {
+        text.push_str(&value::show_line(&loaded.settings, key, source));
+    }
+    out.write_all(text.as_bytes())
+        .map_err(|e| Error::io("cannot print the settings", e))?;
+    Ok(0)
+}
+
+/// Resolves `~/` against the home directory, and a relative path from a file
+/// against that file's folder.
+fn resolve_path(text: &str, source: &Source, env: &HashMap<String, String>) -> PathBuf {
+    if let Some(rest) = text.strip_prefix("~/")
+        && let Some(home) = home_dir(env)
+    {
+        return home.join(rest);
+    }
+    let path = PathBuf::from(text);
+    match source {
+        Source::File(file) if path.is_relative() => {
+            file.parent().unwrap_or(Path::new(".")).join(path)
+        }
+        _ => path,
+    }
 }

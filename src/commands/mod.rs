@@ -62,35 +62,17 @@ pub fn report(error: &Error) {
     let _ = writeln!(err, "ws: error: {error}");
 }
 
-/// Settings and connection options of a client command, from its flags.
+/// Settings and connection options of a client command: the settings
+/// layered from its flags, `WS_*` variables and settings files, plus the
+/// flags that only concern the connection. Warns once on standard error
+/// when `-k` turns certificate verification off.
 pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
     width: Option<&str>,
 ) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
-    let mut settings = crate::settings::Settings::default();
-    if let Some(width) = width {
-        let columns = width
-            .parse::<usize>()
-            .ok()
-            .filter(|w| *w >= 20)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "--terminal-width {width} is not a width; use a number of columns of 20 or more"
-                ))
-            })?;
-        settings.terminal_width = Some(columns);
-    }
+    let settings_flags = crate::settings::Flags::new(flags, width);
+    let settings = crate::settings::load(&settings_flags)?.settings;
     let mut options = settings.connect_options();
-    for header in &flags.headers {
-        let (name, value) = header.split_once(':').ok_or_else(|| {
-            Error::Usage(format!(
-                "-H {header:?} is not a header; use -H 'Name: value'"
-            ))
-        })?;
-        options
-            .headers
-            .push((name.trim().into(), value.trim().into()));
-    }
     options
         .subprotocols
         .extend(flags.subprotocols.iter().cloned());
@@ -98,13 +80,9 @@ pub(crate) fn client_settings(
     options.auth.clone_from(&flags.auth);
     options.insecure = flags.insecure;
     options.proxy.clone_from(&flags.proxy);
-    if let Some(text) = &flags.connect_timeout {
-        options.connect_timeout = parse_seconds("--connect-timeout", text)?;
-        settings.connect_timeout = options.connect_timeout;
-    }
-    if let Some(text) = &flags.max_message_size {
-        options.max_message_size = echo_server::parse_size(text)?;
-        settings.max_message_size = options.max_message_size;
+    crate::connection::check_options(&options)?;
+    if flags.insecure {
+        eprintln!("{}", crate::connection::INSECURE_WARNING);
     }
     Ok((settings, options))
 }

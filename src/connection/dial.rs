@@ -1,16 +1,24 @@
-//! Opening a client connection: the TCP connection, TLS and the websocket
-//! handshake, each failure turned into an [`Error`] that says what to do.
+//! Opening a client connection: the TCP connection (direct or through an
+//! HTTP proxy, see [`super::proxy`]), TLS (see [`super::tls`]) and the
+//! websocket handshake with the headers, origin, basic authentication and
+//! subprotocols asked for, all within `connect_timeout`. Each failure is
+//! turned into an [`Error`] that names the host and what to change.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use base64::Engine as _;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::error::{ProtocolError, TlsError};
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{self, Error as WsError};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
-use super::ConnectOptions;
+use super::proxy::{self, Proxy, authority};
+use super::{ConnectOptions, tls};
 use crate::error::{Error, Result};
 
 /// The socket type of every client connection.
@@ -30,15 +38,60 @@ pub(crate) fn ws_config(max_message_size: usize) -> WebSocketConfig {
         .max_frame_size(Some(max_message_size))
 }
 
+/// Where a request goes.
+struct Target {
+    host: String,
+    port: u16,
+    tls: bool,
+}
+
+impl Target {
+    fn of(request: &Request) -> Target {
+        let uri = request.uri();
+        let tls = uri.scheme_str() == Some("wss");
+        let host = uri.host().unwrap_or_default();
+        Target {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            port: uri.port_u16().unwrap_or(if tls { 443 } else { 80 }),
+            tls,
+        }
+    }
+}
+
 /// Opens a connection to `url` (already normalised by [`super::url::parse`]).
 pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Handshake)> {
     let request = build_request(url, options)?;
+    let target = Target::of(&request);
+    let connector = match target.tls {
+        true => Connector::Rustls(Arc::new(tls::client_config(
+            &options.tls,
+            options.insecure,
+        )?)),
+        false => Connector::Plain,
+    };
+    let env = |name: &str| std::env::var(name).ok();
+    let proxy = proxy::choose(options.proxy.as_deref(), &target.host, target.tls, &env)?;
     let config = ws_config(options.max_message_size);
-    let connect = tokio_tungstenite::connect_async_with_config(request, Some(config), true);
-    let (stream, response) = tokio::time::timeout(options.connect_timeout, connect)
+    let host = authority(&target.host, target.port);
+    let work = async {
+        let stream = match &proxy {
+            Some(proxy) => proxy::tunnel(proxy, &target.host, target.port).await?,
+            None => tcp(&target.host, target.port, None).await?,
+        };
+        let handshake = tokio_tungstenite::client_async_tls_with_config(
+            request,
+            stream,
+            Some(config),
+            Some(connector),
+        );
+        handshake.await.map_err(|e| handshake_error(&host, e))
+    };
+    let (stream, response) = tokio::time::timeout(options.connect_timeout, work)
         .await
-        .map_err(|_| timeout_error(url, options.connect_timeout))?
-        .map_err(|e| handshake_error(url, e))?;
+        .map_err(|_| timeout_error(&host, options.connect_timeout, proxy.as_ref()))??;
     let subprotocol = response
         .headers()
         .get("sec-websocket-protocol")
@@ -47,88 +100,218 @@ pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Hand
     Ok((stream, Handshake { subprotocol }))
 }
 
-fn build_request(
-    url: &str,
-    options: &ConnectOptions,
-) -> Result<tungstenite::handshake::client::Request> {
+/// Checks the connection options that come from flags before any I/O:
+/// headers, origin, subprotocols, `--auth` and `--proxy`.
+pub fn check_options(options: &ConnectOptions) -> Result<()> {
+    build_request("ws://localhost/", options)?;
+    if let Some(url) = options.proxy.as_deref().filter(|u| !u.trim().is_empty()) {
+        proxy::parse(url, "--proxy")?;
+    }
+    Ok(())
+}
+
+/// The handshake request: the URL less any `user:password@` (which
+/// becomes basic authentication), plus the options' headers.
+fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
+    let (url, userinfo) = split_userinfo(url);
     let mut request = url
+        .as_str()
         .into_client_request()
-        .map_err(|_| Error::InvalidUrl(url.to_string()))?;
+        .map_err(|_| Error::InvalidUrl(url.clone()))?;
     let headers = request.headers_mut();
-    let mut add = |name: &str, value: &str| -> Result<()> {
-        let name = HeaderName::from_bytes(name.trim().as_bytes())
-            .map_err(|_| Error::Usage(format!("{name:?} is not a valid header name")))?;
-        let value = HeaderValue::from_str(value.trim())
-            .map_err(|_| Error::Usage(format!("{value:?} is not a valid header value")))?;
+    let mut add = |name: &str, value: &str, flag: &str| -> Result<()> {
+        let bad = || {
+            let (shown, allowed) = match flag {
+                "extra_headers" => (
+                    format!("{name}: {value}"),
+                    "a valid header name and a value",
+                ),
+                _ => (value.to_string(), "a value"),
+            };
+            Error::Settings(format!(
+                "{flag} {shown:?} is not allowed: use {allowed} without control characters"
+            ))
+        };
+        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| bad())?;
+        let value = HeaderValue::from_str(value.trim()).map_err(|_| bad())?;
         headers.append(name, value);
         Ok(())
     };
     for (name, value) in &options.headers {
-        add(name, value)?;
+        add(name, value, "extra_headers")?;
     }
     if let Some(origin) = &options.origin {
-        add("Origin", origin)?;
+        add("Origin", origin, "--origin")?;
+    }
+    if let Some(credentials) = options.auth.as_deref().or(userinfo.as_deref()) {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
+        add("Authorization", &format!("Basic {encoded}"), "--auth")?;
+    }
+    if let Some(bad) = options.subprotocols.iter().find(|p| !is_token(p)) {
+        return Err(Error::Settings(format!(
+            "--subprotocol {bad:?} is not allowed: use a name of letters, digits and !#$%&'*+-.^_`|~"
+        )));
     }
     if !options.subprotocols.is_empty() {
-        add("Sec-WebSocket-Protocol", &options.subprotocols.join(", "))?;
+        add(
+            "Sec-WebSocket-Protocol",
+            &options.subprotocols.join(", "),
+            "--subprotocol",
+        )?;
     }
     Ok(request)
 }
 
-fn host_of(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    rest.split(['/', '?']).next().unwrap_or(rest)
+/// Whether `text` is an HTTP token, as subprotocol names must be.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))
 }
 
-fn timeout_error(url: &str, limit: Duration) -> Error {
+/// `ws://user:pass@host/x` → (`ws://host/x`, `Some("user:pass")`).
+fn split_userinfo(url: &str) -> (String, Option<String>) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (url.to_string(), None);
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    match rest[..end].rsplit_once('@') {
+        Some((userinfo, host)) => (
+            format!("{scheme}://{host}{}", &rest[end..]),
+            Some(userinfo.to_string()),
+        ),
+        None => (url.to_string(), None),
+    }
+}
+
+/// A TCP connection to `host:port`, trying each of its addresses; `via`
+/// names the proxy when `host` is one.
+pub(crate) async fn tcp(host: &str, port: u16, via: Option<&Proxy>) -> Result<TcpStream> {
+    let what = match via {
+        Some(proxy) => format!("the proxy {} ({})", authority(host, port), proxy.source),
+        None => authority(host, port),
+    };
+    let addresses = tokio::net::lookup_host((host, port)).await.map_err(|_| {
+        Error::Connect(format!(
+            "could not connect to {what}: the host name {host} is unknown; check its spelling and the network"
+        ))
+    })?;
+    let mut last = None;
+    for address in addresses {
+        match TcpStream::connect(address).await {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let reason = match &last {
+        Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            let what = if via.is_some() { "proxy" } else { "server" };
+            format!("connection refused; is the {what} running and the port right?")
+        }
+        Some(e) => crate::error::io_reason(e),
+        None => "the host name has no address".to_string(),
+    };
+    Err(Error::Connect(format!(
+        "could not connect to {what}: {reason}"
+    )))
+}
+
+fn timeout_error(host: &str, limit: Duration, proxy: Option<&Proxy>) -> Error {
+    let via = proxy.map_or_else(String::new, |p| {
+        format!(" through the proxy {}", p.address())
+    });
     Error::Connect(format!(
-        "could not connect to {} within {} s; raise connect_timeout (--connect-timeout) if the server is slow",
-        host_of(url),
+        "could not connect to {host}{via} within {} s; raise connect_timeout (--connect-timeout or WS_CONNECT_TIMEOUT) if the server is slow",
         limit.as_secs_f64()
     ))
 }
 
-/// Turns a failed handshake into an error that names the host and the fix.
-pub(crate) fn handshake_error(url: &str, error: WsError) -> Error {
-    let host = host_of(url);
+/// Turns a failed TLS or websocket handshake with `host` into an error that
+/// says what to do.
+pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
     match error {
-        WsError::Http(response) => {
-            let (parts, body) = response.into_parts();
-            let status = format!(
-                "{} {}",
-                parts.status.as_u16(),
-                parts.status.canonical_reason().unwrap_or("")
-            );
-            let headers = parts
-                .headers
-                .iter()
-                .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-                .collect();
-            let body = body.map(|b| String::from_utf8_lossy(&b).into_owned());
-            Error::Handshake {
-                status: status.trim().to_string(),
-                headers,
-                body: body.unwrap_or_default(),
-            }
-        }
-        WsError::Io(e) => match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => Error::Connect(format!(
-                "could not connect to {host}: connection refused; is the server running and the port right?"
-            )),
-            _ if e.to_string().contains("failed to lookup address") => Error::Connect(format!(
-                "could not resolve the host name of {host}; check the URL"
-            )),
-            _ => Error::Connect(format!(
-                "could not connect to {host}: {}",
+        WsError::Http(response) => refused(*response),
+        WsError::Io(e) => match tls::inner_error(&e) {
+            Some(tls_error) => Error::Tls(tls::describe(tls_error, host)),
+            None => Error::Connect(format!(
+                "the connection to {host} broke during the handshake: {}",
                 crate::error::io_reason(&e)
             )),
         },
-        WsError::Tls(e) => Error::Tls(format!(
-            "TLS handshake with {host} failed: {e}; use --insecure (-k) to skip verification or set tls_ca_file"
+        WsError::Tls(TlsError::InvalidDnsName) => Error::Tls(format!(
+            "cannot use TLS with {host}: it is not a valid server name"
         )),
-        WsError::Url(e) => Error::Connect(format!("cannot connect to {url}: {e}")),
+        WsError::Tls(e) => Error::Tls(format!("the TLS handshake with {host} failed: {e}")),
+        WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_)) => {
+            Error::Connect(format!(
+                "{host} did not agree on a subprotocol: it chose none of those offered with --subprotocol, or one that was not offered"
+            ))
+        }
+        WsError::Url(e) => Error::Connect(format!("cannot connect to {host}: {e}")),
         other => Error::Connect(format!(
             "the websocket handshake with {host} failed: {other}"
         )),
+    }
+}
+
+fn refused(response: tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>) -> Error {
+    let (parts, body) = response.into_parts();
+    let status = format!(
+        "{} {}",
+        parts.status.as_u16(),
+        parts.status.canonical_reason().unwrap_or("")
+    );
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .collect();
+    let body = body.map(|b| String::from_utf8_lossy(&b).into_owned());
+    Error::Handshake {
+        status: status.trim().to_string(),
+        headers,
+        body: body.unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_becomes_basic_authentication() {
+        let (url, user) = split_userinfo("ws://u:p@host:1/x?y=@");
+        assert_eq!(url, "ws://host:1/x?y=@");
+        assert_eq!(user.as_deref(), Some("u:p"));
+        let request = build_request("ws://u:p@host/", &ConnectOptions::default()).unwrap();
+        assert_eq!(request.headers()["authorization"], "Basic dTpw");
+    }
+
+    #[test]
+    fn bad_flags_are_refused_before_connecting() {
+        let origin = ConnectOptions {
+            origin: Some("a\nb".into()),
+            ..ConnectOptions::default()
+        };
+        assert!(
+            check_options(&origin)
+                .unwrap_err()
+                .to_string()
+                .contains("--origin")
+        );
+        let proxy = ConnectOptions {
+            proxy: Some("socks5://x:1".into()),
+            ..ConnectOptions::default()
+        };
+        assert!(
+            check_options(&proxy)
+                .unwrap_err()
+                .to_string()
+                .contains("socks5")
+        );
     }
 }

@@ -7,7 +7,9 @@ mod close;
 mod dial;
 mod inbox;
 mod options;
+mod proxy;
 mod task;
+mod tls;
 pub mod url;
 
 pub use close::{
@@ -15,10 +17,11 @@ pub use close::{
     close_code_name, parse_close_code,
 };
 pub(crate) use dial::ws_config;
-pub use dial::{Handshake, WsStream, dial};
+pub use dial::{Handshake, WsStream, check_options, dial};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use task::describe;
+pub use tls::INSECURE_WARNING;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};

@@ -105,6 +105,24 @@ fn unquote(text: &str) -> &str {
     text
 }
 
+/// Runs the dispatch rule and both argument styles on `line`, with a bare
+/// Rhai engine as the oracle: the entry point of the line-parser fuzz target.
+pub(crate) fn fuzz_line(line: &str) {
+    struct Bare(rhai::Engine);
+    impl RhaiOracle for Bare {
+        fn compiles(&self, line: &str) -> bool {
+            self.0.compile(line).is_ok()
+        }
+        fn knows(&self, word: &str) -> bool {
+            matches!(word, "let" | "print" | "for" | "if")
+        }
+    }
+    let _ = dispatch(line, &Bare(rhai::Engine::new_raw()));
+    let (_, rest) = split_first_word(line.trim());
+    let _ = parse_args(Args::Verbatim, rest);
+    let _ = parse_args(Args::Split(2), rest);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,13 @@
 //! The integration tests: the real `ws` binary driven as a user drives it,
 //! against servers on 127.0.0.1 that record what they receive.
 
+mod connect;
 mod echo_server;
+mod hostile;
 mod oneshot;
 mod run;
 mod session;
+mod settings;
 mod support;
+mod tls;
 mod transcript;

@@ -197,7 +197,10 @@ fn handshake_headers_and_subprotocols_are_sent() {
         b"",
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("--connect-timeout soon is not a duration"));
+    assert!(
+        text(&out.stderr)
+            .contains("connect_timeout = \"soon\" (flag --connect-timeout) is not allowed")
+    );
     let out = ws(
         home.path(),
         &["text", &server.url(), "x", "-H", "nocolon"],

@@ -232,7 +232,7 @@ fn a_missing_directory_is_a_clear_error() {
 
 #[test]
 fn a_missing_directory_stops_a_command_before_it_connects() {
-    let (server, home) = (TestServer::echo(), home());
+    let (server, home) = (TestServer::echo().allow_unused(), home());
     let output = ws_cmd(home.path())
         .args(["session", &server.url(), "-f", "no/such/dir/t.svg"])
         .output()

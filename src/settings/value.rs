@@ -1,0 +1,332 @@
+//! The values of the settings keys: parsing each one from a flag, an
+//! environment variable or a TOML file, the errors that name the key, the
+//! source and what is allowed, and the TOML lines `ws config` prints.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
+
+use super::{ConfigFile, KEYS, Settings, Source};
+use crate::error::{Error, Result};
+
+/// A value as found: text (flag, environment) or TOML (file).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Raw<'a> {
+    Text(&'a str),
+    Toml(&'a toml::Value),
+}
+
+/// What each key allows, for error messages.
+fn allowed(key: &str) -> &'static str {
+    match key {
+        "connect_timeout" | "disconnect_timeout" => "use a number of seconds above 0, like 2.5",
+        "response_timeout" => {
+            "use a number of seconds above 0, like 2.5, or \"inf\" to wait forever"
+        }
+        "message_queue_size" => "use a whole number from 1 to 100000000",
+        "max_message_size" => {
+            "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)"
+        }
+        "extra_headers" => {
+            "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values"
+        }
+        "terminal_width" => "use a whole number of columns from 20 to 1000",
+        _ => "use the path of a file",
+    }
+}
+
+/// Parses a settings file, refusing bad TOML and unknown keys.
+pub(super) fn parse_file(file: &ConfigFile) -> Result<toml::Table> {
+    let table: toml::Table = toml::from_str(&file.text).map_err(|e| {
+        let line = e.span().map(|span| {
+            file.text[..span.start.min(file.text.len())]
+                .lines()
+                .count()
+                .max(1)
+        });
+        let at = line.map(|n| format!(" line {n}:")).unwrap_or_default();
+        Error::Settings(format!(
+            "cannot read the settings file {}:{at} {}",
+            file.path.display(),
+            e.message().trim_end_matches('.')
+        ))
+    })?;
+    if let Some(key) = table.keys().find(|key| !KEYS.contains(&key.as_str())) {
+        let hint = KEYS
+            .iter()
+            .find(|known| strsim::jaro_winkler(known, key) > 0.85)
+            .map(|known| format!("did you mean {known}? "))
+            .unwrap_or_default();
+        return Err(Error::Settings(format!(
+            "unknown setting {key} in {}; {hint}the settings are {}",
+            file.path.display(),
+            KEYS.join(", ")
+        )));
+    }
+    Ok(table)
+}
+
+/// Sets `key` of `settings` from `raw`, or says what is wrong with it.
+pub(super) fn apply(
+    settings: &mut Settings,
+    key: &str,
+    raw: Raw<'_>,
+    source: &Source,
+    env: &HashMap<String, String>,
+) -> Result<()> {
+    let bad = || bad_value(key, raw, source);
+    match key {
+        "connect_timeout" => settings.connect_timeout = seconds(raw).ok_or_else(bad)?,
+        "disconnect_timeout" => settings.disconnect_timeout = seconds(raw).ok_or_else(bad)?,
+        "response_timeout" => settings.response_timeout = timeout(raw).ok_or_else(bad)?,
+        "message_queue_size" => {
+            settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
+        }
+        "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
+        "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
+        "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
+        "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
+        _ => {
+            let path = text(raw).filter(|t| !t.is_empty()).ok_or_else(bad)?;
+            let path = Some(super::resolve_path(path, source, env));
+            match key {
+                "tls_ca_file" => settings.tls_ca_file = path,
+                "tls_certificate_file" => settings.tls_certificate_file = path,
+                _ => settings.tls_key_file = path,
+            }
+        }
+    }
+    Ok(())
+}
+
+fn bad_value(key: &str, raw: Raw<'_>, source: &Source) -> Error {
+    let shown = match raw {
+        _ if key == "tls_password" => "(hidden)".to_string(),
+        Raw::Text(text) => format!("{:?}", shorten(text)),
+        Raw::Toml(value) => shorten(&value.to_string()),
+    };
+    let message = format!(
+        "{key} = {shown} ({source}) is not allowed: {}",
+        allowed(key)
+    );
+    // A bad flag is bad usage of the command line (status 2); a bad
+    // variable or file entry is a runtime failure (status 1).
+    match source {
+        Source::Flag(_) => Error::Usage(message),
+        _ => Error::Settings(message),
+    }
+}
+
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(60) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_string(),
+    }
+}
+
+fn text(raw: Raw<'_>) -> Option<&str> {
+    match raw {
+        Raw::Text(text) => Some(text),
+        Raw::Toml(value) => value.as_str(),
+    }
+}
+
+fn number(raw: Raw<'_>) -> Option<f64> {
+    match raw {
+        Raw::Toml(toml::Value::Integer(n)) => Some(*n as f64),
+        Raw::Toml(toml::Value::Float(x)) => Some(*x),
+        _ => text(raw)?.trim().parse::<f64>().ok(),
+    }
+}
+
+fn seconds(raw: Raw<'_>) -> Option<Duration> {
+    let secs = number(raw).filter(|s| *s > 0.0 && *s <= 1e9)?;
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
+    match text(raw).map(str::trim) {
+        Some("inf" | "infinity") => Some(None),
+        _ => seconds(raw).map(Some),
+    }
+}
+
+fn whole(raw: Raw<'_>, min: usize, max: usize) -> Option<usize> {
+    let n = match raw {
+        Raw::Toml(toml::Value::Integer(n)) => usize::try_from(*n).ok()?,
+        _ => text(raw)?.trim().parse::<usize>().ok()?,
+    };
+    (min..=max).contains(&n).then_some(n)
+}
+
+/// A size in bytes: `1048576`, `64K`, `16M`, `1G` (also `KB`, `KiB`, …).
+pub(crate) fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(digits);
+    let unit: u64 = match suffix.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 1,
+        "K" | "KB" | "KIB" => 1 << 10,
+        "M" | "MB" | "MIB" => 1 << 20,
+        "G" | "GB" | "GIB" => 1 << 30,
+        _ => return None,
+    };
+    let bytes = number.parse::<u64>().ok()?.checked_mul(unit)?;
+    (1..=4 << 30)
+        .contains(&bytes)
+        .then(|| usize::try_from(bytes).ok())?
+}
+
+fn size(raw: Raw<'_>) -> Option<usize> {
+    match raw {
+        Raw::Toml(toml::Value::Integer(n)) => parse_size(&n.to_string()),
+        _ => parse_size(text(raw)?),
+    }
+}
+
+fn headers(raw: Raw<'_>) -> Option<Vec<(String, String)>> {
+    let pairs = match raw {
+        Raw::Toml(value) => toml_headers(value)?,
+        Raw::Text(text) if text.trim_start().starts_with(['[', '{']) => {
+            let table: toml::Table = toml::from_str(&format!("v = {text}")).ok()?;
+            toml_headers(table.get("v")?)?
+        }
+        Raw::Text(text) => text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(split_header)
+            .collect::<Option<_>>()?,
+    };
+    pairs
+        .iter()
+        .all(|(n, v)| valid_header(n, v))
+        .then_some(pairs)
+}
+
+fn toml_headers(value: &toml::Value) -> Option<Vec<(String, String)>> {
+    if let Some(table) = value.as_table() {
+        return table
+            .iter()
+            .map(|(name, value)| Some((name.clone(), value.as_str()?.to_string())))
+            .collect();
+    }
+    let pair = |item: &toml::Value| match item {
+        toml::Value::String(line) => split_header(line),
+        toml::Value::Array(pair) => match pair.as_slice() {
+            [name, value] => Some((name.as_str()?.into(), value.as_str()?.into())),
+            _ => None,
+        },
+        _ => None,
+    };
+    value.as_array()?.iter().map(pair).collect()
+}
+
+fn split_header(line: &str) -> Option<(String, String)> {
+    let (name, value) = line.split_once(':')?;
+    Some((name.trim().to_string(), value.trim().to_string()))
+}
+
+fn valid_header(name: &str, value: &str) -> bool {
+    HeaderName::from_bytes(name.as_bytes()).is_ok() && HeaderValue::from_str(value).is_ok()
+}
+
+/// Adds the `-H` headers, each replacing configured ones of the same name.
+pub(super) fn add_flag_headers(
+    headers: &mut Vec<(String, String)>,
+    flags: &[String],
+) -> Result<()> {
+    let given = flags
+        .iter()
+        .map(|flag| {
+            split_header(flag)
+                .filter(|(n, v)| valid_header(n, v))
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "-H {:?} (flag -H) is not allowed: use -H 'Name: value' with a valid header name and value",
+                        shorten(flag)
+                    ))
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    headers.retain(|(name, _)| !given.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)));
+    headers.extend(given);
+    Ok(())
+}
+
+/// One line of `ws config`: `key = value  # source`, or a comment for an unset key.
+pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> String {
+    let secs = |d: &Duration| toml::Value::Float(d.as_secs_f64()).to_string();
+    let path =
+        |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| quoted(&p.display().to_string()));
+    let value = match key {
+        "connect_timeout" => Some(secs(&settings.connect_timeout)),
+        "disconnect_timeout" => Some(secs(&settings.disconnect_timeout)),
+        "response_timeout" => Some(
+            settings
+                .response_timeout
+                .as_ref()
+                .map_or(quoted("inf"), secs),
+        ),
+        "message_queue_size" => Some(settings.message_queue_size.to_string()),
+        "max_message_size" => Some(show_size(settings.max_message_size)),
+        "extra_headers" => Some(show_headers(&settings.extra_headers)),
+        "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
+        "tls_ca_file" => path(&settings.tls_ca_file),
+        "tls_certificate_file" => path(&settings.tls_certificate_file),
+        "tls_key_file" => path(&settings.tls_key_file),
+        _ => settings.tls_password.as_ref().map(|_| quoted("********")),
+    };
+    match value {
+        Some(value) => format!("{key} = {value}  # {source}\n"),
+        None => format!("# {key} is not set\n"),
+    }
+}
+
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
+fn show_size(bytes: usize) -> String {
+    for (unit, suffix) in [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")] {
+        if bytes % unit == 0 {
+            return quoted(&format!("{}{suffix}", bytes / unit));
+        }
+    }
+    bytes.to_string()
+}
+
+fn show_headers(headers: &[(String, String)]) -> String {
+    let pairs: Vec<String> = headers
+        .iter()
+        .map(|(name, value)| format!("[{}, {}]", quoted(name), quoted(value)))
+        .collect();
+    format!("[{}]", pairs.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_suffixes() {
+        let cases = [
+            ("1", Some(1)),
+            ("64K", Some(65536)),
+            ("16m", Some(16 << 20)),
+            ("1 GiB", Some(1 << 30)),
+            ("4G", Some(4 << 30)),
+            ("5G", None),
+            ("0", None),
+            ("1T", None),
+            ("K", None),
+            ("-1", None),
+            ("99999999999999999999", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_size(text), want, "{text}");
+        }
+    }
+}
