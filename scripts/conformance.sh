@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Autobahn test-suite conformance, both ways, with kosoku (the suite's cases,
+# from PyPI) in a venv of its own under .venv/conformance:
+#
+#   client: kosoku -m fuzzingserver, driven by `ws run scripts/autobahn-client.rhai`
+#   server: kosoku -m fuzzingclient, driving `ws echo-server`
+#
+# All cases except 12.* and 13.* (permessage-deflate, which ws does not
+# negotiate). Fails if any case is FAILED, UNIMPLEMENTED for another reason,
+# or ERROR; prints the counts of each behaviour. Reports go to
+# target/conformance/{client,server}/index.html.
+#
+#   scripts/conformance.sh                 # builds ws (debug) and runs both
+#   WS=target/release/ws scripts/conformance.sh client
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if (($#)); then sides=("$@"); else sides=(client server); fi
+venv=.venv/conformance
+out=target/conformance
+mkdir -p "$out"
+
+if [[ ! -x $venv/bin/kosoku ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check kosoku
+fi
+if [[ -z ${WS:-} ]]; then
+    cargo build --quiet --bin ws
+    WS=target/debug/ws
+fi
+
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+# A free port on 127.0.0.1, chosen by the kernel.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# Waits until something listens on the port (at most 20 s).
+wait_port() {
+    for _ in $(seq 200); do
+        if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$1),0.2)" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "conformance: nothing listens on port $1" >&2
+    return 1
+}
+
+# Counts the behaviours in a kosoku index.json; fails on anything but
+# OK, NON-STRICT and INFORMATIONAL.
+verdict() {
+    python3 - "$1" "$2" <<'EOF'
+import collections, json, sys
+side, path = sys.argv[1], sys.argv[2]
+index = json.load(open(path))
+cases = {case: result for agent in index.values() for case, result in agent.items()}
+counts = collections.Counter(result["behavior"] for result in cases.values())
+print(f"{side}: {len(cases)} cases: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+bad = sorted(c for c, r in cases.items() if r["behavior"] not in ("OK", "NON-STRICT", "INFORMATIONAL"))
+if bad or not cases:
+    print(f"{side}: not passed: {' '.join(bad) or 'no cases ran'}")
+    sys.exit(1)
+EOF
+}
+
+run_client() {
+    local port dir=$out/client
+    port=$(free_port)
+    rm -rf "$dir"
+    "$venv/bin/kosoku" -m fuzzingserver "127.0.0.1:$port" -x '12.*' -x '13.*' -o "$dir" \
+        >"$out/client-server.log" 2>&1 &
+    local server=$!
+    pids+=("$server")
+    wait_port "$port"
+    "$WS" run -q scripts/autobahn-client.rhai -- "ws://127.0.0.1:$port" ws >"$out/client.log" 2>&1
+    # The fuzzing server writes its reports and exits after updateReports.
+    wait "$server" || true
+    verdict client "$dir/index.json"
+}
+
+run_server() {
+    local port dir=$out/server
+    port=$(free_port)
+    rm -rf "$dir"
+    "$WS" echo-server -H 127.0.0.1 -p "$port" --max-message-size 64M >"$out/echo-server.log" 2>&1 &
+    pids+=("$!")
+    wait_port "$port"
+    "$venv/bin/kosoku" -m fuzzingclient "127.0.0.1:$port" -x '12.*' -x '13.*' -p 2 -o "$dir" \
+        >"$out/server.log" 2>&1 || true
+    verdict server "$dir/index.json"
+}
+
+status=0
+for side in "${sides[@]}"; do
+    case $side in
+        client) run_client || status=1 ;;
+        server) run_server || status=1 ;;
+        *) echo "usage: scripts/conformance.sh [client] [server]" >&2; exit 2 ;;
+    esac
+done
+exit $status
