@@ -50,7 +50,14 @@ pub(super) struct Task {
     observer: Observer,
     pings: VecDeque<Pending>,
     close_waiters: Vec<SyncSender<()>>,
+    /// Messages dropped from a full queue and not reported yet, and when
+    /// to report them: a burst gets one notice, not one per message.
+    overflowed: usize,
+    overflow_due: tokio::time::Instant,
 }
+
+/// How long drops from a full queue are gathered into one notice.
+const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
 
 impl Task {
     pub(super) fn new(
@@ -68,6 +75,8 @@ impl Task {
             observer,
             pings: VecDeque::new(),
             close_waiters: Vec::new(),
+            overflowed: 0,
+            overflow_due: tokio::time::Instant::now(),
         }
     }
 
@@ -87,6 +96,9 @@ impl Task {
                     if let Some(info) = self.read(incoming).await {
                         break info;
                     }
+                }
+                () = tokio::time::sleep_until(self.overflow_due), if self.overflowed > 0 => {
+                    self.report_overflow();
                 }
             }
         };
@@ -182,8 +194,16 @@ impl Task {
     fn deliver(&mut self, message: Message) {
         (self.observer)(Event::Message(&message));
         let dropped = self.inbox.push(message);
-        if dropped > 0 {
-            (self.observer)(Event::Overflow(dropped));
+        if dropped > 0 && self.overflowed == 0 {
+            self.overflow_due = tokio::time::Instant::now() + OVERFLOW_REPORT_DELAY;
+        }
+        self.overflowed += dropped;
+    }
+
+    fn report_overflow(&mut self) {
+        if self.overflowed > 0 {
+            (self.observer)(Event::Overflow(self.overflowed));
+            self.overflowed = 0;
         }
     }
 
@@ -232,6 +252,7 @@ impl Task {
     }
 
     fn finish(mut self, info: CloseInfo) {
+        self.report_overflow();
         self.inbox.set_closed(info.clone());
         (self.observer)(Event::Closed(&info));
         for waiter in self.close_waiters.drain(..) {

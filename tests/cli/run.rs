@@ -4,7 +4,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::support::pty::Pty;
-use crate::support::server::{Frame, TestServer};
+use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
 /// Writes `script` to a file and runs `ws run FILE ARGS…`.
@@ -284,4 +284,39 @@ fn the_request_reply_check_passes_and_fails() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(text(&bad.stdout).contains("mismatch: id is 7, expected 8"));
+}
+
+#[test]
+fn a_full_queue_drops_the_oldest_messages_and_says_how_many() {
+    let home = home();
+    let mut actions: Vec<Action> = (0..15).map(|i| Action::text(&format!("m{i}"))).collect();
+    actions.push(Action::close(1000, ""));
+    let server = TestServer::scripted(actions);
+    // Once the close is seen, every message before it has been queued.
+    let script = "while !closed() { sleep(0.01) }\n\
+                  let got = [];\n\
+                  loop { let m = recv(); if m == () { break } got.push(m) }\n\
+                  print(`kept: ${got}`);\n";
+    let out = ws_cmd(home.path())
+        .env("WS_MESSAGE_QUEUE_SIZE", "10")
+        .arg("run")
+        .arg({
+            let path = home.path().join("drain.rhai");
+            std::fs::write(&path, script).unwrap();
+            path
+        })
+        .arg(server.url())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("The receive queue is full: dropped the 5 oldest message(s)."),
+        "{stdout}"
+    );
+    let kept: Vec<String> = (5..15).map(|i| format!("\"m{i}\"")).collect();
+    assert!(
+        stdout.contains(&format!("kept: [{}]", kept.join(", "))),
+        "{stdout}"
+    );
 }
