@@ -11,3 +11,4 @@ mod settings;
 mod support;
 mod tls;
 mod transcript;
+mod wire_errors;

@@ -1,0 +1,120 @@
+//! SPEC §7 errors caused by a server that breaks the protocol: a raw TCP
+//! server completes the handshake, then writes bytes no websocket library
+//! would send, and records the close frame `ws` answers with.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::process::Output;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
+
+use crate::support::{home, ws_cmd};
+
+/// Accepts one client, answers its upgrade, writes `frames` and returns the
+/// close code of the client's close frame (`None` if it sent none).
+fn raw_server(frames: &'static [u8]) -> (SocketAddr, mpsc::Receiver<Option<u16>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut key = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("sec-websocket-key")
+            {
+                key = value.trim().to_string();
+            }
+        }
+        let mut writer = stream;
+        let answer = format!(
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
+             Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+            derive_accept_key(key.as_bytes())
+        );
+        writer.write_all(answer.as_bytes()).unwrap();
+        writer.write_all(frames).unwrap();
+        let _ = tx.send(read_close_code(&mut reader));
+    });
+    (address, rx)
+}
+
+/// Reads client frames (masked) until a close frame; returns its code.
+fn read_close_code(reader: &mut impl Read) -> Option<u16> {
+    loop {
+        let mut head = [0u8; 2];
+        reader.read_exact(&mut head).ok()?;
+        let mut length = u64::from(head[1] & 0x7f);
+        if length == 126 {
+            let mut ext = [0u8; 2];
+            reader.read_exact(&mut ext).ok()?;
+            length = u64::from(u16::from_be_bytes(ext));
+        } else if length == 127 {
+            let mut ext = [0u8; 8];
+            reader.read_exact(&mut ext).ok()?;
+            length = u64::from_be_bytes(ext);
+        }
+        let mut mask = [0u8; 4];
+        reader.read_exact(&mut mask).ok()?;
+        let mut payload = vec![0u8; length as usize];
+        reader.read_exact(&mut payload).ok()?;
+        for (i, byte) in payload.iter_mut().enumerate() {
+            *byte ^= mask[i % 4];
+        }
+        if head[0] & 0x0f == 0x8 {
+            return payload
+                .get(..2)
+                .map(|code| u16::from_be_bytes([code[0], code[1]]));
+        }
+    }
+}
+
+fn listen(address: SocketAddr) -> Output {
+    let home = home();
+    ws_cmd(home.path())
+        .args(["listen", &format!("ws://{address}/")])
+        .output()
+        .unwrap()
+}
+
+/// One plain sentence on stderr: no panic, no debug dump, no backtrace.
+fn assert_one_sentence(stderr: &str) {
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("ws: error: "), "{stderr}");
+    for bad in ["panicked", "Os {", "RUST_BACKTRACE", "Error {", "Utf8Error"] {
+        assert!(!stderr.contains(bad), "{bad} in {stderr}");
+    }
+}
+
+#[test]
+fn invalid_utf8_in_a_text_frame_is_one_sentence_and_closes_with_1007() {
+    let (address, close) = raw_server(&[0x81, 0x02, 0xff, 0xfe]);
+    let out = listen(address);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_one_sentence(&stderr);
+    assert!(stderr.contains("UTF-8"), "{stderr}");
+    assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1007)));
+}
+
+#[test]
+fn a_protocol_error_from_the_server_is_one_sentence_and_closes_with_1002() {
+    // Opcode 3 is reserved.
+    let (address, close) = raw_server(&[0x83, 0x00]);
+    let out = listen(address);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_one_sentence(&stderr);
+    assert!(stderr.contains("protocol"), "{stderr}");
+    assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1002)));
+}
