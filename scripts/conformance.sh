@@ -78,8 +78,17 @@ run_client() {
     local server=$!
     pids+=("$server")
     wait_port "$port"
-    "$WS" run -q scripts/autobahn-client.rhai -- "ws://127.0.0.1:$port" ws >"$out/client.log" 2>&1
-    # The fuzzing server writes its reports and exits after updateReports.
+    if ! "$WS" run -q scripts/autobahn-client.rhai -- "ws://127.0.0.1:$port" ws \
+        >"$out/client.log" 2>&1; then
+        echo "client: ws run failed; see $out/client.log" >&2
+    fi
+    # The fuzzing server writes its reports and exits after updateReports;
+    # give it 30 s, then stop it.
+    for _ in $(seq 300); do
+        kill -0 "$server" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill "$server" 2>/dev/null || true
     wait "$server" || true
     verdict client "$dir/index.json"
 }
