@@ -12,6 +12,8 @@
 
 mod value;
 
+pub(crate) use value::parse_size;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -15,7 +15,11 @@ use crate::server::{EchoServer, ServerOptions};
 pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     let mut options = ServerOptions::default();
     if let Some(size) = &args.max_message_size {
-        options.max_message_size = parse_size(size)?;
+        options.max_message_size = crate::settings::parse_size(size).ok_or_else(|| {
+            Error::Usage(format!(
+                "--max-message-size {size} is not a size; use 1 byte to 4G, with an optional suffix K, M or G (like 64K or 16M)"
+            ))
+        })?;
     }
     if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
         options.tls = Some(tls_config(cert, key)?);
@@ -39,33 +43,6 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     Ok(0)
 }
 
-/// A byte count with an optional K, M or G suffix (powers of 1024).
-pub(crate) fn parse_size(text: &str) -> Result<usize> {
-    let text = text.trim();
-    let (digits, unit) = match text.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&text[..i], c.to_ascii_uppercase()),
-        _ => (text, 'B'),
-    };
-    let factor: usize = match unit {
-        'B' => 1,
-        'K' => 1024,
-        'M' => 1024 * 1024,
-        'G' => 1024 * 1024 * 1024,
-        _ => 0,
-    };
-    digits
-        .trim()
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(factor))
-        .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--max-message-size {text} is not a size; use bytes with an optional K, M or G suffix"
-            ))
-        })
-}
-
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
     let read = |path: &Path| std::fs::read(path).map_err(|e| Error::file("read", path, e));
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
@@ -87,18 +64,4 @@ fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
         .with_single_cert(certs, key)
         .map_err(|e| Error::Tls(format!("the certificate and key do not work together: {e}")))?;
     Ok(Arc::new(config))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_size;
-
-    #[test]
-    fn sizes_with_suffixes() {
-        assert_eq!(parse_size("1K").unwrap(), 1024);
-        assert_eq!(parse_size("16m").unwrap(), 16 * 1024 * 1024);
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert!(parse_size("abc").is_err());
-        assert!(parse_size("0").is_err());
-    }
 }
