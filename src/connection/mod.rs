@@ -208,10 +208,16 @@ impl Connection {
         self.shared.inbox.set_keep(keep);
     }
 
-    fn command(&self, command: Command) -> Result<()> {
-        if let Some(info) = self.close_info() {
-            return Err(closed_error(&info));
+    /// `Ok` while the connection is open; the close as an error after.
+    pub fn check_open(&self) -> Result<()> {
+        match self.close_info() {
+            Some(info) => Err(closed_error(&info)),
+            None => Ok(()),
         }
+    }
+
+    fn command(&self, command: Command) -> Result<()> {
+        self.check_open()?;
         self.shared
             .commands
             .send(command)

@@ -114,8 +114,8 @@ impl Context {
             }
             None => message.to_string(),
         };
-        let size = connection.send_text(text).map_err(to_rhai)?;
-        self.confirm_sent(size);
+        self.confirm_sent(connection, text.len())?;
+        connection.send_text(text).map_err(to_rhai)?;
         Ok(())
     }
 
@@ -130,8 +130,8 @@ impl Context {
                 }
             }
         };
-        let size = connection.send_binary(bytes).map_err(to_rhai)?;
-        self.confirm_sent(size);
+        self.confirm_sent(connection, bytes.len())?;
+        connection.send_binary(bytes).map_err(to_rhai)?;
         Ok(())
     }
 
@@ -139,17 +139,22 @@ impl Context {
         if value.is_blob() {
             return self.byte(connection, value);
         }
-        let size = connection.send_text(value.to_string()).map_err(to_rhai)?;
-        self.confirm_sent(size);
+        let text = value.to_string();
+        self.confirm_sent(connection, text.len())?;
+        connection.send_text(text).map_err(to_rhai)?;
         Ok(())
     }
 
-    fn confirm_sent(&self, size: usize) {
+    /// Says `Sent N of data over the wire.` before the message goes, so an
+    /// echo never shows above it; refuses on a closed connection.
+    fn confirm_sent(&self, connection: &Connection, size: usize) -> Fallible<()> {
+        connection.check_open().map_err(to_rhai)?;
         self.confirm(
             Line::of(Role::Info, "Sent ")
                 .push(Role::Number, format_size(size))
                 .push(Role::Info, " of data over the wire."),
         );
+        Ok(())
     }
 
     pub(crate) fn ping(&self, connection: &Connection, payload: &str) -> Fallible<Dynamic> {

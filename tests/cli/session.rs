@@ -176,6 +176,9 @@ fn a_send_and_recv_on_one_line_lose_nothing() {
     let (server, home) = (TestServer::echo(), home());
     let mut pty = session(&server, home.path());
     pty.line("text(\"x\"); print(\"got \" + recv())");
+    // In this order: the confirmation is printed before the message goes.
+    pty.expect("Sent 1.0 B of data over the wire.");
+    pty.expect("< text");
     pty.expect("got x");
 }
 
