@@ -1,7 +1,9 @@
 //! The echo server: `ws echo-server`, and the one `ws session` starts when
 //! no URL is given. One task per connection, no shared state on the echo
-//! path; echoes are fed as messages arrive and flushed when no more input
-//! is ready. Over-large messages are refused with 1009, invalid text with
+//! path; `ws echo-server` pins each connection to one of its worker threads
+//! (single-threaded runtimes), the session's server runs on the shared
+//! runtime. Echoes are fed as messages arrive and flushed when no more
+//! input is ready. Over-large messages are refused with 1009, invalid text with
 //! 1007, protocol errors with 1002; a shutdown closes every client with 1001.
 
 use std::future::Future;
@@ -11,7 +13,8 @@ use std::sync::Arc;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
@@ -65,10 +68,65 @@ impl EchoServer {
             .expect("a bound listener has an address")
     }
 
-    /// Serves clients until `shutdown` completes, then closes each with 1001.
+    /// Serves clients on the current runtime until `shutdown` completes,
+    /// then closes each with 1001.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let mut clients = JoinSet::new();
+        let stopped = self
+            .accept_until(shutdown, |stream, options, stopped| {
+                while clients.try_join_next().is_some() {}
+                clients.spawn(serve(stream, options, stopped));
+            })
+            .await;
+        drop(stopped);
+        drain(clients).await;
+        Ok(())
+    }
+
+    /// Serves clients on one single-threaded runtime per core (threads of
+    /// their own), each connection pinned to one of them, until `shutdown`
+    /// completes; then closes each with 1001. This future only accepts: a
+    /// connection's reads, echoes and wake-ups stay on its worker's thread.
+    pub async fn run_per_core(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let cores = workers();
+        let (done, mut all_done) = mpsc::channel::<()>(1);
+        let mut queues = Vec::with_capacity(cores);
+        for _ in 0..cores {
+            let (queue, streams) = mpsc::unbounded_channel();
+            let runtime = single_threaded()?;
+            let done = done.clone();
+            queues.push(queue);
+            std::thread::spawn(move || {
+                runtime.block_on(worker(streams));
+                drop(done);
+            });
+        }
+        drop(done);
+        let mut next = 0;
+        let stop = self
+            .accept_until(shutdown, |stream, options, stopped| {
+                if let Ok(stream) = stream.into_std() {
+                    let _ = queues[next % queues.len()].send((stream, options, stopped));
+                    next += 1;
+                }
+            })
+            .await;
+        // The workers drain their connections once their queues close.
+        drop(queues);
+        let _ = all_done.recv().await;
+        drop(stop);
+        Ok(())
+    }
+
+    /// Accepts connections and hands each to `serve` until `shutdown`;
+    /// then tells every connection to stop and returns the stop sender,
+    /// which the caller keeps until its connections are drained.
+    async fn accept_until(
+        &self,
+        shutdown: impl Future<Output = ()>,
+        mut serve: impl FnMut(TcpStream, ServerOptions, watch::Receiver<bool>),
+    ) -> watch::Sender<bool> {
         let (stop, stopped) = watch::channel(false);
-        let mut clients = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -76,16 +134,45 @@ impl EchoServer {
                 accepted = self.listener.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let _ = stream.set_nodelay(true);
-                    let (options, stopped) = (self.options.clone(), stopped.clone());
-                    clients.spawn(serve(stream, options, stopped));
+                    serve(stream, self.options.clone(), stopped.clone());
                 }
             }
         }
         let _ = stop.send(true);
-        let drain = async { while clients.join_next().await.is_some() {} };
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
-        Ok(())
+        stop
     }
+}
+
+/// What the acceptor hands a worker: a connection, and how to serve it.
+type Handoff = (std::net::TcpStream, ServerOptions, watch::Receiver<bool>);
+
+/// One core's share of the connections: serves what the acceptor hands
+/// over, then waits for its connections to finish.
+async fn worker(mut streams: mpsc::UnboundedReceiver<Handoff>) {
+    let mut clients = JoinSet::new();
+    while let Some((stream, options, stopped)) = streams.recv().await {
+        while clients.try_join_next().is_some() {}
+        if let Ok(stream) = TcpStream::from_std(stream) {
+            clients.spawn(serve(stream, options, stopped));
+        }
+    }
+    drain(clients).await;
+}
+
+fn single_threaded() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Io {
+            context: "cannot start a server thread".into(),
+            source: e,
+        })
+}
+
+/// Waits (5 s at most) for the connections to finish their closes.
+async fn drain(mut clients: JoinSet<()>) {
+    let all = async { while clients.join_next().await.is_some() {} };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), all).await;
 }
 
 /// Starts an echo server on 127.0.0.1 with an ephemeral port, in the
@@ -186,4 +273,14 @@ where
     let answer = async { while let Some(Ok(_)) = ws.next().await {} };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answer).await;
     Ok(())
+}
+
+/// How many worker threads `run_per_core` starts: one per core but one,
+/// which is left to the clients an echo server is usually run next to
+/// (on two cores, one worker thread beats two by a fifth at 8 connections).
+fn workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .saturating_sub(1)
+        .max(1)
 }

@@ -9,7 +9,6 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::cli::EchoServerArgs;
 use crate::error::{Error, Result};
-use crate::runtime::runtime;
 use crate::server::{EchoServer, ServerOptions};
 
 pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
@@ -29,7 +28,13 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     } else {
         args.host.clone()
     };
-    runtime().block_on(async {
+    // The acceptor and the signal handlers run here; the connections on
+    // one single-threaded runtime per core (see EchoServer::run_per_core).
+    let acceptor = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("cannot start the server's runtime", e))?;
+    acceptor.block_on(async {
         // Handlers first: a signal right after the first line must stop us cleanly.
         let stop = super::wire::stop_signal()?;
         let server = EchoServer::bind(&format!("{host}:{}", args.port), options).await?;
@@ -38,7 +43,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
         let _ = out.flush();
         drop(out);
-        server.run(stop).await
+        server.run_per_core(stop).await
     })?;
     Ok(0)
 }
