@@ -202,7 +202,10 @@ impl Inner {
         if let Some(e) = failure {
             let notice = Line::of(
                 Role::Error,
-                format!("ws: writing the transcript failed ({e}); the console goes on without it"),
+                format!(
+                    "ws: writing the transcript failed ({}); the console goes on without it",
+                    crate::error::io_reason(&e)
+                ),
             );
             self.terminal.write(Stream::Err, &notice);
         }

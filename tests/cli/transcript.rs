@@ -337,3 +337,26 @@ fn a_coloured_session_writes_text_without_escape_codes() {
     assert!(text.contains("\nsix times seven is 42\n"), "{text}");
     assert!(text.contains("\nws> quit\n"), "{text}");
 }
+
+#[test]
+fn a_full_disk_is_reported_once_and_the_console_goes_on() {
+    use crate::support::server::Action;
+    let home = home();
+    let mut actions: Vec<Action> = (0..50).map(|i| Action::text(&format!("m{i}"))).collect();
+    actions.push(Action::close(1000, ""));
+    let server = TestServer::scripted(actions);
+    // /dev/full takes the open and refuses every write with "no space left".
+    let output = ws_cmd(home.path())
+        .args(["listen", &server.url(), "-f", "/dev/full"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let notices = stderr.matches("writing the transcript failed").count();
+    assert_eq!(notices, 1, "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert!(!stderr.contains("os error"), "{stderr}");
+    assert_eq!(stdout.matches(" m").count(), 50, "{stdout}");
+    assert!(stdout.contains(" m49"), "{stdout}");
+}
