@@ -2,11 +2,15 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+#[path = "../../tests/cli/support/openpty.rs"]
+mod openpty;
+use openpty::open_pty;
 
 /// What the session writes right before each prompt: the window title.
 const BEFORE_PROMPT: &[u8] = b"\x1b]0;ws session\x07";
@@ -14,7 +18,7 @@ const BEFORE_PROMPT: &[u8] = b"\x1b]0;ws session\x07";
 /// Starts `ws session` (no URL: the embedded echo server) on a new
 /// terminal and returns how long it took to reach its prompt.
 pub fn time_to_prompt(ws: &str, home: &Path) -> Result<Duration, String> {
-    let (master, slave) = open_pty()?;
+    let (master, slave) = open_pty().map_err(|e| format!("openpty: {e}"))?;
     let io = |fd: &OwnedFd| fd.try_clone().map(Stdio::from).map_err(|e| e.to_string());
     let mut command = Command::new(ws);
     command
@@ -61,29 +65,4 @@ pub fn time_to_prompt(ws: &str, home: &Path) -> Result<Duration, String> {
     std::thread::spawn(move || while matches!(reader.read(&mut buffer), Ok(n) if n > 0) {});
     let _ = child.wait();
     result
-}
-
-fn open_pty() -> Result<(OwnedFd, OwnedFd), String> {
-    let (mut master, mut slave) = (0, 0);
-    let size = libc::winsize {
-        ws_row: 40,
-        ws_col: 120,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two descriptors, which we then own.
-    let status = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    if status != 0 {
-        return Err(format!("openpty: {}", std::io::Error::last_os_error()));
-    }
-    // SAFETY: both descriptors are fresh and ours alone.
-    unsafe { Ok((OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave))) }
 }

@@ -2,9 +2,9 @@
 //! type lines and control keys, wait (with a timeout, never a fixed sleep)
 //! for text on the screen, send signals, and read the exit status.
 
+use crate::support::openpty::open_pty;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
@@ -57,7 +57,7 @@ impl Pty {
     /// Starts `command` with a new pseudo-terminal as its controlling
     /// terminal and standard input, output and error.
     pub fn spawn(mut command: Command) -> Pty {
-        let (master, slave) = open_pty();
+        let (master, slave) = open_pty().expect("openpty failed");
         let slave_fd = std::os::fd::AsRawFd::as_raw_fd(&slave);
         command
             .stdin(Stdio::from(slave.try_clone().unwrap()))
@@ -245,28 +245,6 @@ impl Drop for Pty {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn open_pty() -> (OwnedFd, OwnedFd) {
-    let (mut master, mut slave) = (0, 0);
-    let size = libc::winsize {
-        ws_row: 40,
-        ws_col: 120,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty fills in two descriptors we then own.
-    let rc = unsafe {
-        libc::openpty(
-            &mut master,
-            &mut slave,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(rc, 0, "openpty failed");
-    unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) }
 }
 
 /// Removes CSI and OSC escape sequences and carriage returns.
