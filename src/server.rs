@@ -17,11 +17,12 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::connection::ws_config;
+use crate::connection::{close_code_for, close_handshake, ws_config};
+
+/// How long a closing client gets to answer our close frame.
+const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -215,7 +216,7 @@ where
             None => tokio::select! {
                 incoming = ws.next() => incoming,
                 _ = stopped.changed() => {
-                    let _ = close(&mut ws, CloseCode::Away).await;
+                    close_handshake(&mut ws, CloseCode::Away, CLOSE_LINGER).await;
                     return;
                 }
             },
@@ -241,38 +242,12 @@ where
             }
             Some(Err(error)) => {
                 if let Some(code) = close_code_for(&error) {
-                    let _ = close(&mut ws, code).await;
+                    close_handshake(&mut ws, code, CLOSE_LINGER).await;
                 }
                 return;
             }
         }
     }
-}
-
-/// The close code for a peer that broke the rules, if it can be told.
-pub(crate) fn close_code_for(error: &WsError) -> Option<CloseCode> {
-    match error {
-        WsError::Capacity(CapacityError::MessageTooLong { .. }) => Some(CloseCode::Size),
-        WsError::Utf8(_) => Some(CloseCode::Invalid),
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
-        WsError::Protocol(_) => Some(CloseCode::Protocol),
-        _ => None,
-    }
-}
-
-/// Sends a close frame and waits briefly for the client's answer.
-async fn close<S>(ws: &mut WebSocketStream<S>, code: CloseCode) -> Result<(), WsError>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let frame = CloseFrame {
-        code,
-        reason: "".into(),
-    };
-    ws.send(Message::Close(Some(frame))).await?;
-    let answer = async { while let Some(Ok(_)) = ws.next().await {} };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), answer).await;
-    Ok(())
 }
 
 /// How many worker threads `run_per_core` starts: one per core but one,

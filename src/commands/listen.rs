@@ -16,9 +16,13 @@ use std::time::SystemTime;
 use futures_util::{FutureExt, SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
 use super::wire;
 use crate::cli::ListenArgs;
-use crate::connection::{CloseInfo, Message, WsStream, describe, dial, url};
+use crate::connection::{
+    CloseInfo, Message, WsStream, close_handshake, describe, dial, refuse, url,
+};
 use crate::console::render::{self, Clock};
 use crate::console::{Console, Line, Stream};
 use crate::error::{Error, Result};
@@ -94,7 +98,7 @@ async fn receive(ws: &mut WsStream, printer: &mut Printer) -> End {
             Some(Ok(WsMessage::Close(frame))) => {
                 // Our answer is queued; send it before going.
                 let _ = ws.flush().await;
-                return End::Peer(wire::peer_close(frame));
+                return End::Peer(CloseInfo::from_peer(frame));
             }
             Some(Err(e)) => return End::Broken(e),
             None => return End::Broken(WsError::ConnectionClosed),
@@ -118,23 +122,23 @@ async fn finish(
             wire::outcome(&info).map(|()| 0)
         }
         End::Broken(error) => {
-            wire::refuse(ws, &error).await;
+            refuse(ws, &error).await;
             Err(Error::Connection(describe(&error)))
         }
         End::Elapsed => {
-            wire::close(ws, 1000, linger).await;
+            close_handshake(ws, CloseCode::Normal, linger).await;
             Ok(0)
         }
         End::Interrupted => {
-            wire::close(ws, 1001, linger).await;
+            close_handshake(ws, CloseCode::Away, linger).await;
             Err(Error::Interrupted)
         }
         End::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            wire::close(ws, 1001, linger).await;
+            close_handshake(ws, CloseCode::Away, linger).await;
             Ok(0)
         }
         End::Output(e) => {
-            wire::close(ws, 1001, linger).await;
+            close_handshake(ws, CloseCode::Away, linger).await;
             Err(Error::io("cannot write the output", e))
         }
     }
@@ -161,7 +165,7 @@ impl Printer {
     fn direct(json: bool) -> Printer {
         let out = io::stdout();
         let terminal = out.is_terminal();
-        let colored = terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        let colored = render::colour_wanted(terminal);
         Printer::Direct(Direct {
             out: out.lock(),
             buffer: String::with_capacity(CHUNK * 2),

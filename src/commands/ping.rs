@@ -9,11 +9,12 @@
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::wire;
 use crate::cli::PingArgs;
-use crate::connection::{CloseInfo, WsStream, check_control_payload, dial, url};
+use crate::connection::{CloseInfo, WsStream, check_control_payload, close_handshake, dial, url};
 use crate::console::render::close_line;
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
@@ -66,7 +67,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         summary(&console, &plan, &stats);
         match end {
             None => {
-                wire::close(&mut ws, 1000, settings.disconnect_timeout).await;
+                close_handshake(&mut ws, CloseCode::Normal, settings.disconnect_timeout).await;
                 Ok(status(&plan, &stats))
             }
             Some(info) => ended(&console, &info),
@@ -117,7 +118,7 @@ async fn send_all(
             Kind::Ping => {
                 let frame = WsMessage::Ping(plan.payload.clone().into());
                 if let Err(e) = ws.send(frame).await {
-                    return Some(wire::lost(&e));
+                    return Some(CloseInfo::lost(&e));
                 }
                 let until = plan.response_timeout.map(|t| start + t);
                 match read_until(ws, until, Some(&plan.payload)).await {
@@ -133,7 +134,7 @@ async fn send_all(
             Kind::Pong => {
                 let frame = WsMessage::Pong(plan.payload.clone().into());
                 if let Err(e) = ws.send(frame).await {
-                    return Some(wire::lost(&e));
+                    return Some(CloseInfo::lost(&e));
                 }
                 console.out(sent_line(sequence, start.elapsed()));
             }
@@ -165,11 +166,11 @@ async fn read_until(ws: &mut WsStream, until: Option<Instant>, pong: Option<&[u8
                 }
                 Some(Ok(WsMessage::Close(frame))) => {
                     let _ = ws.flush().await;
-                    return Step::Ended(wire::peer_close(frame));
+                    return Step::Ended(CloseInfo::from_peer(frame));
                 }
                 Some(Ok(_)) => {}
-                Some(Err(e)) => return Step::Ended(wire::lost(&e)),
-                None => return Step::Ended(wire::lost(&WsError::ConnectionClosed)),
+                Some(Err(e)) => return Step::Ended(CloseInfo::lost(&e)),
+                None => return Step::Ended(CloseInfo::lost(&WsError::ConnectionClosed)),
             }
         }
     };

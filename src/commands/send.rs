@@ -8,11 +8,12 @@ use std::path::Path;
 
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::cli::SendArgs;
-use crate::connection::{describe, dial, url};
-use crate::console::render::format_size;
-use crate::console::{Console, Line, Role};
+use crate::connection::{close_handshake, describe, dial, url};
+use crate::console::Console;
+use crate::console::render::sent_line;
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -38,17 +39,10 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
             .await
             .map_err(|e| Error::Connection(describe(&e)))?;
         console.out(sent_line(size));
-        super::wire::close(&mut ws, 1000, settings.disconnect_timeout).await;
+        close_handshake(&mut ws, CloseCode::Normal, settings.disconnect_timeout).await;
         Ok::<_, Error>(())
     })?;
     Ok(0)
-}
-
-/// `Sent 5.0 B of data over the wire.`, as the session says it.
-fn sent_line(size: usize) -> Line {
-    Line::of(Role::Info, "Sent ")
-        .push(Role::Number, format_size(size))
-        .push(Role::Info, " of data over the wire.")
 }
 
 /// The bytes of a message argument: `file@PATH` is the file's content, `-`

@@ -16,6 +16,7 @@ pub use close::{
     MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
     close_code_name, parse_close_code,
 };
+pub(crate) use close::{close_code_for, close_handshake, refuse};
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub use inbox::RecvError;
@@ -28,7 +29,8 @@ use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
 use tokio::sync::mpsc as tokio_mpsc;
-use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
@@ -72,6 +74,26 @@ impl CloseInfo {
     /// Whether the code is a normal one (1000 or 1001).
     pub fn is_normal(&self) -> bool {
         matches!(self.code, 1000 | 1001)
+    }
+
+    /// The peer's close frame (1005 when it carried no code).
+    pub(crate) fn from_peer(frame: Option<CloseFrame>) -> CloseInfo {
+        CloseInfo {
+            by: Closer::Peer,
+            code: frame.as_ref().map_or(1005, |f| f.code.into()),
+            reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+            error: None,
+        }
+    }
+
+    /// A connection that broke without a close frame (1006).
+    pub(crate) fn lost(error: &WsError) -> CloseInfo {
+        CloseInfo {
+            by: Closer::Dropped,
+            code: 1006,
+            reason: String::new(),
+            error: Some(describe(error)),
+        }
     }
 }
 

@@ -113,13 +113,13 @@ impl Task {
             match command {
                 Command::Send(message) => {
                     if let Err(e) = self.sink.feed(message).await {
-                        return Some(dropped(&e));
+                        return Some(CloseInfo::lost(&e));
                     }
                 }
                 Command::Ping { payload, reply } => {
                     let message = WsMessage::Ping(payload.clone().into());
                     if let Err(e) = self.sink.feed(message).await {
-                        return Some(dropped(&e));
+                        return Some(CloseInfo::lost(&e));
                     }
                     self.pings.push_back(Pending {
                         payload,
@@ -139,17 +139,17 @@ impl Task {
         }
         match self.sink.flush().await {
             Ok(()) => None,
-            Err(e) => Some(dropped(&e)),
+            Err(e) => Some(CloseInfo::lost(&e)),
         }
     }
 
     /// Handles one item from the peer; `Some` when the connection ended.
     async fn read(&mut self, incoming: Option<Result<WsMessage, WsError>>) -> Option<CloseInfo> {
         let message = match incoming {
-            None => return Some(no_close_frame()),
+            None => return Some(CloseInfo::lost(&WsError::ConnectionClosed)),
             Some(Err(e)) => {
                 self.fail(&e).await;
-                return Some(dropped(&e));
+                return Some(CloseInfo::lost(&e));
             }
             Some(Ok(message)) => message,
         };
@@ -161,7 +161,7 @@ impl Task {
             WsMessage::Close(frame) => {
                 // tungstenite queued our reply; drive it out and wait for EOF.
                 let _ = self.sink.flush().await;
-                let info = peer_close(frame);
+                let info = CloseInfo::from_peer(frame);
                 return Some(info);
             }
             WsMessage::Frame(_) => {}
@@ -173,22 +173,7 @@ impl Task {
     /// asks: 1007 for invalid UTF-8, 1009 for a message too big, 1002 for
     /// other protocol errors. The peer may be gone already; that is fine.
     async fn fail(&mut self, error: &WsError) {
-        let code = match error {
-            WsError::Utf8(_) => CloseCode::Invalid,
-            WsError::Capacity(_) => CloseCode::Size,
-            WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => return,
-            WsError::Protocol(_) => CloseCode::Protocol,
-            _ => return,
-        };
-        let frame = CloseFrame {
-            code,
-            reason: "".into(),
-        };
-        let _ = tokio::time::timeout(
-            Duration::from_secs(1),
-            self.sink.send(WsMessage::Close(Some(frame))),
-        )
-        .await;
+        super::refuse(&mut self.sink, error).await;
     }
 
     fn deliver(&mut self, message: Message) {
@@ -232,7 +217,7 @@ impl Task {
         if let Err(e) = self.sink.send(WsMessage::Close(Some(frame))).await {
             return match e {
                 WsError::ConnectionClosed | WsError::AlreadyClosed => ours,
-                e => dropped(&e),
+                e => CloseInfo::lost(&e),
             };
         }
         let drain = async {
@@ -266,32 +251,6 @@ impl Task {
     }
 }
 
-fn peer_close(frame: Option<CloseFrame>) -> CloseInfo {
-    match frame {
-        Some(frame) => CloseInfo {
-            by: Closer::Peer,
-            code: frame.code.into(),
-            reason: frame.reason.as_str().to_owned(),
-            error: None,
-        },
-        None => CloseInfo {
-            by: Closer::Peer,
-            code: 1005,
-            reason: String::new(),
-            error: None,
-        },
-    }
-}
-
-fn no_close_frame() -> CloseInfo {
-    CloseInfo {
-        by: Closer::Dropped,
-        code: 1006,
-        reason: String::new(),
-        error: Some("the connection was dropped without a close frame".into()),
-    }
-}
-
 /// A broken connection, described in one sentence.
 pub(crate) fn describe(error: &WsError) -> String {
     match error {
@@ -305,14 +264,5 @@ pub(crate) fn describe(error: &WsError) -> String {
         WsError::Protocol(e) => format!("the server broke the websocket protocol: {e}"),
         WsError::Io(e) => format!("the connection was dropped: {}", crate::error::io_reason(e)),
         other => format!("the connection failed: {other}"),
-    }
-}
-
-fn dropped(error: &WsError) -> CloseInfo {
-    CloseInfo {
-        by: Closer::Dropped,
-        code: 1006,
-        reason: String::new(),
-        error: Some(describe(error)),
     }
 }

@@ -120,6 +120,12 @@ impl Clock {
     }
 }
 
+/// Whether output to a terminal (or not) gets colours: only a terminal,
+/// and only when `NO_COLOR` is unset or empty.
+pub fn colour_wanted(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// Appends `line` and a newline to `out` as the terminal shows it: with
 /// ANSI colours when `colored`, else plain.
 pub fn paint(line: &Line, colored: bool, out: &mut String) {
@@ -157,6 +163,13 @@ pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored
     out.push(' ');
     out.push_str(text);
     out.push('\n');
+}
+
+/// `Sent 5.0 B of data over the wire.`: the confirmation of a send.
+pub fn sent_line(size: usize) -> Line {
+    Line::of(Role::Info, "Sent ")
+        .push(Role::Number, format_size(size))
+        .push(Role::Info, " of data over the wire.")
 }
 
 /// A ping or unsolicited pong from the peer.

@@ -8,8 +8,6 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 
-use owo_colors::OwoColorize;
-
 use super::{Line, Stream};
 
 /// rustyline's printer for output above an open prompt.
@@ -28,8 +26,7 @@ enum Forward {
 
 impl Terminal {
     pub(super) fn stdio() -> Self {
-        let colored =
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal();
+        let colored = super::render::colour_wanted(io::stdout().is_terminal());
         Self {
             silent: false,
             colored,
@@ -58,7 +55,8 @@ impl Terminal {
         if self.silent {
             return;
         }
-        let text = self.render(line);
+        let mut text = String::new();
+        super::render::paint(line, self.colored, &mut text);
         if let Some(forwarder) = &self.forwarder
             && forwarder.send(Forward::Text(text.clone())).is_ok()
         {
@@ -66,10 +64,10 @@ impl Terminal {
         }
         // A closed pipe or a full disk must not stop the console.
         let _ = match stream {
-            Stream::Err => writeln!(io::stderr().lock(), "{text}"),
+            Stream::Err => io::stderr().lock().write_all(text.as_bytes()),
             _ => {
                 let mut out = io::stdout().lock();
-                writeln!(out, "{text}").and_then(|()| out.flush())
+                out.write_all(text.as_bytes()).and_then(|()| out.flush())
             }
         };
     }
@@ -89,22 +87,6 @@ impl Terminal {
         forwarder.send(Forward::Flush(done)).ok()?;
         Some(ticket)
     }
-
-    fn render(&self, line: &Line) -> String {
-        let mut text = String::new();
-        for segment in &line.segments {
-            let (colour, bold) = segment.role.ansi();
-            match (self.colored, colour) {
-                (true, Some(colour)) if bold => {
-                    text.push_str(&segment.text.color(colour).bold().to_string())
-                }
-                (true, Some(colour)) => text.push_str(&segment.text.color(colour).to_string()),
-                (true, None) if bold => text.push_str(&segment.text.bold().to_string()),
-                _ => text.push_str(&segment.text),
-            }
-        }
-        text
-    }
 }
 
 fn spawn_forwarder(mut printer: PromptPrinter) -> Sender<Forward> {
@@ -115,7 +97,7 @@ fn spawn_forwarder(mut printer: PromptPrinter) -> Sender<Forward> {
             for item in rx {
                 match item {
                     Forward::Text(text) => {
-                        if printer.print(text + "\n").is_err() {
+                        if printer.print(text).is_err() {
                             break;
                         }
                     }

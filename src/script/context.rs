@@ -15,7 +15,7 @@ use super::diagnostics::{interrupted, runtime, to_rhai};
 use crate::connection::{
     Connection, HandleSettings, Message, RecvError, closed_error, parse_close_code,
 };
-use crate::console::render::format_size;
+use crate::console::render::sent_line;
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
 use crate::error::Error;
@@ -149,11 +149,7 @@ impl Context {
     /// echo never shows above it; refuses on a closed connection.
     fn confirm_sent(&self, connection: &Connection, size: usize) -> Fallible<()> {
         connection.check_open().map_err(to_rhai)?;
-        self.confirm(
-            Line::of(Role::Info, "Sent ")
-                .push(Role::Number, format_size(size))
-                .push(Role::Info, " of data over the wire."),
-        );
+        self.confirm(sent_line(size));
         Ok(())
     }
 
