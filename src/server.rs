@@ -1,10 +1,11 @@
 //! The echo server: `ws echo-server`, and the one `ws session` starts when
 //! no URL is given. One task per connection, no shared state on the echo
-//! path; `ws echo-server` pins each connection to one of its worker threads
-//! (single-threaded runtimes), the session's server runs on the shared
-//! runtime. Echoes are fed as messages arrive and flushed when no more
-//! input is ready. Over-large messages are refused with 1009, invalid text with
-//! 1007, protocol errors with 1002; a shutdown closes every client with 1001.
+//! path; each connection is pinned to one worker thread (a single-threaded
+//! runtime): `ws echo-server` has one per core but one, the session's
+//! embedded server one. Echoes are fed as messages arrive and flushed when
+//! no more input is ready. Over-large messages are refused with 1009,
+//! invalid text with 1007, protocol errors with 1002; a shutdown closes
+//! every client with 1001.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -69,30 +70,14 @@ impl EchoServer {
             .expect("a bound listener has an address")
     }
 
-    /// Serves clients on the current runtime until `shutdown` completes,
-    /// then closes each with 1001.
-    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let mut clients = JoinSet::new();
-        let stopped = self
-            .accept_until(shutdown, |stream, options, stopped| {
-                while clients.try_join_next().is_some() {}
-                clients.spawn(serve(stream, options, stopped));
-            })
-            .await;
-        drop(stopped);
-        drain(clients).await;
-        Ok(())
-    }
-
-    /// Serves clients on one single-threaded runtime per core (threads of
-    /// their own), each connection pinned to one of them, until `shutdown`
-    /// completes; then closes each with 1001. This future only accepts: a
-    /// connection's reads, echoes and wake-ups stay on its worker's thread.
-    pub async fn run_per_core(self, shutdown: impl Future<Output = ()>) -> Result<()> {
-        let cores = workers();
+    /// Serves clients until `shutdown` completes, then closes each with
+    /// 1001. This future only accepts; each connection is pinned to one of
+    /// `workers` threads, each with a single-threaded runtime of its own,
+    /// so a connection's reads, echoes and wake-ups stay on one thread.
+    pub async fn run(self, workers: usize, shutdown: impl Future<Output = ()>) -> Result<()> {
         let (done, mut all_done) = mpsc::channel::<()>(1);
-        let mut queues = Vec::with_capacity(cores);
-        for _ in 0..cores {
+        let mut queues = Vec::with_capacity(workers.max(1));
+        for _ in 0..workers.max(1) {
             let (queue, streams) = mpsc::unbounded_channel();
             let runtime = single_threaded()?;
             let done = done.clone();
@@ -103,44 +88,26 @@ impl EchoServer {
             });
         }
         drop(done);
-        let mut next = 0;
-        let stop = self
-            .accept_until(shutdown, |stream, options, stopped| {
-                if let Ok(stream) = stream.into_std() {
-                    let _ = queues[next % queues.len()].send((stream, options, stopped));
-                    next += 1;
-                }
-            })
-            .await;
-        // The workers drain their connections once their queues close.
-        drop(queues);
-        let _ = all_done.recv().await;
-        drop(stop);
-        Ok(())
-    }
-
-    /// Accepts connections and hands each to `serve` until `shutdown`;
-    /// then tells every connection to stop and returns the stop sender,
-    /// which the caller keeps until its connections are drained.
-    async fn accept_until(
-        &self,
-        shutdown: impl Future<Output = ()>,
-        mut serve: impl FnMut(TcpStream, ServerOptions, watch::Receiver<bool>),
-    ) -> watch::Sender<bool> {
         let (stop, stopped) = watch::channel(false);
         tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
+        for next in 0.. {
+            let accepted = tokio::select! {
                 () = &mut shutdown => break,
-                accepted = self.listener.accept() => {
-                    let Ok((stream, _)) = accepted else { continue };
-                    let _ = stream.set_nodelay(true);
-                    serve(stream, self.options.clone(), stopped.clone());
-                }
+                accepted = self.listener.accept() => accepted,
+            };
+            let Ok((stream, _)) = accepted else { continue };
+            let _ = stream.set_nodelay(true);
+            if let Ok(stream) = stream.into_std() {
+                let handoff = (stream, self.options.clone(), stopped.clone());
+                let _ = queues[next % queues.len()].send(handoff);
             }
         }
+        // Every connection closes with 1001; each worker drains its own
+        // once its queue is closed.
         let _ = stop.send(true);
-        stop
+        drop(queues);
+        let _ = all_done.recv().await;
+        Ok(())
     }
 }
 
@@ -181,7 +148,7 @@ async fn drain(mut clients: JoinSet<()>) {
 pub fn spawn_local() -> Result<SocketAddr> {
     let server = runtime().block_on(EchoServer::bind("127.0.0.1:0", ServerOptions::default()))?;
     let address = server.local_addr();
-    runtime().spawn(server.run(std::future::pending()));
+    runtime().spawn(server.run(1, std::future::pending()));
     Ok(address)
 }
 
@@ -250,10 +217,10 @@ where
     }
 }
 
-/// How many worker threads `run_per_core` starts: one per core but one,
+/// How many worker threads `ws echo-server` starts: one per core but one,
 /// which is left to the clients an echo server is usually run next to
 /// (on two cores, one worker thread beats two by a fifth at 8 connections).
-fn workers() -> usize {
+pub fn default_workers() -> usize {
     std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .saturating_sub(1)

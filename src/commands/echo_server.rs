@@ -29,7 +29,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         args.host.clone()
     };
     // The acceptor and the signal handlers run here; the connections on
-    // one single-threaded runtime per core (see EchoServer::run_per_core).
+    // worker threads of their own (see EchoServer::run).
     let acceptor = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -43,7 +43,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
         let _ = out.flush();
         drop(out);
-        server.run_per_core(stop).await
+        server.run(crate::server::default_workers(), stop).await
     })?;
     Ok(0)
 }
