@@ -26,18 +26,18 @@ pub(crate) fn run(args: TailArgs) -> Result<i32> {
     let start = tail_start(&mut file, length, args.lines).map_err(read_error)?;
     file.seek(SeekFrom::Start(start)).map_err(read_error)?;
     let mut out = io::stdout().lock();
-    match copy_new(&mut file, &mut out) {
-        Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(0),
-        Err(failure) => return Err(failure.into_error(path)),
-        Ok(_) => {}
-    }
-    if !args.follow {
-        return Ok(0);
-    }
-    match follow(path, file, &mut out) {
+    let mut copier = Copier::new();
+    let copied = match copier.copy_new(&mut file, &mut out) {
+        Ok(_) if args.follow => {
+            follow(path, file, &mut out, &mut copier).map(|never| match never {})
+        }
+        Ok(_) => Ok(()),
+        Err(failure) => Err(failure),
+    };
+    match copied {
+        Ok(()) => Ok(0),
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
         Err(failure) => Err(failure.into_error(path)),
-        Ok(never) => match never {},
     }
 }
 
@@ -84,19 +84,32 @@ fn tail_start(file: &mut File, length: u64, lines: usize) -> io::Result<u64> {
     Ok(0)
 }
 
-/// Copies what the file has past its position to `out`; returns how many
-/// bytes that was.
-fn copy_new(file: &mut File, out: &mut impl Write) -> Result<u64, Failure> {
-    let mut block = vec![0; BLOCK];
-    let mut copied = 0;
-    loop {
-        let read = file.read(&mut block).map_err(Failure::Input)?;
-        if read == 0 {
-            out.flush().map_err(Failure::Output)?;
-            return Ok(copied);
+/// Copies files to the output through one block-sized buffer.
+struct Copier {
+    block: Vec<u8>,
+}
+
+impl Copier {
+    fn new() -> Self {
+        Self {
+            block: vec![0; BLOCK],
         }
-        out.write_all(&block[..read]).map_err(Failure::Output)?;
-        copied += read as u64;
+    }
+
+    /// Copies what the file has past its position to `out`; returns how
+    /// many bytes that was.
+    fn copy_new(&mut self, file: &mut File, out: &mut impl Write) -> Result<u64, Failure> {
+        let mut copied = 0;
+        loop {
+            let read = file.read(&mut self.block).map_err(Failure::Input)?;
+            if read == 0 {
+                out.flush().map_err(Failure::Output)?;
+                return Ok(copied);
+            }
+            out.write_all(&self.block[..read])
+                .map_err(Failure::Output)?;
+            copied += read as u64;
+        }
     }
 }
 
@@ -105,6 +118,7 @@ fn follow(
     path: &Path,
     mut file: File,
     out: &mut impl Write,
+    copier: &mut Copier,
 ) -> Result<std::convert::Infallible, Failure> {
     let mut identity = file.metadata().map_err(Failure::Input)?.ino();
     let mut position = file.stream_position().map_err(Failure::Input)?;
@@ -115,7 +129,7 @@ fn follow(
             continue;
         };
         if now.ino() != identity {
-            copy_new(&mut file, out)?;
+            copier.copy_new(&mut file, out)?;
             let Ok(next) = File::open(path) else { continue };
             file = next;
             identity = now.ino();
@@ -124,7 +138,7 @@ fn follow(
             file.seek(SeekFrom::Start(0)).map_err(Failure::Input)?;
             position = 0;
         }
-        position += copy_new(&mut file, out)?;
+        position += copier.copy_new(&mut file, out)?;
     }
 }
 
