@@ -87,16 +87,14 @@ pub(crate) fn client_settings(
     Ok((settings, options))
 }
 
-/// A positive number of seconds given to `flag`.
-pub(crate) fn parse_seconds(flag: &str, text: &str) -> Result<std::time::Duration> {
-    text.trim()
-        .parse::<f64>()
-        .ok()
+/// A positive number of seconds given to `flag` as a duration.
+pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
+    Some(value)
         .filter(|s| s.is_finite() && *s > 0.0)
         .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| {
             Error::Usage(format!(
-                "{flag} {text} is not a duration; use a positive number of seconds"
+                "{flag} {value} is not a duration; use a positive number of seconds"
             ))
         })
 }

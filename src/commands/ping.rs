@@ -87,7 +87,7 @@ fn plan(
     let interval = if args.interval == 0.0 {
         Duration::ZERO
     } else {
-        super::parse_seconds("--interval", &args.interval.to_string())?
+        super::seconds("--interval", args.interval)?
     };
     let duration = wire::duration(args.duration)?;
     Ok(Plan {

@@ -50,7 +50,5 @@ pub(super) async fn sleep_for(duration: Option<Duration>) {
 
 /// `-d SECONDS` as a duration.
 pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
-    seconds
-        .map(|s| super::parse_seconds("--duration", &s.to_string()))
-        .transpose()
+    seconds.map(|s| super::seconds("--duration", s)).transpose()
 }
