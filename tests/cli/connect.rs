@@ -10,11 +10,12 @@ use std::sync::mpsc;
 
 use futures_util::StreamExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 
 use crate::support::pty::PATIENCE;
+use crate::support::server::spawn_server;
 use crate::support::{home, ws_cmd};
 
 /// How the test server answers a handshake.
@@ -47,29 +48,6 @@ impl HandshakeServer {
     pub fn request(&self) -> Request {
         self.requests.recv_timeout(PATIENCE).expect("a handshake")
     }
-}
-
-/// Runs `handle` on every TCP connection to a new listener on 127.0.0.1.
-pub fn spawn_server<F, Fut>(handle: F) -> SocketAddr
-where
-    F: Fn(TcpStream) -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(handle(stream));
-            }
-        });
-    });
-    rx.recv_timeout(PATIENCE).expect("the server started")
 }
 
 // The handshake callback returns the refusal by value, as tungstenite wants.

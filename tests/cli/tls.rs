@@ -18,7 +18,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{RootCertStore, ServerConfig};
 
-use crate::connect::{assert_status, spawn_server};
+use crate::connect::assert_status;
+use crate::support::server::spawn_server;
 use crate::support::{home, ws_cmd};
 
 /// A certificate authority that can sign leaf certificates.

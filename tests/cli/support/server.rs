@@ -110,30 +110,20 @@ impl TestServer {
     fn start(behaviour: Behaviour) -> TestServer {
         let log: Log = Arc::default();
         let orders: Arc<Mutex<Vec<UnboundedSender<Action>>>> = Arc::default();
-        let (tx, rx) = std::sync::mpsc::channel();
         let (thread_log, thread_orders) = (log.clone(), orders.clone());
         let requests: Requests = Arc::default();
         let thread_requests = requests.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
-                while let Ok((stream, _)) = listener.accept().await {
-                    let Some(ws) = handshake(stream, &thread_requests).await else {
-                        continue;
-                    };
-                    let (order_tx, order_rx) = unbounded_channel();
-                    thread_orders.lock().unwrap().push(order_tx);
-                    let behaviour = behaviour.clone();
-                    tokio::spawn(serve(ws, behaviour, thread_log.clone(), order_rx));
-                }
-            });
+        let address = serve_on_thread(move |listener| async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let Some(ws) = handshake(stream, &thread_requests).await else {
+                    continue;
+                };
+                let (order_tx, order_rx) = unbounded_channel();
+                thread_orders.lock().unwrap().push(order_tx);
+                let behaviour = behaviour.clone();
+                tokio::spawn(serve(ws, behaviour, thread_log.clone(), order_rx));
+            }
         });
-        let address = rx.recv_timeout(PATIENCE).expect("the test server started");
         TestServer {
             address,
             log,
@@ -371,5 +361,40 @@ fn frame_of(message: &Message) -> Option<Frame> {
             c.as_ref().map_or(String::new(), |c| c.reason.to_string()),
         ),
         Message::Frame(_) => return None,
+    })
+}
+
+/// Binds a listener on 127.0.0.1 (port 0) and runs `serve` on it in a
+/// thread with a runtime of its own; returns the address.
+pub fn serve_on_thread<F, Fut>(serve: F) -> SocketAddr
+where
+    F: FnOnce(tokio::net::TcpListener) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            serve(listener).await;
+        });
+    });
+    rx.recv_timeout(PATIENCE).expect("the test server started")
+}
+
+/// Runs `handle` on every TCP connection to a new listener on 127.0.0.1.
+pub fn spawn_server<F, Fut>(handle: F) -> SocketAddr
+where
+    F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    serve_on_thread(move |listener| async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(handle(stream));
+        }
     })
 }
