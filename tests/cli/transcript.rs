@@ -360,3 +360,19 @@ fn a_full_disk_is_reported_once_and_the_console_goes_on() {
     assert_eq!(stdout.matches(" m").count(), 50, "{stdout}");
     assert!(stdout.contains(" m49"), "{stdout}");
 }
+
+#[test]
+fn without_a_width_the_transcript_takes_the_terminals() {
+    // The test terminal is 120 columns wide; the default without one is 100.
+    let (server, home) = (TestServer::echo(), home());
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url(), "-f", "wide.txt"]);
+    let mut pty = Pty::spawn(command);
+    let long = "x".repeat(110);
+    pty.line(&format!("print(\"{long}\")"));
+    pty.expect(&long);
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+    let text = std::fs::read_to_string(home.path().join("wide.txt")).unwrap();
+    assert!(text.contains(&format!("\n{long}\n")), "{text}");
+}
