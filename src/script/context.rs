@@ -145,11 +145,15 @@ impl Context {
         Ok(())
     }
 
-    /// Says `Sent N of data over the wire.` before the message goes, so an
-    /// echo never shows above it; refuses on a closed connection.
+    /// In the session, says `Sent N of data over the wire.` before the
+    /// message goes, so an echo never shows above it (a closed connection
+    /// is refused first, so nothing false is said). Scripts send quietly
+    /// and pay nothing here; the send itself refuses a closed connection.
     fn confirm_sent(&self, connection: &Connection, size: usize) -> Fallible<()> {
-        connection.check_open().map_err(to_rhai)?;
-        self.confirm(sent_line(size));
+        if self.interactive {
+            connection.check_open().map_err(to_rhai)?;
+            self.console.out(sent_line(size));
+        }
         Ok(())
     }
 
