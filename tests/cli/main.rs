@@ -4,6 +4,7 @@
 mod connect;
 mod echo_server;
 mod hostile;
+mod input;
 mod oneshot;
 mod run;
 mod session;
