@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use rhai::{AST, Dynamic, Engine, Scope};
 
 use crate::connection::{CloseInfo, Connection, HandleSettings};
-use crate::console::traffic::{TrafficView, observer};
+use crate::console::traffic::{Hold, TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
 use crate::script::context::Context;
@@ -52,6 +52,7 @@ pub struct SessionBuilder {
     options: Option<crate::connection::ConnectOptions>,
     json: bool,
     interactive: bool,
+    keep_from_start: bool,
 }
 
 impl SessionBuilder {
@@ -92,6 +93,13 @@ impl SessionBuilder {
         self
     }
 
+    /// Keeps messages for `recv` from the moment the connection opens, even
+    /// in an interactive session (for a `--script` that waits for a greeting).
+    pub fn keep_from_start(mut self, keep: bool) -> Self {
+        self.keep_from_start = keep;
+        self
+    }
+
     /// Opens the connection (if a URL was given) and builds the engine.
     pub fn build(self) -> Result<Session> {
         let console = self.console.unwrap_or_else(Console::stdio);
@@ -110,6 +118,7 @@ impl SessionBuilder {
             functions: AST::empty(),
             control,
             controls,
+            hold: Hold::new(),
         };
         let connection = match (self.connection, self.url) {
             (Some(connection), _) => Some(connection),
@@ -117,7 +126,7 @@ impl SessionBuilder {
                 let options = self
                     .options
                     .unwrap_or_else(|| self.settings.connect_options());
-                Some(session.open(&url, &options)?)
+                Some(session.open(&url, &options, self.keep_from_start)?)
             }
             (None, None) => None,
         };
@@ -136,6 +145,7 @@ pub struct Session {
     functions: AST,
     control: Sender<Control>,
     controls: Receiver<Control>,
+    hold: Hold,
 }
 
 impl Session {
@@ -149,10 +159,16 @@ impl Session {
             options: None,
             json: false,
             interactive: false,
+            keep_from_start: false,
         }
     }
 
-    fn open(&self, url: &str, options: &crate::connection::ConnectOptions) -> Result<Connection> {
+    fn open(
+        &self,
+        url: &str,
+        options: &crate::connection::ConnectOptions,
+        keep: bool,
+    ) -> Result<Connection> {
         let control = self.control.clone();
         let view = TrafficView {
             json: self.ctx.json,
@@ -162,10 +178,12 @@ impl Session {
             on_close: Some(Box::new(move |info: &CloseInfo| {
                 let _ = control.send(Control::Closed(info.clone()));
             })),
+            // The interactive console shows traffic once its welcome is out.
+            hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
         let handle = HandleSettings {
             queue_size: self.ctx.settings.message_queue_size,
-            keep: !self.ctx.interactive,
+            keep: keep || !self.ctx.interactive,
             disconnect_timeout: self.ctx.settings.disconnect_timeout,
         };
         Connection::open(
@@ -241,6 +259,26 @@ impl Session {
             Dispatch::Rhai => self.eval_rhai(line),
         };
         self.end_line();
+        self.conclude(stop)
+    }
+
+    /// Runs a whole script as one input line (`--script`): messages are kept
+    /// for `recv` while it runs, and `exit(n)` ends the session with `n`.
+    pub fn eval_script(&mut self, name: &str, text: &str) -> Outcome {
+        self.start_line();
+        let stop = match self.run_script(name, text) {
+            Ok(()) => None,
+            Err(Error::Exit(code)) => Some(Stop::Exit(code)),
+            Err(Error::Interrupted) => Some(Stop::Interrupted),
+            Err(Error::Script(message)) => Some(Stop::Failed(message)),
+            Err(other) => Some(Stop::Failed(other.to_string())),
+        };
+        self.end_line();
+        self.conclude(stop)
+    }
+
+    /// Prints how a line or script stopped and says whether the session goes on.
+    fn conclude(&mut self, stop: Option<Stop>) -> Outcome {
         match stop {
             Some(Stop::Exit(code)) => {
                 self.ctx.close_all(1000);
@@ -259,7 +297,13 @@ impl Session {
         }
     }
 
+    /// Shows the traffic held back until the welcome was printed.
+    pub(crate) fn release_traffic(&self) {
+        self.hold.release(&self.ctx.console);
+    }
+
     fn start_line(&self) {
+        self.release_traffic();
         self.ctx
             .interrupt
             .store(false, std::sync::atomic::Ordering::Relaxed);
@@ -351,7 +395,13 @@ impl Session {
 
     /// Runs the interactive loop until the session ends; returns the exit status.
     pub fn repl(&mut self) -> i32 {
-        crate::repl::run(self)
+        crate::repl::run(self, None)
+    }
+
+    /// Runs `script` (named `name` in messages) as the first input, after
+    /// the welcome, then the interactive loop; returns the exit status.
+    pub fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
+        crate::repl::run(self, Some((name, script)))
     }
 
     /// The welcome text of the interactive session.

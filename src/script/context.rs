@@ -323,6 +323,7 @@ impl Context {
             label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
             announce_close: true,
             on_close: None,
+            hold: None,
         };
         let handle = HandleSettings {
             queue_size: self.settings.message_queue_size,

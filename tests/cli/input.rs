@@ -3,7 +3,7 @@
 //! run, in order, as if typed one by one.
 
 use crate::support::pty::Pty;
-use crate::support::server::{Frame, TestServer};
+use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
 fn session(server: &TestServer, home: &std::path::Path) -> Pty {
@@ -63,4 +63,75 @@ fn a_pasted_rhai_block_still_joins() {
     assert_eq!(texts_until(&server, "done"), ["m0", "m1", "done"]);
     pty.line("quit");
     assert_eq!(pty.code(), 0);
+}
+
+#[test]
+fn a_greeting_server_shows_the_banner_first() {
+    let server = TestServer::scripted(vec![Action::text("hello from the server")]);
+    let home = home();
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url()]);
+    let mut pty = Pty::spawn(command);
+    // Each expect consumes the screen up to its match: the greeting must
+    // come after the whole welcome.
+    pty.expect("Welcome to the interactive websocket session! 🌟");
+    pty.expect("ends the session");
+    pty.expect("hello from the server");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}
+
+#[test]
+fn a_startup_script_gets_its_replies_and_the_greeting() {
+    let server = TestServer::scripted(vec![Action::text("welcome")]);
+    let home = home();
+    let script = home.path().join("login.rhai");
+    std::fs::write(
+        &script,
+        "let greeting = recv(5);\nprint(`greeting: ${greeting}`);\nfn hi() { \"hi\" }\n",
+    )
+    .unwrap();
+    let mut command = ws_cmd(home.path());
+    command
+        .args(["session", &server.url(), "--script"])
+        .arg(&script);
+    let mut pty = Pty::spawn(command);
+    pty.expect("greeting: welcome");
+    pty.line("print(hi())");
+    pty.expect("hi");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+    let (echo, home) = (TestServer::echo(), crate::support::home());
+    let script = home.path().join("ping.rhai");
+    std::fs::write(&script, "text(\"ping\");\nprint(`reply: ${recv(5)}`);\n").unwrap();
+    let mut command = ws_cmd(home.path());
+    command
+        .args(["session", &echo.url(), "--script"])
+        .arg(&script);
+    let mut pty = Pty::spawn(command);
+    pty.expect("reply: ping");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}
+
+#[test]
+fn exit_in_a_startup_script_ends_with_its_status_and_a_complete_transcript() {
+    let (server, home) = (TestServer::echo(), home());
+    let script = home.path().join("check.rhai");
+    std::fs::write(&script, "text(\"x\");\nrecv(5);\nexit(3);\n").unwrap();
+    let mut command = ws_cmd(home.path());
+    command
+        .args(["session", &server.url(), "-f", "out.svg", "--script"])
+        .arg(&script);
+    let pty = Pty::spawn(command);
+    assert_eq!(pty.code(), 3);
+    assert_eq!(server.wait_close(), (1000, String::new()));
+    let svg = std::fs::read_to_string(home.path().join("out.svg")).unwrap();
+    assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
+    assert!(svg.contains("Welcome to the interactive websocket session!"));
+    let names: Vec<String> = std::fs::read_dir(home.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with(".spool")), "{names:?}");
 }
