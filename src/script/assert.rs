@@ -36,9 +36,28 @@ pub(crate) fn register(engine: &mut Engine) {
     engine.register_fn("assert", |condition: Dynamic, message: Dynamic| {
         check(condition, Some(message))
     });
-    engine.register_fn("assert_eq", assert_eq);
-    engine.register_fn("assert_ne", assert_ne);
-    engine.register_fn("assert_match", assert_match);
+    engine.register_fn("assert_eq", |l: Dynamic, r: Dynamic| assert_eq(l, r, None));
+    engine.register_fn("assert_eq", |l: Dynamic, r: Dynamic, m: Dynamic| {
+        assert_eq(l, r, Some(m))
+    });
+    engine.register_fn("assert_ne", |l: Dynamic, r: Dynamic| assert_ne(l, r, None));
+    engine.register_fn("assert_ne", |l: Dynamic, r: Dynamic, m: Dynamic| {
+        assert_ne(l, r, Some(m))
+    });
+    engine.register_fn("assert_match", |t: Dynamic, p: &str| {
+        assert_match(t, p, None)
+    });
+    engine.register_fn("assert_match", |t: Dynamic, p: &str, m: Dynamic| {
+        assert_match(t, p, Some(m))
+    });
+}
+
+/// `NAME failed: MESSAGE` when the script gave a message, else `NAME failed: WHAT`.
+fn headline(name: &str, message: Option<Dynamic>, what: &str) -> String {
+    match message {
+        Some(message) => format!("{name} failed: {message}"),
+        None => format!("{name} failed: {what}"),
+    }
 }
 
 fn check(condition: Dynamic, message: Option<Dynamic>) -> Fallible<()> {
@@ -57,40 +76,43 @@ fn check(condition: Dynamic, message: Option<Dynamic>) -> Fallible<()> {
     }))
 }
 
-fn assert_eq(left: Dynamic, right: Dynamic) -> Fallible<()> {
+fn assert_eq(left: Dynamic, right: Dynamic, note: Option<Dynamic>) -> Fallible<()> {
     let Some(difference) = first_difference(&left, &right) else {
         return Ok(());
     };
-    let mut message = String::from("assert_eq failed: the values differ");
-    if !difference.path.is_empty() {
-        message.push_str(&format!(" at {}", difference.path));
-    }
+    let what = match difference.path.is_empty() {
+        true => "the values differ".to_string(),
+        false => format!("the values differ at {}", difference.path),
+    };
+    let mut message = headline("assert_eq", note, &what);
     message.push_str(&format!(
         "\n  left:  {}\n  right: {}",
         show(&left),
         show(&right)
     ));
-    let at = if difference.path.is_empty() {
-        String::new()
-    } else {
-        format!(" at {}", difference.path)
-    };
-    message.push_str(&format!("\n  first difference{at}: {}", difference.detail));
+    if !difference.detail.is_empty() {
+        let at = match difference.path.is_empty() {
+            true => String::new(),
+            false => format!(" at {}", difference.path),
+        };
+        message.push_str(&format!("\n  first difference{at}: {}", difference.detail));
+    }
     Err(fail(message))
 }
 
-fn assert_ne(left: Dynamic, right: Dynamic) -> Fallible<()> {
+fn assert_ne(left: Dynamic, right: Dynamic, note: Option<Dynamic>) -> Fallible<()> {
     if first_difference(&left, &right).is_some() {
         return Ok(());
     }
     Err(fail(format!(
-        "assert_ne failed: both values are equal\n  left:  {}\n  right: {}",
+        "{}\n  left:  {}\n  right: {}",
+        headline("assert_ne", note, "both values are equal"),
         show(&left),
         show(&right)
     )))
 }
 
-fn assert_match(text: Dynamic, pattern: &str) -> Fallible<()> {
+fn assert_match(text: Dynamic, pattern: &str, note: Option<Dynamic>) -> Fallible<()> {
     let regex = regex_lite::Regex::new(pattern).map_err(|e| {
         runtime(format!(
             "assert_match: {pattern:?} is not a valid regular expression ({e})"
@@ -104,7 +126,8 @@ fn assert_match(text: Dynamic, pattern: &str) -> Fallible<()> {
         return Ok(());
     }
     Err(fail(format!(
-        "assert_match failed: the text does not match the pattern\n  text:    {}\n  pattern: {pattern}",
+        "{}\n  text:    {}\n  pattern: {pattern}",
+        headline("assert_match", note, "the text does not match the pattern"),
         show(&text)
     )))
 }
@@ -153,12 +176,21 @@ mod tests {
         assert!(take_failure());
         assert_eq!(
             message,
-            "assert_eq failed: the values differ at .id\n  left:  \"{\\\"id\\\":7,\\\"ok\\\":true}\"\n  right: {\"id\":8,\"ok\":true}\n  first difference at .id: 7 vs 8"
+            "assert_eq failed: the values differ at .id\n  left:  {\"id\":7,\"ok\":true} (JSON text)\n  right: {\"id\":8,\"ok\":true}\n  first difference at .id: 7 vs 8"
         );
         let message = run(r#"assert(1 > 2, "one is not more")"#).unwrap_err();
         assert_eq!(message, "assertion failed: one is not more");
         let message = run(r#"assert_ne(1, 1.0)"#).unwrap_err();
         assert!(message.starts_with("assert_ne failed"), "{message}");
+        let message = run(r#"assert_eq([1, 2], [1, 3], "the list")"#).unwrap_err();
+        assert!(
+            message.starts_with("assert_eq failed: the list\n"),
+            "{message}"
+        );
+        assert!(
+            message.ends_with("first difference at [1]: 2 vs 3"),
+            "{message}"
+        );
         let message = run(r#"assert_match("abc", "^b")"#).unwrap_err();
         assert!(message.contains("text:    \"abc\""), "{message}");
     }

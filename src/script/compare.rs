@@ -11,7 +11,8 @@ use serde_json::Value;
 const SHOWN: usize = 300;
 
 /// Where two values first differ: the path (empty at the top) and a short
-/// account of the difference there.
+/// account of the difference there (empty when there is nothing to add to
+/// the two values).
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Difference {
     pub path: String,
@@ -20,6 +21,9 @@ pub(crate) struct Difference {
 
 /// `None` when the values are equal, else where they first differ.
 pub(crate) fn first_difference(left: &Dynamic, right: &Dynamic) -> Option<Difference> {
+    if let (Some(l), Some(r)) = (left.read_lock::<Blob>(), right.read_lock::<Blob>()) {
+        return blob_difference(&l, &r);
+    }
     match (as_json(left, right), as_json(right, left)) {
         (Some(l), Some(r)) => diff(&l, &r, String::new()).or_else(|| text_difference(left, right)),
         _ => (left.type_name() != right.type_name() || left.to_string() != right.to_string()).then(
@@ -29,6 +33,21 @@ pub(crate) fn first_difference(left: &Dynamic, right: &Dynamic) -> Option<Differ
             },
         ),
     }
+}
+
+/// Blobs byte by byte: the first differing index, or the length.
+fn blob_difference(left: &[u8], right: &[u8]) -> Option<Difference> {
+    if left == right {
+        return None;
+    }
+    let detail = match left.iter().zip(right).position(|(l, r)| l != r) {
+        Some(i) => format!("byte {i}: {:02x} vs {:02x}", left[i], right[i]),
+        None => format!("{} bytes vs {} bytes", left.len(), right.len()),
+    };
+    Some(Difference {
+        path: String::new(),
+        detail,
+    })
 }
 
 /// Two strings holding the same JSON in different spellings still differ.
@@ -103,8 +122,12 @@ fn diff(left: &Value, right: &Value, path: String) -> Option<Difference> {
         (Value::Number(l), Value::Number(r)) if numbers_equal(l, r) => None,
         (l, r) if l == r => None,
         (l, r) => Some(Difference {
+            // At the top the two values are shown anyway.
+            detail: match path.is_empty() {
+                true => String::new(),
+                false => format!("{} vs {}", shorten(l.to_string()), shorten(r.to_string())),
+            },
             path,
-            detail: format!("{} vs {}", shorten(l.to_string()), shorten(r.to_string())),
         }),
     }
 }
@@ -147,6 +170,11 @@ pub(crate) fn show(value: &Dynamic) -> String {
     if let Some(blob) = value.read_lock::<Blob>() {
         let hex: Vec<String> = blob.iter().map(|b| format!("{b:02x}")).collect();
         return shorten(format!("blob({}): {}", blob.len(), hex.join(" ")));
+    }
+    if let Ok(text) = value.clone().into_string()
+        && is_json_container(&text)
+    {
+        return format!("{} (JSON text)", shorten(text));
     }
     match super::json::to_value(value) {
         Ok(json) => shorten(json.to_string()),
