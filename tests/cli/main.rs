@@ -12,4 +12,5 @@ mod support;
 mod test_runner;
 mod tls;
 mod transcript;
+mod values;
 mod wire_errors;
