@@ -29,7 +29,10 @@ pub struct TrafficView {
 /// Lines held back until [`Hold::release`], so that what a server sends on
 /// connect is shown after the console's welcome, not above it.
 #[derive(Clone, Default)]
-pub struct Hold(Arc<Mutex<Option<Vec<(Stream, Vec<Line>)>>>>);
+pub struct Hold(Arc<Mutex<Option<Vec<Held>>>>);
+
+/// Lines held back, with where they go.
+type Held = (Stream, Vec<Line>);
 
 impl Hold {
     /// A hold that keeps every line until released.
