@@ -208,7 +208,7 @@ impl Printer {
         }
     }
 
-    fn control(&mut self, kind: &str, payload: &[u8]) -> io::Result<()> {
+    fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
             Printer::Direct(d) => d.lines(&[line]),
