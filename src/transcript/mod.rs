@@ -133,7 +133,7 @@ fn push_char(row: &mut Line, from: &Segment, c: char) {
 /// A character that is safe in every format: C0 controls and DEL become
 /// their Unicode control pictures, other controls and the non-characters XML
 /// forbids become the replacement character.
-fn visible(c: char) -> char {
+pub(crate) fn visible(c: char) -> char {
     match c {
         '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
         '\x7f' => '\u{2421}',
