@@ -183,17 +183,24 @@ impl Pace {
         self.idle_limit = self.idle_limit.or(recorded);
     }
 
-    /// Sleeps the (shaped) pause between the last piece and one recorded at
-    /// `time`; what is already shown reaches the screen first.
+    /// Sleeps the pause before a piece recorded at `time`; what is already
+    /// shown reaches the screen first.
     fn wait_until(&mut self, time: f64, screen: &mut Screen) -> Result<()> {
+        if let Some(pause) = self.pause(time) {
+            screen.flush()?;
+            std::thread::sleep(pause);
+        }
+        Ok(())
+    }
+
+    /// The pause between the last piece and one recorded at `time`: the
+    /// recorded gap capped at the idle limit and divided by the speed;
+    /// `None` for no pause.
+    fn pause(&mut self, time: f64) -> Option<Duration> {
         let gap = (time - self.last.unwrap_or(time)).max(0.0);
         self.last = Some(time);
         let gap = self.idle_limit.map_or(gap, |limit| gap.min(limit)) / self.speed;
-        if self.wait && gap > 0.0 {
-            screen.flush()?;
-            std::thread::sleep(Duration::try_from_secs_f64(gap).unwrap_or(Duration::MAX));
-        }
-        Ok(())
+        (self.wait && gap > 0.0).then(|| Duration::try_from_secs_f64(gap).unwrap_or(Duration::MAX))
     }
 }
 
@@ -294,6 +301,69 @@ mod tests {
         for not in ["text 01:02:03.250", "< text 1:02:03.250 x", "< text", "hi"] {
             assert_eq!(message_clock(not), None, "{not}");
         }
+    }
+
+    fn pace(speed: f64, idle_limit: Option<f64>, no_wait: bool) -> Pace {
+        let args = ReplayArgs {
+            file: "x.cast".into(),
+            speed,
+            idle_limit,
+            no_wait,
+        };
+        Pace::new(&args).unwrap()
+    }
+
+    fn pauses(mut pace: Pace, times: &[f64]) -> Vec<Option<f64>> {
+        let mut pauses: Vec<_> = times
+            .iter()
+            .map(|t| pace.pause(*t).map(|d| d.as_secs_f64()))
+            .collect();
+        pauses.remove(0);
+        pauses
+    }
+
+    #[test]
+    fn pauses_follow_the_recording_shaped_by_speed_and_idle_limit() {
+        let times = [0.5, 1.5, 1.5, 11.5, 11.0];
+        assert_eq!(
+            pauses(pace(1.0, None, false), &times),
+            [Some(1.0), None, Some(10.0), None]
+        );
+        assert_eq!(
+            pauses(pace(2.0, None, false), &times),
+            [Some(0.5), None, Some(5.0), None]
+        );
+        assert_eq!(
+            pauses(pace(2.0, Some(2.0), false), &times),
+            [Some(0.5), None, Some(1.0), None]
+        );
+        assert_eq!(pauses(pace(1.0, None, true), &times), [None; 4]);
+        let mut recorded = pace(1.0, None, false);
+        recorded.limit_idle(Some(3.0));
+        assert_eq!(pauses(recorded, &times), [Some(1.0), None, Some(3.0), None]);
+        let mut given = pace(1.0, Some(1.5), false);
+        given.limit_idle(Some(3.0));
+        assert_eq!(pauses(given, &times)[2], Some(1.5));
+    }
+
+    #[test]
+    fn speeds_and_limits_are_checked() {
+        for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            let args = ReplayArgs {
+                file: "x".into(),
+                speed,
+                idle_limit: None,
+                no_wait: false,
+            };
+            assert!(matches!(Pace::new(&args), Err(Error::Usage(_))), "{speed}");
+        }
+        let args = ReplayArgs {
+            file: "x".into(),
+            speed: 1.0,
+            idle_limit: Some(0.0),
+            no_wait: false,
+        };
+        assert!(matches!(Pace::new(&args), Err(Error::Usage(_))));
     }
 
     #[test]

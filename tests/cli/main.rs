@@ -5,6 +5,7 @@ mod connect;
 mod echo_server;
 mod hostile;
 mod oneshot;
+mod replay;
 mod run;
 mod session;
 mod settings;
