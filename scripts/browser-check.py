@@ -200,13 +200,14 @@ def main():
             report["steps"][name] = browser.evaluate(STATE)
         browser.evaluate(FILTER % ('""', '""', '""'))
         report["json_open"] = [browser.evaluate(OPEN)]
-        for _ in range(2):
+        for click in range(2):
             browser.evaluate(CLICK)
             report["json_open"].append(browser.evaluate(OPEN))
-        if screenshot:
-            shot = browser.send("Page.captureScreenshot", {"format": "png"})
-            with open(screenshot, "wb") as out:
-                out.write(base64.b64decode(shot["result"]["data"]))
+            if screenshot and click == 0:
+                # The page with its JSON unfolded.
+                shot = browser.send("Page.captureScreenshot", {"format": "png"})
+                with open(screenshot, "wb") as out:
+                    out.write(base64.b64decode(shot["result"]["data"]))
         report["dialogs"] = observed(browser, "dialogs")
         report["errors"] = observed(browser, "errors")
     finally:
