@@ -153,9 +153,9 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     /// A sink on a shared buffer whose clock reads the given times in turn.
-    fn sink(times: &[u64], width: usize) -> (CastSink<Shared>, Shared) {
+    fn sink(times: Vec<u64>, width: usize) -> (CastSink<Shared>, Shared) {
         let shared = Shared::default();
-        let mut times = times.to_vec().into_iter();
+        let mut times = times.into_iter();
         let clock: Elapsed = Box::new(move || Duration::from_millis(times.next().unwrap_or(0)));
         let sink = CastSink::with_clock(shared.clone(), "t.cast", width, 1_700_000_000, clock);
         (sink.unwrap(), shared)
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn lines_are_timed_events_of_coloured_rows() {
-        let (mut cast, out) = sink(&[250, 1500], 4);
+        let (mut cast, out) = sink(vec![250, 1500], 4);
         cast.line(&Line::of(Role::Error, "abcdef")).unwrap();
         cast.line(&Line::of(Role::Plain, "x\x1b")).unwrap();
         cast.finish().unwrap();
@@ -189,7 +189,7 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
             lines[0],
-            r#"{"env":{"TERM":"xterm-256color"},"height":24,"timestamp":1700000000,"title":"t.cast","version":2,"width":4}"#
+            r#"{"version":2,"width":4,"height":24,"timestamp":1700000000,"title":"t.cast","env":{"TERM":"xterm-256color"}}"#
         );
         assert_eq!(
             lines[1],
@@ -204,7 +204,7 @@ mod tests {
 
     #[test]
     fn times_never_go_back() {
-        let (mut cast, out) = sink(&[900, 300], 80);
+        let (mut cast, out) = sink(vec![900, 300], 80);
         cast.line(&Line::of(Role::Plain, "a")).unwrap();
         cast.line(&Line::of(Role::Plain, "b")).unwrap();
         let text = out.text();
