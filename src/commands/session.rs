@@ -23,7 +23,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
         }
     };
     let script = args.script.as_deref().map(super::read_script).transpose()?;
-    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    super::attach_transcript(&console, &args.file, &settings)?;
     let mut session = Session::builder()
         .url(url)
         .connect_options(options)

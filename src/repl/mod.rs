@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crate::connection::CloseInfo;
 use crate::console::render::close_line;
-use crate::console::{Line, Role, Stream};
+use crate::console::{Line, Mark, Role, Stream};
 use crate::session::{Control, Outcome, Session};
 
 /// The prompt.
@@ -56,7 +56,9 @@ fn lines(session: &mut Session, reader: &input::Reader, closed: &mut Option<Clos
             Control::Line(line) => {
                 session.console().emit(
                     Stream::SinksOnly,
-                    Line::of(Role::Prompt, PROMPT).push(Role::Input, line.clone()),
+                    Line::of(Role::Prompt, PROMPT)
+                        .push(Role::Input, line.clone())
+                        .marked(Mark::Typed),
                 );
                 if let Outcome::End(status) = session.eval_line(&line) {
                     break status;
