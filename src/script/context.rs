@@ -13,7 +13,7 @@ use rhai::{Blob, Dynamic, EvalAltResult};
 use super::commands::{self, COMMANDS, FUNCTIONS};
 use super::diagnostics::{interrupted, runtime, to_rhai};
 use crate::connection::{
-    Connection, HandleSettings, Message, RecvError, closed_error, parse_close_code,
+    Connection, Message, RecvError, closed_error, parse_close_code,
 };
 use crate::console::render::sent_line;
 use crate::console::traffic::{TrafficView, observer};
@@ -298,11 +298,7 @@ impl Context {
             announce_close: true,
             on_close: None,
         };
-        let handle = HandleSettings {
-            queue_size: self.settings.message_queue_size,
-            keep: true,
-            disconnect_timeout: self.settings.disconnect_timeout,
-        };
+        let handle = self.settings.handle_settings(true, self.interrupt.clone());
         let connection =
             Connection::open(url, &connect, handle, observer(self.console.clone(), view))
                 .map_err(to_rhai)?;
