@@ -217,7 +217,10 @@ async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiv
     match options.tls.clone() {
         Some(tls) => {
             let handshake = async {
-                let stream = tokio_rustls::TlsAcceptor::from(tls).accept(stream).await.ok()?;
+                let stream = tokio_rustls::TlsAcceptor::from(tls)
+                    .accept(stream)
+                    .await
+                    .ok()?;
                 tokio_tungstenite::accept_async_with_config(stream, config)
                     .await
                     .ok()

@@ -174,17 +174,19 @@ where
     /// Runs until everything queued is written out (messages that arrive
     /// meanwhile are dropped); the end, if the connection ends first.
     pub(crate) async fn write_out(&mut self) -> Result<(), CloseInfo> {
-        poll_fn(|cx| loop {
-            if self.outgoing.is_empty() && !self.needs_flush {
-                return Poll::Ready(Ok(()));
-            }
-            match self.poll_step(cx) {
-                Poll::Ready(Step::Ended(info)) => return Poll::Ready(Err(info)),
-                Poll::Ready(Step::Message(_)) => {}
-                Poll::Pending if self.outgoing.is_empty() && !self.needs_flush => {
+        poll_fn(|cx| {
+            loop {
+                if self.outgoing.is_empty() && !self.needs_flush {
                     return Poll::Ready(Ok(()));
                 }
-                Poll::Pending => return Poll::Pending,
+                match self.poll_step(cx) {
+                    Poll::Ready(Step::Ended(info)) => return Poll::Ready(Err(info)),
+                    Poll::Ready(Step::Message(_)) => {}
+                    Poll::Pending if self.outgoing.is_empty() && !self.needs_flush => {
+                        return Poll::Ready(Ok(()));
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
             }
         })
         .await
@@ -255,8 +257,10 @@ where
             Some(Ok(WsMessage::Frame(_))) => None,
             Some(Ok(message)) => {
                 if message.is_ping() {
-                    // The pong is queued inside the stream: flush it out.
+                    // The pong waits inside the stream: write what was
+                    // queued before it (so it does not overtake), then it.
                     self.needs_flush = true;
+                    self.reads_in_row = READ_BATCH;
                 }
                 match self.closing {
                     Closing::Open | Closing::Sent(_) => Some(Step::Message(message)),

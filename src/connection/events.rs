@@ -63,7 +63,10 @@ impl Events {
         let mut state = self.lock();
         if matches!(event, Owned::Message(_)) {
             if state.messages >= self.capacity {
-                let oldest = state.queue.iter().position(|e| matches!(e, Owned::Message(_)));
+                let oldest = state
+                    .queue
+                    .iter()
+                    .position(|e| matches!(e, Owned::Message(_)));
                 if let Some(index) = oldest {
                     state.queue.remove(index);
                     state.messages -= 1;

@@ -15,14 +15,14 @@ mod task;
 mod tls;
 pub mod url;
 
+pub(crate) use close::close_code_for;
 pub use close::{
     MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
     close_code_name, parse_close_code,
 };
-pub(crate) use close::close_code_for;
-pub(crate) use engine::{Engine, Limits, Step};
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
+pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use task::describe;
@@ -372,7 +372,9 @@ impl Connection {
         let started = std::time::Instant::now();
         let info = self.shared.link.wait_end(limit);
         // What arrived before the end is shown before this returns.
-        self.shared.inbox.wait_closed(limit.saturating_sub(started.elapsed()));
+        self.shared
+            .inbox
+            .wait_closed(limit.saturating_sub(started.elapsed()));
         Ok(info.unwrap_or(CloseInfo {
             by: Closer::Us,
             code,

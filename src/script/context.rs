@@ -12,9 +12,7 @@ use rhai::{Blob, Dynamic, EvalAltResult};
 
 use super::commands::{self, COMMANDS, FUNCTIONS};
 use super::diagnostics::{interrupted, runtime, to_rhai};
-use crate::connection::{
-    Connection, Message, RecvError, closed_error, parse_close_code,
-};
+use crate::connection::{Connection, Message, RecvError, closed_error, parse_close_code};
 use crate::console::render::sent_line;
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
