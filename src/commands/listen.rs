@@ -44,13 +44,12 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let width = args.terminal_width.as_deref();
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
-    let mut printer = match &args.file {
-        None => Printer::direct(args.json),
-        Some(path) => {
-            let console = Console::stdio();
-            super::attach_transcript(&console, Some(path), &settings)?;
-            Printer::Console(console, args.json)
-        }
+    let mut printer = if args.file.is_empty() {
+        Printer::direct(args.json)
+    } else {
+        let console = Console::stdio();
+        super::attach_transcript(&console, &args.file, &settings)?;
+        Printer::Console(console, args.json)
     };
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
@@ -188,7 +187,7 @@ impl Printer {
         }
     }
 
-    fn control(&mut self, kind: &str, payload: &[u8]) -> io::Result<()> {
+    fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
             Printer::Direct(d) => d.lines(&[line]),

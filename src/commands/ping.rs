@@ -52,7 +52,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
     let console = Console::stdio();
-    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
         let mut engine = wire::open(&plan.url, &options, &settings).await?;
