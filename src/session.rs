@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
 
-use crate::connection::{CloseInfo, Connection, HandleSettings};
+use crate::connection::{CloseInfo, Connection};
 use crate::console::traffic::{Hold, TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
@@ -204,11 +204,10 @@ impl Session {
             // The interactive console shows traffic once its welcome is out.
             hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
-        let handle = HandleSettings {
-            queue_size: self.ctx.settings.message_queue_size,
-            keep: keep || !self.ctx.interactive,
-            disconnect_timeout: self.ctx.settings.disconnect_timeout,
-        };
+        let handle = self
+            .ctx
+            .settings
+            .handle_settings(keep || !self.ctx.interactive, self.ctx.interrupt.clone());
         Connection::open(
             url,
             options,
