@@ -7,6 +7,7 @@ mod echo_server;
 mod hostile;
 mod input;
 mod oneshot;
+mod pipe;
 mod replay;
 mod run;
 mod session;
