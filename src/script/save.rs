@@ -60,6 +60,14 @@ impl Record {
         }
     }
 
+    /// The line that started last failed: it is left out, and so is what
+    /// arrived while it ran (most likely its answers).
+    pub(crate) fn line_failed(&mut self) {
+        if let Some(start) = self.line_start.take() {
+            self.entries.truncate(start);
+        }
+    }
+
     fn push(&mut self, entry: Entry) {
         self.entries.push_back(entry);
         self.trim();
@@ -180,7 +188,11 @@ mod tests {
         let cases = [
             ("text", &["hello world"][..], r#"text("hello world");"#),
             ("text", &[r#"{"id": 1}"#], r#"text("{\"id\": 1}");"#),
-            ("text", &["file@req.json"], r#"text(read_file("req.json"));"#),
+            (
+                "text",
+                &["file@req.json"],
+                r#"text(read_file("req.json"));"#,
+            ),
             ("byte", &["hex:de ad"], r#"byte(from_hex("de ad"));"#),
             ("byte", &["base64:3q0="], r#"byte(from_base64("3q0="));"#),
             ("byte", &["file@a.png"], r#"byte(read_blob("a.png"));"#),

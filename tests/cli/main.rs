@@ -8,6 +8,7 @@ mod hostile;
 mod oneshot;
 mod replay;
 mod run;
+mod save;
 mod session;
 mod settings;
 mod support;
