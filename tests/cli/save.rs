@@ -165,6 +165,7 @@ fn save_is_a_rhai_function_too_and_refuses_a_bad_path() {
     let (server, home) = (TestServer::echo(), home());
     let mut pty = session(&server, home.path());
     sent(&mut pty, &server, "text one", Frame::Text("one".into()));
+    pty.wait_screen("< text");
     pty.line("save(\"fn.rhai\")");
     pty.expect("Saved the session to fn.rhai");
     pty.next_prompt();
