@@ -10,6 +10,7 @@ mod oneshot;
 mod pipe;
 mod replay;
 mod run;
+mod save;
 mod session;
 mod settings;
 mod support;
