@@ -62,7 +62,9 @@ mod tests {
     fn lines_round_trip() {
         let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_795_813_445_123);
         let text = line(&WsMessage::text("hi \"you\""), at).unwrap()
-            + &line(&WsMessage::binary(vec![0xde, 0xad]), at).unwrap();
+            + line(&WsMessage::binary(vec![0xde, 0xad]), at)
+                .unwrap()
+                .as_str();
         assert_eq!(
             text,
             "{\"kind\":\"text\",\"time\":1795813445.123,\"data\":\"hi \\\"you\\\"\"}\n\
