@@ -13,6 +13,7 @@ pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
 mod options;
+mod plain;
 pub(crate) mod save;
 pub(crate) mod shim;
 
@@ -30,7 +31,6 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     api::register(&mut engine, ctx);
-    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))
