@@ -197,6 +197,10 @@ pub struct ListenArgs {
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
+    /// Write each message's payload byte for byte, then a newline (no kind,
+    /// time or escaping; for redirecting to a file)
+    #[arg(long, conflicts_with_all = ["json", "file"])]
+    pub raw: bool,
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,

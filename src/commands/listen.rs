@@ -51,7 +51,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
     let mut printer = match &args.file {
-        None => Printer::direct(args.json),
+        None => Printer::direct(args.json, args.raw),
         Some(path) => {
             let console = Console::stdio();
             super::attach_transcript(&console, Some(path), &settings)?;
@@ -154,6 +154,8 @@ enum Printer {
 
 struct Direct {
     out: StdoutLock<'static>,
+    /// `--raw`: payloads byte for byte, without headers or escaping.
+    raw: bool,
     buffer: String,
     clock: Clock,
     json: bool,
@@ -162,12 +164,13 @@ struct Direct {
 }
 
 impl Printer {
-    fn direct(json: bool) -> Printer {
+    fn direct(json: bool, raw: bool) -> Printer {
         let out = io::stdout();
         let terminal = out.is_terminal();
         let colored = render::colour_wanted(terminal);
         Printer::Direct(Direct {
             out: out.lock(),
+            raw,
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::new(),
             json,
@@ -178,6 +181,7 @@ impl Printer {
 
     fn text(&mut self, text: &str) -> io::Result<()> {
         match self {
+            Printer::Direct(d) if d.raw => d.raw(text.as_bytes()),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
                 render::write_text(&mut d.buffer, text, clock, d.json, d.colored);
@@ -193,6 +197,11 @@ impl Printer {
     }
 
     fn binary(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Printer::Direct(d) = self
+            && d.raw
+        {
+            return d.raw(bytes);
+        }
         let message = Message::Binary(bytes.to_vec());
         match self {
             Printer::Direct(d) => {
@@ -211,6 +220,7 @@ impl Printer {
     fn control(&mut self, kind: &str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
+            Printer::Direct(d) if d.raw => Ok(()),
             Printer::Direct(d) => d.lines(&[line]),
             Printer::Console(console, _) => {
                 console.out(line);
@@ -247,6 +257,17 @@ impl Printer {
 }
 
 impl Direct {
+    /// `--raw`: the payload as it came and a newline.
+    fn raw(&mut self, payload: &[u8]) -> io::Result<()> {
+        self.write_out()?;
+        self.out.write_all(payload)?;
+        self.out.write_all(b"\n")?;
+        if self.terminal {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
     fn lines(&mut self, lines: &[Line]) -> io::Result<()> {
         for line in lines {
             render::paint(line, self.colored, &mut self.buffer);

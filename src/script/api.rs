@@ -130,6 +130,10 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("help", move || c.help(None));
     let c = Rc::clone(ctx);
     engine.register_fn("help", move |name: &str| c.help(Some(name)));
+    engine.register_fn("read_file", |path: &str| super::context::read_text(path));
+    engine.register_fn("read_blob", |path: &str| {
+        super::context::read_bytes(path).map(Dynamic::from_blob)
+    });
     engine.register_fn("parse_json", |text: &str| {
         super::json::parse(text).map_err(runtime)
     });

@@ -168,6 +168,18 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         example: "print(close_reason())",
     },
     FunctionDoc {
+        name: "read_file",
+        params: "path",
+        summary: "a file's text (UTF-8); text(s) never reads files by itself",
+        example: "text(read_file(\"request.json\"))",
+    },
+    FunctionDoc {
+        name: "read_blob",
+        params: "path",
+        summary: "a file's bytes as a blob",
+        example: "byte(read_blob(\"frame.bin\"))",
+    },
+    FunctionDoc {
         name: "parse_json",
         params: "text",
         summary: "JSON text to a Rhai value (maps, arrays, numbers, strings)",

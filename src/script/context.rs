@@ -102,33 +102,21 @@ impl Context {
 
     // ---- the commands ---------------------------------------------------
 
+    /// Sends `message` as it is: a `file@` prefix is only honoured in what
+    /// the user typed (see [`Context::command`]), never in a value.
     pub(crate) fn text(&self, connection: &Connection, message: &str) -> Fallible<()> {
-        let text = match file_argument(message) {
-            Some(path) => {
-                let bytes = read_file(path)?;
-                String::from_utf8(bytes).map_err(|_| {
-                    runtime(format!(
-                        "{path} is not UTF-8 text; send it with byte file@{path}"
-                    ))
-                })?
-            }
-            None => message.to_string(),
-        };
-        self.confirm_sent(connection, text.len())?;
-        connection.send_text(text).map_err(to_rhai)?;
+        self.confirm_sent(connection, message.len())?;
+        connection
+            .send_text(message.to_string())
+            .map_err(to_rhai)?;
         Ok(())
     }
 
+    /// Sends a blob, or the bytes of any other value's text, as they are.
     pub(crate) fn byte(&self, connection: &Connection, payload: Dynamic) -> Fallible<()> {
-        let bytes = match payload.clone().try_cast::<Blob>() {
-            Some(blob) => blob,
-            None => {
-                let text = payload.to_string();
-                match file_argument(&text) {
-                    Some(path) => read_file(path)?,
-                    None => text.into_bytes(),
-                }
-            }
+        let bytes = match payload.try_cast_result::<Blob>() {
+            Ok(blob) => blob,
+            Err(other) => other.to_string().into_bytes(),
         };
         self.confirm_sent(connection, bytes.len())?;
         connection.send_binary(bytes).map_err(to_rhai)?;
@@ -331,10 +319,13 @@ impl Context {
                     )));
                 };
                 let connection = self.session()?;
-                if name == "text" {
-                    self.text(&connection, message)
-                } else {
-                    self.byte(&connection, message.into())
+                match (name, file_argument(message)) {
+                    ("text", Some(path)) => self.text(&connection, &read_text(path)?),
+                    ("text", None) => self.text(&connection, message),
+                    (_, Some(path)) => {
+                        self.byte(&connection, Dynamic::from_blob(read_bytes(path)?))
+                    }
+                    (_, None) => self.byte(&connection, message.into()),
                 }
             }
             "ping" => self.ping(&self.session()?, arg(0).unwrap_or("")).map(drop),
@@ -357,8 +348,18 @@ fn file_argument(message: &str) -> Option<&str> {
     message.strip_prefix("file@").filter(|p| !p.is_empty())
 }
 
-fn read_file(path: &str) -> Fallible<Vec<u8>> {
+/// A file's bytes (`read_blob`, `byte file@PATH`).
+pub(crate) fn read_bytes(path: &str) -> Fallible<Vec<u8>> {
     std::fs::read(path).map_err(|e| to_rhai(Error::file("read", path, e)))
+}
+
+/// A file's text (`read_file`, `text file@PATH`); refused when not UTF-8.
+pub(crate) fn read_text(path: &str) -> Fallible<String> {
+    String::from_utf8(read_bytes(path)?).map_err(|_| {
+        runtime(format!(
+            "{path} is not UTF-8 text; read it with read_blob(path) or send it with byte file@{path}"
+        ))
+    })
 }
 
 pub(crate) fn seconds_text(limit: Option<Duration>) -> String {

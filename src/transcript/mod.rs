@@ -15,6 +15,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
 
+use crate::console::escape::visible;
 use crate::console::{Line, Segment, Sink};
 use crate::error::{Error, Result};
 
@@ -119,19 +120,6 @@ fn push_char(row: &mut Line, from: &Segment, c: char) {
             role: from.role,
             text: c.to_string(),
         }),
-    }
-}
-
-/// A character that is safe in every format: C0 controls and DEL become
-/// their Unicode control pictures, other controls and the non-characters XML
-/// forbids become the replacement character.
-fn visible(c: char) -> char {
-    match c {
-        '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-        '\x7f' => '\u{2421}',
-        '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-        c if c.is_control() => '\u{fffd}',
-        c => c,
     }
 }
 
