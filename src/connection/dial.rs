@@ -121,6 +121,7 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
     let headers = request.headers_mut();
     let mut add = |name: &str, value: &str, flag: &str| -> Result<()> {
         let bad = || {
+            let value = super::redact::header_value(name, value);
             let (shown, allowed) = match flag {
                 "extra_headers" => (
                     format!("{name}: {value}"),

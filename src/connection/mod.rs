@@ -8,6 +8,7 @@ mod dial;
 mod inbox;
 mod options;
 mod proxy;
+pub mod redact;
 mod task;
 mod tls;
 pub mod url;
@@ -168,7 +169,7 @@ impl Connection {
         });
         let (stream, handshake) = rx
             .recv()
-            .map_err(|_| Error::Connect(format!("could not connect to {url}")))??;
+            .map_err(|_| Error::Connect(format!("could not connect to {}", redact::url(&url))))??;
         Ok(Self::start(url, stream, handshake, settings, observer))
     }
 
@@ -196,7 +197,7 @@ impl Connection {
         runtime().spawn(task.run(settings.disconnect_timeout));
         Connection {
             shared: Arc::new(Shared {
-                url,
+                url: redact::url(&url),
                 subprotocol: handshake.subprotocol,
                 commands,
                 inbox,
@@ -210,7 +211,8 @@ impl Connection {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The URL this handle is connected to.
+    /// The URL this handle is connected to, its password masked (see
+    /// [`redact::url`]): this is the form every output shows.
     pub fn url(&self) -> &str {
         &self.shared.url
     }

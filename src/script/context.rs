@@ -282,7 +282,9 @@ impl Context {
         }
         let view = TrafficView {
             json: self.json,
-            label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
+            label: Some(crate::connection::redact::url(
+                &crate::connection::url::parse(url).map_err(to_rhai)?,
+            )),
             announce_close: true,
             on_close: None,
         };

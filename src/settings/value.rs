@@ -277,7 +277,7 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "tls_ca_file" => path(&settings.tls_ca_file),
         "tls_certificate_file" => path(&settings.tls_certificate_file),
         "tls_key_file" => path(&settings.tls_key_file),
-        _ => settings.tls_password.as_ref().map(|_| quoted("********")),
+        _ => settings.tls_password.as_ref().map(|_| quoted(crate::connection::redact::MASK)),
     };
     match value {
         Some(value) => format!("{key} = {value}  # {source}\n"),
@@ -301,7 +301,10 @@ fn show_size(bytes: usize) -> String {
 fn show_headers(headers: &[(String, String)]) -> String {
     let pairs: Vec<String> = headers
         .iter()
-        .map(|(name, value)| format!("[{}, {}]", quoted(name), quoted(value)))
+        .map(|(name, value)| {
+            let value = crate::connection::redact::header_value(name, value);
+            format!("[{}, {}]", quoted(name), quoted(value))
+        })
         .collect();
     format!("[{}]", pairs.join(", "))
 }
