@@ -232,6 +232,7 @@ impl Session {
                         name: None,
                         text: line,
                     },
+                    &self.engine,
                 )
             }),
             Dispatch::BadArguments(message) => Some(Stop::Failed(message)),
@@ -300,7 +301,7 @@ impl Session {
                 self.ctx.console.emit_all(Stream::Out, lines);
                 None
             }
-            Err(e) => Some(diagnostics::stop(&e, &source)),
+            Err(e) => Some(diagnostics::stop(&e, &source, &self.engine)),
         }
     }
 
@@ -341,7 +342,7 @@ impl Session {
         };
         match result {
             Ok(()) => Ok(()),
-            Err(e) => Err(match diagnostics::stop(&e, &source) {
+            Err(e) => Err(match diagnostics::stop(&e, &source, &self.engine) {
                 Stop::Exit(code) => Error::Exit(code),
                 Stop::Interrupted => Error::Interrupted,
                 Stop::Failed(message) => Error::Script(message),

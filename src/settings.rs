@@ -22,6 +22,11 @@ use std::time::Duration;
 use crate::connection::{ConnectOptions, TlsFiles};
 use crate::error::{Error, Result};
 
+/// The longest duration a setting, a flag or a Rhai function accepts, in
+/// seconds (about 31 years): longer waits are refused by name rather than
+/// overflowing a clock.
+pub const MAX_SECONDS: f64 = 1e9;
+
 /// Every settings key, in the order `ws config` prints them.
 pub const KEYS: [&str; 11] = [
     "connect_timeout",

@@ -91,12 +91,13 @@ pub(crate) fn client_settings(
 
 /// A positive number of seconds given to `flag` as a duration.
 pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
+    use crate::settings::MAX_SECONDS;
     Some(value)
-        .filter(|s| s.is_finite() && *s > 0.0)
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= MAX_SECONDS)
         .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| {
             Error::Usage(format!(
-                "{flag} {value} is not a duration; use a positive number of seconds"
+                "{flag} {value} is not a duration; use a positive number of seconds, at most {MAX_SECONDS}"
             ))
         })
 }

@@ -279,7 +279,7 @@ impl Connection {
         check_control_payload(payload.len())?;
         let (reply, answer) = mpsc::sync_channel(1);
         self.command(Command::Ping { payload, reply })?;
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         loop {
             match answer.recv_timeout(SLICE) {
                 Ok(rtt) => return Ok(Some(rtt)),

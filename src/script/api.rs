@@ -116,9 +116,15 @@ fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
 }
 
 fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
+    // Exact types, so these win over Rhai's own `sleep`, which Ctrl+C
+    // cannot interrupt.
     let c = Rc::clone(ctx);
-    engine.register_fn("sleep", move |limit: Dynamic| -> Fallible<()> {
-        c.sleep(seconds(&limit, "sleep")?)
+    engine.register_fn("sleep", move |limit: rhai::INT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("sleep", move |limit: rhai::FLOAT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
     });
     let c = Rc::clone(ctx);
     engine.register_fn("connect", move |url: &str| c.connect(url, None));
@@ -141,6 +147,11 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
         super::json::stringify(&value).map_err(runtime)
     });
     engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
+        if !(0..=255).contains(&code) {
+            return Err(runtime(format!(
+                "exit expects a status from 0 to 255, got {code}"
+            )));
+        }
         Err(rhai::EvalAltResult::ErrorTerminated(code.into(), rhai::Position::NONE).into())
     });
 }

@@ -205,6 +205,11 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
     },
 ];
 
+/// Whether `help name` has something to say about `name`.
+pub(crate) fn has_help(name: &str) -> bool {
+    find(name).is_some() || find_function(name).is_some()
+}
+
 /// The function of this name.
 pub(crate) fn find_function(name: &str) -> Option<&'static FunctionDoc> {
     FUNCTIONS.iter().find(|f| f.name == name)

@@ -262,12 +262,12 @@ impl Context {
     }
 
     pub(crate) fn sleep(&self, seconds: Duration) -> Fallible<()> {
-        let deadline = Instant::now() + seconds;
+        let deadline = Instant::now().checked_add(seconds);
         loop {
             if self.interrupted() {
                 return Err(interrupted());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
             if left.is_zero() {
                 return Ok(());
             }

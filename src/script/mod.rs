@@ -9,6 +9,7 @@ pub(crate) mod commands;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
+mod mismatch;
 mod options;
 pub(crate) mod shim;
 

@@ -20,9 +20,11 @@ pub(super) enum Raw<'a> {
 /// What each key allows, for error messages.
 fn allowed(key: &str) -> &'static str {
     match key {
-        "connect_timeout" | "disconnect_timeout" => "use a number of seconds above 0, like 2.5",
+        "connect_timeout" | "disconnect_timeout" => {
+            "use a number of seconds above 0 and at most 1000000000, like 2.5"
+        }
         "response_timeout" => {
-            "use a number of seconds above 0, like 2.5, or \"inf\" to wait forever"
+            "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever"
         }
         "message_queue_size" => "use a whole number from 1 to 100000000",
         "max_message_size" => {
@@ -141,7 +143,7 @@ fn number(raw: Raw<'_>) -> Option<f64> {
 }
 
 fn seconds(raw: Raw<'_>) -> Option<Duration> {
-    let secs = number(raw).filter(|s| *s > 0.0 && *s <= 1e9)?;
+    let secs = number(raw).filter(|s| *s > 0.0 && *s <= super::MAX_SECONDS)?;
     Duration::try_from_secs_f64(secs).ok()
 }
 
