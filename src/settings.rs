@@ -311,11 +311,30 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<ConfigFile>> {
     Ok(files)
 }
 
+/// The process's environment variables. One whose name or value is not
+/// UTF-8 is left out, unless it is one of ours (`WS_*`): that is an error
+/// naming it.
+fn environment() -> Result<HashMap<String, String>> {
+    let mut env = HashMap::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => {
+                env.insert(name, value);
+            }
+            (Ok(name), Err(_)) if name.starts_with("WS_") => {
+                return Err(Error::Settings(format!(
+                    "the environment variable {name} is not UTF-8 text; set it again or unset it"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(env)
+}
+
 /// The settings of this process: its environment, its settings files and `flags`.
 pub fn load(flags: &Flags) -> Result<Loaded> {
-    let env: HashMap<String, String> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
+    let env = environment()?;
     let files = read_files(&file_paths(&env))?;
     resolve(&env, &files, flags)
 }
@@ -325,7 +344,7 @@ pub fn load(flags: &Flags) -> Result<Loaded> {
 pub fn show(flags: &crate::cli::ConnectArgs) -> Result<i32> {
     use std::io::Write;
     let loaded = load(&Flags::new(flags, None))?;
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env = environment()?;
     let mut out = std::io::stdout().lock();
     let mut text = String::from(
         "# Settings in effect. Sources, most important first:\n#   flags\n#   WS_* environment variables\n",

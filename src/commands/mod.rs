@@ -39,6 +39,7 @@ pub fn report(error: &Error) {
     use std::io::Write;
     let text = match error {
         Error::Exit(_) | Error::Interrupted => return,
+        _ if error.is_broken_pipe() => return,
         Error::Handshake {
             status,
             headers,
