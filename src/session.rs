@@ -297,7 +297,11 @@ impl Session {
                 } else {
                     Role::Plain
                 };
-                let lines = Line::split(role, &value.to_string());
+                let text = match rhai_script::limits::shown(&value) {
+                    Ok(text) => text,
+                    Err(e) => return Some(diagnostics::stop(&e, &source, &self.engine)),
+                };
+                let lines = Line::split(role, &text);
                 self.ctx.console.emit_all(Stream::Out, lines);
                 None
             }

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub const MAX_SECONDS: f64 = 1e9;
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 16] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -40,6 +40,11 @@ pub const KEYS: [&str; 11] = [
     "tls_certificate_file",
     "tls_key_file",
     "tls_password",
+    "max_string_size",
+    "max_array_size",
+    "max_map_size",
+    "max_call_levels",
+    "max_expr_depth",
 ];
 
 /// The effective settings of one command.
@@ -67,6 +72,37 @@ pub struct Settings {
     pub tls_key_file: Option<PathBuf>,
     /// Password of an encrypted PKCS#8 key.
     pub tls_password: Option<String>,
+    /// The limits Rhai code runs within.
+    pub limits: ScriptLimits,
+}
+
+/// The limits that keep Rhai code inside the process's means; going over
+/// one is an error that names it, never an abort.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptLimits {
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Most elements in an array, or bytes in a blob (a binary message
+    /// received is a blob, so this is at least `max_message_size` in use).
+    pub max_array_size: usize,
+    /// Most properties in an object map.
+    pub max_map_size: usize,
+    /// Deepest nesting of function calls.
+    pub max_call_levels: usize,
+    /// Deepest nesting of expressions (in statements and in functions).
+    pub max_expr_depth: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        Self {
+            max_string_size: 64 << 20,
+            max_array_size: 16 << 20,
+            max_map_size: 1 << 20,
+            max_call_levels: 64,
+            max_expr_depth: 256,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -83,6 +119,7 @@ impl Default for Settings {
             tls_certificate_file: None,
             tls_key_file: None,
             tls_password: None,
+            limits: ScriptLimits::default(),
         }
     }
 }

@@ -34,6 +34,10 @@ fn allowed(key: &str) -> &'static str {
             "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values"
         }
         "terminal_width" => "use a whole number of columns from 20 to 1000",
+        "max_string_size" | "max_array_size" | "max_map_size" => {
+            "use a number from 1 to 4G, with an optional suffix K, M or G (like 64M)"
+        }
+        "max_call_levels" | "max_expr_depth" => "use a whole number from 1 to 10000",
         _ => "use the path of a file",
     }
 }
@@ -89,6 +93,13 @@ pub(super) fn apply(
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
+        "max_string_size" => settings.limits.max_string_size = size(raw).ok_or_else(bad)?,
+        "max_array_size" => settings.limits.max_array_size = size(raw).ok_or_else(bad)?,
+        "max_map_size" => settings.limits.max_map_size = size(raw).ok_or_else(bad)?,
+        "max_call_levels" => {
+            settings.limits.max_call_levels = whole(raw, 1, 10_000).ok_or_else(bad)?
+        }
+        "max_expr_depth" => settings.limits.max_expr_depth = whole(raw, 1, 10_000).ok_or_else(bad)?,
         _ => {
             let path = text(raw).filter(|t| !t.is_empty()).ok_or_else(bad)?;
             let path = Some(super::resolve_path(path, source, env));
@@ -279,6 +290,11 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "tls_ca_file" => path(&settings.tls_ca_file),
         "tls_certificate_file" => path(&settings.tls_certificate_file),
         "tls_key_file" => path(&settings.tls_key_file),
+        "max_string_size" => Some(show_size(settings.limits.max_string_size)),
+        "max_array_size" => Some(show_size(settings.limits.max_array_size)),
+        "max_map_size" => Some(show_size(settings.limits.max_map_size)),
+        "max_call_levels" => Some(settings.limits.max_call_levels.to_string()),
+        "max_expr_depth" => Some(settings.limits.max_expr_depth.to_string()),
         _ => settings.tls_password.as_ref().map(|_| quoted(crate::connection::redact::MASK)),
     };
     match value {
