@@ -66,6 +66,14 @@ impl Context {
         })
     }
 
+    /// The wait of `recv()` and `expect(p)` without a limit: the setting.
+    pub(crate) fn setting_wait(&self) -> Wait {
+        Wait {
+            limit: self.settings.response_timeout,
+            given: false,
+        }
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
@@ -112,22 +120,34 @@ impl Context {
         Ok(())
     }
 
-    /// Sends a blob, or the bytes of any other value's text, as they are.
+    /// Sends a blob, or a string's bytes, as they are (no `file@`).
     pub(crate) fn byte(&self, connection: &Connection, payload: Dynamic) -> Fallible<()> {
-        let bytes = match payload.try_cast_result::<Blob>() {
-            Ok(blob) => blob,
-            Err(other) => other.to_string().into_bytes(),
+        let bytes = if payload.is_blob() {
+            payload.cast::<Blob>()
+        } else if payload.is_string() {
+            payload.to_string().into_bytes()
+        } else {
+            return Err(not_bytes(&payload));
         };
+        self.send_bytes(connection, bytes)
+    }
+
+    fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
         self.confirm_sent(connection, bytes.len())?;
         connection.send_binary(bytes).map_err(to_rhai)?;
         Ok(())
     }
 
+    /// A string as text, a blob as binary, a map or an array as JSON text.
     pub(crate) fn send(&self, connection: &Connection, value: Dynamic) -> Fallible<()> {
         if value.is_blob() {
             return self.byte(connection, value);
         }
-        let text = value.to_string();
+        let text = if value.is_map() || value.is_array() {
+            super::json::stringify(&value).map_err(runtime)?
+        } else {
+            value.to_string()
+        };
         self.confirm_sent(connection, text.len())?;
         connection.send_text(text).map_err(to_rhai)?;
         Ok(())
@@ -206,19 +226,16 @@ impl Context {
         Ok(())
     }
 
-    pub(crate) fn recv(
-        &self,
-        connection: &Connection,
-        timeout: Option<Duration>,
-    ) -> Fallible<Dynamic> {
-        match connection.recv(timeout, &self.interrupt) {
+    pub(crate) fn recv(&self, connection: &Connection, wait: Wait) -> Fallible<Dynamic> {
+        match connection.recv(wait.limit, &self.interrupt) {
             Ok(Message::Text(text)) => Ok(text.into()),
             Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
             Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
             Err(RecvError::Interrupted) => Err(interrupted()),
-            Err(RecvError::Timeout(limit)) => Err(runtime(format!(
-                "recv: no message arrived within {} (response_timeout)",
-                seconds_text(limit)
+            Err(RecvError::Timeout(_)) => Err(runtime(format!(
+                "recv: no message arrived within {}.{}",
+                wait.describe("recv"),
+                self.not_kept_hint()
             ))),
         }
     }
@@ -227,9 +244,9 @@ impl Context {
         &self,
         connection: &Connection,
         pattern: &str,
-        timeout: Option<Duration>,
+        wait: Wait,
     ) -> Fallible<Dynamic> {
-        let message = match connection.recv(timeout, &self.interrupt) {
+        let message = match connection.recv(wait.limit, &self.interrupt) {
             Ok(message) => message,
             Err(RecvError::Closed(info)) => {
                 return Err(runtime(format!(
@@ -238,10 +255,11 @@ impl Context {
                 )));
             }
             Err(RecvError::Interrupted) => return Err(interrupted()),
-            Err(RecvError::Timeout(limit)) => {
+            Err(RecvError::Timeout(_)) => {
                 return Err(runtime(format!(
-                    "expect: no message containing {pattern:?} arrived within {}",
-                    seconds_text(limit)
+                    "expect: no message containing {pattern:?} arrived within {}.{}",
+                    wait.describe("expect"),
+                    self.not_kept_hint()
                 )));
             }
         };
@@ -258,6 +276,16 @@ impl Context {
             Err(runtime(format!(
                 "expect: wanted a message containing {pattern:?}, got {shown:?}"
             )))
+        }
+    }
+
+    /// In the session, why a message seen on the screen may not be there
+    /// for `recv`, and how to wait for the next one.
+    fn not_kept_hint(&self) -> &'static str {
+        if self.interactive {
+            " Messages shown while the prompt waits are not kept for recv; to wait for the next one, call recv on the line that triggers it, like text(\"hi\"); recv()."
+        } else {
+            ""
         }
     }
 
@@ -324,10 +352,11 @@ impl Context {
                 match (name, file_argument(message)) {
                     ("text", Some(path)) => self.text(&connection, &read_text(path)?),
                     ("text", None) => self.text(&connection, message),
-                    (_, Some(path)) => {
-                        self.byte(&connection, Dynamic::from_blob(read_bytes(path)?))
-                    }
-                    (_, None) => self.byte(&connection, message.into()),
+                    (_, Some(path)) => self.send_bytes(&connection, read_bytes(path)?),
+                    (_, None) => match super::bytes::typed(message) {
+                        Some(bytes) => self.send_bytes(&connection, bytes.map_err(runtime)?),
+                        None => self.byte(&connection, message.into()),
+                    },
                 }
             }
             "ping" => self.ping(&self.session()?, arg(0).unwrap_or("")).map(drop),
@@ -343,6 +372,59 @@ impl Context {
             other => Err(runtime(format!("{other} is not a command"))),
         }
     }
+}
+
+/// How long `recv` or `expect` waits, and where that limit comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wait {
+    pub limit: Option<Duration>,
+    /// Given as the function's argument (else the `response_timeout` setting).
+    pub given: bool,
+}
+
+impl Wait {
+    /// `0.5 s (the limit given to recv)` or `5 s (the response_timeout setting)`.
+    fn describe(&self, function: &str) -> String {
+        let source = if self.given {
+            format!("the limit given to {function}")
+        } else {
+            "the response_timeout setting".to_string()
+        };
+        format!("{} ({source})", seconds_text(self.limit))
+    }
+}
+
+/// The type error of `byte(x)` for anything but a string or a blob.
+fn not_bytes(value: &Dynamic) -> Box<EvalAltResult> {
+    let hint = if value.is_int() {
+        format!(
+            " For the single byte {value}, write byte(from_hex(\"{:02x}\")); for the text, byte(\"{value}\").",
+            value.as_int().unwrap_or_default() & 0xff
+        )
+    } else {
+        " Convert it first, e.g. byte(to_json(x)) or byte(from_hex(\"de ad\")).".to_string()
+    };
+    runtime(format!(
+        "byte expects a string or a blob, got {}.{hint}",
+        article(value.type_name())
+    ))
+}
+
+/// `an integer`, `a map`: the type as a sentence says it.
+fn article(type_name: &str) -> String {
+    let name = match type_name {
+        "i64" | "i32" => "integer",
+        "f64" | "f32" => "float",
+        "bool" => "boolean",
+        "()" => "unit ()",
+        other => other.rsplit("::").next().unwrap_or(other),
+    };
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 /// `file@PATH` → `PATH`.
