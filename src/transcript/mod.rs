@@ -37,7 +37,7 @@ const MONOSPACE: &str =
 ///
 /// # Errors
 ///
-/// [`Error::File`] when the file (or, for SVG, the spool file beside it)
+/// [`Error::File`] when the file (or, for SVG, the spool file in its folder)
 /// cannot be created.
 ///
 /// # Example
@@ -56,9 +56,9 @@ const MONOSPACE: &str =
 /// ```
 pub fn open(path: &Path, width: usize) -> Result<Box<dyn Sink>> {
     let width = width.max(1);
-    let title = path
+    let title: String = path
         .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|name| name.to_string_lossy().chars().map(visible).collect())
         .unwrap_or_default();
     let extension = path
         .extension()
