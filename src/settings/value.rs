@@ -114,8 +114,15 @@ pub(super) fn apply(
 }
 
 fn bad_value(key: &str, raw: Raw<'_>, source: &Source) -> Error {
+    let secret_headers = key == "extra_headers" && {
+        let text = match raw {
+            Raw::Text(text) => text.to_ascii_lowercase(),
+            Raw::Toml(value) => value.to_string().to_ascii_lowercase(),
+        };
+        text.contains("authorization") || text.contains("cookie")
+    };
     let shown = match raw {
-        _ if key == "tls_password" => "(hidden)".to_string(),
+        _ if key == "tls_password" || secret_headers => "(hidden)".to_string(),
         Raw::Text(text) => format!("{:?}", shorten(text)),
         Raw::Toml(value) => shorten(&value.to_string()),
     };
@@ -237,6 +244,16 @@ fn toml_headers(value: &toml::Value) -> Option<Vec<(String, String)>> {
     value.as_array()?.iter().map(pair).collect()
 }
 
+/// A `Name: value` line as it may be shown: a secret header's value masked.
+fn masked_header(line: &str) -> String {
+    match line.split_once(':') {
+        Some((name, _)) if crate::connection::redact::is_secret_header(name) => {
+            format!("{name}: {}", crate::connection::redact::MASK)
+        }
+        _ => line.to_string(),
+    }
+}
+
 fn split_header(line: &str) -> Option<(String, String)> {
     let (name, value) = line.split_once(':')?;
     Some((name.trim().to_string(), value.trim().to_string()))
@@ -259,7 +276,7 @@ pub(super) fn add_flag_headers(
                 .ok_or_else(|| {
                     Error::Usage(format!(
                         "-H {:?} (flag -H) is not allowed: use -H 'Name: value' with a valid header name and value",
-                        shorten(flag)
+                        shorten(&masked_header(flag))
                     ))
                 })
         })

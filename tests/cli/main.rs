@@ -6,6 +6,7 @@ mod echo_server;
 mod hostile;
 mod oneshot;
 mod run;
+mod safety;
 mod session;
 mod settings;
 mod support;
