@@ -135,6 +135,7 @@ fn first_misfit(candidates: &[&[String]], given: &[String]) -> Option<(usize, Ve
                 expected.push(phrase);
             }
         }
+        expected.sort();
         let got = type_phrase(got);
         if !expected.iter().any(|e| *e == got || e == "any value") {
             return Some((index, expected));

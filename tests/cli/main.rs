@@ -4,6 +4,7 @@
 mod connect;
 mod echo_server;
 mod hostile;
+mod hostile_rhai;
 mod oneshot;
 mod run;
 mod safety;
