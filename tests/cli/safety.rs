@@ -235,3 +235,33 @@ fn secrets_are_masked_in_config_and_errors() {
         assert!(!err.contains("pa55"), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn a_closed_pipe_on_standard_output_ends_quietly() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (server, home) = (TestServer::scripted(vec![Action::text("x")]), home());
+    std::fs::write(home.path().join("big.txt"), "line\n".repeat(100_000)).unwrap();
+    let url = server.url();
+    for args in [
+        vec!["completion", "bash"],
+        vec!["config"],
+        vec!["tail", "big.txt", "-n", "100000"],
+        vec!["--help"],
+        vec!["listen", &url, "-d", "1"],
+    ] {
+        let mut fds = [0; 2];
+        // SAFETY: pipe(2) fills two new descriptors that we then own.
+        assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+        let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        drop(read);
+        let out = ws_cmd(home.path())
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(write))
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(text(&out.stderr), "", "{args:?}");
+    }
+}
