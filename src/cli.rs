@@ -55,6 +55,11 @@ pub enum Command {
     /// Print the last lines of a file, and follow it
     #[command(after_help = "Examples:\n  ws tail server.log -n 20\n  ws tail server.log -f")]
     Tail(TailArgs),
+    /// Play a .cast (or timed .txt) transcript back at its recorded pace
+    #[command(
+        after_help = "A .cast file (ws ... -f FILE.cast) plays with its recorded times; any other file is read as a text\ntranscript whose message lines (< text HH:MM:SS.mmm ...) set the pace. Only colour codes reach the\nterminal: other control characters in the file are shown as visible symbols.\n\nExamples:\n  ws replay session.cast\n  ws replay session.cast --speed 2 --idle-limit 1\n  ws replay feed.txt --no-wait"
+    )]
+    Replay(ReplayArgs),
     /// Run an echo server
     #[command(
         after_help = "Examples:\n  ws echo-server\n  ws echo-server -p 0\n  ws echo-server --host 0.0.0.0 -p 8443 --cert-file cert.pem --key-file key.pem"
@@ -69,6 +74,57 @@ pub enum Command {
     InstallCompletion,
     /// Print the effective settings and where each comes from
     Config(ConfigArgs),
+    /// Run Rhai test suites against a server
+    #[command(
+        after_help = "In a file, every function test_* is a test (setup() and teardown() run around each); a file without one is a single test. Each test has a fresh engine and its own connection to --url, else $WS_URL, else the file's `// url: …` first line, else a built-in echo server.\n\nExit status: 0 when every test passed (flaky ones included), 1 when any failed, 2 for bad usage.\n\nExamples:\n  ws test                                  # tests/ws/, else scripts/tests/\n  ws test tests/ws/chat.rhai --url :8000\n  ws test -j 1 --filter login --retries 2\n  ws test --junit report.xml --transcripts failed/"
+    )]
+    Test(TestArgs),
+}
+
+/// `ws test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files (.rhai) or folders searched for them [default: tests/ws/, else scripts/tests/]
+    pub paths: Vec<PathBuf>,
+    /// Server of every test
+    #[arg(long, env = "WS_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// Tests run at once [default: the number of cores]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Run only the tests whose name (file.rhai::test_name) contains PATTERN
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Seconds a test may run before it is stopped and fails
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Start no more tests after the first failure (the rest are skipped)
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run a failing test up to N more times; one that passes then is reported as flaky
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+    /// Print the names of the tests and exit
+    #[arg(long)]
+    pub list: bool,
+    /// Write a JUnit XML report
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print TAP (version 13) instead of the usual lines
+    #[arg(long)]
+    pub tap: bool,
+    /// Write an SVG and an HTML transcript of each failing test into DIR
+    #[arg(long, value_name = "DIR")]
+    pub transcripts: Option<PathBuf>,
+    /// With --transcripts, write them for every test
+    #[arg(long, requires = "transcripts")]
+    pub transcripts_all: bool,
+    /// Width of the transcripts in columns
+    #[arg(long, value_name = "COLUMNS")]
+    pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
 }
 
 /// Options of every client command.
@@ -105,9 +161,9 @@ pub struct ConnectArgs {
 pub struct SessionArgs {
     /// Server URL (ws://, wss://, :PORT or host:port/path); none starts an echo server
     pub url: Option<String>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Run this Rhai file first (- reads standard input), then stay interactive with its definitions
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
@@ -135,9 +191,9 @@ pub struct RunArgs {
     /// Do not show received messages
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
@@ -181,9 +237,9 @@ pub struct PingArgs {
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
@@ -204,9 +260,9 @@ pub struct ListenArgs {
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Width of the transcript in columns
     #[arg(long, value_name = "COLUMNS")]
     pub terminal_width: Option<String>,
@@ -226,6 +282,22 @@ pub struct TailArgs {
     /// Keep printing lines as they are added (survives truncation and rotation)
     #[arg(short = 'f', long)]
     pub follow: bool,
+}
+
+/// `ws replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The transcript (.cast, or a text transcript)
+    pub file: PathBuf,
+    /// Play this many times faster (0.5 is half speed)
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Cap every pause at this many seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_limit: Option<f64>,
+    /// Print everything at once
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// `ws echo-server`.

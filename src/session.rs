@@ -5,18 +5,20 @@
 //! [`Session::repl`] is the interactive loop.
 
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
 
-use crate::connection::{CloseInfo, Connection, HandleSettings};
+use crate::connection::{CloseInfo, Connection};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
 use crate::script::context::Context;
 use crate::script::diagnostics::{self, Source, Stop};
 use crate::script::shim::{self, Dispatch};
-use crate::script::{self as rhai_script, Oracle, commands};
+use crate::script::{self as rhai_script, Oracle, commands, save};
 use crate::settings::Settings;
 
 /// Something the interactive loop reacts to.
@@ -52,6 +54,8 @@ pub struct SessionBuilder {
     options: Option<crate::connection::ConnectOptions>,
     json: bool,
     interactive: bool,
+    interrupt: Option<Arc<AtomicBool>>,
+    show_sent: bool,
 }
 
 impl SessionBuilder {
@@ -92,15 +96,32 @@ impl SessionBuilder {
         self
     }
 
+    /// Stop running code when this flag is set (a test's watchdog).
+    pub(crate) fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    /// Show each message sent on the console (`> text TIME content`).
+    pub(crate) fn show_sent(mut self, show: bool) -> Self {
+        self.show_sent = show;
+        self
+    }
+
     /// Opens the connection (if a URL was given) and builds the engine.
     pub fn build(self) -> Result<Session> {
         let console = self.console.unwrap_or_else(Console::stdio);
-        let ctx = Rc::new(Context::new(
+        let mut context = Context::new(
             console.clone(),
             self.settings.clone(),
             self.interactive,
             self.json,
-        ));
+        );
+        if let Some(flag) = self.interrupt {
+            context.interrupt = flag;
+        }
+        context.show_sent = self.show_sent;
+        let ctx = Rc::new(context);
         let engine = rhai_script::engine(&ctx);
         let (control, controls) = mpsc::channel();
         let session = Session {
@@ -149,6 +170,8 @@ impl Session {
             options: None,
             json: false,
             interactive: false,
+            interrupt: None,
+            show_sent: false,
         }
     }
 
@@ -163,17 +186,17 @@ impl Session {
                 let _ = control.send(Control::Closed(info.clone()));
             })),
         };
-        let handle = HandleSettings {
-            queue_size: self.ctx.settings.message_queue_size,
-            keep: !self.ctx.interactive,
-            disconnect_timeout: self.ctx.settings.disconnect_timeout,
+        let handle = self
+            .ctx
+            .settings
+            .handle_settings(!self.ctx.interactive, self.ctx.interrupt.clone());
+        let show = observer(self.ctx.console.clone(), view);
+        let observe = if self.ctx.interactive {
+            recording(show, Arc::clone(&self.ctx.record))
+        } else {
+            show
         };
-        Connection::open(
-            url,
-            options,
-            handle,
-            observer(self.ctx.console.clone(), view),
-        )
+        Connection::open(url, options, handle, observe)
     }
 
     /// The Rhai engine, to register more functions before running.
@@ -222,6 +245,13 @@ impl Session {
             functions: &self.functions,
         };
         let dispatch = shim::dispatch(line, &oracle);
+        let saved_as = match &dispatch {
+            Dispatch::Command { name, args } => Some(save::plain_call(name, args)),
+            Dispatch::Rhai => Some(line.to_string()),
+            _ => None,
+        };
+        let before = self.activity();
+        self.record().line_started();
         self.start_line();
         let stop = match dispatch {
             Dispatch::Empty => None,
@@ -242,6 +272,7 @@ impl Session {
             Dispatch::Rhai => self.eval_rhai(line),
         };
         self.end_line();
+        self.record_line(saved_as, before, stop.is_some());
         match stop {
             Some(Stop::Exit(code)) => {
                 self.ctx.close_all(1000);
@@ -257,6 +288,34 @@ impl Session {
         match self.ctx.ended.get() {
             Some(status) => Outcome::End(status),
             None => Outcome::Continue,
+        }
+    }
+
+    /// What the session has done so far: messages sent, messages taken,
+    /// variables and functions defined.
+    fn activity(&self) -> [usize; 4] {
+        [
+            self.ctx.sent.get() as usize,
+            self.ctx.taken.get(),
+            self.scope.len(),
+            self.functions.iter_functions().count(),
+        ]
+    }
+
+    fn record(&self) -> std::sync::MutexGuard<'_, save::Record> {
+        self.ctx.record.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the line just run for `save` when it sent, received or defined
+    /// something and did not fail.
+    fn record_line(&self, saved_as: Option<String>, before: [usize; 4], failed: bool) {
+        let after = self.activity();
+        let took = after[1] - before[1];
+        let mut record = self.record();
+        if failed {
+            record.line_failed();
+        } else {
+            record.line_ended(saved_as.filter(|_| after != before), took);
         }
     }
 
@@ -340,18 +399,30 @@ impl Session {
         self.functions = self.functions.merge(&ast.clone_functions_only());
         let program = self.functions.merge(&ast);
         let result = self.engine.run_ast_with_scope(&mut self.scope, &program);
-        let source = Source {
-            name: Some(name),
-            text,
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => Err(match diagnostics::stop(&e, &source, &self.engine) {
-                Stop::Exit(code) => Error::Exit(code),
-                Stop::Interrupted => Error::Interrupted,
-                Stop::Failed(message) => Error::Script(message),
-            }),
-        }
+        result.map_err(|e| script_error(&e, name, text, &self.engine))
+    }
+
+    /// Calls the script function `function` of a script already run with
+    /// [`Session::run_compiled`] (its top-level code is not run again).
+    pub(crate) fn call(&mut self, name: &str, text: &str, function: &str) -> Result<()> {
+        let options = rhai::CallFnOptions::new().eval_ast(false);
+        self.engine
+            .call_fn_with_options::<Dynamic>(
+                options,
+                &mut self.scope,
+                &self.functions,
+                function,
+                (),
+            )
+            .map(drop)
+            .map_err(|e| script_error(&e, name, text, &self.engine))
+    }
+
+    /// Whether the script defines a function of this name with no parameters.
+    pub(crate) fn defines(&self, function: &str) -> bool {
+        self.functions
+            .iter_functions()
+            .any(|f| f.name == function && f.params.is_empty())
     }
 
     /// Runs the interactive loop until the session ends; returns the exit status.
@@ -393,6 +464,41 @@ impl Session {
                 .push(Role::Literal, "for i in 0..3 { text(\"n\" + i) }"),
         );
         lines
+    }
+}
+
+/// An observer that notes every message in `record` (for `save`), then
+/// passes the event on to `show`.
+fn recording(
+    show: crate::connection::Observer,
+    record: Arc<std::sync::Mutex<save::Record>>,
+) -> crate::connection::Observer {
+    use crate::connection::{Event, Message};
+    Arc::new(move |event| {
+        if let Event::Message(message) = &event {
+            let text = match message {
+                Message::Text(text) => Some(text.as_str()),
+                Message::Binary(_) => None,
+            };
+            record
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .received(text);
+        }
+        show(event);
+    })
+}
+
+/// A script's failure as the library's error, rendered with its position.
+fn script_error(error: &rhai::EvalAltResult, name: &str, text: &str, engine: &Engine) -> Error {
+    let source = Source {
+        name: Some(name),
+        text,
+    };
+    match diagnostics::stop(error, &source, engine) {
+        Stop::Exit(code) => Error::Exit(code),
+        Stop::Interrupted => Error::Interrupted,
+        Stop::Failed(message) => Error::Script(message),
     }
 }
 

@@ -52,7 +52,10 @@ mod tests {
             visible_text("\x1b]0;pwned\x07\x1b[2J\tok"),
             "\u{241b}]0;pwned\u{2407}\u{241b}[2J\tok"
         );
-        assert_eq!(visible_text("a\rb\u{85}c\u{202e}d"), "a\u{240d}b\u{fffd}c\u{fffd}d");
+        assert_eq!(
+            visible_text("a\rb\u{85}c\u{202e}d"),
+            "a\u{240d}b\u{fffd}c\u{fffd}d"
+        );
     }
 
     #[test]

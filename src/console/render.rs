@@ -6,11 +6,14 @@
 use std::time::SystemTime;
 
 use super::escape::visible_text;
-use super::{Line, Role};
+use super::{Line, Mark, Role};
 use crate::connection::{CloseInfo, Closer, Message, close_code_name};
 
 /// Marker of a message from the peer.
 pub const INCOMING: &str = "<";
+
+/// Marker of a message sent to the peer.
+pub const OUTGOING: &str = ">";
 
 /// A byte count as `11.0 B`, `1.5 KB`, `3.0 MB` or `1.2 GB` (powers of 1024).
 pub fn format_size(bytes: usize) -> String {
@@ -47,8 +50,9 @@ pub fn clock(at: SystemTime) -> String {
 }
 
 /// The header of a message or control frame: `< text 12:00:01.250 `.
-fn header(kind: &str, clock: &str) -> Line {
+fn header(kind: &'static str, clock: &str) -> Line {
     Line::new()
+        .marked(Mark::Received(kind))
         .push(Role::Incoming, format!("{INCOMING} {kind}"))
         .push(Role::Muted, format!(" {clock} "))
 }
@@ -56,6 +60,16 @@ fn header(kind: &str, clock: &str) -> Line {
 /// The lines showing one message from the peer.
 pub fn message_lines(message: &Message, at: SystemTime, json: bool) -> Vec<Line> {
     message_lines_at(message, &clock(at), json)
+}
+
+/// The lines showing one message sent to the peer: `> text TIME content`.
+pub fn sent_message_lines(message: &Message, at: SystemTime) -> Vec<Line> {
+    let mut lines = message_lines(message, at, false);
+    if let Some(first) = lines.first_mut().and_then(|l| l.segments.first_mut()) {
+        first.role = Role::Outgoing;
+        first.text.replace_range(..INCOMING.len(), OUTGOING);
+    }
+    lines
 }
 
 /// [`message_lines`] with the time already formatted (see [`Clock`]).
@@ -83,7 +97,10 @@ fn text_lines(text: &str, clock: &str, json: bool) -> Vec<Line> {
     let mut parts = body.split('\n');
     let first = parts.next().unwrap_or_default();
     let mut lines = vec![header("text", clock).push(role, first)];
-    lines.extend(parts.map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part))));
+    lines
+        .extend(parts.map(|part| {
+            Line::of(role, part.strip_suffix('\r').unwrap_or(part)).marked(Mark::More)
+        }));
     lines
 }
 
@@ -170,12 +187,13 @@ pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored
 /// `Sent 5.0 B of data over the wire.`: the confirmation of a send.
 pub fn sent_line(size: usize) -> Line {
     Line::of(Role::Info, "Sent ")
+        .marked(Mark::Sent)
         .push(Role::Number, format_size(size))
         .push(Role::Info, " of data over the wire.")
 }
 
 /// A ping or unsolicited pong from the peer.
-pub fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> Line {
+pub fn control_line(kind: &'static str, payload: &[u8], at: SystemTime) -> Line {
     let mut line = header(kind, &clock(at)).push(Role::Number, format_size(payload.len()));
     if !payload.is_empty() {
         line.add(Role::Plain, format!(" {}", printable(payload)));
@@ -215,6 +233,7 @@ pub fn hex_dump(bytes: &[u8]) -> Vec<Line> {
                 })
                 .collect();
             Line::new()
+                .marked(Mark::More)
                 .push(Role::Muted, format!("  {:08x}  ", row * 16))
                 .push(Role::Number, format!("{hex:<49}"))
                 .push(Role::Plain, format!(" |{ascii}|"))

@@ -72,6 +72,13 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         help: "quit",
         args: Args::Split(0),
     },
+    CommandSpec {
+        name: "save",
+        params: "file",
+        summary: "write the session so far as a script for ws run",
+        help: "save probe.rhai           writes the lines that sent, received or defined something,\n                          plain commands as Rhai calls, and an expect for each message\n                          received; ws run probe.rhai URL replays the exchange\nsave(\"probe.rhai\")        the same from Rhai code",
+        args: Args::Split(1),
+    },
 ];
 
 /// The command of this name.
@@ -226,6 +233,30 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         params: "n",
         summary: "end a script with exit status n",
         example: "if recv() != \"ok\" { exit(3) }",
+    },
+    FunctionDoc {
+        name: "assert",
+        params: "condition <message>",
+        summary: "fail unless the condition is true",
+        example: "assert(closed(), \"the server should have closed\")",
+    },
+    FunctionDoc {
+        name: "assert_eq",
+        params: "left right",
+        summary: "fail unless equal: maps and arrays structurally, a JSON text against a map",
+        example: "text(`{\"id\":7}`); assert_eq(recv(), #{id: 7})",
+    },
+    FunctionDoc {
+        name: "assert_ne",
+        params: "left right",
+        summary: "fail if the two values are equal",
+        example: "assert_ne(recv(), \"error\")",
+    },
+    FunctionDoc {
+        name: "assert_match",
+        params: "text pattern",
+        summary: "fail unless the text matches the regular expression",
+        example: "assert_match(recv(), \"^welcome \\\\w+$\")",
     },
 ];
 

@@ -34,7 +34,10 @@ pub(crate) fn interrupted() -> Box<EvalAltResult> {
 
 /// A type name, Rust's or Rhai's, as users say it: `i64` is "an integer".
 pub(crate) fn type_phrase(name: &str) -> String {
-    let name = name.trim().trim_start_matches("&mut ").trim_start_matches('&');
+    let name = name
+        .trim()
+        .trim_start_matches("&mut ")
+        .trim_start_matches('&');
     let short = name.rsplit("::").next().unwrap_or(name);
     let phrase = match short {
         "i64" | "i32" | "INT" | "u16" | "usize" => "an integer",
@@ -127,13 +130,19 @@ fn render(message: &str, position: Position, source: &Source) -> String {
         return format!("{name}: {message}");
     };
     let column = column.unwrap_or(1);
-    let head = format!("{name}:{line}:{column}: {message}");
+    // A message's first line goes on top; the rest (an assertion's values)
+    // below the caret.
+    let (first, details) = match message.split_once('\n') {
+        Some((first, rest)) => (first, format!("\n{rest}")),
+        None => (message, String::new()),
+    };
+    let head = format!("{name}:{line}:{column}: {first}");
     let Some(text) = source.text.lines().nth(line - 1) else {
-        return head;
+        return format!("{head}{details}");
     };
     let gutter = format!("{line} | ");
     let caret = " ".repeat(gutter.len() + column.saturating_sub(1));
-    format!("{head}\n{gutter}{text}\n{caret}^")
+    format!("{head}\n{gutter}{text}\n{caret}^{details}")
 }
 
 #[cfg(test)]

@@ -33,8 +33,12 @@ pub(crate) fn apply(engine: &mut Engine, limits: &ScriptLimits) {
         });
     }
     for name in ["to_string", "to_debug"] {
-        engine.register_fn(name, |a: &mut Array| or_placeholder(Dynamic::from_array(a.clone())));
-        engine.register_fn(name, |m: &mut Map| or_placeholder(Dynamic::from_map(m.clone())));
+        engine.register_fn(name, |a: &mut Array| {
+            or_placeholder(Dynamic::from_array(a.clone()))
+        });
+        engine.register_fn(name, |m: &mut Map| {
+            or_placeholder(Dynamic::from_map(m.clone()))
+        });
     }
 }
 
@@ -69,9 +73,16 @@ pub(crate) fn check_depth(value: &Dynamic, what: &str) -> Result<(), String> {
 /// further than that).
 fn depth_over(value: &Dynamic, left: usize) -> bool {
     let children: Vec<Dynamic> = if let Some(array) = value.read_lock::<Array>() {
-        array.iter().filter(|v| v.is_array() || v.is_map()).cloned().collect()
+        array
+            .iter()
+            .filter(|v| v.is_array() || v.is_map())
+            .cloned()
+            .collect()
     } else if let Some(map) = value.read_lock::<Map>() {
-        map.values().filter(|v| v.is_array() || v.is_map()).cloned().collect()
+        map.values()
+            .filter(|v| v.is_array() || v.is_map())
+            .cloned()
+            .collect()
     } else {
         return false;
     };

@@ -5,14 +5,17 @@
 //! flag, and `on_progress` stops runaway loops.
 
 mod api;
+pub(crate) mod assert;
 mod bytes;
 pub(crate) mod commands;
+mod compare;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
 pub(crate) mod limits;
 mod mismatch;
 mod options;
+pub(crate) mod save;
 pub(crate) mod shim;
 
 use std::rc::Rc;
@@ -29,6 +32,7 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     limits::apply(&mut engine, &ctx.settings.limits);
     api::register(&mut engine, ctx);
+    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))

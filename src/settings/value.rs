@@ -20,14 +20,14 @@ pub(super) enum Raw<'a> {
 /// What each key allows, for error messages.
 fn allowed(key: &str) -> &'static str {
     match key {
-        "connect_timeout" | "disconnect_timeout" => {
+        "connect_timeout" | "disconnect_timeout" | "send_timeout" => {
             "use a number of seconds above 0 and at most 1000000000, like 2.5"
         }
         "response_timeout" => {
             "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever"
         }
         "message_queue_size" => "use a whole number from 1 to 100000000",
-        "max_message_size" => {
+        "max_message_size" | "send_buffer_size" => {
             "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)"
         }
         "extra_headers" => {
@@ -90,6 +90,8 @@ pub(super) fn apply(
             settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
         }
         "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
+        "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
+        "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
@@ -99,7 +101,9 @@ pub(super) fn apply(
         "max_call_levels" => {
             settings.limits.max_call_levels = whole(raw, 1, 10_000).ok_or_else(bad)?
         }
-        "max_expr_depth" => settings.limits.max_expr_depth = whole(raw, 1, 10_000).ok_or_else(bad)?,
+        "max_expr_depth" => {
+            settings.limits.max_expr_depth = whole(raw, 1, 10_000).ok_or_else(bad)?
+        }
         _ => {
             let path = text(raw).filter(|t| !t.is_empty()).ok_or_else(bad)?;
             let path = Some(super::resolve_path(path, source, env));
@@ -302,6 +306,8 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         ),
         "message_queue_size" => Some(settings.message_queue_size.to_string()),
         "max_message_size" => Some(show_size(settings.max_message_size)),
+        "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
+        "send_timeout" => Some(secs(&settings.send_timeout)),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
         "tls_ca_file" => path(&settings.tls_ca_file),
@@ -312,7 +318,10 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "max_map_size" => Some(show_size(settings.limits.max_map_size)),
         "max_call_levels" => Some(settings.limits.max_call_levels.to_string()),
         "max_expr_depth" => Some(settings.limits.max_expr_depth.to_string()),
-        _ => settings.tls_password.as_ref().map(|_| quoted(crate::connection::redact::MASK)),
+        _ => settings
+            .tls_password
+            .as_ref()
+            .map(|_| quoted(crate::connection::redact::MASK)),
     };
     match value {
         Some(value) => format!("{key} = {value}  # {source}\n"),

@@ -1,12 +1,15 @@
 //! Transcripts: console sinks that stream every line to a file as SVG (a
-//! picture of a terminal window), HTML (a standalone page) or plain text.
+//! picture of a terminal window), HTML (a standalone page), an asciicast
+//! recording (`.cast`) or plain text.
 //!
 //! This module picks the format from the file name and owns the layout the
 //! three formats share: control characters made visible, tabs expanded and
 //! long lines wrapped at the transcript width, so a row is the same row in
 //! every format. The writers only talk to [`crate::console`] (they are
-//! [`Sink`]s) and to the file system.
+//! [`Sink`]s) and to the file system; [`cast`] also reads recordings back
+//! for `ws replay`.
 
+pub mod cast;
 mod html;
 mod svg;
 mod text;
@@ -15,7 +18,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
 
-use crate::console::escape::visible;
+pub(crate) use crate::console::escape::visible;
 use crate::console::{Line, Segment, Sink};
 use crate::error::{Error, Result};
 
@@ -29,7 +32,8 @@ const MONOSPACE: &str =
 
 /// Opens a transcript at `path` whose rows wrap at `width` columns (at least
 /// one). The format follows the extension: `.svg` is a picture of a terminal
-/// window, `.html` or `.htm` a standalone page, anything else plain text.
+/// window, `.html` or `.htm` a standalone page, `.cast` an asciicast v2
+/// recording with the time of every line, anything else plain text.
 /// The file's name is the title of the picture or page.
 ///
 /// Attach the result with [`crate::Console::add_sink`]; the console calls
@@ -67,6 +71,10 @@ pub fn open(path: &Path, width: usize) -> Result<Box<dyn Sink>> {
         Some("svg") => Box::new(svg::SvgSink::create(path, &title, width)?),
         Some("html" | "htm") => Box::new(
             html::HtmlSink::new(create(path)?, &title, width)
+                .map_err(|e| Error::file("write", path, e))?,
+        ),
+        Some("cast") => Box::new(
+            cast::CastSink::new(create(path)?, &title, width)
                 .map_err(|e| Error::file("write", path, e))?,
         ),
         _ => Box::new(text::TextSink::new(create(path)?, width)),
@@ -151,7 +159,12 @@ mod tests {
     #[test]
     fn the_extension_picks_the_format() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, starts) in [("a.SVG", "<?xml"), ("a.htm", "<!DOCTYPE"), ("a.log", "hi")] {
+        for (name, starts) in [
+            ("a.SVG", "<?xml"),
+            ("a.htm", "<!DOCTYPE"),
+            ("a.cast", "{"),
+            ("a.log", "hi"),
+        ] {
             let path = dir.path().join(name);
             let mut sink = open(&path, 80).unwrap();
             sink.line(&Line::of(Role::Plain, "hi")).unwrap();

@@ -164,10 +164,22 @@ fn exit_codes_out_of_range_are_refused() {
 fn type_mismatches_name_the_function_and_the_fix() {
     let (server, home) = (TestServer::echo(), home());
     for (code, want) in [
-        ("text(42)", "text expects a string, got an integer: use text(42.to_string())"),
-        ("let c = connect(url()); c.text(1.5)", "text expects a string, got a decimal number"),
-        ("close(\"x\")", "close expects an integer, got a string: see help close"),
-        ("sleep(\"1\")", "sleep expects a decimal number or an integer, got a string: see help sleep"),
+        (
+            "text(42)",
+            "text expects a string, got an integer: use text(42.to_string())",
+        ),
+        (
+            "let c = connect(url()); c.text(1.5)",
+            "text expects a string, got a decimal number",
+        ),
+        (
+            "close(\"x\")",
+            "close expects an integer, got a string: see help close",
+        ),
+        (
+            "sleep(\"1\")",
+            "sleep expects a decimal number or an integer, got a string: see help sleep",
+        ),
     ] {
         std::fs::write(home.path().join("t.rhai"), code).unwrap();
         let out = run_with_stdin(home.path(), &["run", "t.rhai", &server.url()], "");
@@ -181,7 +193,10 @@ fn type_mismatches_name_the_function_and_the_fix() {
 fn limits_end_runaway_scripts_with_a_sentence() {
     let home = home();
     for (code, want) in [
-        ("let s = \"x\"; loop { s += s }", "Length of string too large"),
+        (
+            "let s = \"x\"; loop { s += s }",
+            "Length of string too large",
+        ),
         ("blob(10_000_000_000)", "Size of array/BLOB too large"),
         (
             "let x = []; for i in 0..1000 { x = [x] } print(x)",
@@ -196,10 +211,26 @@ fn limits_end_runaway_scripts_with_a_sentence() {
     }
     // Settings move the limits.
     for (code, variable, want) in [
-        ("let s = \"x\".pad(2000, 'x');", "WS_MAX_STRING_SIZE", "Length of string too large"),
-        ("let m = #{}; for i in 0..100 { m[`k${i}`] = i; } m.len()", "WS_MAX_MAP_SIZE", "Size of object map too large"),
-        ("let a = []; for i in 0..100 { a.push(i) }", "WS_MAX_ARRAY_SIZE", "Size of array/BLOB too large"),
-        ("fn f(x) { f(x + 1) } f(0)", "WS_MAX_CALL_LEVELS", "Stack overflow"),
+        (
+            "let s = \"x\".pad(2000, 'x');",
+            "WS_MAX_STRING_SIZE",
+            "Length of string too large",
+        ),
+        (
+            "let m = #{}; for i in 0..100 { m[`k${i}`] = i; } m.len()",
+            "WS_MAX_MAP_SIZE",
+            "Size of object map too large",
+        ),
+        (
+            "let a = []; for i in 0..100 { a.push(i) }",
+            "WS_MAX_ARRAY_SIZE",
+            "Size of array/BLOB too large",
+        ),
+        (
+            "fn f(x) { f(x + 1) } f(0)",
+            "WS_MAX_CALL_LEVELS",
+            "Stack overflow",
+        ),
     ] {
         std::fs::write(home.path().join("l.rhai"), code).unwrap();
         let out = ws_cmd(home.path())
@@ -216,7 +247,11 @@ fn limits_end_runaway_scripts_with_a_sentence() {
 #[test]
 fn sleep_is_interrupted_by_sigterm_and_ctrl_c() {
     let home = home();
-    std::fs::write(home.path().join("s.rhai"), "print(\"sleeping\"); sleep(60);").unwrap();
+    std::fs::write(
+        home.path().join("s.rhai"),
+        "print(\"sleeping\"); sleep(60);",
+    )
+    .unwrap();
     let mut command = ws_cmd(home.path());
     command.args(["run", "s.rhai"]);
     let mut pty = Pty::spawn(command);

@@ -1,16 +1,20 @@
 //! The integration tests: the real `ws` binary driven as a user drives it,
 //! against servers on 127.0.0.1 that record what they receive.
 
+mod browser;
 mod connect;
 mod echo_server;
 mod hostile;
 mod hostile_rhai;
 mod oneshot;
+mod replay;
 mod run;
 mod safety;
+mod save;
 mod session;
 mod settings;
 mod support;
+mod test_runner;
 mod tls;
 mod transcript;
 mod values;

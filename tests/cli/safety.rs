@@ -61,7 +61,11 @@ fn listen_shows_escape_sequences_as_visible_text() {
     assert_no_escape("stdout", &out.stdout);
     assert_no_escape("stderr", &out.stderr);
     assert!(text(&out.stdout).contains(SHOWN), "{}", text(&out.stdout));
-    assert!(text(&out.stdout).contains("|.[2J..|"), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout).contains("|.[2J..|"),
+        "{}",
+        text(&out.stdout)
+    );
     assert!(
         text(&out.stderr).contains("with code 4000 (\u{241b}[31mred\u{2407})"),
         "{}",
@@ -123,7 +127,11 @@ fn refusing_server() -> std::net::SocketAddr {
 fn a_refused_handshake_is_shown_safely() {
     let (address, home) = (refusing_server(), home());
     let url = format!("ws://{address}/");
-    for args in [vec!["listen", &url], vec!["run", "s.rhai", &url], vec!["text", &url, "x"]] {
+    for args in [
+        vec!["listen", &url],
+        vec!["run", "s.rhai", &url],
+        vec!["text", &url, "x"],
+    ] {
         std::fs::write(home.path().join("s.rhai"), "").unwrap();
         let out = ws(home.path(), &args, "");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
@@ -152,7 +160,11 @@ fn file_at_from_the_wire_is_sent_back_literally() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     server.wait_close();
     assert_eq!(server.texts(), [bait.clone()]);
-    assert!(server.frames().contains(&Frame::Binary(bait.clone().into_bytes())));
+    assert!(
+        server
+            .frames()
+            .contains(&Frame::Binary(bait.clone().into_bytes()))
+    );
 }
 
 #[test]
@@ -199,7 +211,10 @@ fn secrets_are_masked_in_every_output_and_transcript() {
         assert!(!shown.contains("s3cret"), "{args:?}: {shown}");
         assert!(shown.contains("alice:***@127.0.0.1"), "{args:?}: {shown}");
         if args[0] != "ping" {
-            assert!(shown.contains("[ws://alice:***@127.0.0.1"), "a connect label: {shown}");
+            assert!(
+                shown.contains("[ws://alice:***@127.0.0.1"),
+                "a connect label: {shown}"
+            );
         }
     }
     // The credentials still reach the server.
@@ -212,21 +227,54 @@ fn secrets_are_masked_in_config_and_errors() {
     let home = home();
     let out = ws(
         home.path(),
-        &["config", "-H", "Authorization: Bearer tok3n", "-H", "Cookie: id=c00kie", "-H", "X-Plain: shown"],
+        &[
+            "config",
+            "-H",
+            "Authorization: Bearer tok3n",
+            "-H",
+            "Cookie: id=c00kie",
+            "-H",
+            "X-Plain: shown",
+        ],
         "",
     );
     let shown = text(&out.stdout);
-    assert!(!shown.contains("tok3n") && !shown.contains("c00kie"), "{shown}");
+    assert!(
+        !shown.contains("tok3n") && !shown.contains("c00kie"),
+        "{shown}"
+    );
     assert!(shown.contains(r#"["Authorization", "***"]"#), "{shown}");
     assert!(shown.contains(r#"["X-Plain", "shown"]"#), "{shown}");
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     for args in [
-        vec!["text".to_string(), "ws://u:pa55@host:notaport/".into(), "x".into()],
-        vec!["text".into(), format!("ws://127.0.0.1:{port}/"), "x".into(), "--proxy".into(), "socks5://u:pa55@proxy:1".into()],
-        vec!["text".into(), format!("ws://127.0.0.1:{port}/"), "x".into(), "--proxy".into(), format!("http://u:pa55@127.0.0.1:{port}")],
-        vec!["text".into(), format!("ws://127.0.0.1:{port}/"), "x".into(), "-H".into(), "Authorization: pa55\u{1}".into()],
+        vec![
+            "text".to_string(),
+            "ws://u:pa55@host:notaport/".into(),
+            "x".into(),
+        ],
+        vec![
+            "text".into(),
+            format!("ws://127.0.0.1:{port}/"),
+            "x".into(),
+            "--proxy".into(),
+            "socks5://u:pa55@proxy:1".into(),
+        ],
+        vec![
+            "text".into(),
+            format!("ws://127.0.0.1:{port}/"),
+            "x".into(),
+            "--proxy".into(),
+            format!("http://u:pa55@127.0.0.1:{port}"),
+        ],
+        vec![
+            "text".into(),
+            format!("ws://127.0.0.1:{port}/"),
+            "x".into(),
+            "-H".into(),
+            "Authorization: pa55\u{1}".into(),
+        ],
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = ws(home.path(), &args, "");
@@ -261,7 +309,12 @@ fn a_closed_pipe_on_standard_output_ends_quietly() {
             .stderr(Stdio::piped())
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
         assert_eq!(text(&out.stderr), "", "{args:?}");
     }
 }
