@@ -34,9 +34,11 @@ pub(crate) fn explain(
         .map(|params| &params[skip..])
         .collect();
     let given = &given[skip..];
-    let help = super::commands::has_help(name)
-        .then(|| format!(": see help {name}"))
-        .unwrap_or_default();
+    let help = if super::commands::has_help(name) {
+        format!(": see help {name}")
+    } else {
+        String::new()
+    };
     let same_arity: Vec<&[String]> = fitting
         .iter()
         .copied()

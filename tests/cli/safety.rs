@@ -159,7 +159,7 @@ fn file_at_from_the_wire_is_sent_back_literally() {
     let out = ws(home.path(), &["run", "echo.rhai", &server.url()], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     server.wait_close();
-    assert_eq!(server.texts(), [bait.clone()]);
+    assert_eq!(server.texts(), std::slice::from_ref(&bait));
     assert!(
         server
             .frames()
