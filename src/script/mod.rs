@@ -6,7 +6,7 @@
 
 mod api;
 pub(crate) mod assert;
-mod bytes;
+pub(crate) mod bytes;
 pub(crate) mod commands;
 mod compare;
 pub(crate) mod context;
