@@ -45,7 +45,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
     let mut printer = if args.file.is_empty() {
-        Printer::direct(args.json, args.raw)
+        Printer::direct(args.json, args.raw, args.jsonl)
     } else {
         let console = Console::stdio();
         super::attach_transcript(&console, &args.file, &settings)?;
@@ -138,12 +138,14 @@ struct Direct {
     buffer: String,
     clock: Clock,
     json: bool,
+    /// One JSON object a line (`--jsonl`).
+    jsonl: bool,
     colored: bool,
     terminal: bool,
 }
 
 impl Printer {
-    fn direct(json: bool, raw: bool) -> Printer {
+    fn direct(json: bool, raw: bool, jsonl: bool) -> Printer {
         let out = io::stdout();
         let terminal = out.is_terminal();
         let colored = render::colour_wanted(terminal);
@@ -153,6 +155,7 @@ impl Printer {
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::new(),
             json,
+            jsonl,
             colored,
             terminal,
         })
@@ -161,6 +164,7 @@ impl Printer {
     fn text(&mut self, text: &str) -> io::Result<()> {
         match self {
             Printer::Direct(d) if d.raw => d.raw(text.as_bytes()),
+            Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::text(text)),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
                 render::write_text(&mut d.buffer, text, clock, d.json, d.colored);
@@ -183,6 +187,7 @@ impl Printer {
         }
         let message = Message::Binary(bytes.to_vec());
         match self {
+            Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::binary(bytes.to_vec())),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
                 let lines = render::message_lines_at(&message, clock, d.json);
@@ -200,6 +205,14 @@ impl Printer {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
             Printer::Direct(d) if d.raw => Ok(()),
+            Printer::Direct(d) if d.jsonl => {
+                let payload = payload.to_vec().into();
+                let frame = match kind {
+                    "ping" => WsMessage::Ping(payload),
+                    _ => WsMessage::Pong(payload),
+                };
+                d.jsonl(&frame)
+            }
             Printer::Direct(d) => d.lines(&[line]),
             Printer::Console(console, _) => {
                 console.out(line);
@@ -245,6 +258,13 @@ impl Direct {
             self.out.flush()?;
         }
         Ok(())
+    }
+
+    fn jsonl(&mut self, message: &WsMessage) -> io::Result<()> {
+        if let Some(line) = super::jsonl::line(message, SystemTime::now()) {
+            self.buffer.push_str(&line);
+        }
+        self.written()
     }
 
     fn lines(&mut self, lines: &[Line]) -> io::Result<()> {

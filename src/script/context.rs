@@ -378,6 +378,7 @@ impl Context {
             )),
             announce_close: true,
             on_close: None,
+            hold: None,
         };
         let handle = self.settings.handle_settings(true, self.interrupt.clone());
         let connection =

@@ -6,7 +6,7 @@
 
 mod api;
 pub(crate) mod assert;
-mod bytes;
+pub(crate) mod bytes;
 pub(crate) mod commands;
 mod compare;
 pub(crate) mod context;
@@ -32,7 +32,6 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     limits::apply(&mut engine, &ctx.settings.limits);
     api::register(&mut engine, ctx);
-    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))
