@@ -6,13 +6,14 @@
 
 mod api;
 pub(crate) mod assert;
-mod bytes;
+pub(crate) mod bytes;
 pub(crate) mod commands;
 mod compare;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
 mod options;
+pub(crate) mod save;
 pub(crate) mod shim;
 
 use std::rc::Rc;
@@ -29,7 +30,6 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     api::register(&mut engine, ctx);
-    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))

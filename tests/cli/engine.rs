@@ -206,7 +206,8 @@ fn close_returns_within_disconnect_timeout_when_the_server_never_answers() {
 fn the_echo_server_drops_a_client_that_never_sends_the_upgrade() {
     let server = Server::start_with(&[], &[("WS_CONNECT_TIMEOUT", "1")]);
     let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     // Others are served meanwhile.
     echo_once(&server.url());
     let mut buf = [0u8; 1];
@@ -237,7 +238,12 @@ fn echo_once(url: &str) {
 /// CPU time (user + system) of a process so far, in clock ticks.
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let fields: Vec<&str> = stat.rsplit(')').next().unwrap().split_whitespace().collect();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
     fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
