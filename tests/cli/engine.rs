@@ -387,3 +387,20 @@ fn pongs_are_answered_while_the_output_is_stuck() {
     let _ = child.wait();
     assert_eq!(answer, Ok(b"are you there".to_vec()));
 }
+
+#[test]
+fn a_send_and_receive_loop_typed_at_the_session_prompt_gets_every_echo() {
+    let (server, home) = (Server::start(&[]), home());
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url()]);
+    let mut pty = Pty::spawn(command);
+    // Every message is shown on the terminal too, so the sizes stay small.
+    pty.line(
+        "let pad = \"\"; pad.pad(200, 'x'); for i in 0..1000 { text(`${i}|${pad}`) } \
+         let ok = 0; for i in 0..1000 { if recv() == `${i}|${pad}` { ok += 1 } } \
+         print(`matched ${ok}`)",
+    );
+    pty.expect("matched 1000");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}
