@@ -156,8 +156,12 @@ pub(crate) fn close_reason(engine: &mut Engine, ctx: &Rc<Context>) {
 
 pub(crate) fn sleep(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = Rc::clone(ctx);
-    engine.register_fn("sleep", move |limit: Dynamic| -> Fallible<()> {
-        c.sleep(seconds(&limit, "sleep")?)
+    engine.register_fn("sleep", move |limit: rhai::INT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("sleep", move |limit: rhai::FLOAT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
     });
 }
 
@@ -175,6 +179,16 @@ pub(crate) fn help(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("help", move || c.help(None));
     let c = Rc::clone(ctx);
     engine.register_fn("help", move |name: &str| c.help(Some(name)));
+}
+
+pub(crate) fn read_file(engine: &mut Engine, _: &Rc<Context>) {
+    engine.register_fn("read_file", |path: &str| super::context::read_text(path));
+}
+
+pub(crate) fn read_blob(engine: &mut Engine, _: &Rc<Context>) {
+    engine.register_fn("read_blob", |path: &str| {
+        super::context::read_bytes(path).map(Dynamic::from_blob)
+    });
 }
 
 pub(crate) fn parse_json(engine: &mut Engine, _: &Rc<Context>) {
@@ -213,6 +227,11 @@ pub(crate) fn to_base64(engine: &mut Engine, _: &Rc<Context>) {
 
 pub(crate) fn exit(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
+        if !(0..=255).contains(&code) {
+            return Err(runtime(format!(
+                "exit expects a status from 0 to 255, got {code}"
+            )));
+        }
         Err(rhai::EvalAltResult::ErrorTerminated(code.into(), rhai::Position::NONE).into())
     });
 }

@@ -214,6 +214,22 @@ pub(crate) const TABLE: &[Entry] = &[
         register: api::close_reason,
     },
     Entry {
+        name: "read_file",
+        params: "path",
+        summary: "a file's text (UTF-8); text(s) never reads files by itself",
+        examples: "text(read_file(\"request.json\"))",
+        plain: None,
+        register: api::read_file,
+    },
+    Entry {
+        name: "read_blob",
+        params: "path",
+        summary: "a file's bytes as a blob",
+        examples: "byte(read_blob(\"frame.bin\"))",
+        plain: None,
+        register: api::read_blob,
+    },
+    Entry {
         name: "parse_json",
         params: "text",
         summary: "JSON text to a Rhai value (maps, arrays, numbers, strings)",
@@ -329,6 +345,11 @@ pub(crate) fn find(name: &str) -> Option<&'static Entry> {
 /// The function (not a plain command) of this name.
 pub(crate) fn find_function(name: &str) -> Option<&'static Entry> {
     functions().find(|f| f.name == name)
+}
+
+/// Whether `help name` has something to say about `name`.
+pub(crate) fn has_help(name: &str) -> bool {
+    TABLE.iter().any(|e| e.name == name)
 }
 
 /// The closest command name to a mistyped word, if one is close.

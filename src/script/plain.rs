@@ -3,7 +3,7 @@
 //! here are typed forms honoured: `file@PATH` (in `text`/`byte`),
 //! `hex:`/`base64:` (in `byte`) and a close code given as text.
 
-use super::context::{Context, Fallible};
+use super::context::{Context, Fallible, file_argument, read_bytes, read_text};
 use super::diagnostics::{runtime, to_rhai};
 use crate::connection::parse_close_code;
 
@@ -25,12 +25,19 @@ pub(crate) fn help(c: &Context, args: &[String]) -> Fallible<()> {
 
 pub(crate) fn text(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("text", args)?;
-    c.text(&c.session()?, message)
+    let connection = c.session()?;
+    match file_argument(message) {
+        Some(path) => c.text(&connection, &read_text(path)?),
+        None => c.text(&connection, message),
+    }
 }
 
 pub(crate) fn byte(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("byte", args)?;
     let connection = c.session()?;
+    if let Some(path) = file_argument(message) {
+        return c.send_bytes(&connection, read_bytes(path)?);
+    }
     match super::bytes::typed(message) {
         Some(bytes) => c.send_bytes(&connection, bytes.map_err(runtime)?),
         None => c.byte(&connection, message.into()),
