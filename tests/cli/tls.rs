@@ -260,7 +260,10 @@ fn the_wrong_scheme_for_the_port_says_which_to_use() {
     let (tls_address, _files) = start(dir.path());
     let plain = crate::support::server::TestServer::silent().allow_unused();
     for (url, want) in [
-        (format!("ws://{tls_address}/"), "if it is a TLS port, use wss://"),
+        (
+            format!("ws://{tls_address}/"),
+            "if it is a TLS port, use wss://",
+        ),
         (format!("wss://{}/", plain.address), "use ws://"),
     ] {
         let out = ws_cmd(home.path())
@@ -270,7 +273,10 @@ fn the_wrong_scheme_for_the_port_says_which_to_use() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_status(&out, 1);
         assert!(err.contains(want), "{url}: {err}");
-        assert!(!err.contains("httparse") && !err.contains("tls handshake eof"), "{err}");
+        assert!(
+            !err.contains("httparse") && !err.contains("tls handshake eof"),
+            "{err}"
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
