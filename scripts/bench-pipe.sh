@@ -71,7 +71,7 @@ for t in ws wc; do
 done
 awk -v a="$ws_wall" -v b="$wc_wall" -v ra="$ws_rss" -v rb="$wc_rss" 'BEGIN {
     ratio = b / a
-    printf "rate: ws pipe / websocat = %.2fx (goal >= 1.25x): %s\n", ratio, ratio >= 1.25 ? "met" : "NOT met"
-    printf "peak RSS: %.1f MiB vs %.1f MiB (goal <= websocat): %s\n", ra / 1024, rb / 1024, ra <= rb ? "met" : "NOT met"
+    printf "rate: ws pipe / websocat = %.2fx (goal >= 1.25x): %s\n", ratio, (ratio >= 1.25 ? "met" : "NOT met")
+    printf "peak RSS: %.1f MiB vs %.1f MiB (goal <= websocat): %s\n", ra / 1024, rb / 1024, (ra <= rb ? "met" : "NOT met")
 }'
 echo "(runs: $RUNS, median wall; output and errors under $OUT)"
