@@ -65,7 +65,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
         };
         finish(&mut engine, end, &mut printer).await
     });
-    printer.finish();
+    printer.finish(&result);
     result
 }
 
@@ -241,8 +241,9 @@ impl Printer {
         }
     }
 
-    fn finish(&mut self) {
+    fn finish(&mut self, result: &Result<i32>) {
         if let Printer::Console(console, _) = self {
+            super::record(console, result);
             console.finish();
         }
     }

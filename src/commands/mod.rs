@@ -63,9 +63,35 @@ fn shortcut(words: Vec<String>) -> Result<i32> {
 /// with control characters made visible: much of it comes from the server.
 pub fn report(error: &Error) {
     use std::io::Write;
+    let Some(text) = error_text(error) else {
+        return;
+    };
+    let mut shown = String::with_capacity(text.len());
+    for line in text.lines() {
+        shown.push_str(&crate::console::escape::visible_text(line));
+        shown.push('\n');
+    }
+    let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+}
+
+/// Writes the error a command ends with into the console's transcripts
+/// (standard error gets it from [`report`]), so a transcript says why the
+/// command failed: a refused handshake, a script error, a lost connection.
+pub(crate) fn record<T>(console: &crate::console::Console, result: &Result<T>) {
+    use crate::console::{Line, Role, Stream};
+    if let Err(error) = result
+        && let Some(text) = error_text(error)
+    {
+        console.emit_all(Stream::SinksOnly, Line::split(Role::Error, text.trim_end()));
+    }
+}
+
+/// The text of an error as `ws: error: …` (with a refused handshake's
+/// status, headers and body); `None` for ends that print nothing.
+fn error_text(error: &Error) -> Option<String> {
     let text = match error {
-        Error::Exit(_) | Error::Interrupted => return,
-        _ if error.is_broken_pipe() => return,
+        Error::Exit(_) | Error::Interrupted => return None,
+        _ if error.is_broken_pipe() => return None,
         Error::Handshake {
             status,
             headers,
@@ -83,12 +109,7 @@ pub fn report(error: &Error) {
         }
         other => format!("ws: error: {other}\n"),
     };
-    let mut shown = String::with_capacity(text.len());
-    for line in text.lines() {
-        shown.push_str(&crate::console::escape::visible_text(line));
-        shown.push('\n');
-    }
-    let _ = std::io::stderr().lock().write_all(shown.as_bytes());
+    Some(text)
 }
 
 /// Settings and connection options of a client command: the settings

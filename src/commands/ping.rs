@@ -72,6 +72,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
             Some(info) => ended(&console, &info),
         }
     });
+    super::record(&console, &result);
     console.finish();
     result
 }

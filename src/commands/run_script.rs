@@ -18,6 +18,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32> {
     console.set_quiet(args.quiet);
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = run_with(&args, &name, &text, settings, options, console.clone());
+    super::record(&console, &result);
     console.finish();
     result
 }

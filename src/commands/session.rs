@@ -24,7 +24,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     };
     let script = args.script.as_deref().map(super::read_script).transpose()?;
     super::attach_transcript(&console, &args.file, &settings)?;
-    let mut session = Session::builder()
+    let built = Session::builder()
         .url(url)
         .connect_options(options)
         .settings(settings)
@@ -32,8 +32,9 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
         .json(args.json)
         .interactive(true)
         .keep_from_start(script.is_some())
-        .build()
-        .inspect_err(|_| console.finish())?;
+        .build();
+    super::record(&console, &built);
+    let mut session = built.inspect_err(|_| console.finish())?;
     Ok(match &script {
         Some((name, text)) => session.repl_after_script(name, text),
         None => session.repl(),

@@ -20,5 +20,6 @@ mod support;
 mod test_runner;
 mod tls;
 mod transcript;
+mod transcript_errors;
 mod values;
 mod wire_errors;
