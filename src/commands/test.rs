@@ -6,7 +6,7 @@ use std::io::Write;
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::testing::case::Environment;
 use crate::testing::report::{Printer, Style};
 use crate::testing::runner::{self, Plan};
@@ -34,6 +34,10 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
             let _ = writeln!(out, "{}", case.name);
         }
         return Ok(0);
+    }
+    // A report that cannot be written is known before the tests run.
+    if let Some(path) = &args.junit {
+        std::fs::File::create(path).map_err(|e| Error::file("create", path, e))?;
     }
     let needs_server = args.url.is_none() && cases.iter().any(|c| c.file.url.is_none());
     let fallback = match needs_server {
