@@ -2,7 +2,7 @@
 //! prints the results and writes the JUnit file and transcripts asked for.
 //! Exit 0 when nothing failed, 1 when a test failed, 2 for bad usage.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
@@ -52,7 +52,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         fallback,
     };
     let style = if args.tap { Style::Tap } else { Style::Human };
-    let mut printer = Printer::new(std::io::stdout().lock(), style);
+    let stdout = std::io::stdout();
+    let colored = crate::console::render::colour_wanted(stdout.is_terminal());
+    let mut printer = Printer::new(stdout.lock(), style, colored);
     let (clock, started) = (Instant::now(), SystemTime::now());
     let _ = printer.start(cases.len());
     let results = runner::run(&cases, env, &plan, |result| {
