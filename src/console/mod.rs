@@ -100,6 +100,12 @@ impl Console {
         self.lock().quiet
     }
 
+    /// Whether incoming traffic goes anywhere: to the terminal, or to a sink.
+    pub fn shows_traffic(&self) -> bool {
+        let inner = self.lock();
+        !inner.quiet || !inner.sinks.is_empty()
+    }
+
     /// Whether the terminal output uses colours.
     pub fn colored(&self) -> bool {
         self.lock().terminal.colored()

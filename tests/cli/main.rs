@@ -4,6 +4,7 @@
 mod browser;
 mod connect;
 mod echo_server;
+mod engine;
 mod hostile;
 mod input;
 mod oneshot;
