@@ -3,6 +3,7 @@
 //! renders it on the terminal and fans it out to every attached [`Sink`]
 //! (the transcript writers).
 
+pub mod escape;
 pub mod render;
 mod style;
 mod terminal;
