@@ -4,12 +4,15 @@
 mod browser;
 mod connect;
 mod echo_server;
+mod engine;
 mod hostile;
+mod hostile_rhai;
 mod input;
 mod oneshot;
 mod pipe;
 mod replay;
 mod run;
+mod safety;
 mod save;
 mod session;
 mod settings;
