@@ -38,16 +38,22 @@ pub(crate) fn ending() -> std::io::Result<impl Future<Output = ()>> {
 /// [`Control::Terminate`] when a control channel is given.
 pub(crate) fn install(interrupt: Arc<AtomicBool>, control: Option<Sender<Control>>) {
     let _guard = runtime().enter();
-    let Ok(mut int) = signal(SignalKind::interrupt()) else {
+    // Both installed now, before any code runs: a signal that came before
+    // its handler would end the process without closing anything.
+    let (Ok(mut int), Ok(end)) = (signal(SignalKind::interrupt()), ending()) else {
         return;
     };
+    let mut end = Box::pin(end);
     runtime().spawn(async move {
         loop {
-            let Ok(end) = ending() else { return };
             let terminate = tokio::select! {
                 _ = int.recv() => false,
-                () = end => true,
+                () = &mut end => true,
             };
+            if terminate {
+                let Ok(next) = ending() else { return };
+                end = Box::pin(next);
+            }
             interrupt.store(true, Ordering::SeqCst);
             if terminate && let Some(control) = &control {
                 let _ = control.send(Control::Terminate);

@@ -51,6 +51,8 @@ pub(crate) fn type_phrase(name: &str) -> String {
         "Blob" | "blob" | "Vec<u8>" => "a blob",
         "Dynamic" => "any value",
         "Fn" | "FnPtr" => "a function pointer",
+        "range" | "Range<i64>" => "a range",
+        "range=" | "RangeInclusive<i64>" => "an inclusive range",
         "Connection" => "a connection",
         other => return format!("a {other}"),
     };

@@ -19,20 +19,21 @@ pub(crate) fn explain(
 ) -> Option<String> {
     let (name, given) = split_call(signature)?;
     let candidates: Vec<Vec<String>> = engine
-        .gen_fn_signatures(false)
+        .gen_fn_signatures(true)
         .iter()
         .filter_map(|s| parameters(s, name))
         .collect();
-    if candidates.is_empty() {
-        return None;
-    }
+    // A connection's method (`c.text(1)`) is compared without its receiver.
     let method = given.first().is_some_and(|g| is_receiver(g));
     let skip = usize::from(method);
     let fitting: Vec<&[String]> = candidates
         .iter()
-        .filter(|params| params.first().is_some_and(|p| p.starts_with("&mut ")) == method)
+        .filter(|params| params.first().is_some_and(|p| is_receiver(p)) == method)
         .map(|params| &params[skip..])
         .collect();
+    if fitting.is_empty() {
+        return None;
+    }
     let given = &given[skip..];
     let help = if super::commands::has_help(name) {
         format!(": see help {name}")
@@ -97,9 +98,17 @@ fn parameters(signature: &str, name: &str) -> Option<Vec<String>> {
         split_top(inner)
             .into_iter()
             .filter(|p| !p.is_empty())
-            .map(|p| p.trim_start_matches("_: ").trim().to_string())
+            .map(|p| parameter_type(&p).to_string())
             .collect(),
     )
+}
+
+/// `name: type` → `type` (Rhai's own functions name their parameters).
+fn parameter_type(param: &str) -> &str {
+    match param.split_once(": ") {
+        Some((name, typ)) if name.chars().all(|c| c.is_alphanumeric() || c == '_') => typ.trim(),
+        _ => param.trim(),
+    }
 }
 
 /// Splits at commas outside `<…>`, `(…)` and `[…]`.
@@ -225,6 +234,14 @@ mod tests {
         assert_eq!(
             explained("close(1, \"a\", 3)"),
             "close takes 1 or 2 argument(s), got 3: see help close"
+        );
+    }
+
+    #[test]
+    fn built_in_functions_are_explained_too() {
+        assert_eq!(
+            explained("let s = \"abc\"; s.pad(\"x\", 3)"),
+            "pad expects an integer as argument 2, got a string"
         );
     }
 
