@@ -98,6 +98,9 @@ pub struct ConnectArgs {
     /// HTTP proxy for CONNECT (default: $https_proxy / $http_proxy)
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Do not offer permessage-deflate compression (setting: compression = false)
+    #[arg(long)]
+    pub no_compression: bool,
 }
 
 /// `ws session`.

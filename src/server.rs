@@ -2,8 +2,9 @@
 //! no URL is given. One task per connection, no shared state on the echo
 //! path; each connection is pinned to one worker thread (a single-threaded
 //! runtime): `ws echo-server` has one per core but one, the session's
-//! embedded server one. Echoes are fed as messages arrive and flushed when
-//! no more input is ready. Over-large messages are refused with 1009,
+//! embedded server one. permessage-deflate is accepted when a client
+//! offers it (see [`crate::connection::deflate`]). Echoes are fed as
+//! messages arrive and flushed when no more input is ready. Over-large messages are refused with 1009,
 //! invalid text with 1007, protocol errors with 1002; a shutdown closes
 //! every client with 1001.
 
@@ -18,8 +19,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use crate::connection::deflate::{self, DeflateStream, Side};
 use crate::connection::{close_code_for, close_handshake, ws_config};
 
 /// How long a closing client gets to answer our close frame.
@@ -34,6 +37,8 @@ pub struct ServerOptions {
     pub max_message_size: usize,
     /// TLS for `wss://`.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Accept permessage-deflate when a client offers it.
+    pub compression: bool,
 }
 
 impl Default for ServerOptions {
@@ -41,6 +46,7 @@ impl Default for ServerOptions {
         Self {
             max_message_size: 16 * 1024 * 1024,
             tls: None,
+            compression: true,
         }
     }
 }
@@ -153,22 +159,43 @@ pub fn spawn_local() -> Result<SocketAddr> {
 }
 
 async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiver<bool>) {
-    let config = Some(ws_config(options.max_message_size));
-    match options.tls {
+    match options.tls.clone() {
         Some(tls) => {
             let acceptor = tokio_rustls::TlsAcceptor::from(tls);
             if let Ok(stream) = acceptor.accept(stream).await
-                && let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, config).await
+                && let Some(ws) = accept(stream, &options).await
             {
                 echo(ws, stopped).await;
             }
         }
         None => {
-            if let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, config).await {
+            if let Some(ws) = accept(stream, &options).await {
                 echo(ws, stopped).await;
             }
         }
     }
+}
+
+/// The websocket handshake, agreeing on compression when the client
+/// offers it and `options` allow it.
+async fn accept<S>(stream: S, options: &ServerOptions) -> Option<WebSocketStream<DeflateStream<S>>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let config = Some(ws_config(options.max_message_size));
+    let mut agreed = None;
+    let answer = |request: &Request, mut response: Response| {
+        if options.compression {
+            agreed = deflate::answer(request, &mut response);
+        }
+        Ok(response)
+    };
+    let stream = DeflateStream::new(stream, Side::Server);
+    let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
+        .await
+        .ok()?;
+    ws.get_mut().enable(agreed, options.max_message_size);
+    Some(ws)
 }
 
 /// Echoes until the client closes, the connection fails or the server stops.

@@ -23,12 +23,13 @@ use crate::connection::{ConnectOptions, TlsFiles};
 use crate::error::{Error, Result};
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 11] = [
+pub const KEYS: [&str; 12] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
     "message_queue_size",
     "max_message_size",
+    "compression",
     "extra_headers",
     "terminal_width",
     "tls_ca_file",
@@ -50,6 +51,8 @@ pub struct Settings {
     pub message_queue_size: usize,
     /// The largest message accepted, in bytes.
     pub max_message_size: usize,
+    /// Whether clients offer permessage-deflate.
+    pub compression: bool,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
     /// Width of transcripts in columns; `None` takes the terminal's or 100.
@@ -72,6 +75,7 @@ impl Default for Settings {
             response_timeout: Some(Duration::from_secs(5)),
             message_queue_size: 10_000,
             max_message_size: 16 * 1024 * 1024,
+            compression: true,
             extra_headers: Vec::new(),
             terminal_width: None,
             tls_ca_file: None,
@@ -89,6 +93,7 @@ impl Settings {
             headers: self.extra_headers.clone(),
             connect_timeout: self.connect_timeout,
             max_message_size: self.max_message_size,
+            compression: self.compression,
             tls: TlsFiles {
                 ca_file: self.tls_ca_file.clone(),
                 certificate_file: self.tls_certificate_file.clone(),
@@ -161,6 +166,8 @@ pub struct Flags {
     pub max_message_size: Option<String>,
     /// `--terminal-width`.
     pub terminal_width: Option<String>,
+    /// `--no-compression`.
+    pub no_compression: bool,
     /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
     /// any of the same name.
     pub headers: Vec<String>,
@@ -173,6 +180,7 @@ impl Flags {
             connect_timeout: args.connect_timeout.clone(),
             max_message_size: args.max_message_size.clone(),
             terminal_width: terminal_width.map(str::to_string),
+            no_compression: args.no_compression,
             headers: args.headers.clone(),
         }
     }
@@ -182,6 +190,7 @@ impl Flags {
             "connect_timeout" => Some(("--connect-timeout", self.connect_timeout.as_deref()?)),
             "max_message_size" => Some(("--max-message-size", self.max_message_size.as_deref()?)),
             "terminal_width" => Some(("--terminal-width", self.terminal_width.as_deref()?)),
+            "compression" if self.no_compression => Some(("--no-compression", "false")),
             _ => None,
         }
     }

@@ -4,6 +4,7 @@
 //! [`Observer`] and keeps messages for `recv` in its inbox.
 
 mod close;
+pub mod deflate;
 mod dial;
 mod inbox;
 mod options;
@@ -146,6 +147,7 @@ pub struct Connection {
 struct Shared {
     url: String,
     subprotocol: Option<String>,
+    compression: Option<deflate::Params>,
     commands: tokio_mpsc::UnboundedSender<Command>,
     inbox: Arc<Inbox>,
     disconnect_timeout: Duration,
@@ -198,6 +200,7 @@ impl Connection {
             shared: Arc::new(Shared {
                 url,
                 subprotocol: handshake.subprotocol,
+                compression: handshake.compression,
                 commands,
                 inbox,
                 disconnect_timeout: settings.disconnect_timeout,
@@ -218,6 +221,11 @@ impl Connection {
     /// The subprotocol the server chose.
     pub fn subprotocol(&self) -> Option<&str> {
         self.shared.subprotocol.as_deref()
+    }
+
+    /// The compression agreed on (permessage-deflate), if any.
+    pub fn compression(&self) -> Option<deflate::Params> {
+        self.shared.compression
     }
 
     /// How the connection ended, once it has.

@@ -32,6 +32,7 @@ fn allowed(key: &str) -> &'static str {
             "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values"
         }
         "terminal_width" => "use a whole number of columns from 20 to 1000",
+        "compression" => "use true or false",
         _ => "use the path of a file",
     }
 }
@@ -84,6 +85,7 @@ pub(super) fn apply(
             settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
         }
         "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
+        "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
@@ -149,6 +151,17 @@ fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
     match text(raw).map(str::trim) {
         Some("inf" | "infinity") => Some(None),
         _ => seconds(raw).map(Some),
+    }
+}
+
+fn boolean(raw: Raw<'_>) -> Option<bool> {
+    match raw {
+        Raw::Toml(toml::Value::Boolean(b)) => Some(*b),
+        _ => match text(raw)?.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Some(true),
+            "false" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -272,6 +285,7 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         ),
         "message_queue_size" => Some(settings.message_queue_size.to_string()),
         "max_message_size" => Some(show_size(settings.max_message_size)),
+        "compression" => Some(settings.compression.to_string()),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
         "tls_ca_file" => path(&settings.tls_ca_file),
