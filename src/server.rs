@@ -184,6 +184,7 @@ where
 {
     let config = Some(ws_config(options.max_message_size));
     let mut agreed = None;
+    #[allow(clippy::result_large_err)] // tungstenite's callback type
     let answer = |request: &Request, mut response: Response| {
         if options.compression {
             agreed = deflate::answer(request, &mut response);

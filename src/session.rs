@@ -368,7 +368,7 @@ impl Session {
             }
             if let Some(compression) = connection.compression() {
                 line.add(Role::Info, ", compressed with ");
-                line.add(Role::Literal, &compression.to_string());
+                line.add(Role::Literal, compression.to_string());
             }
             lines.push(line.push(Role::Info, "."));
         }

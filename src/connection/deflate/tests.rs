@@ -60,22 +60,12 @@ async fn pair(offer: Option<&str>, limit: usize) -> (Ws, Ws, Option<Params>, Arc
             .insert("sec-websocket-extensions", offer.parse().unwrap());
     }
     let mut agreed = None;
-    let accept = accept_hdr_async(server, |request: &Request, mut response: Response| {
-        let offers: Vec<&str> = request
-            .headers()
-            .get_all("sec-websocket-extensions")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        agreed = server_accepts(&offers);
-        if let Some(params) = agreed {
-            response.headers_mut().insert(
-                "sec-websocket-extensions",
-                params.to_string().parse().unwrap(),
-            );
-        }
+    #[allow(clippy::result_large_err)] // tungstenite's callback type
+    let answer_offer = |request: &Request, mut response: Response| {
+        agreed = answer(request, &mut response);
         Ok(response)
-    });
+    };
+    let accept = accept_hdr_async(server, answer_offer);
     let (client, server) = tokio::join!(client_async(request, client), accept);
     let (mut client, response) = client.unwrap();
     let mut server = server.unwrap();
