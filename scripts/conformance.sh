@@ -96,7 +96,7 @@ run_server() {
     local port dir=$out/server
     port=$(free_port)
     rm -rf "$dir"
-    "$WS" echo-server -H 127.0.0.1 -p "$port" --max-message-size 64M >"$out/echo-server.log" 2>&1 &
+    "$WS" echo-server --host 127.0.0.1 -p "$port" --max-message-size 64M >"$out/echo-server.log" 2>&1 &
     pids+=("$!")
     wait_port "$port"
     "$venv/bin/kosoku" -m fuzzingclient "127.0.0.1:$port" -p 2 -o "$dir" \

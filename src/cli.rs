@@ -57,7 +57,7 @@ pub enum Command {
     Tail(TailArgs),
     /// Run an echo server
     #[command(
-        after_help = "Examples:\n  ws echo-server\n  ws echo-server -p 0\n  ws echo-server -H 0.0.0.0 -p 8443 --cert-file cert.pem --key-file key.pem"
+        after_help = "Examples:\n  ws echo-server\n  ws echo-server -p 0\n  ws echo-server --host 0.0.0.0 -p 8443 --cert-file cert.pem --key-file key.pem"
     )]
     EchoServer(EchoServerArgs),
     /// Print a shell completion script
@@ -111,7 +111,7 @@ pub struct SessionArgs {
     /// Write a transcript (.svg, .html, anything else is plain text)
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Run this Rhai file first, then stay interactive with its definitions
+    /// Run this Rhai file first (- reads standard input), then stay interactive with its definitions
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
     /// Pretty-print JSON messages
@@ -128,7 +128,7 @@ pub struct SessionArgs {
 /// `ws run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The Rhai script
+    /// The Rhai script (- reads it from standard input)
     pub script: PathBuf,
     /// Server URL the session functions are bound to
     pub url: Option<String>,
@@ -230,8 +230,8 @@ pub struct TailArgs {
 /// `ws echo-server`.
 #[derive(Debug, Args)]
 pub struct EchoServerArgs {
-    /// Address to listen on
-    #[arg(short = 'H', long, default_value = "127.0.0.1")]
+    /// Address to listen on (no short form: -H is --header on every client command)
+    #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
     /// Port (0 picks a free one)
     #[arg(short = 'p', long, default_value_t = 8000)]
@@ -280,6 +280,16 @@ mod tests {
         };
         assert_eq!(args.args, ["x", "-y"]);
         assert_eq!(args.url.as_deref(), Some(":80"));
+    }
+
+    #[test]
+    fn echo_server_has_no_short_host_flag() {
+        assert!(Cli::try_parse_from(["ws", "echo-server", "-H", "0.0.0.0"]).is_err());
+        let cli = Cli::try_parse_from(["ws", "echo-server", "--host", "0.0.0.0"]).unwrap();
+        let Command::EchoServer(args) = cli.command else {
+            panic!("not echo-server")
+        };
+        assert_eq!(args.host, "0.0.0.0");
     }
 
     #[test]

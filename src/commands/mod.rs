@@ -87,6 +87,21 @@ pub(crate) fn client_settings(
     Ok((settings, options))
 }
 
+/// The name and text of a script argument; `-` reads standard input.
+pub(crate) fn read_script(path: &std::path::Path) -> Result<(String, String)> {
+    if path.as_os_str() == "-" {
+        use std::io::Read;
+        let mut text = String::new();
+        std::io::stdin()
+            .lock()
+            .read_to_string(&mut text)
+            .map_err(|e| Error::io("cannot read the script from standard input", e))?;
+        return Ok(("<stdin>".to_string(), text));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
+    Ok((path.display().to_string(), text))
+}
+
 /// A positive number of seconds given to `flag` as a duration.
 pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
     Some(value)

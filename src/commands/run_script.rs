@@ -11,9 +11,7 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 
 pub(crate) fn run(args: RunArgs) -> Result<i32> {
-    let text =
-        std::fs::read_to_string(&args.script).map_err(|e| Error::file("read", &args.script, e))?;
-    let name = args.script.display().to_string();
+    let (name, text) = super::read_script(&args.script)?;
     let (settings, options) =
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
     let console = Console::stdio();

@@ -42,8 +42,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
 
 /// `--script FILE`: runs the file first; its variables and functions stay.
 fn run_startup_script(session: &mut Session, path: &Path) -> Result<()> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
-    let name = path.display().to_string();
+    let (name, text) = super::read_script(path)?;
     match session.run_script(&name, &text) {
         Ok(()) => Ok(()),
         Err(Error::Script(message)) => {

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Map};
 
-use super::context::{Context, Fallible};
+use super::context::{Context, Fallible, Wait};
 use super::diagnostics::runtime;
 use super::options::seconds;
 use crate::connection::{Connection, check_close_code};
@@ -69,13 +69,13 @@ fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {
 
 fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "recv", |c, conn| c
-        .recv(conn, c.settings.response_timeout));
+        .recv(conn, c.setting_wait()));
     bind!(engine, ctx, "recv", |c, conn, limit: Dynamic| c
-        .recv(conn, Some(seconds(&limit, "recv")?)));
+        .recv(conn, given_wait(&limit, "recv")?));
     bind!(engine, ctx, "expect", |c, conn, pattern: &str| c.expect(
         conn,
         pattern,
-        c.settings.response_timeout
+        c.setting_wait()
     ));
     bind!(
         engine,
@@ -84,7 +84,7 @@ fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {
         |c, conn, pattern: &str, limit: Dynamic| c.expect(
             conn,
             pattern,
-            Some(seconds(&limit, "expect")?)
+            given_wait(&limit, "expect")?
         )
     );
 }
@@ -136,9 +136,26 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("to_json", |value: Dynamic| {
         super::json::stringify(&value).map_err(runtime)
     });
+    engine.register_fn("from_hex", |text: &str| {
+        super::bytes::from_hex(text).map_err(runtime)
+    });
+    engine.register_fn("to_hex", |bytes: rhai::Blob| super::bytes::to_hex(&bytes));
+    engine.register_fn("from_base64", |text: &str| {
+        super::bytes::from_base64(text).map_err(runtime)
+    });
+    engine.register_fn("to_base64", |bytes: rhai::Blob| {
+        super::bytes::to_base64(&bytes)
+    });
     engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
         Err(rhai::EvalAltResult::ErrorTerminated(code.into(), rhai::Position::NONE).into())
     });
+}
+
+fn given_wait(limit: &Dynamic, function: &str) -> Fallible<Wait> {
+    Ok(Wait {
+        limit: Some(seconds(limit, function)?),
+        given: true,
+    })
 }
 
 fn close_code(code: rhai::INT) -> Fallible<u16> {

@@ -40,8 +40,8 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "byte",
         params: "message",
-        summary: "send a binary message (file@PATH sends a file)",
-        help: "byte hello                sends the bytes of `hello` in a binary frame\nbyte file@image.png       sends the file's bytes\nbyte(blob(4, 0xff))       from Rhai code, a blob",
+        summary: "send a binary message (hex:…, base64:…, file@PATH)",
+        help: "byte hello                sends the bytes of `hello` in a binary frame\nbyte hex:de ad be ef      sends the four bytes de ad be ef\nbyte base64:3q2+7w==      sends the bytes the base64 stands for\nbyte file@image.png       sends the file's bytes\nbyte(from_hex(\"00ff\"))    from Rhai code, a blob",
         args: Args::Verbatim,
     },
     CommandSpec {
@@ -128,8 +128,8 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
     FunctionDoc {
         name: "send",
         params: "x",
-        summary: "send a string as text or a blob as binary (handy for echoing)",
-        example: "send(recv())",
+        summary: "send a string as text, a blob as binary, a map or an array as JSON text",
+        example: "send(#{op: \"subscribe\", id: 1}); send(recv())",
     },
     FunctionDoc {
         name: "sleep",
@@ -178,6 +178,30 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         params: "value",
         summary: "a Rhai value to JSON text",
         example: "text(to_json(#{op: \"sub\", id: 1}))",
+    },
+    FunctionDoc {
+        name: "from_hex",
+        params: "text",
+        summary: "hex digits to a blob (spaces, : and a leading 0x allowed)",
+        example: "byte(from_hex(\"de ad be ef\"))",
+    },
+    FunctionDoc {
+        name: "to_hex",
+        params: "blob",
+        summary: "a blob as hex digits",
+        example: "print(to_hex(recv()))",
+    },
+    FunctionDoc {
+        name: "from_base64",
+        params: "text",
+        summary: "base64 (padding optional, URL-safe too) to a blob",
+        example: "byte(from_base64(\"3q2+7w==\"))",
+    },
+    FunctionDoc {
+        name: "to_base64",
+        params: "blob",
+        summary: "a blob as base64",
+        example: "print(to_base64(recv()))",
     },
     FunctionDoc {
         name: "print",

@@ -66,6 +66,14 @@ impl Context {
         })
     }
 
+    /// The wait of `recv()` and `expect(p)` without a limit: the setting.
+    pub(crate) fn setting_wait(&self) -> Wait {
+        Wait {
+            limit: self.settings.response_timeout,
+            given: false,
+        }
+    }
+
     fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::Relaxed)
     }
@@ -120,26 +128,36 @@ impl Context {
     }
 
     pub(crate) fn byte(&self, connection: &Connection, payload: Dynamic) -> Fallible<()> {
-        let bytes = match payload.clone().try_cast::<Blob>() {
-            Some(blob) => blob,
-            None => {
-                let text = payload.to_string();
-                match file_argument(&text) {
-                    Some(path) => read_file(path)?,
-                    None => text.into_bytes(),
-                }
+        let bytes = if payload.is_blob() {
+            payload.cast::<Blob>()
+        } else if payload.is_string() {
+            let text = payload.to_string();
+            match file_argument(&text) {
+                Some(path) => read_file(path)?,
+                None => text.into_bytes(),
             }
+        } else {
+            return Err(not_bytes(&payload));
         };
+        self.send_bytes(connection, bytes)
+    }
+
+    fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
         self.confirm_sent(connection, bytes.len())?;
         connection.send_binary(bytes).map_err(to_rhai)?;
         Ok(())
     }
 
+    /// A string as text, a blob as binary, a map or an array as JSON text.
     pub(crate) fn send(&self, connection: &Connection, value: Dynamic) -> Fallible<()> {
         if value.is_blob() {
             return self.byte(connection, value);
         }
-        let text = value.to_string();
+        let text = if value.is_map() || value.is_array() {
+            super::json::stringify(&value).map_err(runtime)?
+        } else {
+            value.to_string()
+        };
         self.confirm_sent(connection, text.len())?;
         connection.send_text(text).map_err(to_rhai)?;
         Ok(())
@@ -218,19 +236,16 @@ impl Context {
         Ok(())
     }
 
-    pub(crate) fn recv(
-        &self,
-        connection: &Connection,
-        timeout: Option<Duration>,
-    ) -> Fallible<Dynamic> {
-        match connection.recv(timeout, &self.interrupt) {
+    pub(crate) fn recv(&self, connection: &Connection, wait: Wait) -> Fallible<Dynamic> {
+        match connection.recv(wait.limit, &self.interrupt) {
             Ok(Message::Text(text)) => Ok(text.into()),
             Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
             Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
             Err(RecvError::Interrupted) => Err(interrupted()),
-            Err(RecvError::Timeout(limit)) => Err(runtime(format!(
-                "recv: no message arrived within {} (response_timeout)",
-                seconds_text(limit)
+            Err(RecvError::Timeout(_)) => Err(runtime(format!(
+                "recv: no message arrived within {}.{}",
+                wait.describe("recv"),
+                self.not_kept_hint()
             ))),
         }
     }
@@ -239,9 +254,9 @@ impl Context {
         &self,
         connection: &Connection,
         pattern: &str,
-        timeout: Option<Duration>,
+        wait: Wait,
     ) -> Fallible<Dynamic> {
-        let message = match connection.recv(timeout, &self.interrupt) {
+        let message = match connection.recv(wait.limit, &self.interrupt) {
             Ok(message) => message,
             Err(RecvError::Closed(info)) => {
                 return Err(runtime(format!(
@@ -250,10 +265,11 @@ impl Context {
                 )));
             }
             Err(RecvError::Interrupted) => return Err(interrupted()),
-            Err(RecvError::Timeout(limit)) => {
+            Err(RecvError::Timeout(_)) => {
                 return Err(runtime(format!(
-                    "expect: no message containing {pattern:?} arrived within {}",
-                    seconds_text(limit)
+                    "expect: no message containing {pattern:?} arrived within {}.{}",
+                    wait.describe("expect"),
+                    self.not_kept_hint()
                 )));
             }
         };
@@ -270,6 +286,16 @@ impl Context {
             Err(runtime(format!(
                 "expect: wanted a message containing {pattern:?}, got {shown:?}"
             )))
+        }
+    }
+
+    /// In the session, why a message seen on the screen may not be there
+    /// for `recv`, and how to wait for the next one.
+    fn not_kept_hint(&self) -> &'static str {
+        if self.interactive {
+            " Messages shown while the prompt waits are not kept for recv; to wait for the next one, call recv on the line that triggers it, like text(\"hi\"); recv()."
+        } else {
+            ""
         }
     }
 
@@ -333,6 +359,8 @@ impl Context {
                 let connection = self.session()?;
                 if name == "text" {
                     self.text(&connection, message)
+                } else if let Some(bytes) = super::bytes::typed(message) {
+                    self.send_bytes(&connection, bytes.map_err(runtime)?)
                 } else {
                     self.byte(&connection, message.into())
                 }
@@ -350,6 +378,59 @@ impl Context {
             other => Err(runtime(format!("{other} is not a command"))),
         }
     }
+}
+
+/// How long `recv` or `expect` waits, and where that limit comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wait {
+    pub limit: Option<Duration>,
+    /// Given as the function's argument (else the `response_timeout` setting).
+    pub given: bool,
+}
+
+impl Wait {
+    /// `0.5 s (the limit given to recv)` or `5 s (the response_timeout setting)`.
+    fn describe(&self, function: &str) -> String {
+        let source = if self.given {
+            format!("the limit given to {function}")
+        } else {
+            "the response_timeout setting".to_string()
+        };
+        format!("{} ({source})", seconds_text(self.limit))
+    }
+}
+
+/// The type error of `byte(x)` for anything but a string or a blob.
+fn not_bytes(value: &Dynamic) -> Box<EvalAltResult> {
+    let hint = if value.is_int() {
+        format!(
+            " For the single byte {value}, write byte(from_hex(\"{:02x}\")); for the text, byte(\"{value}\").",
+            value.as_int().unwrap_or_default() & 0xff
+        )
+    } else {
+        " Convert it first, e.g. byte(to_json(x)) or byte(from_hex(\"de ad\")).".to_string()
+    };
+    runtime(format!(
+        "byte expects a string or a blob, got {}.{hint}",
+        article(value.type_name())
+    ))
+}
+
+/// `an integer`, `a map`: the type as a sentence says it.
+fn article(type_name: &str) -> String {
+    let name = match type_name {
+        "i64" | "i32" => "integer",
+        "f64" | "f32" => "float",
+        "bool" => "boolean",
+        "()" => "unit ()",
+        other => other.rsplit("::").next().unwrap_or(other),
+    };
+    let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {name}")
 }
 
 /// `file@PATH` → `PATH`.

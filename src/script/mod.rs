@@ -5,6 +5,7 @@
 //! flag, and `on_progress` stops runaway loops.
 
 mod api;
+mod bytes;
 pub(crate) mod commands;
 pub(crate) mod context;
 pub(crate) mod diagnostics;

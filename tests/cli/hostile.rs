@@ -220,8 +220,8 @@ fn command_options_with_hostile_values() {
         vec!["tail", garbage, "-n", "0"],
         vec!["echo-server", "-p", huge],
         vec!["echo-server", "-p", "-1"],
-        vec!["echo-server", "-H", "ünï cödé", "-p", "0"],
-        vec!["echo-server", "-H", "999.999.999.999", "-p", "0"],
+        vec!["echo-server", "--host", "ünï cödé", "-p", "0"],
+        vec!["echo-server", "--host", "999.999.999.999", "-p", "0"],
         vec!["echo-server", "--cert-file", "/missing.pem"],
         vec![
             "echo-server",

@@ -12,4 +12,5 @@ mod settings;
 mod support;
 mod tls;
 mod transcript;
+mod values;
 mod wire_errors;
