@@ -29,13 +29,13 @@ pub const KEYS: [&str; 12] = [
     "response_timeout",
     "message_queue_size",
     "max_message_size",
-    "compression",
     "extra_headers",
     "terminal_width",
     "tls_ca_file",
     "tls_certificate_file",
     "tls_key_file",
     "tls_password",
+    "compression",
 ];
 
 /// The effective settings of one command.

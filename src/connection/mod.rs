@@ -7,6 +7,7 @@ mod close;
 pub mod deflate;
 mod dial;
 mod inbox;
+mod keepalive;
 mod options;
 mod proxy;
 mod task;
