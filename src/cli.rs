@@ -69,6 +69,57 @@ pub enum Command {
     InstallCompletion,
     /// Print the effective settings and where each comes from
     Config(ConfigArgs),
+    /// Run Rhai test suites against a server
+    #[command(
+        after_help = "In a file, every function test_* is a test (setup() and teardown() run around each); a file without one is a single test. Each test has a fresh engine and its own connection to --url, else $WS_URL, else the file's `// url: …` first line, else a built-in echo server.\n\nExit status: 0 when every test passed (flaky ones included), 1 when any failed, 2 for bad usage.\n\nExamples:\n  ws test                                  # tests/ws/, else scripts/tests/\n  ws test tests/ws/chat.rhai --url :8000\n  ws test -j 1 --filter login --retries 2\n  ws test --junit report.xml --transcripts failed/"
+    )]
+    Test(TestArgs),
+}
+
+/// `ws test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Test files (.rhai) or folders searched for them [default: tests/ws/, else scripts/tests/]
+    pub paths: Vec<PathBuf>,
+    /// Server of every test
+    #[arg(long, env = "WS_URL", value_name = "URL")]
+    pub url: Option<String>,
+    /// Tests run at once [default: the number of cores]
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Run only the tests whose name (file.rhai::test_name) contains PATTERN
+    #[arg(long, value_name = "PATTERN")]
+    pub filter: Option<String>,
+    /// Seconds a test may run before it is stopped and fails
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub timeout: f64,
+    /// Start no more tests after the first failure (the rest are skipped)
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Run a failing test up to N more times; one that passes then is reported as flaky
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub retries: u32,
+    /// Print the names of the tests and exit
+    #[arg(long)]
+    pub list: bool,
+    /// Write a JUnit XML report
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print TAP (version 13) instead of the usual lines
+    #[arg(long)]
+    pub tap: bool,
+    /// Write an SVG and an HTML transcript of each failing test into DIR
+    #[arg(long, value_name = "DIR")]
+    pub transcripts: Option<PathBuf>,
+    /// With --transcripts, write them for every test
+    #[arg(long, requires = "transcripts")]
+    pub transcripts_all: bool,
+    /// Width of the transcripts in columns
+    #[arg(long, value_name = "COLUMNS")]
+    pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
 }
 
 /// Options of every client command.

@@ -46,6 +46,7 @@ mod script;
 pub mod server;
 pub mod session;
 pub mod settings;
+mod testing;
 pub mod transcript;
 
 pub use connection::{ConnectOptions, Connection};

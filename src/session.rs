@@ -5,6 +5,8 @@
 //! [`Session::repl`] is the interactive loop.
 
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
@@ -52,6 +54,8 @@ pub struct SessionBuilder {
     options: Option<crate::connection::ConnectOptions>,
     json: bool,
     interactive: bool,
+    interrupt: Option<Arc<AtomicBool>>,
+    show_sent: bool,
 }
 
 impl SessionBuilder {
@@ -92,15 +96,32 @@ impl SessionBuilder {
         self
     }
 
+    /// Stop running code when this flag is set (a test's watchdog).
+    pub(crate) fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
+    }
+
+    /// Show each message sent on the console (`> text TIME content`).
+    pub(crate) fn show_sent(mut self, show: bool) -> Self {
+        self.show_sent = show;
+        self
+    }
+
     /// Opens the connection (if a URL was given) and builds the engine.
     pub fn build(self) -> Result<Session> {
         let console = self.console.unwrap_or_else(Console::stdio);
-        let ctx = Rc::new(Context::new(
+        let mut context = Context::new(
             console.clone(),
             self.settings.clone(),
             self.interactive,
             self.json,
-        ));
+        );
+        if let Some(flag) = self.interrupt {
+            context.interrupt = flag;
+        }
+        context.show_sent = self.show_sent;
+        let ctx = Rc::new(context);
         let engine = rhai_script::engine(&ctx);
         let (control, controls) = mpsc::channel();
         let session = Session {
@@ -149,6 +170,8 @@ impl Session {
             options: None,
             json: false,
             interactive: false,
+            interrupt: None,
+            show_sent: false,
         }
     }
 
@@ -335,18 +358,30 @@ impl Session {
         self.functions = self.functions.merge(&ast.clone_functions_only());
         let program = self.functions.merge(&ast);
         let result = self.engine.run_ast_with_scope(&mut self.scope, &program);
-        let source = Source {
-            name: Some(name),
-            text,
-        };
-        match result {
-            Ok(()) => Ok(()),
-            Err(e) => Err(match diagnostics::stop(&e, &source) {
-                Stop::Exit(code) => Error::Exit(code),
-                Stop::Interrupted => Error::Interrupted,
-                Stop::Failed(message) => Error::Script(message),
-            }),
-        }
+        result.map_err(|e| script_error(&e, name, text))
+    }
+
+    /// Calls the script function `function` of a script already run with
+    /// [`Session::run_compiled`] (its top-level code is not run again).
+    pub(crate) fn call(&mut self, name: &str, text: &str, function: &str) -> Result<()> {
+        let options = rhai::CallFnOptions::new().eval_ast(false);
+        self.engine
+            .call_fn_with_options::<Dynamic>(
+                options,
+                &mut self.scope,
+                &self.functions,
+                function,
+                (),
+            )
+            .map(drop)
+            .map_err(|e| script_error(&e, name, text))
+    }
+
+    /// Whether the script defines a function of this name with no parameters.
+    pub(crate) fn defines(&self, function: &str) -> bool {
+        self.functions
+            .iter_functions()
+            .any(|f| f.name == function && f.params.is_empty())
     }
 
     /// Runs the interactive loop until the session ends; returns the exit status.
@@ -392,6 +427,19 @@ impl Session {
                 .push(Role::Literal, "for i in 0..3 { text(\"n\" + i) }"),
         );
         lines
+    }
+}
+
+/// A script's failure as the library's error, rendered with its position.
+fn script_error(error: &rhai::EvalAltResult, name: &str, text: &str) -> Error {
+    let source = Source {
+        name: Some(name),
+        text,
+    };
+    match diagnostics::stop(error, &source) {
+        Stop::Exit(code) => Error::Exit(code),
+        Stop::Interrupted => Error::Interrupted,
+        Stop::Failed(message) => Error::Script(message),
     }
 }
 

@@ -9,6 +9,7 @@ mod run_script;
 mod send;
 mod session;
 mod tail;
+mod test;
 mod wire;
 
 use crate::cli::{Cli, Command};
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completion(args) => completion::print(args.shell),
         Command::InstallCompletion => completion::install(),
         Command::Config(args) => crate::settings::show(&args.connect),
+        Command::Test(args) => test::run(args),
     }
 }
 

@@ -11,6 +11,9 @@ use crate::connection::{CloseInfo, Closer, Message, close_code_name};
 /// Marker of a message from the peer.
 pub const INCOMING: &str = "<";
 
+/// Marker of a message sent to the peer.
+pub const OUTGOING: &str = ">";
+
 /// A byte count as `11.0 B`, `1.5 KB`, `3.0 MB` or `1.2 GB` (powers of 1024).
 pub fn format_size(bytes: usize) -> String {
     const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
@@ -55,6 +58,16 @@ fn header(kind: &str, clock: &str) -> Line {
 /// The lines showing one message from the peer.
 pub fn message_lines(message: &Message, at: SystemTime, json: bool) -> Vec<Line> {
     message_lines_at(message, &clock(at), json)
+}
+
+/// The lines showing one message sent to the peer: `> text TIME content`.
+pub fn sent_message_lines(message: &Message, at: SystemTime) -> Vec<Line> {
+    let mut lines = message_lines(message, at, false);
+    if let Some(first) = lines.first_mut().and_then(|l| l.segments.first_mut()) {
+        first.role = Role::Outgoing;
+        first.text.replace_range(..INCOMING.len(), OUTGOING);
+    }
+    lines
 }
 
 /// [`message_lines`] with the time already formatted (see [`Clock`]).

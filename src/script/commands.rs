@@ -215,6 +215,30 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         summary: "end a script with exit status n",
         example: "if recv() != \"ok\" { exit(3) }",
     },
+    FunctionDoc {
+        name: "assert",
+        params: "condition <message>",
+        summary: "fail unless the condition is true",
+        example: "assert(closed(), \"the server should have closed\")",
+    },
+    FunctionDoc {
+        name: "assert_eq",
+        params: "left right",
+        summary: "fail unless equal: maps and arrays structurally, a JSON text against a map",
+        example: "text(`{\"id\":7}`); assert_eq(recv(), #{id: 7})",
+    },
+    FunctionDoc {
+        name: "assert_ne",
+        params: "left right",
+        summary: "fail if the two values are equal",
+        example: "assert_ne(recv(), \"error\")",
+    },
+    FunctionDoc {
+        name: "assert_match",
+        params: "text pattern",
+        summary: "fail unless the text matches the regular expression",
+        example: "assert_match(recv(), \"^welcome \\\\w+$\")",
+    },
 ];
 
 /// The function of this name.

@@ -15,7 +15,7 @@ use super::diagnostics::{interrupted, runtime, to_rhai};
 use crate::connection::{
     Connection, HandleSettings, Message, RecvError, closed_error, parse_close_code,
 };
-use crate::console::render::sent_line;
+use crate::console::render::{sent_line, sent_message_lines};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
 use crate::error::Error;
@@ -31,6 +31,8 @@ pub(crate) struct Context {
     /// Print confirmations (`Sent …`, `PING …`) as the session does.
     pub interactive: bool,
     pub json: bool,
+    /// Show each message sent as `> text TIME content` (test transcripts).
+    pub show_sent: bool,
     session: RefCell<Option<Connection>>,
     opened: RefCell<Vec<Connection>>,
     /// Set when `close` or `quit` ends the session, with its exit status.
@@ -45,6 +47,7 @@ impl Context {
             interrupt: Arc::new(AtomicBool::new(false)),
             interactive,
             json,
+            show_sent: false,
             session: RefCell::new(None),
             opened: RefCell::new(Vec::new()),
             ended: Cell::new(None),
@@ -123,6 +126,7 @@ impl Context {
             None => message.to_string(),
         };
         self.confirm_sent(connection, text.len())?;
+        self.show_sent(|| Message::Text(text.clone()));
         connection.send_text(text).map_err(to_rhai)?;
         Ok(())
     }
@@ -144,6 +148,7 @@ impl Context {
 
     fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
         self.confirm_sent(connection, bytes.len())?;
+        self.show_sent(|| Message::Binary(bytes.clone()));
         connection.send_binary(bytes).map_err(to_rhai)?;
         Ok(())
     }
@@ -159,8 +164,17 @@ impl Context {
             value.to_string()
         };
         self.confirm_sent(connection, text.len())?;
+        self.show_sent(|| Message::Text(text.clone()));
         connection.send_text(text).map_err(to_rhai)?;
         Ok(())
+    }
+
+    /// Shows a message about to be sent, when asked to (`show_sent`).
+    fn show_sent(&self, message: impl FnOnce() -> Message) {
+        if self.show_sent {
+            let lines = sent_message_lines(&message(), std::time::SystemTime::now());
+            self.console.emit_all(crate::console::Stream::Out, lines);
+        }
     }
 
     /// In the session, says `Sent N of data over the wire.` before the

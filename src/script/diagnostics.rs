@@ -94,13 +94,19 @@ fn render(message: &str, position: Position, source: &Source) -> String {
         return format!("{name}: {message}");
     };
     let column = column.unwrap_or(1);
-    let head = format!("{name}:{line}:{column}: {message}");
+    // A message's first line goes on top; the rest (an assertion's values)
+    // below the caret.
+    let (first, details) = match message.split_once('\n') {
+        Some((first, rest)) => (first, format!("\n{rest}")),
+        None => (message, String::new()),
+    };
+    let head = format!("{name}:{line}:{column}: {first}");
     let Some(text) = source.text.lines().nth(line - 1) else {
-        return head;
+        return format!("{head}{details}");
     };
     let gutter = format!("{line} | ");
     let caret = " ".repeat(gutter.len() + column.saturating_sub(1));
-    format!("{head}\n{gutter}{text}\n{caret}^")
+    format!("{head}\n{gutter}{text}\n{caret}^{details}")
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub(crate) fn stringify(value: &Dynamic) -> Result<String, String> {
     to_value(value).map(|v| v.to_string())
 }
 
-fn to_value(value: &Dynamic) -> Result<Value, String> {
+pub(crate) fn to_value(value: &Dynamic) -> Result<Value, String> {
     if value.is_unit() {
         return Ok(Value::Null);
     }

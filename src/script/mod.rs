@@ -5,8 +5,10 @@
 //! flag, and `on_progress` stops runaway loops.
 
 mod api;
+pub(crate) mod assert;
 mod bytes;
 pub(crate) mod commands;
+mod compare;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
@@ -27,6 +29,7 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     api::register(&mut engine, ctx);
+    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))

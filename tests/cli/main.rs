@@ -10,6 +10,7 @@ mod run;
 mod session;
 mod settings;
 mod support;
+mod test_runner;
 mod tls;
 mod transcript;
 mod values;

@@ -1,0 +1,216 @@
+//! Runs the tests side by side: up to `jobs` at once, each try on a thread
+//! of its own (an engine is bound to its thread). One loop here starts
+//! tries, collects their outcomes, stops a try that runs past the timeout
+//! (its interrupt flag, then a grace period), retries failures and stops
+//! starting new tests after a failure with `--fail-fast`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::time::{Duration, Instant};
+
+use super::case::{Environment, attempt};
+use super::{Outcome, Status, TestCase, TestResult};
+
+/// How long a stopped test gets to wind down before it is left behind.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// How the tests are run.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub jobs: usize,
+    pub timeout: Duration,
+    pub retries: u32,
+    pub fail_fast: bool,
+}
+
+/// A try under way.
+struct Running {
+    index: usize,
+    try_number: u32,
+    deadline: Instant,
+    cancel: Arc<AtomicBool>,
+    stopped_at: Option<Instant>,
+}
+
+/// The state of one run.
+struct Run<'a> {
+    cases: &'a [TestCase],
+    env: Arc<Environment>,
+    plan: &'a Plan,
+    pending: VecDeque<(usize, u32)>,
+    running: HashMap<u64, Running>,
+    next_id: u64,
+    /// The first failed try of each test, kept to explain a flaky one.
+    first_failure: HashMap<usize, Outcome>,
+    results: Vec<Option<TestResult>>,
+    stop: bool,
+    done: Sender<(u64, Outcome)>,
+}
+
+/// Runs every case; `on_done` sees each result as it is known (in the
+/// order tests finish). Returns the results in the order of `cases`.
+pub(crate) fn run(
+    cases: &[TestCase],
+    env: Environment,
+    plan: &Plan,
+    mut on_done: impl FnMut(&TestResult),
+) -> Vec<TestResult> {
+    let (done, outcomes) = mpsc::channel();
+    let mut run = Run {
+        cases,
+        env: Arc::new(env),
+        plan,
+        pending: (0..cases.len()).map(|i| (i, 1)).collect(),
+        running: HashMap::new(),
+        next_id: 0,
+        first_failure: HashMap::new(),
+        results: vec![None; cases.len()],
+        stop: false,
+        done,
+    };
+    loop {
+        run.start_more();
+        if run.running.is_empty() {
+            break;
+        }
+        let wake = run.running.values().map(|r| r.deadline).min();
+        let wait = wake.map_or(Duration::ZERO, |w| {
+            w.saturating_duration_since(Instant::now())
+        });
+        match outcomes.recv_timeout(wait) {
+            Ok((id, outcome)) => {
+                if let Some(running) = run.running.remove(&id) {
+                    run.finished(running, outcome, &mut on_done);
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => run.expire(&mut on_done),
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    for (index, _) in std::mem::take(&mut run.pending) {
+        run.record(index, Outcome::skipped(), &mut on_done);
+    }
+    run.results.into_iter().flatten().collect()
+}
+
+impl Run<'_> {
+    fn start_more(&mut self) {
+        while !self.stop && self.running.len() < self.plan.jobs.max(1) {
+            let Some((index, try_number)) = self.pending.pop_front() else {
+                return;
+            };
+            let cancel = Arc::new(AtomicBool::new(false));
+            let id = self.next_id;
+            self.next_id += 1;
+            let (case, env, flag, done) = (
+                self.cases[index].clone(),
+                self.env.clone(),
+                cancel.clone(),
+                self.done.clone(),
+            );
+            let spawned = std::thread::Builder::new()
+                .name("ws-test".into())
+                .spawn(move || {
+                    let _ = done.send((id, attempt(&case, &env, flag)));
+                });
+            self.running.insert(
+                id,
+                Running {
+                    index,
+                    try_number,
+                    deadline: Instant::now() + self.plan.timeout,
+                    cancel,
+                    stopped_at: None,
+                },
+            );
+            if let Err(e) = spawned {
+                let outcome = error_outcome(format!("cannot start a thread for the test: {e}"));
+                let running = self.running.remove(&id).expect("just inserted");
+                self.finished(running, outcome, &mut |_: &TestResult| {});
+            }
+        }
+    }
+
+    /// Stops tries past their deadline; leaves behind those that did not
+    /// stop within the grace period.
+    fn expire(&mut self, on_done: &mut impl FnMut(&TestResult)) {
+        let now = Instant::now();
+        let due: Vec<u64> = self
+            .running
+            .iter()
+            .filter(|(_, r)| r.deadline <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let running = self.running.get_mut(&id).expect("listed above");
+            if running.stopped_at.is_none() {
+                running.cancel.store(true, Ordering::Relaxed);
+                running.stopped_at = Some(now);
+                running.deadline = now + GRACE;
+            } else {
+                let running = self.running.remove(&id).expect("listed above");
+                self.finished(running, error_outcome(String::new()), on_done);
+            }
+        }
+    }
+
+    /// A try ended: retry it, or record the test's result.
+    fn finished(
+        &mut self,
+        running: Running,
+        mut outcome: Outcome,
+        on_done: &mut impl FnMut(&TestResult),
+    ) {
+        if running.stopped_at.is_some() {
+            outcome.status = Status::TimedOut;
+            outcome.duration = outcome.duration.max(self.plan.timeout);
+            outcome.message = format!(
+                "the test ran longer than {} s (--timeout) and was stopped",
+                self.plan.timeout.as_secs_f64()
+            );
+        }
+        let index = running.index;
+        outcome.tries = running.try_number;
+        if outcome.status.is_failure() {
+            if running.try_number <= self.plan.retries {
+                self.first_failure.entry(index).or_insert(outcome);
+                self.pending.push_front((index, running.try_number + 1));
+                return;
+            }
+        } else if let Some(first) = self.first_failure.remove(&index) {
+            outcome.status = Status::Flaky;
+            outcome.message = format!(
+                "passed on try {} of {}; try 1 ended {}:\n{}",
+                running.try_number,
+                self.plan.retries + 1,
+                first.status.word(),
+                first.message
+            );
+        }
+        self.record(index, outcome, on_done);
+    }
+
+    fn record(&mut self, index: usize, outcome: Outcome, on_done: &mut impl FnMut(&TestResult)) {
+        if outcome.status.is_failure() && self.plan.fail_fast {
+            self.stop = true;
+        }
+        let result = TestResult {
+            case: self.cases[index].clone(),
+            outcome,
+        };
+        on_done(&result);
+        self.results[index] = Some(result);
+    }
+}
+
+fn error_outcome(message: String) -> Outcome {
+    Outcome {
+        status: Status::Error,
+        duration: Duration::ZERO,
+        message,
+        transcript: Vec::new(),
+        tries: 1,
+    }
+}
