@@ -7,6 +7,7 @@ mod close;
 pub mod deflate;
 mod dial;
 mod inbox;
+#[allow(dead_code)] // until the connection loops ping with it
 mod keepalive;
 mod options;
 mod proxy;
