@@ -146,7 +146,7 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
     FunctionDoc {
         name: "connect",
         params: "url <options>",
-        summary: "open another connection; options: headers, subprotocols, max_message_size, connect_timeout",
+        summary: "open another connection; options: headers, subprotocols, max_message_size, connect_timeout, compression",
         example: "let c = connect(\"ws://localhost:8000\", #{headers: #{\"X-Token\": \"t\"}}); c.text(\"hi\"); print(c.recv()); c.close()",
     },
     FunctionDoc {
