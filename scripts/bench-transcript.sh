@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Transcript benchmark: records `ws listen URL -f FILE` of N text messages of
-# 64 bytes into .svg and .html, for a small and a large N, and reports the
-# peak RSS (/usr/bin/time %M) and wall time of each run. A transcript is
-# streamed to disk, so the large run must stay within 1.5x the small one's
-# peak RSS; the script exits 1 when it does not, or when a file lacks
-# messages.
+# 64 bytes into .svg, .html, .cast and .txt, for a small and a large N, and
+# reports the peak RSS (/usr/bin/time %M) and wall time of each run. A
+# transcript is streamed to disk, so the large run must stay within 1.5x the
+# small one's peak RSS; a .cast recording must keep at least 0.8x the
+# throughput of .txt on the large run (MIN_CAST_SPEED). The script exits 1
+# when either fails, or when a file lacks messages.
 #
 #   cargo build --release && scripts/bench-transcript.sh
-#   SMALL=20000 LARGE=1000000 FORMATS="svg html" scripts/bench-transcript.sh
+#   SMALL=20000 LARGE=1000000 FORMATS="cast txt" scripts/bench-transcript.sh
 #
 # The messages come from the project's own load server (`cargo bench --bench
 # load -- blast`, benches/load), so nothing outside the repository is needed.
@@ -17,7 +18,8 @@ cd "$(dirname "$0")/.."
 WS=${WS:-target/release/ws}
 SMALL=${SMALL:-20000}
 LARGE=${LARGE:-1000000}
-FORMATS=${FORMATS:-svg html}
+FORMATS=${FORMATS:-svg html cast txt}
+MIN_CAST_SPEED=${MIN_CAST_SPEED:-0.8}
 LIMIT=${LIMIT:-1.5}
 OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/ws-bench-transcript.XXXXXX")}
 PAYLOAD=abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl
@@ -84,6 +86,15 @@ for format in $FORMATS; do
     if awk "BEGIN { exit !($ratio > $LIMIT) }"; then verdict=FAIL; status=1; fi
     printf '%-6s peak RSS %d / %d messages: %.2fx (limit %sx) %s\n' \
         "$format" "$LARGE" "$SMALL" "$ratio" "$LIMIT" "$verdict"
+    declare "large_seconds_$format=$large_s"
 done
+# Throughput of .cast against .txt on the large run (time of txt / time of cast).
+if [ -n "${large_seconds_cast:-}" ] && [ -n "${large_seconds_txt:-}" ]; then
+    speed=$(awk "BEGIN { print $large_seconds_txt / ($large_seconds_cast > 0 ? $large_seconds_cast : 0.01) }")
+    verdict=ok
+    if awk "BEGIN { exit !($speed < $MIN_CAST_SPEED) }"; then verdict=FAIL; status=1; fi
+    printf 'cast   throughput %.2fx of txt on %d messages (at least %sx) %s\n' \
+        "$speed" "$LARGE" "$MIN_CAST_SPEED" "$verdict"
+fi
 echo "files and logs in $OUT"
 exit "$status"

@@ -55,6 +55,11 @@ pub enum Command {
     /// Print the last lines of a file, and follow it
     #[command(after_help = "Examples:\n  ws tail server.log -n 20\n  ws tail server.log -f")]
     Tail(TailArgs),
+    /// Play a .cast (or timed .txt) transcript back at its recorded pace
+    #[command(
+        after_help = "A .cast file (ws ... -f FILE.cast) plays with its recorded times; any other file is read as a text\ntranscript whose message lines (< text HH:MM:SS.mmm ...) set the pace. Only colour codes reach the\nterminal: other control characters in the file are shown as visible symbols.\n\nExamples:\n  ws replay session.cast\n  ws replay session.cast --speed 2 --idle-limit 1\n  ws replay feed.txt --no-wait"
+    )]
+    Replay(ReplayArgs),
     /// Run an echo server
     #[command(
         after_help = "Examples:\n  ws echo-server\n  ws echo-server -p 0\n  ws echo-server --host 0.0.0.0 -p 8443 --cert-file cert.pem --key-file key.pem"
@@ -159,9 +164,9 @@ pub struct ConnectArgs {
 pub struct SessionArgs {
     /// Server URL (ws://, wss://, :PORT or host:port/path); none starts an echo server
     pub url: Option<String>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Run this Rhai file first (- reads standard input), then stay interactive with its definitions
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
@@ -189,9 +194,9 @@ pub struct RunArgs {
     /// Do not show received messages
     #[arg(short = 'q', long)]
     pub quiet: bool,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
@@ -235,9 +240,9 @@ pub struct PingArgs {
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
@@ -254,9 +259,9 @@ pub struct ListenArgs {
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
-    /// Write a transcript (.svg, .html, anything else is plain text)
+    /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
-    pub file: Option<PathBuf>,
+    pub file: Vec<PathBuf>,
     /// Width of the transcript in columns
     #[arg(long, value_name = "COLUMNS")]
     pub terminal_width: Option<String>,
@@ -276,6 +281,22 @@ pub struct TailArgs {
     /// Keep printing lines as they are added (survives truncation and rotation)
     #[arg(short = 'f', long)]
     pub follow: bool,
+}
+
+/// `ws replay`.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The transcript (.cast, or a text transcript)
+    pub file: PathBuf,
+    /// Play this many times faster (0.5 is half speed)
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub speed: f64,
+    /// Cap every pause at this many seconds
+    #[arg(long, value_name = "SECONDS")]
+    pub idle_limit: Option<f64>,
+    /// Print everything at once
+    #[arg(long)]
+    pub no_wait: bool,
 }
 
 /// `ws echo-server`.

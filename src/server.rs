@@ -2,33 +2,42 @@
 //! no URL is given. One task per connection, no shared state on the echo
 //! path; each connection is pinned to one worker thread (a single-threaded
 //! runtime): `ws echo-server` has one per core but one, the session's
-//! embedded server one. permessage-deflate is accepted when a client
-//! offers it (see [`crate::connection::deflate`]). Echoes are fed as
-//! messages arrive and flushed when no more input is ready. Over-large messages are refused with 1009,
-//! invalid text with 1007, protocol errors with 1002; a shutdown closes
-//! every client with 1001.
+//! embedded server one. Each connection runs on the connection
+//! [`Engine`]: it reads while echoes are written, flushes once per batch,
+//! and drops a client that takes no echoes for `send_timeout`. Over-large
+//! messages are refused with 1009, invalid text with 1007, protocol errors
+//! with 1002; a client that does not finish its handshake within
+//! `handshake_timeout` is dropped; accepting backs off while file
+//! descriptors run out; a shutdown closes every client with 1001.
+//! permessage-deflate is accepted when a client offers it (see
+//! [`crate::connection::deflate`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
+use std::time::Duration;
+
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::connection::deflate::{self, DeflateStream, Side};
-use crate::connection::{close_code_for, close_handshake, ws_config};
-
-/// How long a closing client gets to answer our close frame.
-const CLOSE_LINGER: std::time::Duration = std::time::Duration::from_secs(2);
+use crate::connection::{Engine, Limits, Step, ws_config};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
+
+/// How long a closing client gets to answer our close frame.
+const CLOSE_LINGER: Duration = Duration::from_secs(2);
+/// Bytes of echoes a connection may have waiting before it stops reading.
+const ECHO_BACKLOG: usize = 1024 * 1024;
+/// How long to wait before accepting again when accepting fails for lack
+/// of resources (no file descriptors left, no memory).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// How an echo server behaves.
 #[derive(Clone)]
@@ -37,6 +46,11 @@ pub struct ServerOptions {
     pub max_message_size: usize,
     /// TLS for `wss://`.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// How long a client has for the TLS and websocket handshakes before
+    /// its connection is dropped.
+    pub handshake_timeout: Duration,
+    /// How long a client may take none of the echoes before it is dropped.
+    pub send_timeout: Duration,
     /// Accept permessage-deflate when a client offers it.
     pub compression: bool,
 }
@@ -46,7 +60,19 @@ impl Default for ServerOptions {
         Self {
             max_message_size: 16 * 1024 * 1024,
             tls: None,
+            handshake_timeout: Duration::from_secs(5),
+            send_timeout: Duration::from_secs(30),
             compression: true,
+        }
+    }
+}
+
+impl ServerOptions {
+    fn limits(&self) -> Limits {
+        Limits {
+            send_timeout: self.send_timeout,
+            disconnect_timeout: CLOSE_LINGER,
+            peer: "client",
         }
     }
 }
@@ -101,7 +127,15 @@ impl EchoServer {
                 () = &mut shutdown => break,
                 accepted = self.listener.accept() => accepted,
             };
-            let Ok((stream, _)) = accepted else { continue };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    if out_of_resources(&e) {
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    }
+                    continue;
+                }
+            };
             let _ = stream.set_nodelay(true);
             if let Ok(stream) = stream.into_std() {
                 let handoff = (stream, self.options.clone(), stopped.clone());
@@ -120,17 +154,45 @@ impl EchoServer {
 /// What the acceptor hands a worker: a connection, and how to serve it.
 type Handoff = (std::net::TcpStream, ServerOptions, watch::Receiver<bool>);
 
+/// Whether accepting failed for lack of file descriptors or memory, which
+/// only time (clients leaving) cures.
+fn out_of_resources(error: &std::io::Error) -> bool {
+    matches!(
+        error.raw_os_error(),
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
+    )
+}
+
 /// One core's share of the connections: serves what the acceptor hands
-/// over, then waits for its connections to finish.
+/// over, then waits for its connections to finish. When its last client
+/// leaves, the memory freed goes back to the system.
 async fn worker(mut streams: mpsc::UnboundedReceiver<Handoff>) {
     let mut clients = JoinSet::new();
-    while let Some((stream, options, stopped)) = streams.recv().await {
-        while clients.try_join_next().is_some() {}
-        if let Ok(stream) = TcpStream::from_std(stream) {
-            clients.spawn(serve(stream, options, stopped));
+    loop {
+        tokio::select! {
+            handoff = streams.recv() => {
+                let Some((stream, options, stopped)) = handoff else { break };
+                if let Ok(stream) = TcpStream::from_std(stream) {
+                    clients.spawn(serve(stream, options, stopped));
+                }
+            }
+            Some(_) = clients.join_next(), if !clients.is_empty() => {
+                if clients.is_empty() {
+                    give_back_memory();
+                }
+            }
         }
     }
     drain(clients).await;
+}
+
+/// Returns freed heap memory to the system (glibc keeps it otherwise).
+fn give_back_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 fn single_threaded() -> Result<tokio::runtime::Runtime> {
@@ -159,18 +221,23 @@ pub fn spawn_local() -> Result<SocketAddr> {
 }
 
 async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiver<bool>) {
+    let limit = options.handshake_timeout;
     match options.tls.clone() {
         Some(tls) => {
-            let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-            if let Ok(stream) = acceptor.accept(stream).await
-                && let Some(ws) = accept(stream, &options).await
-            {
-                echo(ws, stopped).await;
+            let handshake = async {
+                let stream = tokio_rustls::TlsAcceptor::from(tls)
+                    .accept(stream)
+                    .await
+                    .ok()?;
+                accept(stream, &options).await
+            };
+            if let Ok(Some(ws)) = tokio::time::timeout(limit, handshake).await {
+                echo(Engine::new(ws, options.limits()), stopped).await;
             }
         }
         None => {
-            if let Some(ws) = accept(stream, &options).await {
-                echo(ws, stopped).await;
+            if let Ok(Some(ws)) = tokio::time::timeout(limit, accept(stream, &options)).await {
+                echo(Engine::new(ws, options.limits()), stopped).await;
             }
         }
     }
@@ -199,48 +266,28 @@ where
     Some(ws)
 }
 
-/// Echoes until the client closes, the connection fails or the server stops.
-async fn echo<S>(mut ws: WebSocketStream<S>, mut stopped: watch::Receiver<bool>)
+/// Echoes until the client closes, the connection fails or the server
+/// stops (then it closes with 1001). The engine reads while echoes are
+/// written, and pauses reads while too much waits to be written.
+async fn echo<S>(mut engine: Engine<S>, mut stopped: watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let mut ready = None;
+    engine.limit_backlog(ECHO_BACKLOG);
     loop {
-        let incoming = match ready.take() {
-            Some(incoming) => incoming,
-            None => tokio::select! {
-                incoming = ws.next() => incoming,
-                _ = stopped.changed() => {
-                    close_handshake(&mut ws, CloseCode::Away, CLOSE_LINGER).await;
-                    return;
-                }
-            },
+        let step = tokio::select! {
+            step = engine.next() => step,
+            _ = stopped.changed() => {
+                engine.close_and_wait(1001, "").await;
+                return;
+            }
         };
-        match incoming {
-            Some(Ok(message)) if message.is_text() || message.is_binary() => {
-                if ws.feed(message).await.is_err() {
-                    return;
-                }
-                // Keep feeding while input is ready; flush when it is not.
-                match ws.next().now_or_never() {
-                    Some(next) => ready = Some(next),
-                    None if ws.flush().await.is_err() => return,
-                    None => {}
-                }
+        match step {
+            Step::Message(message) if message.is_text() || message.is_binary() => {
+                engine.queue(message);
             }
-            Some(Ok(Message::Close(_))) | None => {
-                let _ = ws.flush().await;
-                return;
-            }
-            Some(Ok(_)) => {
-                let _ = ws.flush().await;
-            }
-            Some(Err(error)) => {
-                if let Some(code) = close_code_for(&error) {
-                    close_handshake(&mut ws, code, CLOSE_LINGER).await;
-                }
-                return;
-            }
+            Step::Message(_) => {}
+            Step::Ended(_) => return,
         }
     }
 }

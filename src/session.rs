@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
 
-use crate::connection::{CloseInfo, Connection, HandleSettings};
+use crate::connection::{CloseInfo, Connection};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
@@ -186,11 +186,10 @@ impl Session {
                 let _ = control.send(Control::Closed(info.clone()));
             })),
         };
-        let handle = HandleSettings {
-            queue_size: self.ctx.settings.message_queue_size,
-            keep: !self.ctx.interactive,
-            disconnect_timeout: self.ctx.settings.disconnect_timeout,
-        };
+        let handle = self
+            .ctx
+            .settings
+            .handle_settings(!self.ctx.interactive, self.ctx.interrupt.clone());
         Connection::open(
             url,
             options,

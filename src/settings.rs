@@ -23,7 +23,7 @@ use crate::connection::{ConnectOptions, TlsFiles};
 use crate::error::{Error, Result};
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 12] = [
+pub const KEYS: [&str; 14] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -35,6 +35,8 @@ pub const KEYS: [&str; 12] = [
     "tls_certificate_file",
     "tls_key_file",
     "tls_password",
+    "send_buffer_size",
+    "send_timeout",
     "compression",
 ];
 
@@ -65,6 +67,11 @@ pub struct Settings {
     pub tls_key_file: Option<PathBuf>,
     /// Password of an encrypted PKCS#8 key.
     pub tls_password: Option<String>,
+    /// Bytes that may wait to be written before a send waits for room.
+    pub send_buffer_size: usize,
+    /// How long the peer may take none of our data before the connection
+    /// is ended.
+    pub send_timeout: Duration,
 }
 
 impl Default for Settings {
@@ -82,6 +89,8 @@ impl Default for Settings {
             tls_certificate_file: None,
             tls_key_file: None,
             tls_password: None,
+            send_buffer_size: 4 * 1024 * 1024,
+            send_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -101,6 +110,23 @@ impl Settings {
                 password: self.tls_password.clone(),
             },
             ..ConnectOptions::default()
+        }
+    }
+
+    /// The settings of a connection handle made with these settings;
+    /// `interrupt` stops a send that waits for room.
+    pub(crate) fn handle_settings(
+        &self,
+        keep: bool,
+        interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ) -> crate::connection::HandleSettings {
+        crate::connection::HandleSettings {
+            queue_size: self.message_queue_size,
+            keep,
+            disconnect_timeout: self.disconnect_timeout,
+            send_buffer_size: self.send_buffer_size,
+            send_timeout: self.send_timeout,
+            interrupt,
         }
     }
 

@@ -13,16 +13,12 @@
 use std::io::{self, IsTerminal, StdoutLock, Write};
 use std::time::SystemTime;
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
-
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use futures_util::FutureExt;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::wire;
 use crate::cli::ListenArgs;
-use crate::connection::{
-    CloseInfo, Message, WsStream, close_handshake, describe, dial, refuse, url,
-};
+use crate::connection::{ClientEngine, CloseInfo, Message, Step, url};
 use crate::console::render::{self, Clock};
 use crate::console::{Console, Line, Stream};
 use crate::error::{Error, Result};
@@ -33,10 +29,8 @@ const CHUNK: usize = 64 * 1024;
 
 /// Why listening stopped.
 enum End {
-    /// The server sent its close frame (we answered it).
-    Peer(CloseInfo),
-    /// The connection broke.
-    Broken(WsError),
+    /// The server closed (we answered), or the connection broke.
+    Ended(CloseInfo),
     /// Standard output failed (a closed pipe ends quietly).
     Output(io::Error),
     /// `-d` elapsed.
@@ -50,20 +44,18 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let width = args.terminal_width.as_deref();
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
-    let mut printer = match &args.file {
-        None => Printer::direct(args.json),
-        Some(path) => {
-            let console = Console::stdio();
-            super::attach_transcript(&console, Some(path), &settings)?;
-            Printer::Console(console, args.json)
-        }
+    let mut printer = if args.file.is_empty() {
+        Printer::direct(args.json)
+    } else {
+        let console = Console::stdio();
+        super::attach_transcript(&console, &args.file, &settings)?;
+        Printer::Console(console, args.json)
     };
-    let linger = settings.disconnect_timeout;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut ws, _) = dial(&url, &options).await?;
+        let mut engine = wire::open(&url, &options, &settings).await?;
         let end = tokio::select! {
-            end = receive(&mut ws, &mut printer) => end,
+            end = receive(&mut engine, &mut printer) => end,
             () = stop => End::Interrupted,
             () = wire::sleep_for(duration) => End::Elapsed,
         };
@@ -71,37 +63,31 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
             Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
             _ => end,
         };
-        finish(&mut ws, end, &mut printer, linger).await
+        finish(&mut engine, end, &mut printer).await
     });
     printer.finish();
     result
 }
 
 /// Prints what arrives until the connection ends or output fails.
-async fn receive(ws: &mut WsStream, printer: &mut Printer) -> End {
+async fn receive(engine: &mut ClientEngine, printer: &mut Printer) -> End {
     loop {
-        let item = match ws.next().now_or_never() {
-            Some(item) => item,
+        let step = match engine.next().now_or_never() {
+            Some(step) => step,
             None => {
                 if let Err(e) = printer.flush() {
                     return End::Output(e);
                 }
-                ws.next().await
+                engine.next().await
             }
         };
-        let shown = match item {
-            Some(Ok(WsMessage::Text(text))) => printer.text(text.as_str()),
-            Some(Ok(WsMessage::Binary(bytes))) => printer.binary(&bytes),
-            Some(Ok(WsMessage::Ping(payload))) => printer.control("ping", &payload),
-            Some(Ok(WsMessage::Pong(payload))) => printer.control("pong", &payload),
-            Some(Ok(WsMessage::Frame(_))) => Ok(()),
-            Some(Ok(WsMessage::Close(frame))) => {
-                // Our answer is queued; send it before going.
-                let _ = ws.flush().await;
-                return End::Peer(CloseInfo::from_peer(frame));
-            }
-            Some(Err(e)) => return End::Broken(e),
-            None => return End::Broken(WsError::ConnectionClosed),
+        let shown = match step {
+            Step::Message(WsMessage::Text(text)) => printer.text(text.as_str()),
+            Step::Message(WsMessage::Binary(bytes)) => printer.binary(&bytes),
+            Step::Message(WsMessage::Ping(payload)) => printer.control("ping", &payload),
+            Step::Message(WsMessage::Pong(payload)) => printer.control("pong", &payload),
+            Step::Message(_) => Ok(()),
+            Step::Ended(info) => return End::Ended(info),
         };
         if let Err(e) = shown {
             return End::Output(e);
@@ -110,35 +96,28 @@ async fn receive(ws: &mut WsStream, printer: &mut Printer) -> End {
 }
 
 /// Completes the close handshake as the end asks and gives the status.
-async fn finish(
-    ws: &mut WsStream,
-    end: End,
-    printer: &mut Printer,
-    linger: std::time::Duration,
-) -> Result<i32> {
+async fn finish(engine: &mut ClientEngine, end: End, printer: &mut Printer) -> Result<i32> {
     match end {
-        End::Peer(info) => {
-            printer.close_notice(&info);
+        End::Ended(info) => {
+            if info.by != crate::connection::Closer::Dropped {
+                printer.close_notice(&info);
+            }
             wire::outcome(&info).map(|()| 0)
         }
-        End::Broken(error) => {
-            refuse(ws, &error).await;
-            Err(Error::Connection(describe(&error)))
-        }
         End::Elapsed => {
-            close_handshake(ws, CloseCode::Normal, linger).await;
-            Ok(0)
+            let info = engine.close_and_wait(1000, "").await;
+            wire::outcome(&info).map(|()| 0)
         }
         End::Interrupted => {
-            close_handshake(ws, CloseCode::Away, linger).await;
+            engine.close_and_wait(1001, "").await;
             Err(Error::Interrupted)
         }
         End::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            close_handshake(ws, CloseCode::Away, linger).await;
+            engine.close_and_wait(1001, "").await;
             Ok(0)
         }
         End::Output(e) => {
-            close_handshake(ws, CloseCode::Away, linger).await;
+            engine.close_and_wait(1001, "").await;
             Err(Error::io("cannot write the output", e))
         }
     }
@@ -208,7 +187,7 @@ impl Printer {
         }
     }
 
-    fn control(&mut self, kind: &str, payload: &[u8]) -> io::Result<()> {
+    fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
             Printer::Direct(d) => d.lines(&[line]),

@@ -5,6 +5,7 @@ mod completion;
 mod echo_server;
 mod listen;
 mod ping;
+mod replay;
 mod run_script;
 mod send;
 mod session;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Pong(args) => ping::run(args, ping::Kind::Pong),
         Command::Listen(args) => listen::run(args),
         Command::Tail(args) => tail::run(args),
+        Command::Replay(args) => replay::run(args),
         Command::EchoServer(args) => echo_server::run(args),
         Command::Completion(args) => completion::print(args.shell),
         Command::InstallCompletion => completion::install(),
@@ -116,15 +118,20 @@ pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
         })
 }
 
-/// Attaches a transcript of `path` to the console, if one is asked for; its
-/// rows wrap at the settings' terminal width.
+/// Attaches a transcript for each of `paths` to the console (all are
+/// opened before any is attached, so a bad one stops the command before it
+/// starts); their rows wrap at the settings' terminal width.
 pub(crate) fn attach_transcript(
     console: &crate::console::Console,
-    path: Option<&std::path::Path>,
+    paths: &[std::path::PathBuf],
     settings: &crate::settings::Settings,
 ) -> Result<()> {
-    if let Some(path) = path {
-        console.add_sink(crate::transcript::open(path, settings.width())?);
+    let sinks = paths
+        .iter()
+        .map(|path| crate::transcript::open(path, settings.width()))
+        .collect::<Result<Vec<_>>>()?;
+    for sink in sinks {
+        console.add_sink(sink);
     }
     Ok(())
 }

@@ -8,13 +8,11 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::wire;
 use crate::cli::PingArgs;
-use crate::connection::{CloseInfo, WsStream, check_control_payload, close_handshake, dial, url};
+use crate::connection::{ClientEngine, CloseInfo, Step, check_control_payload, url};
 use crate::console::render::close_line;
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
@@ -54,20 +52,21 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
     let console = Console::stdio();
-    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut ws, _) = dial(&plan.url, &options).await?;
+        let mut engine = wire::open(&plan.url, &options, &settings).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
-            end = send_all(&mut ws, &plan, &console, &mut stats) => end,
+            end = send_all(&mut engine, &plan, &console, &mut stats) => end,
             () = stop => None,
             () = wire::sleep_for(plan.duration) => None,
         };
         summary(&console, &plan, &stats);
         match end {
             None => {
-                close_handshake(&mut ws, CloseCode::Normal, settings.disconnect_timeout).await;
+                let info = engine.close_and_wait(1000, "").await;
+                wire::outcome(&info)?;
                 Ok(status(&plan, &stats))
             }
             Some(info) => ended(&console, &info),
@@ -103,7 +102,7 @@ fn plan(
 
 /// Sends every frame of the plan; `Some` when the connection ended first.
 async fn send_all(
-    ws: &mut WsStream,
+    ws: &mut ClientEngine,
     plan: &Plan,
     console: &Console,
     stats: &mut Stats,
@@ -116,25 +115,25 @@ async fn send_all(
         let sequence = stats.sent;
         match plan.kind {
             Kind::Ping => {
-                let frame = WsMessage::Ping(plan.payload.clone().into());
-                if let Err(e) = ws.send(frame).await {
-                    return Some(CloseInfo::lost(&e));
+                ws.queue(WsMessage::Ping(plan.payload.clone().into()));
+                if let Err(info) = ws.write_out().await {
+                    return Some(info);
                 }
                 let until = plan.response_timeout.map(|t| start + t);
                 match read_until(ws, until, Some(&plan.payload)).await {
-                    Step::Pong => {
+                    Wait::Pong => {
                         let rtt = start.elapsed();
                         stats.round_trips.push(rtt);
                         console.out(pong_line(sequence, &plan.url, rtt));
                     }
-                    Step::Deadline => console.out(no_pong_line(sequence, plan)),
-                    Step::Ended(info) => return Some(info),
+                    Wait::Deadline => console.out(no_pong_line(sequence, plan)),
+                    Wait::Ended(info) => return Some(info),
                 }
             }
             Kind::Pong => {
-                let frame = WsMessage::Pong(plan.payload.clone().into());
-                if let Err(e) = ws.send(frame).await {
-                    return Some(CloseInfo::lost(&e));
+                ws.queue(WsMessage::Pong(plan.payload.clone().into()));
+                if let Err(info) = ws.write_out().await {
+                    return Some(info);
                 }
                 console.out(sent_line(sequence, start.elapsed()));
             }
@@ -142,14 +141,15 @@ async fn send_all(
         if plan.count.is_some_and(|count| stats.sent >= count) {
             break;
         }
-        if let Step::Ended(info) = read_until(ws, Some(start + plan.interval), None).await {
+        if let Wait::Ended(info) = read_until(ws, Some(start + plan.interval), None).await {
             return Some(info);
         }
     }
     None
 }
 
-enum Step {
+/// How a wait for a pong (or for the next frame's time) ended.
+enum Wait {
     Pong,
     Deadline,
     Ended(CloseInfo),
@@ -157,27 +157,22 @@ enum Step {
 
 /// Reads until `until` (or a pong carrying `pong`, when given), ignoring
 /// messages; pings from the server are answered by the stack.
-async fn read_until(ws: &mut WsStream, until: Option<Instant>, pong: Option<&[u8]>) -> Step {
+async fn read_until(ws: &mut ClientEngine, until: Option<Instant>, pong: Option<&[u8]>) -> Wait {
     let read = async {
         loop {
             match ws.next().await {
-                Some(Ok(WsMessage::Pong(payload))) if Some(&payload[..]) == pong => {
-                    return Step::Pong;
+                Step::Message(WsMessage::Pong(payload)) if Some(&payload[..]) == pong => {
+                    return Wait::Pong;
                 }
-                Some(Ok(WsMessage::Close(frame))) => {
-                    let _ = ws.flush().await;
-                    return Step::Ended(CloseInfo::from_peer(frame));
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Step::Ended(CloseInfo::lost(&e)),
-                None => return Step::Ended(CloseInfo::lost(&WsError::ConnectionClosed)),
+                Step::Message(_) => {}
+                Step::Ended(info) => return Wait::Ended(info),
             }
         }
     };
     match until {
         Some(until) => tokio::time::timeout_at(until.into(), read)
             .await
-            .unwrap_or(Step::Deadline),
+            .unwrap_or(Wait::Deadline),
         None => read.await,
     }
 }

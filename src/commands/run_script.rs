@@ -16,7 +16,7 @@ pub(crate) fn run(args: RunArgs) -> Result<i32> {
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
     let console = Console::stdio();
     console.set_quiet(args.quiet);
-    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    super::attach_transcript(&console, &args.file, &settings)?;
     let result = run_with(&args, &name, &text, settings, options, console.clone());
     console.finish();
     result

@@ -2,16 +2,18 @@
 //! message is read first (`file@PATH`, `-` for standard input), so nothing
 //! is sent when it cannot be; then connect, send, close with 1000 and wait
 //! for the server's close frame (bounded by `disconnect_timeout`), and exit.
+//! How the server ended the connection decides the status: a close code
+//! other than 1000 or 1001 (1009 for a message too big, say) is an error,
+//! and so is a server that stops reading for `send_timeout`.
 
 use std::io::Read;
 use std::path::Path;
 
-use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use super::wire;
 use crate::cli::SendArgs;
-use crate::connection::{close_handshake, describe, dial, url};
+use crate::connection::url;
 use crate::console::Console;
 use crate::console::render::sent_line;
 use crate::error::{Error, Result};
@@ -32,16 +34,23 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         Kind::Binary => WsMessage::binary(bytes),
     };
     let size = message.len();
+    if size > settings.max_message_size {
+        return Err(Error::Usage(format!(
+            "the message is {size} bytes long, over max_message_size ({} bytes); raise it with --max-message-size",
+            settings.max_message_size
+        )));
+    }
     let console = Console::stdio();
-    runtime().block_on(async {
-        let (mut ws, _) = dial(&url, &options).await?;
-        ws.send(message)
-            .await
-            .map_err(|e| Error::Connection(describe(&e)))?;
+    let end = runtime().block_on(async {
+        let mut engine = wire::open(&url, &options, &settings).await?;
+        engine.queue(message);
+        if let Err(info) = engine.write_out().await {
+            return Ok::<_, Error>(info);
+        }
         console.out(sent_line(size));
-        close_handshake(&mut ws, CloseCode::Normal, settings.disconnect_timeout).await;
-        Ok::<_, Error>(())
+        Ok(engine.close_and_wait(1000, "").await)
     })?;
+    wire::outcome(&end)?;
     Ok(0)
 }
 

@@ -24,7 +24,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
             url
         }
     };
-    super::attach_transcript(&console, args.file.as_deref(), &settings)?;
+    super::attach_transcript(&console, &args.file, &settings)?;
     let mut session = Session::builder()
         .url(url)
         .connect_options(options)

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::connection::{CloseInfo, Closer};
+use crate::connection::{ClientEngine, CloseInfo, Closer, client_engine};
 use crate::error::{Error, Result};
 
 /// The outcome of a connection the peer ended: normal codes are a success,
@@ -51,4 +51,19 @@ pub(super) async fn sleep_for(duration: Option<Duration>) {
 /// `-d SECONDS` as a duration.
 pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
     seconds.map(|s| super::seconds("--duration", s)).transpose()
+}
+
+/// Dials `url` and puts the connection on the engine with the settings'
+/// deadlines.
+pub(super) async fn open(
+    url: &str,
+    options: &crate::connection::ConnectOptions,
+    settings: &crate::settings::Settings,
+) -> Result<ClientEngine> {
+    let (ws, _) = crate::connection::dial(url, options).await?;
+    Ok(client_engine(
+        ws,
+        settings.send_timeout,
+        settings.disconnect_timeout,
+    ))
 }

@@ -1,17 +1,12 @@
 //! Closing by the rules of RFC 6455: the limits on what we send (close
 //! codes, close reasons, control-frame payloads), each check refusing with a
 //! message that names the value and what is allowed; the code that tells a
-//! peer what it broke; and the close handshake of a stream we drive directly.
+//! peer what it broke. The close handshake itself is the engine's (see
+//! [`super::engine`]).
 
-use std::time::Duration;
-
-use futures_util::{Sink, SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::deflate::InflateError;
 use crate::error::{Error, Result};
@@ -105,49 +100,6 @@ pub(crate) fn close_code_for(error: &WsError) -> Option<CloseCode> {
         WsError::Protocol(_) => Some(CloseCode::Protocol),
         _ => None,
     }
-}
-
-/// Tells the peer why we give up on what it sent (see [`close_code_for`]),
-/// without waiting long: it may be gone.
-pub(crate) async fn refuse<S>(sink: &mut S, error: &WsError)
-where
-    S: Sink<WsMessage, Error = WsError> + Unpin,
-{
-    if let Some(code) = close_code_for(error) {
-        let frame = CloseFrame {
-            code,
-            reason: "".into(),
-        };
-        let send = sink.send(WsMessage::Close(Some(frame)));
-        let _ = tokio::time::timeout(Duration::from_secs(1), send).await;
-    }
-}
-
-/// Sends our close frame and reads until the peer's close frame or the end
-/// of the stream, at most `linger`. Failures only cut the wait short: the
-/// peer may be gone already.
-pub(crate) async fn close_handshake<S>(
-    ws: &mut WebSocketStream<S>,
-    code: CloseCode,
-    linger: Duration,
-) where
-    S: AsyncRead + AsyncWrite + Unpin,
-{
-    let frame = CloseFrame {
-        code,
-        reason: "".into(),
-    };
-    if ws.send(WsMessage::Close(Some(frame))).await.is_err() {
-        return;
-    }
-    let answer = async {
-        while let Some(Ok(message)) = ws.next().await {
-            if message.is_close() {
-                break;
-            }
-        }
-    };
-    let _ = tokio::time::timeout(linger, answer).await;
 }
 
 #[cfg(test)]

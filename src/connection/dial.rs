@@ -35,11 +35,30 @@ pub struct Handshake {
     pub compression: Option<Params>,
 }
 
-/// The websocket settings for a message size limit.
+/// Bytes read from the socket at a time. tungstenite allocates (and
+/// zero-fills) this per connection; 16 KiB keeps an idle connection small
+/// and bulk reads fast (its default is 128 KiB).
+pub(crate) const READ_BUFFER_SIZE: usize = 16 * 1024;
+/// Bytes gathered before they are written to the socket.
+pub(crate) const WRITE_BUFFER_SIZE: usize = 64 * 1024;
+/// Room in the write buffer beyond one largest message: pongs and the close.
+const CONTROL_ROOM: usize = 4 * 1024;
+
+/// The websocket settings for a message size limit. The write buffer is
+/// bounded too: one message of the largest size and what is gathered
+/// before it, so a peer that reads nothing cannot make it grow.
 pub(crate) fn ws_config(max_message_size: usize) -> WebSocketConfig {
+    let frame_overhead = 14;
     WebSocketConfig::default()
         .max_message_size(Some(max_message_size))
         .max_frame_size(Some(max_message_size))
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_write_buffer_size(
+            WRITE_BUFFER_SIZE
+                .saturating_add(max_message_size)
+                .saturating_add(frame_overhead + CONTROL_ROOM),
+        )
 }
 
 /// Where a request goes.

@@ -79,8 +79,22 @@ impl Inbox {
         self.ready.notify_all();
     }
 
-    pub(crate) fn closed(&self) -> Option<CloseInfo> {
-        self.lock().closed.clone()
+    /// Waits at most `limit` until the end is recorded (every message
+    /// before it is in the queue by then).
+    pub(crate) fn wait_closed(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        let mut state = self.lock();
+        while state.closed.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            state = self
+                .ready
+                .wait_timeout(state, left.min(SLICE))
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
     }
 
     /// Starts or stops keeping messages; stopping drops what is queued.

@@ -6,22 +6,26 @@
 mod close;
 pub mod deflate;
 mod dial;
+mod engine;
+mod events;
 mod inbox;
 #[allow(dead_code)] // until the connection loops ping with it
 mod keepalive;
+mod link;
 mod options;
 mod proxy;
 mod task;
 mod tls;
 pub mod url;
 
+pub(crate) use close::close_code_for;
 pub use close::{
     MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
     close_code_name, parse_close_code,
 };
-pub(crate) use close::{close_code_for, close_handshake, refuse};
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
+pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use task::describe;
@@ -37,7 +41,9 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
+use events::Events;
 use inbox::{Inbox, SLICE};
+use link::{Link, Stopped};
 use task::Command;
 
 /// A message from the peer.
@@ -128,6 +134,12 @@ pub struct HandleSettings {
     pub keep: bool,
     /// How long a close waits for the peer's close frame.
     pub disconnect_timeout: Duration,
+    /// How many bytes may wait to be written before a send waits.
+    pub send_buffer_size: usize,
+    /// How long the peer may take no data before the connection ends.
+    pub send_timeout: Duration,
+    /// Set to interrupt a send that waits for room (Ctrl+C).
+    pub interrupt: Arc<AtomicBool>,
 }
 
 impl Default for HandleSettings {
@@ -136,6 +148,9 @@ impl Default for HandleSettings {
             queue_size: 10_000,
             keep: true,
             disconnect_timeout: Duration::from_secs(5),
+            send_buffer_size: 4 * 1024 * 1024,
+            send_timeout: Duration::from_secs(30),
+            interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
 }
@@ -152,7 +167,10 @@ struct Shared {
     compression: Option<deflate::Params>,
     commands: tokio_mpsc::UnboundedSender<Command>,
     inbox: Arc<Inbox>,
+    link: Arc<Link>,
     disconnect_timeout: Duration,
+    max_message_size: usize,
+    interrupt: Arc<AtomicBool>,
 }
 
 impl Connection {
@@ -195,9 +213,14 @@ impl Connection {
         observer: Observer,
     ) -> Connection {
         let inbox = Arc::new(Inbox::new(settings.queue_size, settings.keep));
+        let events = Events::start(settings.queue_size, inbox.clone(), observer);
+        let link = Arc::new(Link::new(settings.send_buffer_size));
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
-        let task = task::Task::new(stream, receiver, inbox.clone(), observer);
-        runtime().spawn(task.run(settings.disconnect_timeout));
+        let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);
+        let limits = (settings.send_timeout, settings.disconnect_timeout);
+        let engine = client_engine(stream, limits.0, limits.1);
+        let task = task::Task::new(engine, receiver, link.clone(), events);
+        runtime().spawn(task.run());
         Connection {
             shared: Arc::new(Shared {
                 url,
@@ -205,7 +228,10 @@ impl Connection {
                 compression: handshake.compression,
                 commands,
                 inbox,
+                link,
                 disconnect_timeout: settings.disconnect_timeout,
+                max_message_size,
+                interrupt: settings.interrupt,
             }),
         }
     }
@@ -232,7 +258,7 @@ impl Connection {
 
     /// How the connection ended, once it has.
     pub fn close_info(&self) -> Option<CloseInfo> {
-        self.shared.inbox.closed()
+        self.shared.link.ended()
     }
 
     /// Keeps incoming messages for `recv` (or stops keeping and drops them).
@@ -256,18 +282,41 @@ impl Connection {
             .map_err(|_| Error::Connection("the connection is closed".into()))
     }
 
-    /// Queues a text message; returns its size in bytes.
+    /// Queues a text message; returns its size in bytes. Waits while more
+    /// than `send_buffer_size` bytes are waiting to be written, this
+    /// message's included (see [`send_binary`](Self::send_binary)).
     pub fn send_text(&self, text: String) -> Result<usize> {
-        let size = text.len();
-        self.command(Command::Send(WsMessage::text(text)))?;
-        Ok(size)
+        self.send(WsMessage::text(text))
     }
 
-    /// Queues a binary message; returns its size in bytes.
+    /// Queues a binary message; returns its size in bytes. Waits while more
+    /// than `send_buffer_size` bytes are waiting to be written, this
+    /// message's included: a message larger than that returns once it is
+    /// written out. Fails when the connection ends before, or on interrupt
+    /// (the message still goes).
     pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
-        let size = bytes.len();
-        self.command(Command::Send(WsMessage::binary(bytes)))?;
-        Ok(size)
+        self.send(WsMessage::binary(bytes))
+    }
+
+    fn send(&self, message: WsMessage) -> Result<usize> {
+        let size = message.len();
+        let max = self.shared.max_message_size;
+        if size > max {
+            return Err(Error::Usage(format!(
+                "the message is {size} bytes long, over max_message_size ({max} bytes); raise it with --max-message-size"
+            )));
+        }
+        self.check_open()?;
+        self.shared.link.add(size);
+        if let Err(e) = self.command(Command::Send(message)) {
+            self.shared.link.release(size);
+            return Err(e);
+        }
+        match self.shared.link.wait_room(&self.shared.interrupt) {
+            Ok(()) => Ok(size),
+            Err(Stopped::Interrupted) => Err(Error::Interrupted),
+            Err(Stopped::Ended(info)) => Err(closed_error(&info)),
+        }
     }
 
     /// Sends an unsolicited pong.
@@ -318,20 +367,25 @@ impl Connection {
         if let Some(info) = self.close_info() {
             return Ok(info);
         }
-        let (done, finished) = mpsc::sync_channel(1);
         let command = Command::Close {
             code,
             reason: reason.to_string(),
-            done,
         };
+        let limit = self.shared.disconnect_timeout + Duration::from_secs(1);
         if self.shared.commands.send(command).is_err() {
             return self
-                .close_info()
+                .shared
+                .link
+                .wait_end(limit)
                 .ok_or_else(|| Error::Connection("the connection is closed".into()));
         }
-        let limit = self.shared.disconnect_timeout + Duration::from_secs(1);
-        let _ = finished.recv_timeout(limit);
-        Ok(self.close_info().unwrap_or(CloseInfo {
+        let started = std::time::Instant::now();
+        let info = self.shared.link.wait_end(limit);
+        // What arrived before the end is shown before this returns.
+        self.shared
+            .inbox
+            .wait_closed(limit.saturating_sub(started.elapsed()));
+        Ok(info.unwrap_or(CloseInfo {
             by: Closer::Us,
             code,
             reason: reason.to_string(),
@@ -348,6 +402,24 @@ impl Connection {
         self.shared.inbox.recv(timeout, interrupt)
     }
 }
+
+/// The engine of a client connection (the peer is "the server").
+pub(crate) fn client_engine(
+    stream: WsStream,
+    send_timeout: Duration,
+    disconnect_timeout: Duration,
+) -> ClientEngine {
+    let limits = Limits {
+        send_timeout,
+        disconnect_timeout,
+        peer: "server",
+    };
+    Engine::new(stream, limits)
+}
+
+/// The engine over a client stream.
+pub(crate) type ClientEngine =
+    Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
 
 /// The error for using a connection that has ended.
 pub fn closed_error(info: &CloseInfo) -> Error {

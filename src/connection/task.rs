@@ -1,23 +1,25 @@
-//! The task that owns a websocket stream: it writes what the handle queues
-//! (feeding a batch, then flushing once), reads what the peer sends, answers
-//! pings with their pongs, matches pongs to our pings, and runs the close
-//! handshake. It reports through the observer and the inbox.
+//! The task that owns a client connection: it takes what the handles queue
+//! and hands it to the [`Engine`], matches pongs to our pings, passes the
+//! peer's messages to the events thread (see [`super::events`]) without
+//! waiting on it, and tells the [`Link`] what was written out and how the
+//! connection ended. When every handle is gone it closes with 1000.
 
 use std::collections::VecDeque;
+use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::mpsc::SyncSender;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
-use super::inbox::Inbox;
-use super::{CloseInfo, Closer, Event, Message, Observer, WsStream};
+use super::ClientEngine;
+use super::engine::Step;
+use super::events::{Events, Owned};
+use super::link::Link;
+use super::{CloseInfo, Message};
 
 /// What the handle asks of the task.
 pub(super) enum Command {
@@ -29,12 +31,8 @@ pub(super) enum Command {
     Close {
         code: u16,
         reason: String,
-        done: SyncSender<()>,
     },
 }
-
-/// How many queued commands are fed before one flush.
-const BATCH: usize = 256;
 
 struct Pending {
     payload: Vec<u8>,
@@ -43,211 +41,108 @@ struct Pending {
 }
 
 pub(super) struct Task {
-    sink: SplitSink<WsStream, WsMessage>,
-    source: SplitStream<WsStream>,
+    engine: ClientEngine,
     commands: UnboundedReceiver<Command>,
-    inbox: Arc<Inbox>,
-    observer: Observer,
+    link: Arc<Link>,
+    events: Arc<Events>,
     pings: VecDeque<Pending>,
-    close_waiters: Vec<SyncSender<()>>,
-    /// Messages dropped from a full queue and not reported yet, and when
-    /// to report them: a burst gets one notice, not one per message.
-    overflowed: usize,
-    overflow_due: tokio::time::Instant,
+    handles_gone: bool,
 }
-
-/// How long drops from a full queue are gathered into one notice.
-const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
 
 impl Task {
     pub(super) fn new(
-        stream: WsStream,
+        engine: ClientEngine,
         commands: UnboundedReceiver<Command>,
-        inbox: Arc<Inbox>,
-        observer: Observer,
+        link: Arc<Link>,
+        events: Arc<Events>,
     ) -> Self {
-        let (sink, source) = stream.split();
         Self {
-            sink,
-            source,
+            engine,
             commands,
-            inbox,
-            observer,
+            link,
+            events,
             pings: VecDeque::new(),
-            close_waiters: Vec::new(),
-            overflowed: 0,
-            overflow_due: tokio::time::Instant::now(),
+            handles_gone: false,
         }
     }
 
-    pub(super) async fn run(mut self, disconnect_timeout: Duration) {
-        let info = loop {
-            tokio::select! {
-                command = self.commands.recv() => {
-                    let Some(command) = command else {
-                        // Every handle is gone: close politely.
-                        break self.close_handshake(1000, String::new(), disconnect_timeout).await;
-                    };
-                    if let Some(info) = self.write(command, disconnect_timeout).await {
-                        break info;
-                    }
-                }
-                incoming = self.source.next() => {
-                    if let Some(info) = self.read(incoming).await {
-                        break info;
-                    }
-                }
-                () = tokio::time::sleep_until(self.overflow_due), if self.overflowed > 0 => {
-                    self.report_overflow();
-                }
-            }
-        };
-        self.finish(info);
-    }
-
-    /// Feeds this command and whatever else is queued, then flushes once.
-    async fn write(&mut self, first: Command, linger: Duration) -> Option<CloseInfo> {
-        let mut next = Some(first);
-        let mut fed = 0;
-        while let Some(command) = next.take() {
-            match command {
-                Command::Send(message) => {
-                    if let Err(e) = self.sink.feed(message).await {
-                        return Some(CloseInfo::lost(&e));
-                    }
-                }
-                Command::Ping { payload, reply } => {
-                    let message = WsMessage::Ping(payload.clone().into());
-                    if let Err(e) = self.sink.feed(message).await {
-                        return Some(CloseInfo::lost(&e));
-                    }
-                    self.pings.push_back(Pending {
-                        payload,
-                        sent: Instant::now(),
-                        reply,
-                    });
-                }
-                Command::Close { code, reason, done } => {
-                    self.close_waiters.push(done);
-                    return Some(self.close_handshake(code, reason, linger).await);
-                }
-            }
-            fed += 1;
-            if fed < BATCH {
-                next = self.commands.try_recv().ok();
-            }
-        }
-        match self.sink.flush().await {
-            Ok(()) => None,
-            Err(e) => Some(CloseInfo::lost(&e)),
-        }
-    }
-
-    /// Handles one item from the peer; `Some` when the connection ended.
-    async fn read(&mut self, incoming: Option<Result<WsMessage, WsError>>) -> Option<CloseInfo> {
-        let message = match incoming {
-            None => return Some(CloseInfo::lost(&WsError::ConnectionClosed)),
-            Some(Err(e)) => {
-                self.fail(&e).await;
-                return Some(CloseInfo::lost(&e));
-            }
-            Some(Ok(message)) => message,
-        };
-        match message {
-            WsMessage::Text(text) => self.deliver(Message::Text(text.as_str().to_owned())),
-            WsMessage::Binary(bytes) => self.deliver(Message::Binary(bytes.to_vec())),
-            WsMessage::Ping(payload) => (self.observer)(Event::Ping(&payload)),
-            WsMessage::Pong(payload) => self.pong(&payload),
-            WsMessage::Close(frame) => {
-                // tungstenite queued our reply; drive it out and wait for EOF.
-                let _ = self.sink.flush().await;
-                let info = CloseInfo::from_peer(frame);
-                return Some(info);
-            }
-            WsMessage::Frame(_) => {}
-        }
-        None
-    }
-
-    /// Tells the peer why we give up on a broken connection, as RFC 6455
-    /// asks: 1007 for invalid UTF-8, 1009 for a message too big, 1002 for
-    /// other protocol errors. The peer may be gone already; that is fine.
-    async fn fail(&mut self, error: &WsError) {
-        super::refuse(&mut self.sink, error).await;
-    }
-
-    fn deliver(&mut self, message: Message) {
-        (self.observer)(Event::Message(&message));
-        let dropped = self.inbox.push(message);
-        if dropped > 0 && self.overflowed == 0 {
-            self.overflow_due = tokio::time::Instant::now() + OVERFLOW_REPORT_DELAY;
-        }
-        self.overflowed += dropped;
-    }
-
-    fn report_overflow(&mut self) {
-        if self.overflowed > 0 {
-            (self.observer)(Event::Overflow(self.overflowed));
-            self.overflowed = 0;
-        }
-    }
-
-    fn pong(&mut self, payload: &[u8]) {
-        match self.pings.iter().position(|p| p.payload == payload) {
-            Some(index) => {
-                let pending = self.pings.remove(index).expect("index is in range");
-                let _ = pending.reply.send(pending.sent.elapsed());
-            }
-            None => (self.observer)(Event::Pong(payload)),
-        }
-    }
-
-    /// Sends our close frame and reads until the peer's, or EOF, or `linger`.
-    async fn close_handshake(&mut self, code: u16, reason: String, linger: Duration) -> CloseInfo {
-        let frame = CloseFrame {
-            code: CloseCode::from(code),
-            reason: reason.clone().into(),
-        };
-        let ours = CloseInfo {
-            by: Closer::Us,
-            code,
-            reason,
-            error: None,
-        };
-        if let Err(e) = self.sink.send(WsMessage::Close(Some(frame))).await {
-            return match e {
-                WsError::ConnectionClosed | WsError::AlreadyClosed => ours,
-                e => CloseInfo::lost(&e),
-            };
-        }
-        let drain = async {
-            while let Some(item) = self.source.next().await {
-                match item {
-                    Ok(WsMessage::Close(_)) | Err(_) => break,
-                    Ok(WsMessage::Text(text)) => {
-                        self.deliver(Message::Text(text.as_str().to_owned()))
-                    }
-                    Ok(WsMessage::Binary(bytes)) => self.deliver(Message::Binary(bytes.to_vec())),
-                    Ok(_) => {}
-                }
-            }
-        };
-        let _ = tokio::time::timeout(linger, drain).await;
-        ours
-    }
-
-    fn finish(mut self, info: CloseInfo) {
-        self.report_overflow();
-        self.inbox.set_closed(info.clone());
-        (self.observer)(Event::Closed(&info));
-        for waiter in self.close_waiters.drain(..) {
-            let _ = waiter.send(());
-        }
+    /// Runs until the connection ends; then the socket is dropped with
+    /// the task.
+    pub(super) async fn run(mut self) {
+        let info = poll_fn(|cx| self.poll(cx)).await;
         // Pending pings learn of the end when their senders drop here.
         self.pings.clear();
-        tokio::spawn(async move {
-            let _ = self.sink.close().await;
-        });
+        self.link.end(info.clone());
+        self.events.end(info);
+    }
+
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<CloseInfo> {
+        loop {
+            self.take_commands(cx);
+            let step = self.engine.poll_step(cx);
+            let written = self.engine.take_flushed();
+            if written > 0 {
+                self.link.release(written);
+            }
+            match step {
+                Poll::Ready(Step::Message(message)) => self.incoming(message),
+                Poll::Ready(Step::Ended(info)) => return Poll::Ready(info),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
+    /// Queues every command waiting; when the handles are all gone, closes.
+    fn take_commands(&mut self, cx: &mut Context<'_>) {
+        while !self.handles_gone {
+            match self.commands.poll_recv(cx) {
+                Poll::Ready(Some(command)) => self.command(command),
+                Poll::Ready(None) => {
+                    self.handles_gone = true;
+                    self.engine.close(1000, "");
+                }
+                Poll::Pending => return,
+            }
+        }
+    }
+
+    fn command(&mut self, command: Command) {
+        match command {
+            Command::Send(message) => self.engine.queue(message),
+            Command::Ping { payload, reply } => {
+                self.engine.queue(WsMessage::Ping(payload.clone().into()));
+                self.pings.push_back(Pending {
+                    payload,
+                    sent: Instant::now(),
+                    reply,
+                });
+            }
+            Command::Close { code, reason } => self.engine.close(code, &reason),
+        }
+    }
+
+    fn incoming(&mut self, message: WsMessage) {
+        let event = match message {
+            WsMessage::Text(text) => Owned::Message(Message::Text(text.as_str().to_owned())),
+            WsMessage::Binary(bytes) => Owned::Message(Message::Binary(bytes.to_vec())),
+            WsMessage::Ping(payload) => Owned::Ping(payload.to_vec()),
+            WsMessage::Pong(payload) => match self.our_pong(&payload) {
+                true => return,
+                false => Owned::Pong(payload.to_vec()),
+            },
+            WsMessage::Close(_) | WsMessage::Frame(_) => return,
+        };
+        self.events.push(event);
+    }
+
+    /// Answers the ping this pong is for; whether there was one.
+    fn our_pong(&mut self, payload: &[u8]) -> bool {
+        let Some(index) = self.pings.iter().position(|p| p.payload == payload) else {
+            return false;
+        };
+        let pending = self.pings.remove(index).expect("index is in range");
+        let _ = pending.reply.send(pending.sent.elapsed());
+        true
     }
 }
 

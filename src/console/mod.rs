@@ -8,7 +8,7 @@ mod style;
 mod terminal;
 pub mod traffic;
 
-pub use style::{BACKGROUND, FOREGROUND, Line, Role, Segment};
+pub use style::{BACKGROUND, FOREGROUND, Line, Mark, Role, Segment};
 pub(crate) use terminal::PromptPrinter;
 
 use std::io;

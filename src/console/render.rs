@@ -5,7 +5,7 @@
 
 use std::time::SystemTime;
 
-use super::{Line, Role};
+use super::{Line, Mark, Role};
 use crate::connection::{CloseInfo, Closer, Message, close_code_name};
 
 /// Marker of a message from the peer.
@@ -49,8 +49,9 @@ pub fn clock(at: SystemTime) -> String {
 }
 
 /// The header of a message or control frame: `< text 12:00:01.250 `.
-fn header(kind: &str, clock: &str) -> Line {
+fn header(kind: &'static str, clock: &str) -> Line {
     Line::new()
+        .marked(Mark::Received(kind))
         .push(Role::Incoming, format!("{INCOMING} {kind}"))
         .push(Role::Muted, format!(" {clock} "))
 }
@@ -95,7 +96,10 @@ fn text_lines(text: &str, clock: &str, json: bool) -> Vec<Line> {
     let mut parts = body.split('\n');
     let first = parts.next().unwrap_or_default();
     let mut lines = vec![header("text", clock).push(role, first)];
-    lines.extend(parts.map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part))));
+    lines
+        .extend(parts.map(|part| {
+            Line::of(role, part.strip_suffix('\r').unwrap_or(part)).marked(Mark::More)
+        }));
     lines
 }
 
@@ -181,12 +185,13 @@ pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored
 /// `Sent 5.0 B of data over the wire.`: the confirmation of a send.
 pub fn sent_line(size: usize) -> Line {
     Line::of(Role::Info, "Sent ")
+        .marked(Mark::Sent)
         .push(Role::Number, format_size(size))
         .push(Role::Info, " of data over the wire.")
 }
 
 /// A ping or unsolicited pong from the peer.
-pub fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> Line {
+pub fn control_line(kind: &'static str, payload: &[u8], at: SystemTime) -> Line {
     let mut line = header(kind, &clock(at)).push(Role::Number, format_size(payload.len()));
     if !payload.is_empty() {
         line.add(Role::Plain, format!(" {}", printable(payload)));
@@ -226,6 +231,7 @@ pub fn hex_dump(bytes: &[u8]) -> Vec<Line> {
                 })
                 .collect();
             Line::new()
+                .marked(Mark::More)
                 .push(Role::Muted, format!("  {:08x}  ", row * 16))
                 .push(Role::Number, format!("{hex:<49}"))
                 .push(Role::Plain, format!(" |{ascii}|"))

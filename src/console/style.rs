@@ -106,11 +106,32 @@ pub struct Segment {
     pub text: String,
 }
 
+/// Where a line stands in the exchange. Transcripts that group and filter
+/// messages (the HTML page) read it; the terminal ignores it.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Mark {
+    /// A line of the console's own (a notice, a result, help).
+    #[default]
+    Note,
+    /// A line the user typed at the prompt.
+    Typed,
+    /// The first line of a message or control frame from the peer, with its
+    /// kind (`text`, `binary`, `ping`, `pong`).
+    Received(&'static str),
+    /// The confirmation of a message sent to the peer.
+    Sent,
+    /// A further line of the message above (a text's next line, a hex row).
+    More,
+}
+
 /// One console line: the segments in order. It never holds a newline.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Line {
     /// The segments, left to right.
     pub segments: Vec<Segment>,
+    /// Where the line stands in the exchange.
+    pub mark: Mark,
 }
 
 impl Line {
@@ -128,6 +149,12 @@ impl Line {
     /// callers split multi-line text into several lines first.
     pub fn push(mut self, role: Role, text: impl Into<String>) -> Self {
         self.add(role, text);
+        self
+    }
+
+    /// The same line with `mark` (builder style).
+    pub fn marked(mut self, mark: Mark) -> Self {
+        self.mark = mark;
         self
     }
 

@@ -11,7 +11,7 @@ pub(crate) mod signals;
 use std::time::Duration;
 
 use crate::console::render::close_line;
-use crate::console::{Line, Role, Stream};
+use crate::console::{Line, Mark, Role, Stream};
 use crate::session::{Control, Outcome, Session};
 
 /// The prompt.
@@ -33,7 +33,9 @@ pub(crate) fn run(session: &mut Session) -> i32 {
             Control::Line(line) => {
                 session.console().emit(
                     Stream::SinksOnly,
-                    Line::of(Role::Prompt, PROMPT).push(Role::Input, line.clone()),
+                    Line::of(Role::Prompt, PROMPT)
+                        .push(Role::Input, line.clone())
+                        .marked(Mark::Typed),
                 );
                 if let Outcome::End(status) = session.eval_line(&line) {
                     break status;

@@ -12,9 +12,7 @@ use rhai::{Blob, Dynamic, EvalAltResult};
 
 use super::commands::{self, COMMANDS, FUNCTIONS};
 use super::diagnostics::{interrupted, runtime, to_rhai};
-use crate::connection::{
-    Connection, HandleSettings, Message, RecvError, closed_error, parse_close_code,
-};
+use crate::connection::{Connection, Message, RecvError, closed_error, parse_close_code};
 use crate::console::render::{sent_line, sent_message_lines};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
@@ -338,11 +336,7 @@ impl Context {
             announce_close: true,
             on_close: None,
         };
-        let handle = HandleSettings {
-            queue_size: self.settings.message_queue_size,
-            keep: true,
-            disconnect_timeout: self.settings.disconnect_timeout,
-        };
+        let handle = self.settings.handle_settings(true, self.interrupt.clone());
         let connection =
             Connection::open(url, &connect, handle, observer(self.console.clone(), view))
                 .map_err(to_rhai)?;

@@ -20,12 +20,14 @@ pub(super) enum Raw<'a> {
 /// What each key allows, for error messages.
 fn allowed(key: &str) -> &'static str {
     match key {
-        "connect_timeout" | "disconnect_timeout" => "use a number of seconds above 0, like 2.5",
+        "connect_timeout" | "disconnect_timeout" | "send_timeout" => {
+            "use a number of seconds above 0, like 2.5"
+        }
         "response_timeout" => {
             "use a number of seconds above 0, like 2.5, or \"inf\" to wait forever"
         }
         "message_queue_size" => "use a whole number from 1 to 100000000",
-        "max_message_size" => {
+        "max_message_size" | "send_buffer_size" => {
             "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)"
         }
         "extra_headers" => {
@@ -85,6 +87,8 @@ pub(super) fn apply(
             settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
         }
         "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
+        "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
+        "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
         "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
@@ -285,6 +289,8 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         ),
         "message_queue_size" => Some(settings.message_queue_size.to_string()),
         "max_message_size" => Some(show_size(settings.max_message_size)),
+        "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
+        "send_timeout" => Some(secs(&settings.send_timeout)),
         "compression" => Some(settings.compression.to_string()),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),

@@ -1,12 +1,15 @@
 //! Transcripts: console sinks that stream every line to a file as SVG (a
-//! picture of a terminal window), HTML (a standalone page) or plain text.
+//! picture of a terminal window), HTML (a standalone page), an asciicast
+//! recording (`.cast`) or plain text.
 //!
 //! This module picks the format from the file name and owns the layout the
 //! three formats share: control characters made visible, tabs expanded and
 //! long lines wrapped at the transcript width, so a row is the same row in
 //! every format. The writers only talk to [`crate::console`] (they are
-//! [`Sink`]s) and to the file system.
+//! [`Sink`]s) and to the file system; [`cast`] also reads recordings back
+//! for `ws replay`.
 
+pub mod cast;
 mod html;
 mod svg;
 mod text;
@@ -28,7 +31,8 @@ const MONOSPACE: &str =
 
 /// Opens a transcript at `path` whose rows wrap at `width` columns (at least
 /// one). The format follows the extension: `.svg` is a picture of a terminal
-/// window, `.html` or `.htm` a standalone page, anything else plain text.
+/// window, `.html` or `.htm` a standalone page, `.cast` an asciicast v2
+/// recording with the time of every line, anything else plain text.
 /// The file's name is the title of the picture or page.
 ///
 /// Attach the result with [`crate::Console::add_sink`]; the console calls
@@ -66,6 +70,10 @@ pub fn open(path: &Path, width: usize) -> Result<Box<dyn Sink>> {
         Some("svg") => Box::new(svg::SvgSink::create(path, &title, width)?),
         Some("html" | "htm") => Box::new(
             html::HtmlSink::new(create(path)?, &title, width)
+                .map_err(|e| Error::file("write", path, e))?,
+        ),
+        Some("cast") => Box::new(
+            cast::CastSink::new(create(path)?, &title, width)
                 .map_err(|e| Error::file("write", path, e))?,
         ),
         _ => Box::new(text::TextSink::new(create(path)?, width)),
@@ -125,7 +133,7 @@ fn push_char(row: &mut Line, from: &Segment, c: char) {
 /// A character that is safe in every format: C0 controls and DEL become
 /// their Unicode control pictures, other controls and the non-characters XML
 /// forbids become the replacement character.
-fn visible(c: char) -> char {
+pub(crate) fn visible(c: char) -> char {
     match c {
         '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
         '\x7f' => '\u{2421}',
@@ -163,7 +171,12 @@ mod tests {
     #[test]
     fn the_extension_picks_the_format() {
         let dir = tempfile::tempdir().unwrap();
-        for (name, starts) in [("a.SVG", "<?xml"), ("a.htm", "<!DOCTYPE"), ("a.log", "hi")] {
+        for (name, starts) in [
+            ("a.SVG", "<?xml"),
+            ("a.htm", "<!DOCTYPE"),
+            ("a.cast", "{"),
+            ("a.log", "hi"),
+        ] {
             let path = dir.path().join(name);
             let mut sink = open(&path, 80).unwrap();
             sink.line(&Line::of(Role::Plain, "hi")).unwrap();

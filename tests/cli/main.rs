@@ -1,11 +1,13 @@
 //! The integration tests: the real `ws` binary driven as a user drives it,
 //! against servers on 127.0.0.1 that record what they receive.
 
+mod browser;
 mod compression;
 mod connect;
 mod echo_server;
 mod hostile;
 mod oneshot;
+mod replay;
 mod run;
 mod session;
 mod settings;

@@ -1,0 +1,455 @@
+//! The connection engine: one poll loop over a websocket stream that reads
+//! and writes at once, so a write the peer is slow to take never stops
+//! reads (nor the pongs tungstenite sends while reading). Reads come in
+//! batches; what is queued for writing is fed in one go and flushed once.
+//! It owns the close handshake and its deadline, the refusal of a peer
+//! that breaks the protocol, and the end of a peer that stops reading for
+//! longer than `send_timeout`. The client task ([`super::task`]), the
+//! one-shot commands and the echo server all drive their streams with it;
+//! whoever drops an ended engine drops the socket.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::{Sink, Stream};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::time::{Instant, Sleep};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
+
+use super::{CloseInfo, Closer, close_code_for};
+
+/// How many frames are read in a row before queued writes get their turn.
+const READ_BATCH: usize = 64;
+/// How long a peer that broke the protocol gets to take our close frame.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
+
+/// The deadlines of one connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// How long a write may wait for the peer to take data.
+    pub send_timeout: Duration,
+    /// How long a close waits for the other side's close frame.
+    pub disconnect_timeout: Duration,
+    /// The other side, as the end of a connection names it ("server").
+    pub peer: &'static str,
+}
+
+/// What the engine has for its driver.
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// A text, binary, ping or pong frame from the peer (pings are
+    /// answered already).
+    Message(WsMessage),
+    /// The connection is over; drop the engine to drop the socket.
+    Ended(CloseInfo),
+}
+
+/// How far the close is.
+enum Closing {
+    Open,
+    /// We sent (or queued) our close frame; waiting for the peer's.
+    Sent(CloseInfo),
+    /// The peer closed; our answer is being written.
+    Answering(CloseInfo),
+    /// The peer broke the rules; our close frame with the code is going out.
+    Refusing(CloseInfo),
+}
+
+/// One websocket stream driven in both directions.
+pub(crate) struct Engine<S> {
+    ws: WebSocketStream<S>,
+    limits: Limits,
+    outgoing: VecDeque<(WsMessage, usize)>,
+    queued_bytes: usize,
+    /// Bytes handed to the stream since its last complete flush.
+    unflushed: usize,
+    /// Bytes whose flush completed, not yet taken by the driver.
+    flushed: usize,
+    needs_flush: bool,
+    /// Since when a write has been waiting for the peer.
+    blocked_since: Option<Instant>,
+    closing: Closing,
+    close_deadline: Option<Instant>,
+    reads_in_row: usize,
+    /// Reads pause while more than this is queued for writing.
+    backlog: usize,
+    /// Wakes the task at the next deadline (made on first use, inside
+    /// the runtime).
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl<S> Engine<S>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    pub(crate) fn new(ws: WebSocketStream<S>, limits: Limits) -> Self {
+        Self {
+            ws,
+            limits,
+            outgoing: VecDeque::new(),
+            queued_bytes: 0,
+            unflushed: 0,
+            flushed: 0,
+            needs_flush: false,
+            blocked_since: None,
+            closing: Closing::Open,
+            close_deadline: None,
+            reads_in_row: 0,
+            backlog: usize::MAX,
+            timer: None,
+        }
+    }
+
+    /// Queues a message (text, binary, ping or pong) after those queued.
+    /// Nothing is queued once a close has started.
+    pub(crate) fn queue(&mut self, message: WsMessage) {
+        if !matches!(self.closing, Closing::Open) {
+            return;
+        }
+        let size = message.len();
+        self.queued_bytes += size;
+        self.outgoing.push_back((message, size));
+    }
+
+    /// Takes the count of bytes written out since the last call.
+    pub(crate) fn take_flushed(&mut self) -> usize {
+        std::mem::take(&mut self.flushed)
+    }
+
+    /// Pauses reads while more than `bytes` wait to be written (an echo
+    /// server must not read faster than its peer takes the echoes).
+    pub(crate) fn limit_backlog(&mut self, bytes: usize) {
+        self.backlog = bytes;
+    }
+
+    /// Whether to read now: not while too much waits to be written, nor
+    /// once the peer closed or broke the rules (only writing is left).
+    fn reading(&self) -> bool {
+        let open = matches!(self.closing, Closing::Open | Closing::Sent(_));
+        open && self.queued_bytes <= self.backlog
+    }
+
+    /// Starts the close handshake: our close frame goes after what is
+    /// queued, and the peer has `disconnect_timeout` to answer it.
+    pub(crate) fn close(&mut self, code: u16, reason: &str) {
+        if !matches!(self.closing, Closing::Open) {
+            return;
+        }
+        let frame = CloseFrame {
+            code: CloseCode::from(code),
+            reason: reason.to_string().into(),
+        };
+        self.queue(WsMessage::Close(Some(frame)));
+        self.closing = Closing::Sent(CloseInfo {
+            by: Closer::Us,
+            code,
+            reason: reason.to_string(),
+            error: None,
+        });
+        self.close_deadline = Some(Instant::now() + self.limits.disconnect_timeout);
+    }
+
+    /// The next step, waiting for it.
+    pub(crate) async fn next(&mut self) -> Step {
+        poll_fn(|cx| self.poll_step(cx)).await
+    }
+
+    /// Closes with `code` and waits for the end (at most the disconnect
+    /// timeout); messages that arrive meanwhile are dropped.
+    pub(crate) async fn close_and_wait(&mut self, code: u16, reason: &str) -> CloseInfo {
+        self.close(code, reason);
+        loop {
+            if let Step::Ended(info) = self.next().await {
+                return info;
+            }
+        }
+    }
+
+    /// Runs until everything queued is written out (messages that arrive
+    /// meanwhile are dropped); the end, if the connection ends first.
+    pub(crate) async fn write_out(&mut self) -> Result<(), CloseInfo> {
+        poll_fn(|cx| {
+            loop {
+                if self.outgoing.is_empty() && !self.needs_flush {
+                    return Poll::Ready(Ok(()));
+                }
+                match self.poll_step(cx) {
+                    Poll::Ready(Step::Ended(info)) => return Poll::Ready(Err(info)),
+                    Poll::Ready(Step::Message(_)) => {}
+                    Poll::Pending if self.outgoing.is_empty() && !self.needs_flush => {
+                        return Poll::Ready(Ok(()));
+                    }
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        })
+        .await
+    }
+
+    /// Reads (a batch at most), then writes and flushes what is queued,
+    /// and checks the deadlines.
+    pub(crate) fn poll_step(&mut self, cx: &mut Context<'_>) -> Poll<Step> {
+        loop {
+            if let Some(info) = self.overdue() {
+                return Poll::Ready(Step::Ended(info));
+            }
+            if self.reading() && self.reads_in_row < READ_BATCH {
+                match Pin::new(&mut self.ws).poll_next(cx) {
+                    Poll::Ready(item) => {
+                        self.reads_in_row += 1;
+                        match self.incoming(item) {
+                            Some(step) => return Poll::Ready(step),
+                            None => continue,
+                        }
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            let batch_done = self.reads_in_row >= READ_BATCH;
+            self.reads_in_row = 0;
+            if let Err(error) = self.poll_write(cx) {
+                return Poll::Ready(Step::Ended(self.broken(&error)));
+            }
+            if let Some(info) = self.finished() {
+                return Poll::Ready(Step::Ended(info));
+            }
+            if batch_done && self.reading() {
+                continue;
+            }
+            if let Some(info) = self.overdue() {
+                return Poll::Ready(Step::Ended(info));
+            }
+            self.arm_timer(cx);
+            return Poll::Pending;
+        }
+    }
+
+    /// Handles one item from the stream: a step for the driver, or `None`
+    /// to go on reading.
+    fn incoming(&mut self, item: Option<Result<WsMessage, WsError>>) -> Option<Step> {
+        match item {
+            Some(Ok(WsMessage::Close(frame))) => match &self.closing {
+                Closing::Sent(ours) => {
+                    let theirs = CloseInfo::from_peer(frame);
+                    // An answer with a code of its own (1011, say) is how
+                    // the peer ended it; an echo of ours, 1000 or none is not.
+                    let abnormal = !theirs.is_normal() && ![1005, ours.code].contains(&theirs.code);
+                    Some(Step::Ended(if abnormal { theirs } else { ours.clone() }))
+                }
+                Closing::Refusing(info) => Some(Step::Ended(info.clone())),
+                Closing::Answering(_) => None,
+                Closing::Open => {
+                    // tungstenite queued our answer; it goes with the next flush.
+                    self.closing = Closing::Answering(CloseInfo::from_peer(frame));
+                    self.outgoing.clear();
+                    self.queued_bytes = 0;
+                    self.needs_flush = true;
+                    self.close_deadline = Some(Instant::now() + self.limits.disconnect_timeout);
+                    None
+                }
+            },
+            Some(Ok(WsMessage::Frame(_))) => None,
+            Some(Ok(message)) => {
+                if message.is_ping() {
+                    // The pong waits inside the stream: write what was
+                    // queued before it (so it does not overtake), then it.
+                    self.needs_flush = true;
+                    self.reads_in_row = READ_BATCH;
+                }
+                match self.closing {
+                    Closing::Open | Closing::Sent(_) => Some(Step::Message(message)),
+                    _ => None,
+                }
+            }
+            Some(Err(error)) => self.refuse(&error).map(Step::Ended),
+            None => Some(Step::Ended(self.eof())),
+        }
+    }
+
+    /// The end of the stream: how it ended depends on how far the close was.
+    fn eof(&self) -> CloseInfo {
+        match &self.closing {
+            Closing::Open => CloseInfo::lost(&WsError::ConnectionClosed),
+            Closing::Sent(info) | Closing::Answering(info) | Closing::Refusing(info) => {
+                info.clone()
+            }
+        }
+    }
+
+    /// A peer that broke the protocol is told why (1002, 1007, 1009) when
+    /// it can be (the end comes once the frame is out); a connection that
+    /// is simply gone ends at once.
+    fn refuse(&mut self, error: &WsError) -> Option<CloseInfo> {
+        let info = CloseInfo::lost(error);
+        let code = close_code_for(error);
+        match (code, &self.closing) {
+            (Some(code), Closing::Open) => {
+                let frame = CloseFrame {
+                    code,
+                    reason: "".into(),
+                };
+                self.outgoing.clear();
+                self.queued_bytes = 0;
+                self.queue(WsMessage::Close(Some(frame)));
+                self.closing = Closing::Refusing(info);
+                self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
+                None
+            }
+            _ => Some(info),
+        }
+    }
+
+    /// Whether a close is complete on our side: the answer to the peer's
+    /// close, or our refusal, is written out.
+    fn finished(&self) -> Option<CloseInfo> {
+        let written = self.outgoing.is_empty() && !self.needs_flush;
+        match &self.closing {
+            Closing::Answering(info) | Closing::Refusing(info) if written => Some(info.clone()),
+            _ => None,
+        }
+    }
+
+    /// Feeds what is queued while the stream takes it, then flushes.
+    fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+        while !self.outgoing.is_empty() {
+            match Pin::new(&mut self.ws).poll_ready(cx) {
+                Poll::Ready(Ok(())) => self.unblocked(),
+                Poll::Ready(Err(error)) => return Err(error),
+                Poll::Pending => {
+                    self.blocked();
+                    return Ok(());
+                }
+            }
+            let (message, size) = self.outgoing.pop_front().expect("not empty");
+            self.queued_bytes -= size;
+            match Pin::new(&mut self.ws).start_send(message) {
+                Ok(()) => {
+                    self.unflushed += size;
+                    self.needs_flush = true;
+                }
+                Err(WsError::WriteBufferFull(message)) => {
+                    // Put it back and make room: it goes after the flush.
+                    self.queued_bytes += size;
+                    self.outgoing.push_front((*message, size));
+                    if !self.poll_flush(cx)? {
+                        return Ok(());
+                    }
+                    self.send_after_flush()?;
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        if self.needs_flush {
+            self.poll_flush(cx)?;
+        }
+        Ok(())
+    }
+
+    /// Sends the message put back for want of room, now that the buffer
+    /// is empty; one that does not fit even now never will.
+    fn send_after_flush(&mut self) -> Result<(), WsError> {
+        let (message, size) = self.outgoing.pop_front().expect("put back");
+        self.queued_bytes -= size;
+        Pin::new(&mut self.ws).start_send(message)?;
+        self.unflushed += size;
+        self.needs_flush = true;
+        Ok(())
+    }
+
+    /// Flushes; whether the flush completed.
+    fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<bool, WsError> {
+        match Pin::new(&mut self.ws).poll_flush(cx) {
+            Poll::Ready(Ok(())) => {
+                self.needs_flush = false;
+                self.flushed += std::mem::take(&mut self.unflushed);
+                self.unblocked();
+                Ok(true)
+            }
+            Poll::Ready(Err(error)) => Err(error),
+            Poll::Pending => {
+                self.blocked();
+                Ok(false)
+            }
+        }
+    }
+
+    fn blocked(&mut self) {
+        self.blocked_since.get_or_insert_with(Instant::now);
+    }
+
+    fn unblocked(&mut self) {
+        self.blocked_since = None;
+    }
+
+    /// A write failed: a close in progress ends as it was going to, a
+    /// broken connection as lost.
+    fn broken(&self, error: &WsError) -> CloseInfo {
+        match &self.closing {
+            Closing::Open => CloseInfo::lost(error),
+            _ => self.eof(),
+        }
+    }
+
+    /// The end for a deadline that has passed: the peer stopped reading,
+    /// or never finished the close.
+    fn overdue(&self) -> Option<CloseInfo> {
+        let now = Instant::now();
+        if self.close_deadline.is_some_and(|d| d <= now) {
+            return Some(self.eof());
+        }
+        let since = self.blocked_since?;
+        if now.duration_since(since) < self.limits.send_timeout {
+            return None;
+        }
+        let error = format!(
+            "the {} stopped reading: nothing could be sent for {} s (send_timeout)",
+            self.limits.peer,
+            seconds(self.limits.send_timeout)
+        );
+        Some(match &self.closing {
+            Closing::Open => CloseInfo {
+                by: Closer::Dropped,
+                code: 1006,
+                reason: String::new(),
+                error: Some(error),
+            },
+            _ => self.eof(),
+        })
+    }
+
+    /// Wakes the task at the next deadline.
+    fn arm_timer(&mut self, cx: &mut Context<'_>) {
+        let stall = self.blocked_since.map(|s| s + self.limits.send_timeout);
+        let next = match (stall, self.close_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let Some(at) = next else { return };
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if timer.deadline() != at {
+            timer.as_mut().reset(at);
+        }
+        // Registers the waker; a deadline already past is seen next round.
+        if timer.as_mut().poll(cx).is_ready() {
+            cx.waker().wake_by_ref();
+        }
+    }
+}
+
+/// Seconds for a message: whole when whole.
+fn seconds(duration: Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}

@@ -1,0 +1,153 @@
+//! The hop between a connection's task and its observer: the task hands
+//! events over without waiting, and one thread per connection shows them
+//! (through the [`Observer`]) and then keeps the messages for `recv`, in
+//! arrival order. So a terminal that is paused or a slow transcript never
+//! stops the task's reads and pongs. The hop holds at most as many
+//! messages as the receive queue; past that the oldest go, and drops are
+//! reported once per burst, like those of the receive queue.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use super::inbox::Inbox;
+use super::{CloseInfo, Event, Message, Observer};
+
+/// How long drops are gathered into one notice.
+const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
+
+/// An event the task hands over.
+pub(super) enum Owned {
+    Message(Message),
+    Ping(Vec<u8>),
+    Pong(Vec<u8>),
+}
+
+pub(super) struct Events {
+    state: Mutex<State>,
+    ready: Condvar,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Owned>,
+    messages: usize,
+    dropped: usize,
+    ended: Option<CloseInfo>,
+}
+
+impl Events {
+    /// Starts the thread that shows events and fills `inbox`.
+    pub(super) fn start(capacity: usize, inbox: Arc<Inbox>, observer: Observer) -> Arc<Events> {
+        let events = Arc::new(Events {
+            state: Mutex::new(State::default()),
+            ready: Condvar::new(),
+            capacity: capacity.max(1),
+        });
+        let shown = events.clone();
+        // A thread that cannot start leaves the events unshown; the task
+        // goes on regardless.
+        let _ = std::thread::Builder::new()
+            .name("ws-events".into())
+            .spawn(move || shown.show(&inbox, &observer));
+        events
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands an event over, never waiting.
+    pub(super) fn push(&self, event: Owned) {
+        let mut state = self.lock();
+        if matches!(event, Owned::Message(_)) {
+            if state.messages >= self.capacity {
+                let oldest = state
+                    .queue
+                    .iter()
+                    .position(|e| matches!(e, Owned::Message(_)));
+                if let Some(index) = oldest {
+                    state.queue.remove(index);
+                    state.messages -= 1;
+                    state.dropped += 1;
+                }
+            }
+            state.messages += 1;
+        }
+        let was_empty = state.queue.is_empty();
+        state.queue.push_back(event);
+        drop(state);
+        if was_empty {
+            self.ready.notify_one();
+        }
+    }
+
+    /// The last event: the thread shows what is left, then the end.
+    pub(super) fn end(&self, info: CloseInfo) {
+        self.lock().ended = Some(info);
+        self.ready.notify_one();
+    }
+
+    /// The thread: shows events in batches until the end is shown.
+    fn show(&self, inbox: &Inbox, observer: &Observer) {
+        let mut dropped = 0;
+        let mut due: Option<Instant> = None;
+        loop {
+            let (batch, newly_dropped, ended) = self.take(due);
+            for event in batch {
+                match event {
+                    Owned::Message(message) => {
+                        observer(Event::Message(&message));
+                        dropped += inbox.push(message);
+                    }
+                    Owned::Ping(payload) => observer(Event::Ping(&payload)),
+                    Owned::Pong(payload) => observer(Event::Pong(&payload)),
+                }
+            }
+            dropped += newly_dropped;
+            if dropped > 0 && due.is_none() {
+                due = Some(Instant::now() + OVERFLOW_REPORT_DELAY);
+            }
+            let report_now = due.is_some_and(|d| Instant::now() >= d) || ended.is_some();
+            if dropped > 0 && report_now {
+                observer(Event::Overflow(dropped));
+                (dropped, due) = (0, None);
+            }
+            if let Some(info) = ended {
+                inbox.set_closed(info.clone());
+                observer(Event::Closed(&info));
+                return;
+            }
+        }
+    }
+
+    /// Waits for events (or the end, or the overflow notice's time) and
+    /// takes all there are.
+    fn take(&self, due: Option<Instant>) -> (VecDeque<Owned>, usize, Option<CloseInfo>) {
+        let mut state = self.lock();
+        while state.queue.is_empty() && state.ended.is_none() {
+            let wait = match due {
+                Some(due) => due.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            if wait.is_zero() {
+                break;
+            }
+            state = self
+                .ready
+                .wait_timeout(state, wait)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        let batch = std::mem::take(&mut state.queue);
+        state.messages = 0;
+        let dropped = std::mem::take(&mut state.dropped);
+        let ended = if batch.is_empty() {
+            state.ended.take()
+        } else {
+            None
+        };
+        (batch, dropped, ended)
+    }
+}
