@@ -27,7 +27,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 
 use crate::connection::deflate::{self, DeflateStream, Side};
-use crate::connection::{Engine, Limits, Step, ws_config};
+use crate::connection::{Engine, KeepaliveSettings, Limits, Step, ws_config};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -53,6 +53,8 @@ pub struct ServerOptions {
     pub send_timeout: Duration,
     /// Accept permessage-deflate when a client offers it.
     pub compression: bool,
+    /// Keepalive pings to each client, if any.
+    pub keepalive: Option<KeepaliveSettings>,
 }
 
 impl Default for ServerOptions {
@@ -63,6 +65,7 @@ impl Default for ServerOptions {
             handshake_timeout: Duration::from_secs(5),
             send_timeout: Duration::from_secs(30),
             compression: true,
+            keepalive: None,
         }
     }
 }
@@ -73,6 +76,7 @@ impl ServerOptions {
             send_timeout: self.send_timeout,
             disconnect_timeout: CLOSE_LINGER,
             peer: "client",
+            keepalive: self.keepalive,
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::connection::{ConnectOptions, TlsFiles};
 use crate::error::{Error, Result};
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 14] = [
+pub const KEYS: [&str; 16] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -38,6 +38,8 @@ pub const KEYS: [&str; 14] = [
     "send_buffer_size",
     "send_timeout",
     "compression",
+    "ping_interval",
+    "ping_timeout",
 ];
 
 /// The effective settings of one command.
@@ -55,6 +57,10 @@ pub struct Settings {
     pub max_message_size: usize,
     /// Whether clients offer permessage-deflate.
     pub compression: bool,
+    /// Time between keepalive pings; `None`: no keepalive.
+    pub ping_interval: Option<Duration>,
+    /// How long a keepalive ping may go unanswered; `None`: the interval.
+    pub ping_timeout: Option<Duration>,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
     /// Width of transcripts in columns; `None` takes the terminal's or 100.
@@ -83,6 +89,8 @@ impl Default for Settings {
             message_queue_size: 10_000,
             max_message_size: 16 * 1024 * 1024,
             compression: true,
+            ping_interval: None,
+            ping_timeout: None,
             extra_headers: Vec::new(),
             terminal_width: None,
             tls_ca_file: None,
@@ -126,8 +134,18 @@ impl Settings {
             disconnect_timeout: self.disconnect_timeout,
             send_buffer_size: self.send_buffer_size,
             send_timeout: self.send_timeout,
+            keepalive: self.keepalive(),
             interrupt,
         }
+    }
+
+    /// The keepalive of `ping_interval` and `ping_timeout`, if any.
+    pub fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
+        let interval = self.ping_interval?;
+        Some(crate::connection::KeepaliveSettings {
+            interval,
+            timeout: self.ping_timeout.unwrap_or(interval),
+        })
     }
 
     /// The transcript width: the setting, else the width of the terminal
@@ -194,6 +212,10 @@ pub struct Flags {
     pub terminal_width: Option<String>,
     /// `--no-compression`.
     pub no_compression: bool,
+    /// `--ping-interval`.
+    pub ping_interval: Option<String>,
+    /// `--ping-timeout`.
+    pub ping_timeout: Option<String>,
     /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
     /// any of the same name.
     pub headers: Vec<String>,
@@ -207,6 +229,8 @@ impl Flags {
             max_message_size: args.max_message_size.clone(),
             terminal_width: terminal_width.map(str::to_string),
             no_compression: args.no_compression,
+            ping_interval: args.ping_interval.clone(),
+            ping_timeout: args.ping_timeout.clone(),
             headers: args.headers.clone(),
         }
     }
@@ -217,6 +241,8 @@ impl Flags {
             "max_message_size" => Some(("--max-message-size", self.max_message_size.as_deref()?)),
             "terminal_width" => Some(("--terminal-width", self.terminal_width.as_deref()?)),
             "compression" if self.no_compression => Some(("--no-compression", "false")),
+            "ping_interval" => Some(("--ping-interval", self.ping_interval.as_deref()?)),
+            "ping_timeout" => Some(("--ping-timeout", self.ping_timeout.as_deref()?)),
             _ => None,
         }
     }

@@ -65,5 +65,6 @@ pub(super) async fn open(
         ws,
         settings.send_timeout,
         settings.disconnect_timeout,
+        settings.keepalive(),
     ))
 }

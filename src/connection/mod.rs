@@ -9,7 +9,6 @@ mod dial;
 mod engine;
 mod events;
 mod inbox;
-#[allow(dead_code)] // until the connection loops ping with it
 mod keepalive;
 mod link;
 mod options;
@@ -27,6 +26,7 @@ pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
+pub use keepalive::KeepaliveSettings;
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use task::describe;
 pub use tls::INSECURE_WARNING;
@@ -138,6 +138,8 @@ pub struct HandleSettings {
     pub send_buffer_size: usize,
     /// How long the peer may take no data before the connection ends.
     pub send_timeout: Duration,
+    /// Keepalive pings, if any.
+    pub keepalive: Option<KeepaliveSettings>,
     /// Set to interrupt a send that waits for room (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
@@ -150,6 +152,7 @@ impl Default for HandleSettings {
             disconnect_timeout: Duration::from_secs(5),
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
+            keepalive: None,
             interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -218,7 +221,7 @@ impl Connection {
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
         let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);
         let limits = (settings.send_timeout, settings.disconnect_timeout);
-        let engine = client_engine(stream, limits.0, limits.1);
+        let engine = client_engine(stream, limits.0, limits.1, settings.keepalive);
         let task = task::Task::new(engine, receiver, link.clone(), events);
         runtime().spawn(task.run());
         Connection {
@@ -408,11 +411,13 @@ pub(crate) fn client_engine(
     stream: WsStream,
     send_timeout: Duration,
     disconnect_timeout: Duration,
+    keepalive: Option<KeepaliveSettings>,
 ) -> ClientEngine {
     let limits = Limits {
         send_timeout,
         disconnect_timeout,
         peer: "server",
+        keepalive,
     };
     Engine::new(stream, limits)
 }

@@ -35,6 +35,7 @@ fn allowed(key: &str) -> &'static str {
         }
         "terminal_width" => "use a whole number of columns from 20 to 1000",
         "compression" => "use true or false",
+        "ping_interval" | "ping_timeout" => "use a number of seconds above 0, like 20",
         _ => "use the path of a file",
     }
 }
@@ -90,6 +91,8 @@ pub(super) fn apply(
         "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
         "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
         "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
+        "ping_interval" => settings.ping_interval = Some(seconds(raw).ok_or_else(bad)?),
+        "ping_timeout" => settings.ping_timeout = Some(seconds(raw).ok_or_else(bad)?),
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
@@ -292,6 +295,8 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
         "send_timeout" => Some(secs(&settings.send_timeout)),
         "compression" => Some(settings.compression.to_string()),
+        "ping_interval" => settings.ping_interval.as_ref().map(secs),
+        "ping_timeout" => settings.ping_timeout.as_ref().map(secs),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
         "tls_ca_file" => path(&settings.tls_ca_file),

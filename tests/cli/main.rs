@@ -6,6 +6,7 @@ mod compression;
 mod connect;
 mod echo_server;
 mod hostile;
+mod keepalive;
 mod oneshot;
 mod replay;
 mod run;
