@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::script::context::Context;
 use crate::script::diagnostics::{self, Source, Stop};
 use crate::script::shim::{self, Dispatch};
-use crate::script::{self as rhai_script, Oracle, commands};
+use crate::script::{self as rhai_script, Oracle, commands, save};
 use crate::settings::Settings;
 
 /// Something the interactive loop reacts to.
@@ -190,12 +190,13 @@ impl Session {
             .ctx
             .settings
             .handle_settings(!self.ctx.interactive, self.ctx.interrupt.clone());
-        Connection::open(
-            url,
-            options,
-            handle,
-            observer(self.ctx.console.clone(), view),
-        )
+        let show = observer(self.ctx.console.clone(), view);
+        let observe = if self.ctx.interactive {
+            recording(show, Arc::clone(&self.ctx.record))
+        } else {
+            show
+        };
+        Connection::open(url, options, handle, observe)
     }
 
     /// The Rhai engine, to register more functions before running.
@@ -244,6 +245,13 @@ impl Session {
             functions: &self.functions,
         };
         let dispatch = shim::dispatch(line, &oracle);
+        let saved_as = match &dispatch {
+            Dispatch::Command { name, args } => Some(save::plain_call(name, args)),
+            Dispatch::Rhai => Some(line.to_string()),
+            _ => None,
+        };
+        let before = self.activity();
+        self.record().line_started();
         self.start_line();
         let stop = match dispatch {
             Dispatch::Empty => None,
@@ -263,6 +271,7 @@ impl Session {
             Dispatch::Rhai => self.eval_rhai(line),
         };
         self.end_line();
+        self.record_line(saved_as, before, stop.is_some());
         match stop {
             Some(Stop::Exit(code)) => {
                 self.ctx.close_all(1000);
@@ -278,6 +287,34 @@ impl Session {
         match self.ctx.ended.get() {
             Some(status) => Outcome::End(status),
             None => Outcome::Continue,
+        }
+    }
+
+    /// What the session has done so far: messages sent, messages taken,
+    /// variables and functions defined.
+    fn activity(&self) -> [usize; 4] {
+        [
+            self.ctx.sent.get() as usize,
+            self.ctx.taken.get(),
+            self.scope.len(),
+            self.functions.iter_functions().count(),
+        ]
+    }
+
+    fn record(&self) -> std::sync::MutexGuard<'_, save::Record> {
+        self.ctx.record.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the line just run for `save` when it sent, received or defined
+    /// something and did not fail.
+    fn record_line(&self, saved_as: Option<String>, before: [usize; 4], failed: bool) {
+        let after = self.activity();
+        let took = after[1] - before[1];
+        let mut record = self.record();
+        if failed {
+            record.line_failed();
+        } else {
+            record.line_ended(saved_as.filter(|_| after != before), took);
         }
     }
 
@@ -427,6 +464,28 @@ impl Session {
         );
         lines
     }
+}
+
+/// An observer that notes every message in `record` (for `save`), then
+/// passes the event on to `show`.
+fn recording(
+    show: crate::connection::Observer,
+    record: Arc<std::sync::Mutex<save::Record>>,
+) -> crate::connection::Observer {
+    use crate::connection::{Event, Message};
+    Arc::new(move |event| {
+        if let Event::Message(message) = &event {
+            let text = match message {
+                Message::Text(text) => Some(text.as_str()),
+                Message::Binary(_) => None,
+            };
+            record
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .received(text);
+        }
+        show(event);
+    })
 }
 
 /// A script's failure as the library's error, rendered with its position.

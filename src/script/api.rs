@@ -65,6 +65,8 @@ fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {
         |c, conn, code: rhai::INT, reason: &str| c.close(conn, close_code(code)?, reason)
     );
     bind!(engine, ctx, "quit", |c, conn| c.close(conn, 1000, ""));
+    let saving = Rc::clone(ctx);
+    engine.register_fn("save", move |path: &str| saving.save(path));
 }
 
 fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {

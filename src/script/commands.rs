@@ -72,6 +72,13 @@ pub(crate) const COMMANDS: &[CommandSpec] = &[
         help: "quit",
         args: Args::Split(0),
     },
+    CommandSpec {
+        name: "save",
+        params: "file",
+        summary: "write the session so far as a script for ws run",
+        help: "save probe.rhai           writes the lines that sent, received or defined something,\n                          plain commands as Rhai calls, and an expect for each message\n                          received; ws run probe.rhai URL replays the exchange\nsave(\"probe.rhai\")        the same from Rhai code",
+        args: Args::Split(1),
+    },
 ];
 
 /// The command of this name.

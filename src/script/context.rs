@@ -4,14 +4,15 @@
 //! plain-command path calls them with string arguments.
 
 use std::cell::{Cell, RefCell};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rhai::{Blob, Dynamic, EvalAltResult};
 
 use super::commands::{self, COMMANDS, FUNCTIONS};
 use super::diagnostics::{interrupted, runtime, to_rhai};
+use super::save::Record;
 use crate::connection::{Connection, Message, RecvError, closed_error, parse_close_code};
 use crate::console::render::{sent_line, sent_message_lines};
 use crate::console::traffic::{TrafficView, observer};
@@ -35,6 +36,12 @@ pub(crate) struct Context {
     opened: RefCell<Vec<Connection>>,
     /// Set when `close` or `quit` ends the session, with its exit status.
     pub ended: Cell<Option<i32>>,
+    /// What the session did, for `save` (filled in the session only).
+    pub record: Arc<Mutex<Record>>,
+    /// Messages and control frames sent so far, on any connection.
+    pub sent: Cell<u64>,
+    /// Messages of the session's connection taken by `recv` or `expect`.
+    pub taken: Cell<usize>,
 }
 
 impl Context {
@@ -49,6 +56,9 @@ impl Context {
             session: RefCell::new(None),
             opened: RefCell::new(Vec::new()),
             ended: Cell::new(None),
+            record: Arc::default(),
+            sent: Cell::new(0),
+            taken: Cell::new(0),
         }
     }
 
@@ -180,6 +190,7 @@ impl Context {
     /// is refused first, so nothing false is said). Scripts send quietly
     /// and pay nothing here; the send itself refuses a closed connection.
     fn confirm_sent(&self, connection: &Connection, size: usize) -> Fallible<()> {
+        self.count_sent();
         if self.interactive {
             connection.check_open().map_err(to_rhai)?;
             self.console.out(sent_line(size));
@@ -187,8 +198,22 @@ impl Context {
         Ok(())
     }
 
+    /// Counts a message or control frame about to be sent.
+    fn count_sent(&self) {
+        self.sent.set(self.sent.get() + 1);
+    }
+
+    /// Counts a message of the session's connection taken by `recv` or
+    /// `expect` (the record leaves it out of the `expect`s it writes).
+    fn count_taken(&self, connection: &Connection) {
+        if self.is_session(connection) {
+            self.taken.set(self.taken.get() + 1);
+        }
+    }
+
     pub(crate) fn ping(&self, connection: &Connection, payload: &str) -> Fallible<Dynamic> {
         crate::connection::check_control_payload(payload.len()).map_err(to_rhai)?;
+        self.count_sent();
         self.confirm(
             Line::of(Role::Info, "PING ")
                 .push(Role::Url, connection.url())
@@ -224,6 +249,7 @@ impl Context {
 
     pub(crate) fn pong(&self, connection: &Connection, payload: &str) -> Fallible<()> {
         let start = Instant::now();
+        self.count_sent();
         connection
             .pong(payload.as_bytes().to_vec())
             .map_err(to_rhai)?;
@@ -249,7 +275,11 @@ impl Context {
     }
 
     pub(crate) fn recv(&self, connection: &Connection, wait: Wait) -> Fallible<Dynamic> {
-        match connection.recv(wait.limit, &self.interrupt) {
+        let received = connection.recv(wait.limit, &self.interrupt);
+        if received.is_ok() {
+            self.count_taken(connection);
+        }
+        match received {
             Ok(Message::Text(text)) => Ok(text.into()),
             Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
             Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
@@ -285,6 +315,7 @@ impl Context {
                 )));
             }
         };
+        self.count_taken(connection);
         let (shown, value): (String, Dynamic) = match message {
             Message::Text(text) => (text.clone(), text.into()),
             Message::Binary(bytes) => (
@@ -309,6 +340,26 @@ impl Context {
         } else {
             ""
         }
+    }
+
+    /// Writes the session so far as a script (see [`Record::script`]).
+    pub(crate) fn save(&self, path: &str) -> Fallible<()> {
+        let url = self
+            .session_connection()
+            .map_or_else(|| "URL".to_string(), |c| c.url().to_string());
+        let script = self
+            .record
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .script(path, &url);
+        std::fs::write(path, script).map_err(|e| to_rhai(Error::file("write", path, e)))?;
+        self.console.out(
+            Line::of(Role::Success, "Saved the session to ")
+                .push(Role::Url, path)
+                .push(Role::Success, "; run it with ")
+                .push(Role::Command, format!("ws run {path} {url}")),
+        );
+        Ok(())
     }
 
     pub(crate) fn sleep(&self, seconds: Duration) -> Fallible<()> {
@@ -383,6 +434,10 @@ impl Context {
                 self.close(&self.session()?, code, arg(1).unwrap_or(""))
             }
             "quit" => self.close(&self.session()?, 1000, ""),
+            "save" => match arg(0) {
+                Some(path) => self.save(path),
+                None => Err(runtime("save needs a file: save FILE.rhai (see help save)")),
+            },
             other => Err(runtime(format!("{other} is not a command"))),
         }
     }

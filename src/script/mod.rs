@@ -13,6 +13,7 @@ pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
 mod options;
+pub(crate) mod save;
 pub(crate) mod shim;
 
 use std::rc::Rc;

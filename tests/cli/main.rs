@@ -10,6 +10,7 @@ mod keepalive;
 mod oneshot;
 mod replay;
 mod run;
+mod save;
 mod session;
 mod settings;
 mod support;
