@@ -260,6 +260,12 @@ fn a_small_message_inflating_past_max_message_size_is_refused_with_1009() {
     let out = ws(&["listen", &peer.url, "--max-message-size", "64K"]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    // listen says the connection is compressed, then why it ended.
+    let notice = format!(
+        "Connected to {}, compressed with permessage-deflate.\n",
+        peer.url
+    );
+    assert!(stderr.starts_with(&notice), "{stderr}");
     assert!(
         stderr.contains("inflates past max_message_size (65536 bytes)"),
         "{stderr}"
