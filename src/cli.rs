@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "ws", version, propagate_version = true, max_term_width = 100)]
 #[command(
-    after_help = "Examples:\n  ws session                      # a session on a built-in echo server\n  ws session wss://echo.example/  # a session on a server\n  ws run probe.rhai :8000 -- 10   # a script with arguments\n  ws text :8000 'hello'           # send one message\n  ws listen :8000 --json          # print what a server sends"
+    after_help = "Examples:\n  ws session                      # a session on a built-in echo server\n  ws session wss://echo.example/  # a session on a server\n  ws run probe.rhai :8000 -- 10   # a script with arguments\n  ws text :8000 'hello'           # send one message\n  ws listen :8000 --json          # print what a server sends\n  ws :8000                        # a session on a terminal, else the pipe (like websocat)\n  seq 3 | ws pipe :8000           # each line a message, each reply a line"
 )]
 pub struct Cli {
     /// What to do.
@@ -52,6 +52,14 @@ pub enum Command {
         after_help = "Examples:\n  ws listen :8000\n  ws listen wss://example.com/feed --json -d 30 -f feed.html"
     )]
     Listen(ListenArgs),
+    /// Send each line of standard input, print each message received
+    #[command(
+        after_help = "Each line (without its newline) is one message; each message received is written as it is, followed by a newline. When standard input ends, the close handshake runs and the pipe exits 0; a server close with a code other than 1000/1001 exits 1.\n\n`ws URL` is the same as `ws pipe URL` when standard input is not a terminal.\n\nExamples:\n  seq 10 | ws pipe :8000\n  ws pipe :8000 --binary < frames.bin\n  echo '{\"kind\": \"text\", \"data\": \"hi\"}' | ws pipe :8000 --jsonl | jq .data"
+    )]
+    Pipe(PipeArgs),
+    /// `ws URL`: a session when standard input is a terminal, the pipe otherwise
+    #[command(external_subcommand)]
+    Url(Vec<String>),
     /// Print the last lines of a file, and follow it
     #[command(after_help = "Examples:\n  ws tail server.log -n 20\n  ws tail server.log -f")]
     Tail(TailArgs),
@@ -262,6 +270,9 @@ pub struct ListenArgs {
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
+    /// One JSON object a line: {"kind", "time", "data"} (for jq; binary data in base64)
+    #[arg(long, conflicts_with_all = ["json", "file"])]
+    pub jsonl: bool,
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
@@ -271,6 +282,22 @@ pub struct ListenArgs {
     /// Width of the transcript in columns
     #[arg(long, value_name = "COLUMNS")]
     pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub connect: ConnectArgs,
+}
+
+/// `ws pipe`.
+#[derive(Debug, Args)]
+pub struct PipeArgs {
+    /// Server URL
+    pub url: String,
+    /// Send each line as a binary message
+    #[arg(long, conflicts_with = "jsonl")]
+    pub binary: bool,
+    /// Read and write one JSON object a line: {"kind": "text"|"binary", "time": …, "data": …} (binary data in base64)
+    #[arg(long)]
+    pub jsonl: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
@@ -377,6 +404,15 @@ mod tests {
             panic!("not echo-server")
         };
         assert_eq!(args.host, "0.0.0.0");
+    }
+
+    #[test]
+    fn a_bare_url_is_the_shortcut() {
+        let cli = Cli::try_parse_from(["ws", ":8000", "--binary"]).unwrap();
+        let Command::Url(words) = cli.command else {
+            panic!("not the shortcut")
+        };
+        assert_eq!(words, [":8000", "--binary"]);
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 use rhai::{AST, Dynamic, Engine, Scope};
 
 use crate::connection::{CloseInfo, Connection};
-use crate::console::traffic::{TrafficView, observer};
+use crate::console::traffic::{Hold, TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
 use crate::script::context::Context;
@@ -54,6 +54,7 @@ pub struct SessionBuilder {
     options: Option<crate::connection::ConnectOptions>,
     json: bool,
     interactive: bool,
+    keep_from_start: bool,
     interrupt: Option<Arc<AtomicBool>>,
     show_sent: bool,
 }
@@ -96,6 +97,13 @@ impl SessionBuilder {
         self
     }
 
+    /// Keeps messages for `recv` from the moment the connection opens, even
+    /// in an interactive session (for a `--script` that waits for a greeting).
+    pub fn keep_from_start(mut self, keep: bool) -> Self {
+        self.keep_from_start = keep;
+        self
+    }
+
     /// Stop running code when this flag is set (a test's watchdog).
     pub(crate) fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
         self.interrupt = Some(flag);
@@ -131,6 +139,7 @@ impl SessionBuilder {
             functions: AST::empty(),
             control,
             controls,
+            hold: Hold::new(),
         };
         let connection = match (self.connection, self.url) {
             (Some(connection), _) => Some(connection),
@@ -138,7 +147,7 @@ impl SessionBuilder {
                 let options = self
                     .options
                     .unwrap_or_else(|| self.settings.connect_options());
-                Some(session.open(&url, &options)?)
+                Some(session.open(&url, &options, self.keep_from_start)?)
             }
             (None, None) => None,
         };
@@ -157,6 +166,7 @@ pub struct Session {
     functions: AST,
     control: Sender<Control>,
     controls: Receiver<Control>,
+    hold: Hold,
 }
 
 impl Session {
@@ -170,12 +180,18 @@ impl Session {
             options: None,
             json: false,
             interactive: false,
+            keep_from_start: false,
             interrupt: None,
             show_sent: false,
         }
     }
 
-    fn open(&self, url: &str, options: &crate::connection::ConnectOptions) -> Result<Connection> {
+    fn open(
+        &self,
+        url: &str,
+        options: &crate::connection::ConnectOptions,
+        keep: bool,
+    ) -> Result<Connection> {
         let control = self.control.clone();
         let view = TrafficView {
             json: self.ctx.json,
@@ -185,11 +201,13 @@ impl Session {
             on_close: Some(Box::new(move |info: &CloseInfo| {
                 let _ = control.send(Control::Closed(info.clone()));
             })),
+            // The interactive console shows traffic once its welcome is out.
+            hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
         let handle = self
             .ctx
             .settings
-            .handle_settings(!self.ctx.interactive, self.ctx.interrupt.clone());
+            .handle_settings(keep || !self.ctx.interactive, self.ctx.interrupt.clone());
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
             recording(show, Arc::clone(&self.ctx.record))
@@ -272,6 +290,26 @@ impl Session {
         };
         self.end_line();
         self.record_line(saved_as, before, stop.is_some());
+        self.conclude(stop)
+    }
+
+    /// Runs a whole script as one input line (`--script`): messages are kept
+    /// for `recv` while it runs, and `exit(n)` ends the session with `n`.
+    pub fn eval_script(&mut self, name: &str, text: &str) -> Outcome {
+        self.start_line();
+        let stop = match self.run_script(name, text) {
+            Ok(()) => None,
+            Err(Error::Exit(code)) => Some(Stop::Exit(code)),
+            Err(Error::Interrupted) => Some(Stop::Interrupted),
+            Err(Error::Script(message)) => Some(Stop::Failed(message)),
+            Err(other) => Some(Stop::Failed(other.to_string())),
+        };
+        self.end_line();
+        self.conclude(stop)
+    }
+
+    /// Prints how a line or script stopped and says whether the session goes on.
+    fn conclude(&mut self, stop: Option<Stop>) -> Outcome {
         match stop {
             Some(Stop::Exit(code)) => {
                 self.ctx.close_all(1000);
@@ -288,6 +326,11 @@ impl Session {
             Some(status) => Outcome::End(status),
             None => Outcome::Continue,
         }
+    }
+
+    /// Shows the traffic held back until the welcome was printed.
+    pub(crate) fn release_traffic(&self) {
+        self.hold.release(&self.ctx.console);
     }
 
     /// What the session has done so far: messages sent, messages taken,
@@ -319,6 +362,7 @@ impl Session {
     }
 
     fn start_line(&self) {
+        self.release_traffic();
         self.ctx
             .interrupt
             .store(false, std::sync::atomic::Ordering::Relaxed);
@@ -422,7 +466,13 @@ impl Session {
 
     /// Runs the interactive loop until the session ends; returns the exit status.
     pub fn repl(&mut self) -> i32 {
-        crate::repl::run(self)
+        crate::repl::run(self, None)
+    }
+
+    /// Runs `script` (named `name` in messages) as the first input, after
+    /// the welcome, then the interactive loop; returns the exit status.
+    pub fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
+        crate::repl::run(self, Some((name, script)))
     }
 
     /// The welcome text of the interactive session.

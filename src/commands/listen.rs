@@ -45,7 +45,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
     let mut printer = if args.file.is_empty() {
-        Printer::direct(args.json)
+        Printer::direct(args.json, args.jsonl)
     } else {
         let console = Console::stdio();
         super::attach_transcript(&console, &args.file, &settings)?;
@@ -145,12 +145,14 @@ struct Direct {
     buffer: String,
     clock: Clock,
     json: bool,
+    /// One JSON object a line (`--jsonl`).
+    jsonl: bool,
     colored: bool,
     terminal: bool,
 }
 
 impl Printer {
-    fn direct(json: bool) -> Printer {
+    fn direct(json: bool, jsonl: bool) -> Printer {
         let out = io::stdout();
         let terminal = out.is_terminal();
         let colored = render::colour_wanted(terminal);
@@ -159,6 +161,7 @@ impl Printer {
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::new(),
             json,
+            jsonl,
             colored,
             terminal,
         })
@@ -166,6 +169,7 @@ impl Printer {
 
     fn text(&mut self, text: &str) -> io::Result<()> {
         match self {
+            Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::text(text)),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
                 render::write_text(&mut d.buffer, text, clock, d.json, d.colored);
@@ -183,6 +187,7 @@ impl Printer {
     fn binary(&mut self, bytes: &[u8]) -> io::Result<()> {
         let message = Message::Binary(bytes.to_vec());
         match self {
+            Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::binary(bytes.to_vec())),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
                 let lines = render::message_lines_at(&message, clock, d.json);
@@ -199,6 +204,14 @@ impl Printer {
     fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
+            Printer::Direct(d) if d.jsonl => {
+                let payload = payload.to_vec().into();
+                let frame = match kind {
+                    "ping" => WsMessage::Ping(payload),
+                    _ => WsMessage::Pong(payload),
+                };
+                d.jsonl(&frame)
+            }
             Printer::Direct(d) => d.lines(&[line]),
             Printer::Console(console, _) => {
                 console.out(line);
@@ -243,6 +256,13 @@ impl Printer {
 }
 
 impl Direct {
+    fn jsonl(&mut self, message: &WsMessage) -> io::Result<()> {
+        if let Some(line) = super::jsonl::line(message, SystemTime::now()) {
+            self.buffer.push_str(&line);
+        }
+        self.written()
+    }
+
     fn lines(&mut self, lines: &[Line]) -> io::Result<()> {
         for line in lines {
             render::paint(line, self.colored, &mut self.buffer);

@@ -3,8 +3,10 @@
 
 mod completion;
 mod echo_server;
+mod jsonl;
 mod listen;
 mod ping;
+mod pipe;
 mod replay;
 mod run_script;
 mod send;
@@ -26,6 +28,8 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Ping(args) => ping::run(args, ping::Kind::Ping),
         Command::Pong(args) => ping::run(args, ping::Kind::Pong),
         Command::Listen(args) => listen::run(args),
+        Command::Pipe(args) => pipe::run(args),
+        Command::Url(words) => shortcut(words),
         Command::Tail(args) => tail::run(args),
         Command::Replay(args) => replay::run(args),
         Command::EchoServer(args) => echo_server::run(args),
@@ -34,6 +38,24 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Config(args) => crate::settings::show(&args.connect),
         Command::Test(args) => test::run(args),
     }
+}
+
+/// `ws URL [FLAGS…]`: `ws session URL …` when standard input is a
+/// terminal, `ws pipe URL …` otherwise.
+fn shortcut(words: Vec<String>) -> Result<i32> {
+    use std::io::IsTerminal;
+    let url = words.first().map(String::as_str).unwrap_or_default();
+    crate::connection::url::parse(url)?;
+    let command = if std::io::stdin().is_terminal() {
+        "session"
+    } else {
+        "pipe"
+    };
+    let args = ["ws", command]
+        .into_iter()
+        .chain(words.iter().map(String::as_str));
+    let cli = <Cli as clap::Parser>::try_parse_from(args).unwrap_or_else(|e| e.exit());
+    run(cli)
 }
 
 /// Prints an error on standard error: `ws: error: …`, and for a refused

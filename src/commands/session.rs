@@ -1,11 +1,9 @@
 //! `ws session`: the interactive console, on a URL or on an echo server
 //! started for it.
 
-use std::path::Path;
-
 use crate::cli::SessionArgs;
 use crate::console::{Console, Role};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::session::Session;
 
 pub(crate) fn run(args: SessionArgs) -> Result<i32> {
@@ -24,6 +22,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
             url
         }
     };
+    let script = args.script.as_deref().map(super::read_script).transpose()?;
     super::attach_transcript(&console, &args.file, &settings)?;
     let mut session = Session::builder()
         .url(url)
@@ -32,26 +31,11 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
         .console(console.clone())
         .json(args.json)
         .interactive(true)
+        .keep_from_start(script.is_some())
         .build()
         .inspect_err(|_| console.finish())?;
-    if let Some(path) = &args.script {
-        run_startup_script(&mut session, path)?;
-    }
-    Ok(session.repl())
-}
-
-/// `--script FILE`: runs the file first; its variables and functions stay.
-fn run_startup_script(session: &mut Session, path: &Path) -> Result<()> {
-    let (name, text) = super::read_script(path)?;
-    match session.run_script(&name, &text) {
-        Ok(()) => Ok(()),
-        Err(Error::Script(message)) => {
-            session.console().emit_all(
-                crate::console::Stream::Err,
-                crate::console::Line::split(Role::Error, &message),
-            );
-            Ok(())
-        }
-        Err(other) => Err(other),
-    }
+    Ok(match &script {
+        Some((name, text)) => session.repl_after_script(name, text),
+        None => session.repl(),
+    })
 }

@@ -122,6 +122,12 @@ where
         self.outgoing.push_back((message, size));
     }
 
+    /// Bytes queued and not yet handed to the stream (a producer waits
+    /// while this is high).
+    pub(crate) fn queued_bytes(&self) -> usize {
+        self.queued_bytes
+    }
+
     /// Takes the count of bytes written out since the last call.
     pub(crate) fn take_flushed(&mut self) -> usize {
         std::mem::take(&mut self.flushed)

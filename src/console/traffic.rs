@@ -1,7 +1,7 @@
 //! Shows a connection's events on a console as they happen: messages,
 //! pings, unsolicited pongs, queue overflows and the end of the connection.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use super::render::{close_line, control_line, message_lines};
@@ -22,6 +22,43 @@ pub struct TrafficView {
     pub announce_close: bool,
     /// Called once with how the connection ended, after the notice is shown.
     pub on_close: Option<OnClose>,
+    /// Holds what is shown until released (a greeting after the banner).
+    pub hold: Option<Hold>,
+}
+
+/// Lines held back until [`Hold::release`], so that what a server sends on
+/// connect is shown after the console's welcome, not above it.
+#[derive(Clone, Default)]
+pub struct Hold(Arc<Mutex<Option<Vec<Held>>>>);
+
+/// Lines held back, with where they go.
+type Held = (Stream, Vec<Line>);
+
+impl Hold {
+    /// A hold that keeps every line until released.
+    pub fn new() -> Self {
+        Hold(Arc::new(Mutex::new(Some(Vec::new()))))
+    }
+
+    /// Shows what was held, in order, and lets later lines through.
+    pub fn release(&self, console: &Console) {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        for (stream, lines) in held.take().unwrap_or_default() {
+            console.emit_all(stream, lines);
+        }
+    }
+
+    /// Keeps the lines if the hold is on; gives them back otherwise.
+    fn keep(&self, stream: Stream, lines: Vec<Line>) -> Option<Vec<Line>> {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match held.as_mut() {
+            Some(queue) => {
+                queue.push((stream, lines));
+                None
+            }
+            None => Some(lines),
+        }
+    }
 }
 
 /// An observer that renders every event of a connection on `console`.
@@ -67,5 +104,12 @@ fn show(console: &Console, view: &TrafficView, stream: Stream, mut lines: Vec<Li
             );
         }
     }
+    let lines = match &view.hold {
+        Some(hold) => match hold.keep(stream, lines) {
+            Some(lines) => lines,
+            None => return,
+        },
+        None => lines,
+    };
     console.emit_all(stream, lines);
 }

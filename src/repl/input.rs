@@ -10,7 +10,7 @@ use std::thread;
 
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
-use rustyline::{Config, Editor};
+use rustyline::{Cmd, Config, Editor, KeyCode, KeyEvent, Modifiers};
 
 use super::PROMPT;
 use super::helper::ReplHelper;
@@ -49,13 +49,23 @@ pub(crate) fn start(session: &Session) -> Reader {
     spawn_plain(control)
 }
 
+/// The one editor of the session. Input it has read ahead (a paste, keys
+/// typed while a line runs) stays in its buffer from one `readline` to the
+/// next (rustyline's `buffer-redux`), so every line runs in order as if
+/// typed one by one. Bracketed paste is off, and its markers are ignored
+/// when a terminal sends them anyway: each Enter in a paste ends a line, and
+/// a Rhai block cut short still joins with the lines after it.
 fn editor() -> rustyline::Result<Editor<ReplHelper, FileHistory>> {
     let config = Config::builder()
         .auto_add_history(false)
         .history_ignore_dups(true)?
         .max_history_size(5000)?
+        .bracketed_paste(false)
         .build();
     let mut editor = Editor::with_config(config)?;
+    for marker in [KeyCode::BracketedPasteStart, KeyCode::BracketedPasteEnd] {
+        editor.bind_sequence(KeyEvent(marker, Modifiers::NONE), Cmd::Noop);
+    }
     editor.set_helper(Some(ReplHelper::default()));
     if let Some(path) = history_path() {
         let _ = editor.load_history(&path);

@@ -10,6 +10,7 @@ pub(crate) mod signals;
 
 use std::time::Duration;
 
+use crate::connection::CloseInfo;
 use crate::console::render::close_line;
 use crate::console::{Line, Mark, Role, Stream};
 use crate::session::{Control, Outcome, Session};
@@ -18,14 +19,36 @@ use crate::session::{Control, Outcome, Session};
 pub(crate) const PROMPT: &str = "ws> ";
 
 /// Runs the session's interactive loop; returns the exit status.
-pub(crate) fn run(session: &mut Session) -> i32 {
+pub(crate) fn run(session: &mut Session, script: Option<(&str, &str)>) -> i32 {
     let terminal = input::Terminal::save();
     let reader = input::start(session);
     signals::install(session.interrupt_flag(), Some(session.control()));
     session.console().emit_all(Stream::Out, session.welcome());
-    prompt(session, &reader);
+    session.release_traffic();
+    let started = match script {
+        Some((name, text)) => session.eval_script(name, text),
+        None => Outcome::Continue,
+    };
     let mut closed = None;
-    let status = loop {
+    let status = match started {
+        Outcome::End(status) => status,
+        Outcome::Continue => lines(session, &reader, &mut closed),
+    };
+    session.console().flush(Duration::from_secs(1));
+    session.console().set_prompt_printer(None);
+    terminal.restore();
+    if let Some(info) = closed {
+        session.console().out(close_line(&info));
+    }
+    session.console().finish();
+    status
+}
+
+/// Prompts and runs lines until the session ends; returns the exit status
+/// and, when the connection ended it, how.
+fn lines(session: &mut Session, reader: &input::Reader, closed: &mut Option<CloseInfo>) -> i32 {
+    prompt(session, reader);
+    loop {
         let Ok(control) = session.controls().recv() else {
             break 0;
         };
@@ -40,9 +63,9 @@ pub(crate) fn run(session: &mut Session) -> i32 {
                 if let Outcome::End(status) = session.eval_line(&line) {
                     break status;
                 }
-                prompt(session, &reader);
+                prompt(session, reader);
             }
-            Control::Interrupted => prompt(session, &reader),
+            Control::Interrupted => prompt(session, reader),
             Control::Eof => {
                 if let Outcome::End(status) = session.eval_line("quit") {
                     break status;
@@ -50,7 +73,7 @@ pub(crate) fn run(session: &mut Session) -> i32 {
                 break 0;
             }
             Control::Closed(info) => {
-                closed = Some(info.clone());
+                *closed = Some(info.clone());
                 break if info.is_normal() { 0 } else { 1 };
             }
             Control::Terminate => {
@@ -58,15 +81,7 @@ pub(crate) fn run(session: &mut Session) -> i32 {
                 break 130;
             }
         }
-    };
-    session.console().flush(Duration::from_secs(1));
-    session.console().set_prompt_printer(None);
-    terminal.restore();
-    if let Some(info) = closed {
-        session.console().out(close_line(&info));
     }
-    session.console().finish();
-    status
 }
 
 /// Shows the next prompt once everything printed so far is on the screen,

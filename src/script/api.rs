@@ -37,6 +37,7 @@ pub(crate) fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     register_receiving(engine, ctx);
     register_state(engine, ctx);
     register_general(engine, ctx);
+    super::assert::register(engine);
 }
 
 fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {

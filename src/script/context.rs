@@ -386,6 +386,7 @@ impl Context {
             label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
             announce_close: true,
             on_close: None,
+            hold: None,
         };
         let handle = self.settings.handle_settings(true, self.interrupt.clone());
         let connection =

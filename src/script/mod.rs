@@ -6,7 +6,7 @@
 
 mod api;
 pub(crate) mod assert;
-mod bytes;
+pub(crate) mod bytes;
 pub(crate) mod commands;
 mod compare;
 pub(crate) mod context;
@@ -30,7 +30,6 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
     engine.set_max_expr_depths(256, 256);
     api::register(&mut engine, ctx);
-    assert::register(&mut engine);
     let console = ctx.console.clone();
     engine.on_print(move |text| {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Plain, text))

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod junit;
 pub mod openpty;
 pub mod pty;
 pub mod server;

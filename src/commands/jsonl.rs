@@ -1,0 +1,99 @@
+//! One JSON object per line, for `ws pipe --jsonl` (both ways) and `ws
+//! listen --jsonl`: `{"kind":"text","time":1795813445.123,"data":"hi"}`.
+//! `kind` is `text`, `binary`, `ping` or `pong`; `time` is Unix seconds
+//! with milliseconds; `data` is the text, or base64 for anything else.
+
+use std::time::SystemTime;
+
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::script::bytes::{from_base64, to_base64};
+
+/// One message as a JSON line with its newline; `None` for frames that
+/// carry no data (close, raw frames).
+pub(crate) fn line(message: &WsMessage, at: SystemTime) -> Option<String> {
+    let (kind, data) = match message {
+        WsMessage::Text(text) => ("text", text.as_str().to_string()),
+        WsMessage::Binary(bytes) => ("binary", to_base64(bytes)),
+        WsMessage::Ping(bytes) => ("ping", to_base64(bytes)),
+        WsMessage::Pong(bytes) => ("pong", to_base64(bytes)),
+        _ => return None,
+    };
+    let object = json!({"kind": kind, "time": unix_time(at), "data": data});
+    Some(format!("{object}\n"))
+}
+
+/// Unix seconds, to the millisecond.
+fn unix_time(at: SystemTime) -> f64 {
+    let since = at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    since.as_millis() as f64 / 1000.0
+}
+
+/// A message from one input line: `{"data": "hi"}` is text, `{"kind":
+/// "binary", "data": "3q2+7w=="}` binary; `time` is ignored.
+pub(crate) fn parse(line: &str) -> Result<WsMessage, String> {
+    const SHAPE: &str =
+        r#"write {"kind": "text", "data": "hi"} or {"kind": "binary", "data": "<base64>"}"#;
+    let value: Value =
+        serde_json::from_str(line).map_err(|e| format!("it is not JSON ({e}); {SHAPE}"))?;
+    let Value::Object(object) = value else {
+        return Err(format!("it is not a JSON object; {SHAPE}"));
+    };
+    let Some(Value::String(data)) = object.get("data") else {
+        return Err(format!("its data is missing or not a string; {SHAPE}"));
+    };
+    match object.get("kind").and_then(Value::as_str).unwrap_or("text") {
+        "text" => Ok(WsMessage::text(data.clone())),
+        "binary" => from_base64(data)
+            .map(WsMessage::binary)
+            .map_err(|e| e.replacen("from_base64: the text", "its data", 1)),
+        other => Err(format!("its kind {other:?} is not text or binary")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip() {
+        let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_795_813_445_123);
+        let text = line(&WsMessage::text("hi \"you\""), at).unwrap()
+            + line(&WsMessage::binary(vec![0xde, 0xad]), at)
+                .unwrap()
+                .as_str();
+        assert_eq!(
+            text,
+            "{\"kind\":\"text\",\"time\":1795813445.123,\"data\":\"hi \\\"you\\\"\"}\n\
+             {\"kind\":\"binary\",\"time\":1795813445.123,\"data\":\"3q0=\"}\n"
+        );
+        let back: Vec<WsMessage> = text.lines().map(|l| parse(l).unwrap()).collect();
+        assert_eq!(
+            back,
+            [
+                WsMessage::text("hi \"you\""),
+                WsMessage::binary(vec![0xde, 0xad])
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_lines_say_what_is_wrong() {
+        assert!(parse("nope").unwrap_err().contains("not JSON"));
+        assert!(parse("[1]").unwrap_err().contains("not a JSON object"));
+        assert!(parse("{}").unwrap_err().contains("data is missing"));
+        assert!(
+            parse(r#"{"kind":"ping","data":""}"#)
+                .unwrap_err()
+                .contains("not text or binary")
+        );
+        assert!(
+            parse(r#"{"kind":"binary","data":"*"}"#)
+                .unwrap_err()
+                .contains("not base64")
+        );
+    }
+}

@@ -1,0 +1,262 @@
+//! `ws pipe URL` (and `ws URL` when standard input is not a terminal): each
+//! line of standard input becomes a message (text; `--binary` for binary;
+//! `--jsonl` for one JSON object a line), and each message that arrives is
+//! written to standard output byte for byte, followed by a newline.
+//!
+//! When standard input ends, everything read is sent, then the close
+//! handshake runs (1000) while replies are still written out; status 0.
+//! A server close ends it too: 0 for 1000/1001, 1 with the code otherwise.
+//! Ctrl+C or SIGTERM closes with 1001 (status 130).
+//!
+//! It runs on the connection engine: a reader thread hands over batches of
+//! messages, which are queued only while the engine's write queue is short,
+//! so memory stays flat however fast standard input is; output goes
+//! through one buffer, written when the socket has nothing more ready.
+
+use std::future::poll_fn;
+use std::io::{self, BufRead, BufWriter, IsTerminal, StdoutLock, Write};
+use std::task::Poll;
+use std::time::SystemTime;
+
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::{jsonl, wire};
+use crate::cli::PipeArgs;
+use crate::connection::{ClientEngine, CloseInfo, Step, url};
+use crate::error::{Error, Result};
+use crate::runtime::runtime;
+
+/// Bytes read from standard input into one batch, at most.
+const BATCH_BYTES: usize = 64 * 1024;
+/// Batches waiting between the reader and the socket, at most.
+const BATCHES: usize = 4;
+/// No more input is taken while this much waits to be written.
+const HIGH_WATER: usize = 256 * 1024;
+
+/// How lines and messages are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    Text,
+    Binary,
+    Jsonl,
+}
+
+/// A batch of messages, or why reading stopped.
+type Batch = std::result::Result<Vec<WsMessage>, Error>;
+
+/// Why the pipe stopped.
+enum End {
+    /// The connection ended (after our close or the server's).
+    Ended(CloseInfo),
+    /// A line could not be read or is not a message.
+    Input(Error),
+    /// Standard output failed (a closed pipe ends quietly).
+    Output(io::Error),
+    /// Ctrl+C or SIGTERM.
+    Interrupted,
+}
+
+pub(crate) fn run(args: PipeArgs) -> Result<i32> {
+    let url = url::parse(&args.url)?;
+    let (settings, options) = super::client_settings(&args.connect, None)?;
+    let mode = match (args.binary, args.jsonl) {
+        (_, true) => Mode::Jsonl,
+        (true, false) => Mode::Binary,
+        (false, false) => Mode::Text,
+    };
+    runtime().block_on(async {
+        let stop = wire::stop_signal()?;
+        let mut engine = wire::open(&url, &options, &settings).await?;
+        let input = spawn_reader(mode);
+        let mut output = Output::new(mode);
+        let end = tokio::select! {
+            end = pump(&mut engine, input, &mut output) => end,
+            () = stop => End::Interrupted,
+        };
+        let end = match output.flush() {
+            Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
+            _ => end,
+        };
+        finish(&mut engine, end).await
+    })
+}
+
+/// Moves input to the socket and messages to the output until the end.
+async fn pump(
+    engine: &mut ClientEngine,
+    mut input: mpsc::Receiver<Batch>,
+    output: &mut Output,
+) -> End {
+    let mut reading = true;
+    poll_fn(|cx| {
+        loop {
+            match engine.poll_step(cx) {
+                Poll::Ready(Step::Message(message)) => {
+                    if let Err(e) = output.message(&message) {
+                        return Poll::Ready(End::Output(e));
+                    }
+                    continue;
+                }
+                Poll::Ready(Step::Ended(info)) => return Poll::Ready(End::Ended(info)),
+                Poll::Pending => {}
+            }
+            if let Err(e) = output.flush() {
+                return Poll::Ready(End::Output(e));
+            }
+            if !reading || engine.queued_bytes() > HIGH_WATER {
+                return Poll::Pending;
+            }
+            match input.poll_recv(cx) {
+                Poll::Ready(Some(Ok(batch))) => batch.into_iter().for_each(|m| engine.queue(m)),
+                Poll::Ready(Some(Err(e))) => return Poll::Ready(End::Input(e)),
+                Poll::Ready(None) => {
+                    reading = false;
+                    engine.close(1000, "");
+                }
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await
+}
+
+/// Completes the close as the end asks and gives the status.
+async fn finish(engine: &mut ClientEngine, end: End) -> Result<i32> {
+    match end {
+        End::Ended(info) => wire::outcome(&info).map(|()| 0),
+        End::Input(error) => {
+            engine.close_and_wait(1000, "").await;
+            Err(error)
+        }
+        End::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            engine.close_and_wait(1001, "").await;
+            Ok(0)
+        }
+        End::Output(e) => {
+            engine.close_and_wait(1001, "").await;
+            Err(Error::io("cannot write the output", e))
+        }
+        End::Interrupted => {
+            engine.close_and_wait(1001, "").await;
+            Err(Error::Interrupted)
+        }
+    }
+}
+
+/// Reads standard input on a thread of its own, in batches: a batch goes
+/// when it is big enough or when no more input is ready, so lines typed
+/// by hand go at once and a file goes in large pieces.
+fn spawn_reader(mode: Mode) -> mpsc::Receiver<Batch> {
+    let (batches, receiver) = mpsc::channel(BATCHES);
+    std::thread::spawn(move || {
+        let stdin = io::stdin();
+        let mut reader = io::BufReader::with_capacity(BATCH_BYTES, stdin.lock());
+        let mut batch = Vec::new();
+        let mut size = 0;
+        let mut line = Vec::new();
+        let mut number = 0usize;
+        loop {
+            line.clear();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) => break,
+                Ok(_) => number += 1,
+                Err(e) => {
+                    let _ = batches.blocking_send(Err(Error::io("cannot read standard input", e)));
+                    return;
+                }
+            }
+            match message(mode, &mut line, number) {
+                Ok(message) => {
+                    size += message.len();
+                    batch.push(message);
+                }
+                Err(error) => {
+                    let _ = batches.blocking_send(Ok(std::mem::take(&mut batch)));
+                    let _ = batches.blocking_send(Err(error));
+                    return;
+                }
+            }
+            if size >= BATCH_BYTES || reader.buffer().is_empty() {
+                size = 0;
+                if batches
+                    .blocking_send(Ok(std::mem::take(&mut batch)))
+                    .is_err()
+                {
+                    return;
+                }
+            }
+        }
+        if !batch.is_empty() {
+            let _ = batches.blocking_send(Ok(batch));
+        }
+    });
+    receiver
+}
+
+/// The message of one input line (its line ending dropped).
+fn message(mode: Mode, line: &mut Vec<u8>, number: usize) -> Result<WsMessage> {
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    let bytes = std::mem::take(line);
+    if mode == Mode::Binary {
+        return Ok(WsMessage::binary(bytes));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::Usage(format!(
+            "line {number} of standard input is not UTF-8 text; send bytes with --binary"
+        ))
+    })?;
+    match mode {
+        Mode::Jsonl => jsonl::parse(&text)
+            .map_err(|e| Error::Usage(format!("line {number} of standard input: {e}"))),
+        _ => Ok(WsMessage::text(text)),
+    }
+}
+
+/// Standard output through one buffer.
+struct Output {
+    out: BufWriter<StdoutLock<'static>>,
+    mode: Mode,
+    terminal: bool,
+}
+
+impl Output {
+    fn new(mode: Mode) -> Output {
+        let stdout = io::stdout();
+        Output {
+            terminal: stdout.is_terminal(),
+            out: BufWriter::with_capacity(BATCH_BYTES, stdout.lock()),
+            mode,
+        }
+    }
+
+    /// Writes a text or binary message and a newline (control frames are
+    /// not data and are left out).
+    fn message(&mut self, message: &WsMessage) -> io::Result<()> {
+        let bytes: &[u8] = match message {
+            WsMessage::Text(text) => text.as_bytes(),
+            WsMessage::Binary(bytes) => bytes,
+            _ => return Ok(()),
+        };
+        if self.mode == Mode::Jsonl {
+            let line = jsonl::line(message, SystemTime::now()).unwrap_or_default();
+            self.out.write_all(line.as_bytes())?;
+        } else {
+            self.out.write_all(bytes)?;
+            self.out.write_all(b"\n")?;
+        }
+        if self.terminal {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

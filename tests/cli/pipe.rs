@@ -1,0 +1,178 @@
+//! `ws pipe` and the `ws URL` shortcut: standard input lines out as
+//! messages, messages in as standard output lines, against real servers.
+
+use std::process::{Output, Stdio};
+
+use crate::support::server::{Action, Frame, TestServer};
+use crate::support::{home, ws_cmd};
+
+/// `ws ARGS…` with `input` as standard input (a file, as a shell redirect).
+fn pipe(home: &std::path::Path, args: &[&str], input: &[u8]) -> Output {
+    let path = home.join("input");
+    std::fs::write(&path, input).unwrap();
+    ws_cmd(home)
+        .args(args)
+        .stdin(std::fs::File::open(&path).unwrap())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn ten_thousand_text_lines_come_back_byte_identical() {
+    let (server, home) = (TestServer::echo(), home());
+    let input: String = (0..10_000)
+        .map(|i| format!("line {i} ünïcödé \"quoted\" {}\n", "x".repeat(i % 97)))
+        .collect();
+    let out = pipe(home.path(), &["pipe", &server.url()], input.as_bytes());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        out.stdout == input.as_bytes(),
+        "the output differs from the input"
+    );
+    assert_eq!(server.texts().len(), 10_000);
+    assert_eq!(server.wait_close(), (1000, String::new()));
+}
+
+#[test]
+fn ten_thousand_binary_lines_come_back_byte_identical() {
+    let (server, home) = (TestServer::echo(), home());
+    let mut input = Vec::new();
+    for i in 0..10_000u32 {
+        let line: Vec<u8> = (0..(i % 50 + 1))
+            .map(|j| ((i + j * 7) % 256) as u8)
+            .map(|b| if b == b'\n' { 0xff } else { b })
+            .collect();
+        input.extend_from_slice(&line);
+        input.push(b'\n');
+    }
+    let out = pipe(home.path(), &["pipe", &server.url(), "--binary"], &input);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stdout == input, "the output differs from the input");
+    let binaries = server
+        .frames()
+        .iter()
+        .filter(|f| matches!(f, Frame::Binary(_)))
+        .count();
+    assert_eq!(binaries, 10_000);
+}
+
+#[test]
+fn a_bare_url_with_piped_input_takes_the_pipe() {
+    let (server, home) = (TestServer::echo(), home());
+    let out = pipe(home.path(), &[&server.url()], b"a\nb\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "a\nb\n");
+    assert_eq!(server.texts(), ["a", "b"]);
+}
+
+#[test]
+fn a_bare_word_is_not_a_url() {
+    let home = home();
+    let out = pipe(home.path(), &["sesion"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("sesion is not a valid websocket url"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn jsonl_both_ways() {
+    let (server, home) = (TestServer::echo(), home());
+    let input = "{\"kind\": \"text\", \"data\": \"hi\"}\n{\"kind\": \"binary\", \"data\": \"3q2+7w==\"}\n{\"data\": \"plain\"}\n";
+    let out = pipe(
+        home.path(),
+        &["pipe", &server.url(), "--jsonl"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let kinds_and_data: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|v| (v["kind"].as_str().unwrap(), v["data"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds_and_data,
+        [("text", "hi"), ("binary", "3q2+7w=="), ("text", "plain")]
+    );
+    assert!(lines.iter().all(|v| v["time"].as_f64().unwrap() > 1.0e9));
+    assert!(
+        server
+            .frames()
+            .contains(&Frame::Binary(vec![0xde, 0xad, 0xbe, 0xef]))
+    );
+}
+
+#[test]
+fn a_bad_jsonl_line_is_named_and_what_came_before_is_sent() {
+    let (server, home) = (TestServer::echo(), home());
+    let input = "{\"data\": \"first\"}\nnot json\n{\"data\": \"never\"}\n";
+    let out = pipe(
+        home.path(),
+        &["pipe", &server.url(), "--jsonl"],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("line 2 of standard input: it is not JSON"),
+        "{stderr}"
+    );
+    assert_eq!(server.texts(), ["first"]);
+}
+
+#[test]
+fn a_server_close_ends_the_pipe_with_its_status() {
+    let server = TestServer::scripted(vec![
+        Action::text("bye soon"),
+        Action::close(1011, "overloaded"),
+    ]);
+    let home = home();
+    // Standard input stays open: the server's close alone ends the pipe.
+    let out = ws_cmd(home.path())
+        .args(["pipe", &server.url()])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), "bye soon\n");
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("1011") && stderr.contains("overloaded"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn listen_jsonl_is_one_object_a_line() {
+    let server = TestServer::scripted(vec![
+        Action::text("{\"b\": 1, \"a\": 2}"),
+        Action::Send(tokio_tungstenite::tungstenite::Message::binary(vec![1, 2])),
+        Action::close(1000, ""),
+    ]);
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["listen", &server.url(), "--jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", text(&out.stdout));
+    assert_eq!(lines[0]["kind"], "text");
+    assert_eq!(lines[0]["data"], "{\"b\": 1, \"a\": 2}");
+    assert_eq!(lines[1]["kind"], "binary");
+    assert_eq!(lines[1]["data"], "AQI=");
+}
