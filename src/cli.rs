@@ -270,6 +270,10 @@ pub struct ListenArgs {
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
+    /// Write each message's payload byte for byte, then a newline (no kind,
+    /// time or escaping; for redirecting to a file)
+    #[arg(long, conflicts_with_all = ["json", "file", "jsonl"])]
+    pub raw: bool,
     /// One JSON object a line: {"kind", "time", "data"} (for jq; binary data in base64)
     #[arg(long, conflicts_with_all = ["json", "file"])]
     pub jsonl: bool,

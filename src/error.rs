@@ -110,14 +110,22 @@ pub fn io_reason(e: &io::Error) -> String {
 }
 
 impl Error {
-    /// The process exit status for this error.
+    /// The process exit status for this error. Output to a closed pipe
+    /// (`ws completion bash | head -1`) is a success, as in other tools.
     pub fn exit_status(&self) -> i32 {
         match self {
+            _ if self.is_broken_pipe() => 0,
             Error::InvalidUrl(_) | Error::Usage(_) => 2,
             Error::Exit(n) => *n,
             Error::Interrupted => 130,
             _ => 1,
         }
+    }
+
+    /// Whether this is standard output (or another pipe) closed by the
+    /// reader; such an end is quiet.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// A shorthand for [`Error::File`].

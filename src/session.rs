@@ -280,6 +280,7 @@ impl Session {
                         name: None,
                         text: line,
                     },
+                    &self.engine,
                 )
             }),
             Dispatch::BadArguments(message) => Some(Stop::Failed(message)),
@@ -399,11 +400,15 @@ impl Session {
                 } else {
                     Role::Plain
                 };
-                let lines = Line::split(role, &value.to_string());
+                let text = match rhai_script::limits::shown(&value) {
+                    Ok(text) => text,
+                    Err(e) => return Some(diagnostics::stop(&e, &source, &self.engine)),
+                };
+                let lines = Line::split(role, &text);
                 self.ctx.console.emit_all(Stream::Out, lines);
                 None
             }
-            Err(e) => Some(diagnostics::stop(&e, &source)),
+            Err(e) => Some(diagnostics::stop(&e, &source, &self.engine)),
         }
     }
 
@@ -438,7 +443,7 @@ impl Session {
         self.functions = self.functions.merge(&ast.clone_functions_only());
         let program = self.functions.merge(&ast);
         let result = self.engine.run_ast_with_scope(&mut self.scope, &program);
-        result.map_err(|e| script_error(&e, name, text))
+        result.map_err(|e| script_error(&e, name, text, &self.engine))
     }
 
     /// Calls the script function `function` of a script already run with
@@ -454,7 +459,7 @@ impl Session {
                 (),
             )
             .map(drop)
-            .map_err(|e| script_error(&e, name, text))
+            .map_err(|e| script_error(&e, name, text, &self.engine))
     }
 
     /// Whether the script defines a function of this name with no parameters.
@@ -539,12 +544,12 @@ fn recording(
 }
 
 /// A script's failure as the library's error, rendered with its position.
-fn script_error(error: &rhai::EvalAltResult, name: &str, text: &str) -> Error {
+fn script_error(error: &rhai::EvalAltResult, name: &str, text: &str, engine: &Engine) -> Error {
     let source = Source {
         name: Some(name),
         text,
     };
-    match diagnostics::stop(error, &source) {
+    match diagnostics::stop(error, &source, engine) {
         Stop::Exit(code) => Error::Exit(code),
         Stop::Interrupted => Error::Interrupted,
         Stop::Failed(message) => Error::Script(message),

@@ -22,8 +22,13 @@ use std::time::Duration;
 use crate::connection::{ConnectOptions, TlsFiles};
 use crate::error::{Error, Result};
 
+/// The longest duration a setting, a flag or a Rhai function accepts, in
+/// seconds (about 31 years): longer waits are refused by name rather than
+/// overflowing a clock.
+pub const MAX_SECONDS: f64 = 1e9;
+
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 16] = [
+pub const KEYS: [&str; 21] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -37,6 +42,11 @@ pub const KEYS: [&str; 16] = [
     "tls_password",
     "send_buffer_size",
     "send_timeout",
+    "max_string_size",
+    "max_array_size",
+    "max_map_size",
+    "max_call_levels",
+    "max_expr_depth",
     "compression",
     "ping_interval",
     "ping_timeout",
@@ -78,6 +88,37 @@ pub struct Settings {
     /// How long the peer may take none of our data before the connection
     /// is ended.
     pub send_timeout: Duration,
+    /// The limits Rhai code runs within.
+    pub limits: ScriptLimits,
+}
+
+/// The limits that keep Rhai code inside the process's means; going over
+/// one is an error that names it, never an abort.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptLimits {
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Most elements in an array, or bytes in a blob (a binary message
+    /// received is a blob, so this is at least `max_message_size` in use).
+    pub max_array_size: usize,
+    /// Most properties in an object map.
+    pub max_map_size: usize,
+    /// Deepest nesting of function calls.
+    pub max_call_levels: usize,
+    /// Deepest nesting of expressions (in statements and in functions).
+    pub max_expr_depth: usize,
+}
+
+impl Default for ScriptLimits {
+    fn default() -> Self {
+        Self {
+            max_string_size: 64 << 20,
+            max_array_size: 16 << 20,
+            max_map_size: 1 << 20,
+            max_call_levels: 64,
+            max_expr_depth: 256,
+        }
+    }
 }
 
 impl Default for Settings {
@@ -99,6 +140,7 @@ impl Default for Settings {
             tls_password: None,
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
+            limits: ScriptLimits::default(),
         }
     }
 }
@@ -367,11 +409,30 @@ fn read_files(paths: &[PathBuf]) -> Result<Vec<ConfigFile>> {
     Ok(files)
 }
 
+/// The process's environment variables. One whose name or value is not
+/// UTF-8 is left out, unless it is one of ours (`WS_*`): that is an error
+/// naming it.
+fn environment() -> Result<HashMap<String, String>> {
+    let mut env = HashMap::new();
+    for (name, value) in std::env::vars_os() {
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => {
+                env.insert(name, value);
+            }
+            (Ok(name), Err(_)) if name.starts_with("WS_") => {
+                return Err(Error::Settings(format!(
+                    "the environment variable {name} is not UTF-8 text; set it again or unset it"
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(env)
+}
+
 /// The settings of this process: its environment, its settings files and `flags`.
 pub fn load(flags: &Flags) -> Result<Loaded> {
-    let env: HashMap<String, String> = std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-        .collect();
+    let env = environment()?;
     let files = read_files(&file_paths(&env))?;
     resolve(&env, &files, flags)
 }
@@ -381,7 +442,7 @@ pub fn load(flags: &Flags) -> Result<Loaded> {
 pub fn show(flags: &crate::cli::ConnectArgs) -> Result<i32> {
     use std::io::Write;
     let loaded = load(&Flags::new(flags, None))?;
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env = environment()?;
     let mut out = std::io::stdout().lock();
     let mut text = String::from(
         "# Settings in effect. Sources, most important first:\n#   flags\n#   WS_* environment variables\n",

@@ -13,8 +13,12 @@ use crate::error::{Error, Result};
 
 /// Prints the completion script of `shell`.
 pub(crate) fn print(shell: Shell) -> Result<i32> {
-    let mut command = Cli::command();
-    clap_complete::generate(shell, &mut command, "ws", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "ws", &mut script);
+    let mut out = std::io::stdout().lock();
+    out.write_all(&script)
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::io("cannot write the completion script", e))?;
     Ok(0)
 }
 

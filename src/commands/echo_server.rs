@@ -1,4 +1,6 @@
 //! `ws echo-server`: an echo server until Ctrl+C or SIGTERM (status 0).
+//! The settings `connect_timeout` and `send_timeout` bound how long a
+//! client may take for its handshake and for taking its echoes.
 
 use std::io::Write;
 use std::path::Path;
@@ -12,7 +14,14 @@ use crate::error::{Error, Result};
 use crate::server::{EchoServer, ServerOptions};
 
 pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
-    let mut options = ServerOptions::default();
+    // A client gets connect_timeout for its handshake and send_timeout
+    // for taking its echoes, as a client of ours would.
+    let settings = crate::settings::load(&crate::settings::Flags::default())?.settings;
+    let mut options = ServerOptions {
+        handshake_timeout: settings.connect_timeout,
+        send_timeout: settings.send_timeout,
+        ..ServerOptions::default()
+    };
     if let Some(size) = &args.max_message_size {
         options.max_message_size = crate::settings::parse_size(size).ok_or_else(|| {
             Error::Usage(format!(

@@ -45,7 +45,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(&args.connect, width)?;
     let duration = wire::duration(args.duration)?;
     let mut printer = if args.file.is_empty() {
-        Printer::direct(args.json, args.jsonl)
+        Printer::direct(args.json, args.raw, args.jsonl)
     } else {
         let console = Console::stdio();
         super::attach_transcript(&console, &args.file, &settings)?;
@@ -142,6 +142,8 @@ enum Printer {
 
 struct Direct {
     out: StdoutLock<'static>,
+    /// `--raw`: payloads byte for byte, without headers or escaping.
+    raw: bool,
     buffer: String,
     clock: Clock,
     json: bool,
@@ -152,12 +154,13 @@ struct Direct {
 }
 
 impl Printer {
-    fn direct(json: bool, jsonl: bool) -> Printer {
+    fn direct(json: bool, raw: bool, jsonl: bool) -> Printer {
         let out = io::stdout();
         let terminal = out.is_terminal();
         let colored = render::colour_wanted(terminal);
         Printer::Direct(Direct {
             out: out.lock(),
+            raw,
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::new(),
             json,
@@ -169,6 +172,7 @@ impl Printer {
 
     fn text(&mut self, text: &str) -> io::Result<()> {
         match self {
+            Printer::Direct(d) if d.raw => d.raw(text.as_bytes()),
             Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::text(text)),
             Printer::Direct(d) => {
                 let clock = d.clock.at(SystemTime::now());
@@ -185,6 +189,11 @@ impl Printer {
     }
 
     fn binary(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if let Printer::Direct(d) = self
+            && d.raw
+        {
+            return d.raw(bytes);
+        }
         let message = Message::Binary(bytes.to_vec());
         match self {
             Printer::Direct(d) if d.jsonl => d.jsonl(&WsMessage::binary(bytes.to_vec())),
@@ -204,6 +213,7 @@ impl Printer {
     fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
         let line = render::control_line(kind, payload, SystemTime::now());
         match self {
+            Printer::Direct(d) if d.raw => Ok(()),
             Printer::Direct(d) if d.jsonl => {
                 let payload = payload.to_vec().into();
                 let frame = match kind {
@@ -256,6 +266,17 @@ impl Printer {
 }
 
 impl Direct {
+    /// `--raw`: the payload as it came and a newline.
+    fn raw(&mut self, payload: &[u8]) -> io::Result<()> {
+        self.write_out()?;
+        self.out.write_all(payload)?;
+        self.out.write_all(b"\n")?;
+        if self.terminal {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
     fn jsonl(&mut self, message: &WsMessage) -> io::Result<()> {
         if let Some(line) = super::jsonl::line(message, SystemTime::now()) {
             self.buffer.push_str(&line);

@@ -59,33 +59,36 @@ fn shortcut(words: Vec<String>) -> Result<i32> {
 }
 
 /// Prints an error on standard error: `ws: error: …`, and for a refused
-/// handshake the response's status, headers and body.
+/// handshake the response's status, headers and body. Everything is shown
+/// with control characters made visible: much of it comes from the server.
 pub fn report(error: &Error) {
     use std::io::Write;
-    let mut err = std::io::stderr().lock();
-    if let Error::Handshake {
-        status,
-        headers,
-        body,
-    } = error
-    {
-        let _ = writeln!(
-            err,
-            "ws: error: the server refused the websocket handshake: HTTP {status}"
-        );
-        for (name, value) in headers {
-            let _ = writeln!(err, "  {name}: {value}");
+    let text = match error {
+        Error::Exit(_) | Error::Interrupted => return,
+        _ if error.is_broken_pipe() => return,
+        Error::Handshake {
+            status,
+            headers,
+            body,
+        } => {
+            let mut text =
+                format!("ws: error: the server refused the websocket handshake: HTTP {status}\n");
+            for (name, value) in headers {
+                text.push_str(&format!("  {name}: {value}\n"));
+            }
+            if !body.trim().is_empty() {
+                text.push_str(&format!("\n{}\n", body.trim_end()));
+            }
+            text
         }
-        if !body.trim().is_empty() {
-            let _ = writeln!(err);
-            let _ = writeln!(err, "{}", body.trim_end());
-        }
-        return;
+        other => format!("ws: error: {other}\n"),
+    };
+    let mut shown = String::with_capacity(text.len());
+    for line in text.lines() {
+        shown.push_str(&crate::console::escape::visible_text(line));
+        shown.push('\n');
     }
-    if matches!(error, Error::Exit(_) | Error::Interrupted) {
-        return;
-    }
-    let _ = writeln!(err, "ws: error: {error}");
+    let _ = std::io::stderr().lock().write_all(shown.as_bytes());
 }
 
 /// Settings and connection options of a client command: the settings
@@ -130,12 +133,13 @@ pub(crate) fn read_script(path: &std::path::Path) -> Result<(String, String)> {
 
 /// A positive number of seconds given to `flag` as a duration.
 pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
+    use crate::settings::MAX_SECONDS;
     Some(value)
-        .filter(|s| s.is_finite() && *s > 0.0)
+        .filter(|s| s.is_finite() && *s > 0.0 && *s <= MAX_SECONDS)
         .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| {
             Error::Usage(format!(
-                "{flag} {value} is not a duration; use a positive number of seconds"
+                "{flag} {value} is not a duration; use a positive number of seconds, at most {MAX_SECONDS}"
             ))
         })
 }

@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::wire;
 use crate::cli::PingArgs;
-use crate::connection::{ClientEngine, CloseInfo, Step, check_control_payload, url};
+use crate::connection::{ClientEngine, CloseInfo, Step, check_control_payload, redact, url};
 use crate::console::render::close_line;
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
@@ -124,7 +124,7 @@ async fn send_all(
                     Wait::Pong => {
                         let rtt = start.elapsed();
                         stats.round_trips.push(rtt);
-                        console.out(pong_line(sequence, &plan.url, rtt));
+                        console.out(pong_line(sequence, &redact::url(&plan.url), rtt));
                     }
                     Wait::Deadline => console.out(no_pong_line(sequence, plan)),
                     Wait::Ended(info) => return Some(info),
@@ -195,7 +195,7 @@ fn banner(plan: &Plan) -> Line {
         Kind::Pong => "PONG ",
     };
     Line::of(Role::Info, word)
-        .push(Role::Url, plan.url.clone())
+        .push(Role::Url, redact::url(&plan.url))
         .push(Role::Info, " with ")
         .push(Role::Number, plan.payload.len().to_string())
         .push(Role::Info, " bytes of data")
@@ -247,7 +247,7 @@ fn summary(console: &Console, plan: &Plan, stats: &Stats) {
     };
     console.out(Line::of(
         Role::Info,
-        format!("--- {} {word} statistics ---", plan.url),
+        format!("--- {} {word} statistics ---", redact::url(&plan.url)),
     ));
     console.out(Line::of(Role::Plain, counts));
     if let Some(line) = round_trips(&stats.round_trips) {

@@ -25,17 +25,17 @@ pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
     }
 }
 
-/// Installs the SIGINT and SIGTERM handlers now (call it inside the
-/// runtime); the future completes on the first of them.
+/// Installs the handlers of SIGINT and of the signals that end the
+/// process (SIGTERM, SIGHUP, SIGQUIT) now (call it inside the runtime);
+/// the future completes on the first of them.
 pub(super) fn stop_signal() -> Result<impl Future<Output = ()>> {
-    let install =
-        |kind| signal(kind).map_err(|e| Error::io("cannot install the signal handlers", e));
-    let mut int = install(SignalKind::interrupt())?;
-    let mut term = install(SignalKind::terminate())?;
+    let failed = |e| Error::io("cannot install the signal handlers", e);
+    let mut int = signal(SignalKind::interrupt()).map_err(failed)?;
+    let end = crate::repl::signals::ending().map_err(failed)?;
     Ok(async move {
         tokio::select! {
             _ = int.recv() => {}
-            _ = term.recv() => {}
+            () = end => {}
         }
     })
 }

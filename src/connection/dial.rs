@@ -197,6 +197,7 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
     let headers = request.headers_mut();
     let mut add = |name: &str, value: &str, flag: &str| -> Result<()> {
         let bad = || {
+            let value = super::redact::header_value(name, value);
             let (shown, allowed) = match flag {
                 "extra_headers" => (
                     format!("{name}: {value}"),
@@ -313,6 +314,9 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
         WsError::Http(response) => refused(*response),
         WsError::Io(e) => match tls::inner_error(&e) {
             Some(tls_error) => Error::Tls(tls::describe(tls_error, host)),
+            None if e.to_string().contains("tls handshake eof") => Error::Tls(format!(
+                "{host} ended the connection during the TLS handshake: it does not seem to speak TLS on this port; use ws:// for a plain port"
+            )),
             None => Error::Connect(format!(
                 "the connection to {host} broke during the handshake: {}",
                 crate::error::io_reason(&e)
@@ -327,6 +331,12 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
                 "{host} did not agree on a subprotocol: it chose none of those offered with --subprotocol, or one that was not offered"
             ))
         }
+        WsError::Protocol(ProtocolError::HttparseError(_)) => Error::Connect(format!(
+            "{host} did not answer the websocket handshake in HTTP: if it is a TLS port, use wss://"
+        )),
+        WsError::Protocol(ProtocolError::HandshakeIncomplete) => Error::Connect(format!(
+            "{host} closed the connection before the websocket handshake finished; check that it is a websocket server, and use wss:// for a TLS port"
+        )),
         WsError::Url(e) => Error::Connect(format!("cannot connect to {host}: {e}")),
         other => Error::Connect(format!(
             "the websocket handshake with {host} failed: {other}"

@@ -211,6 +211,8 @@ where
                 return Poll::Ready(Step::Ended(info));
             }
             self.keep_alive();
+            // Whether a read is armed (it returned Pending this round).
+            let mut read_armed = false;
             if self.reading() && self.reads_in_row < READ_BATCH {
                 match Pin::new(&mut self.ws).poll_next(cx) {
                     Poll::Ready(item) => {
@@ -220,10 +222,9 @@ where
                             None => continue,
                         }
                     }
-                    Poll::Pending => {}
+                    Poll::Pending => read_armed = true,
                 }
             }
-            let batch_done = self.reads_in_row >= READ_BATCH;
             self.reads_in_row = 0;
             if let Err(error) = self.poll_write(cx) {
                 return Poll::Ready(Step::Ended(self.broken(&error)));
@@ -231,11 +232,10 @@ where
             if let Some(info) = self.finished() {
                 return Poll::Ready(Step::Ended(info));
             }
-            if batch_done && self.reading() {
+            // Reads skipped this round (a full batch, or a backlog that
+            // has drained since) are due now: nothing would wake us for them.
+            if self.reading() && !read_armed {
                 continue;
-            }
-            if let Some(info) = self.overdue() {
-                return Poll::Ready(Step::Ended(info));
             }
             self.arm_timer(cx);
             return Poll::Pending;

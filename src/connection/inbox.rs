@@ -112,7 +112,7 @@ impl Inbox {
         timeout: Option<Duration>,
         interrupt: &AtomicBool,
     ) -> Result<Message, RecvError> {
-        let deadline = timeout.map(|t| Instant::now() + t);
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = self.lock();
         loop {
             if let Some(message) = state.queue.pop_front() {

@@ -13,6 +13,7 @@ mod keepalive;
 mod link;
 mod options;
 mod proxy;
+pub mod redact;
 mod task;
 mod tls;
 pub mod url;
@@ -193,7 +194,7 @@ impl Connection {
         });
         let (stream, handshake) = rx
             .recv()
-            .map_err(|_| Error::Connect(format!("could not connect to {url}")))??;
+            .map_err(|_| Error::Connect(format!("could not connect to {}", redact::url(&url))))??;
         Ok(Self::start(url, stream, handshake, settings, observer))
     }
 
@@ -226,7 +227,7 @@ impl Connection {
         runtime().spawn(task.run());
         Connection {
             shared: Arc::new(Shared {
-                url,
+                url: redact::url(&url),
                 subprotocol: handshake.subprotocol,
                 compression: handshake.compression,
                 commands,
@@ -244,7 +245,8 @@ impl Connection {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The URL this handle is connected to.
+    /// The URL this handle is connected to, its password masked (see
+    /// [`redact::url`]): this is the form every output shows.
     pub fn url(&self) -> &str {
         &self.shared.url
     }
@@ -339,7 +341,7 @@ impl Connection {
         check_control_payload(payload.len())?;
         let (reply, answer) = mpsc::sync_channel(1);
         self.command(Command::Ping { payload, reply })?;
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
+        let deadline = timeout.and_then(|t| std::time::Instant::now().checked_add(t));
         loop {
             match answer.recv_timeout(SLICE) {
                 Ok(rtt) => return Ok(Some(rtt)),

@@ -43,7 +43,8 @@ pub(crate) fn authority(host: &str, port: u16) -> String {
 pub(crate) fn parse(url: &str, source: &str) -> Result<Proxy> {
     let bad = |why: &str| {
         Error::Settings(format!(
-            "the proxy {url:?} ({source}) is not usable: {why}; use http://host:port"
+            "the proxy {:?} ({source}) is not usable: {why}; use http://host:port",
+            super::redact::url(url)
         ))
     };
     let rest = match url.trim().split_once("://") {

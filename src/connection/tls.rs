@@ -236,6 +236,16 @@ pub(crate) fn describe(error: &rustls::Error, host: &str) -> String {
         E::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
             format!("the certificate of {host} has expired; renew it on the server, or use -k")
         }
+        E::InvalidCertificate(Cert::Other(other))
+            if format!("{other:?}").contains("CaUsedAsEndEntity") =>
+        {
+            format!(
+                "the certificate of {host} is a CA certificate (CA:TRUE, as `openssl req -x509` makes) used as the server's own, which TLS refuses; give the server a certificate signed by that CA (tls_ca_file then trusts it), or use -k to skip verification"
+            )
+        }
+        E::InvalidMessage(_) => format!(
+            "{host} did not answer in TLS: it seems to be a plain port; use ws:// instead of wss://"
+        ),
         E::InvalidCertificate(other) => {
             format!(
                 "the certificate of {host} is not acceptable ({other}); use -k to skip verification"

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 
 /// Normalises a user's URL to `ws[s]://host[:port]/path`, or refuses it.
 pub fn parse(input: &str) -> Result<String> {
-    let invalid = || Error::InvalidUrl(input.to_string());
+    let invalid = || Error::InvalidUrl(super::redact::url(input));
     let trimmed = input.trim();
     let (scheme, rest) = match trimmed.split_once("://") {
         Some((scheme, rest)) => {

@@ -3,6 +3,7 @@
 //! renders it on the terminal and fans it out to every attached [`Sink`]
 //! (the transcript writers).
 
+pub mod escape;
 pub mod render;
 mod style;
 mod terminal;
@@ -98,6 +99,12 @@ impl Console {
     /// Whether incoming traffic is hidden on the terminal.
     pub fn quiet(&self) -> bool {
         self.lock().quiet
+    }
+
+    /// Whether incoming traffic goes anywhere: to the terminal, or to a sink.
+    pub fn shows_traffic(&self) -> bool {
+        let inner = self.lock();
+        !inner.quiet || !inner.sinks.is_empty()
     }
 
     /// Whether the terminal output uses colours.

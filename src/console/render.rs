@@ -5,6 +5,7 @@
 
 use std::time::SystemTime;
 
+use super::escape::visible_text;
 use super::{Line, Mark, Role};
 use crate::connection::{CloseInfo, Closer, Message, close_code_name};
 
@@ -144,13 +145,14 @@ pub fn colour_wanted(is_terminal: bool) -> bool {
 }
 
 /// Appends `line` and a newline to `out` as the terminal shows it: with
-/// ANSI colours when `colored`, else plain.
+/// ANSI colours when `colored`, else plain, and control characters made
+/// visible (see [`visible_text`]) so no text can drive the terminal.
 pub fn paint(line: &Line, colored: bool, out: &mut String) {
     use owo_colors::OwoColorize;
     use std::fmt::Write;
     for segment in &line.segments {
         let (colour, bold) = segment.role.ansi();
-        let text = &segment.text;
+        let text = &*visible_text(&segment.text);
         let _ = match (colored, colour) {
             (true, Some(colour)) if bold => write!(out, "{}", text.color(colour).bold()),
             (true, Some(colour)) => write!(out, "{}", text.color(colour)),
@@ -178,7 +180,7 @@ pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored
     out.push_str(" text ");
     out.push_str(clock);
     out.push(' ');
-    out.push_str(text);
+    out.push_str(&visible_text(text));
     out.push('\n');
 }
 
@@ -332,6 +334,8 @@ mod tests {
             ("tab\there", false),
             ("two\nlines", false),
             ("cr\r\nlf", false),
+            ("\x1b]0;pwned\x07\x1b[2J", false),
+            ("lone\rcr", false),
             (r#"{"a":[1,2]}"#, true),
             ("not json", true),
         ] {
@@ -349,6 +353,9 @@ mod tests {
         let mut plain = String::new();
         write_text(&mut plain, "hi", at, false, false);
         assert_eq!(plain, "< text 12:00:01.250 hi\n");
+        let mut hostile = String::new();
+        write_text(&mut hostile, "\x1b[2J", at, false, false);
+        assert_eq!(hostile, "< text 12:00:01.250 \u{241b}[2J\n");
     }
 
     #[test]

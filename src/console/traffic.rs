@@ -65,6 +65,8 @@ impl Hold {
 pub fn observer(console: Console, view: TrafficView) -> Observer {
     Arc::new(move |event| {
         let lines = match event {
+            // Rendering a message nobody sees is skipped (quiet, no transcript).
+            Event::Message(_) if !console.shows_traffic() => return,
             Event::Message(message) => message_lines(message, SystemTime::now(), view.json),
             Event::Ping(payload) => vec![control_line("ping", payload, SystemTime::now())],
             Event::Pong(payload) => vec![control_line("pong", payload, SystemTime::now())],

@@ -138,7 +138,7 @@ mod tests {
             (5, vec!["close", "closed", "close_code", "close_reason"])
         );
         assert_eq!(complete("text he", 7).1, Vec::<&str>::new());
-        assert_eq!(complete("let x = 1; re", 13).1, vec!["recv"]);
+        assert_eq!(complete("let x = 1; rec", 14).1, vec!["recv"]);
     }
 
     #[test]

@@ -1,31 +1,52 @@
-//! SIGINT and SIGTERM, installed once on the runtime and turned into the
-//! interrupt flag (stops running code) and, for the interactive loop, a
-//! control event (ends the session).
+//! SIGINT and the signals that end the process (SIGTERM, SIGHUP when the
+//! terminal goes away, SIGQUIT), installed once on the runtime and turned
+//! into the interrupt flag (stops running code) and, for the interactive
+//! loop, a control event (ends the session with 1001, transcripts
+//! complete).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 
-use tokio::signal::unix::{SignalKind, signal};
+use tokio::signal::unix::{Signal, SignalKind, signal};
 
 use crate::runtime::runtime;
 use crate::session::Control;
 
-/// Sets `interrupt` on SIGINT and SIGTERM; SIGTERM also sends
+/// The signals that end `ws` the way SIGTERM does: every open connection
+/// closed with 1001 and every transcript completed.
+pub(crate) const ENDING: [SignalKind; 3] = [
+    SignalKind::terminate(),
+    SignalKind::hangup(),
+    SignalKind::quit(),
+];
+
+/// Installs handlers for every signal of [`ENDING`] (inside the runtime);
+/// the future completes on the first of them.
+pub(crate) fn ending() -> std::io::Result<impl Future<Output = ()>> {
+    let mut signals = ENDING
+        .iter()
+        .map(|kind| signal(*kind))
+        .collect::<std::io::Result<Vec<Signal>>>()?;
+    Ok(async move {
+        let waits = signals.iter_mut().map(|s| Box::pin(s.recv()));
+        futures_util::future::select_all(waits).await;
+    })
+}
+
+/// Sets `interrupt` on SIGINT and the [`ENDING`] signals; these also send
 /// [`Control::Terminate`] when a control channel is given.
 pub(crate) fn install(interrupt: Arc<AtomicBool>, control: Option<Sender<Control>>) {
     let _guard = runtime().enter();
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+    let Ok(mut int) = signal(SignalKind::interrupt()) else {
         return;
     };
     runtime().spawn(async move {
         loop {
+            let Ok(end) = ending() else { return };
             let terminate = tokio::select! {
                 _ = int.recv() => false,
-                _ = term.recv() => true,
+                () = end => true,
             };
             interrupt.store(true, Ordering::SeqCst);
             if terminate && let Some(control) = &control {

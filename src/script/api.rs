@@ -119,9 +119,15 @@ fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
 }
 
 fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
+    // Exact types, so these win over Rhai's own `sleep`, which Ctrl+C
+    // cannot interrupt.
     let c = Rc::clone(ctx);
-    engine.register_fn("sleep", move |limit: Dynamic| -> Fallible<()> {
-        c.sleep(seconds(&limit, "sleep")?)
+    engine.register_fn("sleep", move |limit: rhai::INT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
+    });
+    let c = Rc::clone(ctx);
+    engine.register_fn("sleep", move |limit: rhai::FLOAT| -> Fallible<()> {
+        c.sleep(seconds(&limit.into(), "sleep")?)
     });
     let c = Rc::clone(ctx);
     engine.register_fn("connect", move |url: &str| c.connect(url, None));
@@ -133,6 +139,10 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("help", move || c.help(None));
     let c = Rc::clone(ctx);
     engine.register_fn("help", move |name: &str| c.help(Some(name)));
+    engine.register_fn("read_file", |path: &str| super::context::read_text(path));
+    engine.register_fn("read_blob", |path: &str| {
+        super::context::read_bytes(path).map(Dynamic::from_blob)
+    });
     engine.register_fn("parse_json", |text: &str| {
         super::json::parse(text).map_err(runtime)
     });
@@ -150,6 +160,11 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
         super::bytes::to_base64(&bytes)
     });
     engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
+        if !(0..=255).contains(&code) {
+            return Err(runtime(format!(
+                "exit expects a status from 0 to 255, got {code}"
+            )));
+        }
         Err(rhai::EvalAltResult::ErrorTerminated(code.into(), rhai::Position::NONE).into())
     });
 }

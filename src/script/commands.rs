@@ -175,6 +175,18 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         example: "print(close_reason())",
     },
     FunctionDoc {
+        name: "read_file",
+        params: "path",
+        summary: "a file's text (UTF-8); text(s) never reads files by itself",
+        example: "text(read_file(\"request.json\"))",
+    },
+    FunctionDoc {
+        name: "read_blob",
+        params: "path",
+        summary: "a file's bytes as a blob",
+        example: "byte(read_blob(\"frame.bin\"))",
+    },
+    FunctionDoc {
         name: "parse_json",
         params: "text",
         summary: "JSON text to a Rhai value (maps, arrays, numbers, strings)",
@@ -247,6 +259,11 @@ pub(crate) const FUNCTIONS: &[FunctionDoc] = &[
         example: "assert_match(recv(), \"^welcome \\\\w+$\")",
     },
 ];
+
+/// Whether `help name` has something to say about `name`.
+pub(crate) fn has_help(name: &str) -> bool {
+    find(name).is_some() || find_function(name).is_some()
+}
 
 /// The function of this name.
 pub(crate) fn find_function(name: &str) -> Option<&'static FunctionDoc> {

@@ -121,33 +121,21 @@ impl Context {
 
     // ---- the commands ---------------------------------------------------
 
+    /// Sends `message` as it is: a `file@` prefix is only honoured in what
+    /// the user typed (see [`Context::command`]), never in a value.
     pub(crate) fn text(&self, connection: &Connection, message: &str) -> Fallible<()> {
-        let text = match file_argument(message) {
-            Some(path) => {
-                let bytes = read_file(path)?;
-                String::from_utf8(bytes).map_err(|_| {
-                    runtime(format!(
-                        "{path} is not UTF-8 text; send it with byte file@{path}"
-                    ))
-                })?
-            }
-            None => message.to_string(),
-        };
-        self.confirm_sent(connection, text.len())?;
-        self.show_sent(|| Message::Text(text.clone()));
-        connection.send_text(text).map_err(to_rhai)?;
+        self.confirm_sent(connection, message.len())?;
+        self.show_sent(|| Message::Text(message.to_string()));
+        connection.send_text(message.to_string()).map_err(to_rhai)?;
         Ok(())
     }
 
+    /// Sends a blob, or a string's bytes, as they are (no `file@`).
     pub(crate) fn byte(&self, connection: &Connection, payload: Dynamic) -> Fallible<()> {
         let bytes = if payload.is_blob() {
             payload.cast::<Blob>()
         } else if payload.is_string() {
-            let text = payload.to_string();
-            match file_argument(&text) {
-                Some(path) => read_file(path)?,
-                None => text.into_bytes(),
-            }
+            payload.to_string().into_bytes()
         } else {
             return Err(not_bytes(&payload));
         };
@@ -363,12 +351,14 @@ impl Context {
     }
 
     pub(crate) fn sleep(&self, seconds: Duration) -> Fallible<()> {
-        let deadline = Instant::now() + seconds;
+        let deadline = Instant::now().checked_add(seconds);
         loop {
             if self.interrupted() {
                 return Err(interrupted());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.map_or(Duration::MAX, |d| {
+                d.saturating_duration_since(Instant::now())
+            });
             if left.is_zero() {
                 return Ok(());
             }
@@ -383,7 +373,9 @@ impl Context {
         }
         let view = TrafficView {
             json: self.json,
-            label: Some(crate::connection::url::parse(url).map_err(to_rhai)?),
+            label: Some(crate::connection::redact::url(
+                &crate::connection::url::parse(url).map_err(to_rhai)?,
+            )),
             announce_close: true,
             on_close: None,
             hold: None,
@@ -417,12 +409,14 @@ impl Context {
                     )));
                 };
                 let connection = self.session()?;
-                if name == "text" {
-                    self.text(&connection, message)
-                } else if let Some(bytes) = super::bytes::typed(message) {
-                    self.send_bytes(&connection, bytes.map_err(runtime)?)
-                } else {
-                    self.byte(&connection, message.into())
+                match (name, file_argument(message)) {
+                    ("text", Some(path)) => self.text(&connection, &read_text(path)?),
+                    ("text", None) => self.text(&connection, message),
+                    (_, Some(path)) => self.send_bytes(&connection, read_bytes(path)?),
+                    (_, None) => match super::bytes::typed(message) {
+                        Some(bytes) => self.send_bytes(&connection, bytes.map_err(runtime)?),
+                        None => self.byte(&connection, message.into()),
+                    },
                 }
             }
             "ping" => self.ping(&self.session()?, arg(0).unwrap_or("")).map(drop),
@@ -502,8 +496,18 @@ fn file_argument(message: &str) -> Option<&str> {
     message.strip_prefix("file@").filter(|p| !p.is_empty())
 }
 
-fn read_file(path: &str) -> Fallible<Vec<u8>> {
+/// A file's bytes (`read_blob`, `byte file@PATH`).
+pub(crate) fn read_bytes(path: &str) -> Fallible<Vec<u8>> {
     std::fs::read(path).map_err(|e| to_rhai(Error::file("read", path, e)))
+}
+
+/// A file's text (`read_file`, `text file@PATH`); refused when not UTF-8.
+pub(crate) fn read_text(path: &str) -> Fallible<String> {
+    String::from_utf8(read_bytes(path)?).map_err(|_| {
+        runtime(format!(
+            "{path} is not UTF-8 text; read it with read_blob(path) or send it with byte file@{path}"
+        ))
+    })
 }
 
 pub(crate) fn seconds_text(limit: Option<Duration>) -> String {

@@ -2,7 +2,7 @@
 //! where it happened (file, line, column), the source line with a caret,
 //! and the message. Library errors become Rhai errors in one place too.
 
-use rhai::{EvalAltResult, ParseError, Position};
+use rhai::{Engine, EvalAltResult, ParseError, Position};
 
 use crate::error::Error;
 
@@ -32,6 +32,31 @@ pub(crate) fn interrupted() -> Box<EvalAltResult> {
     EvalAltResult::ErrorTerminated("interrupted".into(), Position::NONE).into()
 }
 
+/// A type name, Rust's or Rhai's, as users say it: `i64` is "an integer".
+pub(crate) fn type_phrase(name: &str) -> String {
+    let name = name
+        .trim()
+        .trim_start_matches("&mut ")
+        .trim_start_matches('&');
+    let short = name.rsplit("::").next().unwrap_or(name);
+    let phrase = match short {
+        "i64" | "i32" | "INT" | "u16" | "usize" => "an integer",
+        "f64" | "f32" | "FLOAT" => "a decimal number",
+        "str" | "String" | "ImmutableString" | "string" => "a string",
+        "char" => "a character",
+        "bool" => "a boolean",
+        "()" => "nothing (())",
+        "Array" | "array" | "Vec<Dynamic>" => "an array",
+        "Map" | "map" => "a map",
+        "Blob" | "blob" | "Vec<u8>" => "a blob",
+        "Dynamic" => "any value",
+        "Fn" | "FnPtr" => "a function pointer",
+        "Connection" => "a connection",
+        other => return format!("a {other}"),
+    };
+    phrase.to_string()
+}
+
 /// How evaluation ended when it did not end normally.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Stop {
@@ -43,8 +68,9 @@ pub(crate) enum Stop {
     Failed(String),
 }
 
-/// Classifies and renders a Rhai evaluation error.
-pub(crate) fn stop(error: &EvalAltResult, source: &Source) -> Stop {
+/// Classifies and renders a Rhai evaluation error; `engine` is asked what
+/// a function expects when a call fits none of its signatures.
+pub(crate) fn stop(error: &EvalAltResult, source: &Source, engine: &Engine) -> Stop {
     if let EvalAltResult::ErrorTerminated(token, _) = error {
         return match token.as_int() {
             Ok(code) => Stop::Exit(code as i32),
@@ -55,6 +81,16 @@ pub(crate) fn stop(error: &EvalAltResult, source: &Source) -> Stop {
         EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
         EvalAltResult::ErrorTooManyOperations(_) => {
             "the script went over its limit of operations (--max-operations)".into()
+        }
+        EvalAltResult::ErrorFunctionNotFound(signature, position)
+            if let Some(text) = super::mismatch::explain(
+                engine,
+                signature,
+                position.line().and_then(|l| source.text.lines().nth(l - 1)),
+                *position,
+            ) =>
+        {
+            text
         }
         other => {
             let mut text = other.to_string();
@@ -122,7 +158,7 @@ mod tests {
             name: Some("t.rhai"),
             text,
         };
-        let Stop::Failed(shown) = stop(&error, &source) else {
+        let Stop::Failed(shown) = stop(&error, &source, &engine) else {
             panic!("not a failure")
         };
         assert!(shown.starts_with("t.rhai:2:1: no luck"), "{shown}");

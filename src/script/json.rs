@@ -28,8 +28,9 @@ fn to_dynamic(value: Value) -> Dynamic {
     }
 }
 
-/// A Rhai value to JSON text.
+/// A Rhai value to JSON text; refused when it nests too deeply to write.
 pub(crate) fn stringify(value: &Dynamic) -> Result<String, String> {
+    super::limits::check_depth(value, "to_json")?;
     to_value(value).map(|v| v.to_string())
 }
 

@@ -12,6 +12,8 @@ mod compare;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
 mod json;
+pub(crate) mod limits;
+mod mismatch;
 mod options;
 pub(crate) mod save;
 pub(crate) mod shim;
@@ -28,7 +30,7 @@ use context::Context;
 /// console, and Ctrl+C through the interrupt flag.
 pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
-    engine.set_max_expr_depths(256, 256);
+    limits::apply(&mut engine, &ctx.settings.limits);
     api::register(&mut engine, ctx);
     let console = ctx.console.clone();
     engine.on_print(move |text| {

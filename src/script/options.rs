@@ -8,6 +8,7 @@ use rhai::{Dynamic, Map};
 use super::context::Fallible;
 use super::diagnostics::runtime;
 use crate::connection::ConnectOptions;
+use crate::settings::MAX_SECONDS;
 
 /// Applies a Rhai options map onto connection options.
 pub(crate) fn apply(options: &mut ConnectOptions, map: Map) -> Fallible<()> {
@@ -37,18 +38,27 @@ pub(crate) fn apply(options: &mut ConnectOptions, map: Map) -> Fallible<()> {
     Ok(())
 }
 
-/// Seconds as an integer or a float.
+/// Seconds as an integer or a float: at least 0 and at most
+/// [`MAX_SECONDS`]; anything else is refused with the range.
 pub(crate) fn seconds(value: &Dynamic, what: &str) -> Fallible<Duration> {
     let secs = value
         .as_float()
         .ok()
         .or_else(|| value.as_int().ok().map(|i| i as f64));
-    match secs {
-        Some(s) if s.is_finite() && s >= 0.0 => Ok(Duration::from_secs_f64(s)),
-        _ => Err(runtime(format!(
-            "{what}: expected a number of seconds, got {value}"
-        ))),
-    }
+    let Some(secs) = secs else {
+        return Err(runtime(format!(
+            "{what} expects a number of seconds, got {}",
+            super::diagnostics::type_phrase(value.type_name())
+        )));
+    };
+    Some(secs)
+        .filter(|s| (0.0..=MAX_SECONDS).contains(s))
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| {
+            runtime(format!(
+                "{what}: {secs} seconds is not allowed; use a number from 0 to {MAX_SECONDS}"
+            ))
+        })
 }
 
 fn headers(value: Dynamic) -> Fallible<Vec<(String, String)>> {

@@ -21,10 +21,10 @@ pub(super) enum Raw<'a> {
 fn allowed(key: &str) -> &'static str {
     match key {
         "connect_timeout" | "disconnect_timeout" | "send_timeout" => {
-            "use a number of seconds above 0, like 2.5"
+            "use a number of seconds above 0 and at most 1000000000, like 2.5"
         }
         "response_timeout" => {
-            "use a number of seconds above 0, like 2.5, or \"inf\" to wait forever"
+            "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever"
         }
         "message_queue_size" => "use a whole number from 1 to 100000000",
         "max_message_size" | "send_buffer_size" => {
@@ -34,6 +34,10 @@ fn allowed(key: &str) -> &'static str {
             "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values"
         }
         "terminal_width" => "use a whole number of columns from 20 to 1000",
+        "max_string_size" | "max_array_size" | "max_map_size" => {
+            "use a number from 1 to 4G, with an optional suffix K, M or G (like 64M)"
+        }
+        "max_call_levels" | "max_expr_depth" => "use a whole number from 1 to 10000",
         "compression" => "use true or false",
         "ping_interval" | "ping_timeout" => "use a number of seconds above 0, like 20",
         _ => "use the path of a file",
@@ -96,6 +100,15 @@ pub(super) fn apply(
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
+        "max_string_size" => settings.limits.max_string_size = size(raw).ok_or_else(bad)?,
+        "max_array_size" => settings.limits.max_array_size = size(raw).ok_or_else(bad)?,
+        "max_map_size" => settings.limits.max_map_size = size(raw).ok_or_else(bad)?,
+        "max_call_levels" => {
+            settings.limits.max_call_levels = whole(raw, 1, 10_000).ok_or_else(bad)?
+        }
+        "max_expr_depth" => {
+            settings.limits.max_expr_depth = whole(raw, 1, 10_000).ok_or_else(bad)?
+        }
         _ => {
             let path = text(raw).filter(|t| !t.is_empty()).ok_or_else(bad)?;
             let path = Some(super::resolve_path(path, source, env));
@@ -110,8 +123,15 @@ pub(super) fn apply(
 }
 
 fn bad_value(key: &str, raw: Raw<'_>, source: &Source) -> Error {
+    let secret_headers = key == "extra_headers" && {
+        let text = match raw {
+            Raw::Text(text) => text.to_ascii_lowercase(),
+            Raw::Toml(value) => value.to_string().to_ascii_lowercase(),
+        };
+        text.contains("authorization") || text.contains("cookie")
+    };
     let shown = match raw {
-        _ if key == "tls_password" => "(hidden)".to_string(),
+        _ if key == "tls_password" || secret_headers => "(hidden)".to_string(),
         Raw::Text(text) => format!("{:?}", shorten(text)),
         Raw::Toml(value) => shorten(&value.to_string()),
     };
@@ -150,7 +170,7 @@ fn number(raw: Raw<'_>) -> Option<f64> {
 }
 
 fn seconds(raw: Raw<'_>) -> Option<Duration> {
-    let secs = number(raw).filter(|s| *s > 0.0 && *s <= 1e9)?;
+    let secs = number(raw).filter(|s| *s > 0.0 && *s <= super::MAX_SECONDS)?;
     Duration::try_from_secs_f64(secs).ok()
 }
 
@@ -244,6 +264,16 @@ fn toml_headers(value: &toml::Value) -> Option<Vec<(String, String)>> {
     value.as_array()?.iter().map(pair).collect()
 }
 
+/// A `Name: value` line as it may be shown: a secret header's value masked.
+fn masked_header(line: &str) -> String {
+    match line.split_once(':') {
+        Some((name, _)) if crate::connection::redact::is_secret_header(name) => {
+            format!("{name}: {}", crate::connection::redact::MASK)
+        }
+        _ => line.to_string(),
+    }
+}
+
 fn split_header(line: &str) -> Option<(String, String)> {
     let (name, value) = line.split_once(':')?;
     Some((name.trim().to_string(), value.trim().to_string()))
@@ -266,7 +296,7 @@ pub(super) fn add_flag_headers(
                 .ok_or_else(|| {
                     Error::Usage(format!(
                         "-H {:?} (flag -H) is not allowed: use -H 'Name: value' with a valid header name and value",
-                        shorten(flag)
+                        shorten(&masked_header(flag))
                     ))
                 })
         })
@@ -302,7 +332,15 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "tls_ca_file" => path(&settings.tls_ca_file),
         "tls_certificate_file" => path(&settings.tls_certificate_file),
         "tls_key_file" => path(&settings.tls_key_file),
-        _ => settings.tls_password.as_ref().map(|_| quoted("********")),
+        "max_string_size" => Some(show_size(settings.limits.max_string_size)),
+        "max_array_size" => Some(show_size(settings.limits.max_array_size)),
+        "max_map_size" => Some(show_size(settings.limits.max_map_size)),
+        "max_call_levels" => Some(settings.limits.max_call_levels.to_string()),
+        "max_expr_depth" => Some(settings.limits.max_expr_depth.to_string()),
+        _ => settings
+            .tls_password
+            .as_ref()
+            .map(|_| quoted(crate::connection::redact::MASK)),
     };
     match value {
         Some(value) => format!("{key} = {value}  # {source}\n"),
@@ -326,7 +364,10 @@ fn show_size(bytes: usize) -> String {
 fn show_headers(headers: &[(String, String)]) -> String {
     let pairs: Vec<String> = headers
         .iter()
-        .map(|(name, value)| format!("[{}, {}]", quoted(name), quoted(value)))
+        .map(|(name, value)| {
+            let value = crate::connection::redact::header_value(name, value);
+            format!("[{}, {}]", quoted(name), quoted(value))
+        })
         .collect();
     format!("[{}]", pairs.join(", "))
 }

@@ -18,6 +18,7 @@ use std::fs::File;
 use std::io::{self, BufWriter};
 use std::path::Path;
 
+pub(crate) use crate::console::escape::visible;
 use crate::console::{Line, Segment, Sink};
 use crate::error::{Error, Result};
 
@@ -40,7 +41,7 @@ const MONOSPACE: &str =
 ///
 /// # Errors
 ///
-/// [`Error::File`] when the file (or, for SVG, the spool file beside it)
+/// [`Error::File`] when the file (or, for SVG, the spool file in its folder)
 /// cannot be created.
 ///
 /// # Example
@@ -59,9 +60,9 @@ const MONOSPACE: &str =
 /// ```
 pub fn open(path: &Path, width: usize) -> Result<Box<dyn Sink>> {
     let width = width.max(1);
-    let title = path
+    let title: String = path
         .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
+        .map(|name| name.to_string_lossy().chars().map(visible).collect())
         .unwrap_or_default();
     let extension = path
         .extension()
@@ -127,19 +128,6 @@ fn push_char(row: &mut Line, from: &Segment, c: char) {
             role: from.role,
             text: c.to_string(),
         }),
-    }
-}
-
-/// A character that is safe in every format: C0 controls and DEL become
-/// their Unicode control pictures, other controls and the non-characters XML
-/// forbids become the replacement character.
-pub(crate) fn visible(c: char) -> char {
-    match c {
-        '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-        '\x7f' => '\u{2421}',
-        '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-        c if c.is_control() => '\u{fffd}',
-        c => c,
     }
 }
 

@@ -3,13 +3,15 @@
 //! layout with a coloured `<tspan>` per segment.
 //!
 //! The picture's height depends on the number of rows, so rows are streamed
-//! to a spool file beside the target (`.<name>.spool`) as the console prints
-//! them; [`Sink::finish`] writes the frame, copies the spool and closes the
-//! picture, then removes the spool. Memory holds one line at a time.
+//! to a spool file as the console prints them; [`Sink::finish`] writes the
+//! frame, copies the spool and closes the picture. The spool is an unnamed
+//! temporary file in the target's folder (`tempfile`): it cannot be a
+//! symlink planted in advance, and the system removes it however the
+//! process ends. Memory holds one line at a time.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
@@ -37,31 +39,26 @@ pub(super) struct SvgSink {
     rows: usize,
     target: Option<BufWriter<File>>,
     spool: Option<Writer<BufWriter<File>>>,
-    spool_path: PathBuf,
 }
 
 impl SvgSink {
     /// Creates the target file and its spool beside it.
     pub(super) fn create(path: &Path, title: &str, width: usize) -> Result<Self> {
         let target = create(path)?;
-        let spool_path = spool_path(path);
-        let spool = File::options()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&spool_path)
-            .map_err(|e| {
-                let _ = fs::remove_file(path);
-                Error::file("create", &spool_path, e)
-            })?;
+        let folder = match path.parent() {
+            Some(folder) if !folder.as_os_str().is_empty() => folder,
+            _ => Path::new("."),
+        };
+        let spool = tempfile::tempfile_in(folder).map_err(|e| {
+            let _ = fs::remove_file(path);
+            Error::file("create a temporary file in", folder, e)
+        })?;
         Ok(Self {
             title: title.to_string(),
             width,
             rows: 0,
             target: Some(target),
             spool: Some(Writer::new(BufWriter::new(spool))),
-            spool_path,
         })
     }
 
@@ -84,12 +81,6 @@ impl SvgSink {
     }
 }
 
-/// `.<name>.spool` in the target's directory.
-fn spool_path(path: &Path) -> PathBuf {
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    path.with_file_name(format!(".{name}.spool"))
-}
-
 impl Sink for SvgSink {
     fn line(&mut self, line: &Line) -> io::Result<()> {
         let spool = self.spool.as_mut().ok_or_else(already_finished)?;
@@ -104,9 +95,7 @@ impl Sink for SvgSink {
         let (Some(spool), Some(target)) = (self.spool.take(), self.target.take()) else {
             return Ok(());
         };
-        let assembled = self.assemble(spool, target);
-        let removed = fs::remove_file(&self.spool_path);
-        assembled.and(removed)
+        self.assemble(spool, target)
     }
 }
 

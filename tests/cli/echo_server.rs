@@ -9,16 +9,22 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::support::{home, ws_cmd};
 
 /// A running `ws echo-server -p 0 ARGS…` and the port it printed.
-struct Server {
-    child: Child,
-    port: u16,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
     _home: tempfile::TempDir,
 }
 
 impl Server {
-    fn start(args: &[&str]) -> Server {
+    pub(crate) fn start(args: &[&str]) -> Server {
+        Server::start_with(args, &[])
+    }
+
+    /// Starts it with settings in its environment.
+    pub(crate) fn start_with(args: &[&str], env: &[(&str, &str)]) -> Server {
         let home = home();
         let mut child = ws_cmd(home.path())
+            .envs(env.iter().copied())
             .args(["echo-server", "-p", "0"])
             .args(args)
             .stdout(Stdio::piped())
@@ -41,7 +47,7 @@ impl Server {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("ws://127.0.0.1:{}/", self.port)
     }
 }

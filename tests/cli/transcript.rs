@@ -213,10 +213,12 @@ fn lines_reach_the_disk_as_they_are_printed() {
         console.add_sink(ws::transcript::open(&dir.path().join(name), 80).unwrap());
     }
     console.say(Role::Info, "first line");
-    for name in [".t.svg.spool", "t.html", "t.txt"] {
+    for name in ["t.html", "t.txt"] {
         let written = std::fs::read_to_string(dir.path().join(name)).expect(name);
         assert!(written.contains("first line"), "{name}: {written:?}");
     }
+    // The SVG's rows go to an unnamed spool: no file appears beside it.
+    assert_eq!(files_in(dir.path()), ["t.html", "t.svg", "t.txt"]);
     console.finish();
     assert_eq!(files_in(dir.path()), ["t.html", "t.svg", "t.txt"]);
 }
@@ -379,4 +381,45 @@ fn without_a_width_the_transcript_takes_the_terminals() {
     assert_eq!(pty.code(), 0);
     let text = std::fs::read_to_string(home.path().join("wide.txt")).unwrap();
     assert!(text.contains(&format!("\n{long}\n")), "{text}");
+}
+
+#[test]
+fn a_session_transcript_is_complete_after_sighup_and_sigquit() {
+    for signal in [libc::SIGHUP, libc::SIGQUIT] {
+        let (server, home) = (TestServer::echo(), home());
+        let pty = recorded_session(&server, home.path(), "s.svg");
+        pty.signal(signal);
+        assert_eq!(pty.code(), 130, "signal {signal}");
+        assert_eq!(server.wait_close().0, 1001, "signal {signal}");
+        let doc = parse(&std::fs::read_to_string(home.path().join("s.svg")).unwrap());
+        assert!(doc.has_row("ws> text hello transcript"), "{doc:?}");
+        let names = files_in(home.path());
+        assert!(!names.iter().any(|n| n.contains("spool")), "{names:?}");
+    }
+}
+
+#[test]
+fn hostile_file_names_and_planted_links_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let victim = dir.path().join("victim.txt");
+    std::fs::write(&victim, "untouched").unwrap();
+    let name = "a\u{1b}[2J\u{7}<b>&.svg";
+    for planted in [format!(".{name}.spool"), ".t.svg.spool".to_string()] {
+        std::os::unix::fs::symlink(&victim, dir.path().join(planted)).unwrap();
+    }
+    for name in [name, "t.svg"] {
+        let console = Console::silent();
+        console.add_sink(ws::transcript::open(&dir.path().join(name), 80).unwrap());
+        console.say(Role::Info, "a row");
+        console.finish();
+        let svg = std::fs::read_to_string(dir.path().join(name)).unwrap();
+        assert!(parse(&svg).has_row("a row"), "{svg}");
+        assert!(!svg.contains('\u{1b}') && !svg.contains('\u{7}'));
+    }
+    let svg = std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert!(
+        svg.contains("<title>a\u{241b}[2J\u{2407}&lt;b&gt;&amp;.svg</title>"),
+        "{svg}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
 }

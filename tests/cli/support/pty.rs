@@ -216,6 +216,11 @@ impl Pty {
         unsafe { libc::kill(self.child.id() as i32, signal) };
     }
 
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
     /// Waits for the process to end and returns its exit status.
     pub fn wait(mut self) -> ExitStatus {
         let deadline = Instant::now() + PATIENCE;

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The bulk exchange of the connection engine, side by side with the limit of
+# the stack: a `ws run` script sends N messages of S bytes to `wsbench echo`,
+# then receives the N echoes and compares each; next to it `wsbench
+# echo-load` with the same N and S and a window of 64. Both as MB/s of
+# payload sent (echoes come back on top). Then, when websocat is installed,
+# the echo cells of the shared kit (peers.sh, section echo) for `ws
+# echo-server`, websocat 1.14 and websocat 4.
+#
+#   scripts/bench-bulk.sh                 # 1,000 x 64 KiB and 100,000 x 1 KiB
+#   CASES="1000x65536" RUNS=3 scripts/bench-bulk.sh
+#   WSBENCH=/path/to/wsbench PEERS=/path/to/peers.sh scripts/bench-bulk.sh
+#
+# Settings: CASES ("NxS ..."), RUNS (3, the median is printed), ECHO_CELLS
+# (1 to run peers.sh echo, 0 to skip), ECHO_RUNS (3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CASES=${CASES:-"1000x65536 100000x1024"}
+RUNS=${RUNS:-3}
+ECHO_CELLS=${ECHO_CELLS:-1}
+ECHO_RUNS=${ECHO_RUNS:-3}
+SHARED=${SHARED:-../../shared/bench}
+[ -d "$SHARED" ] || SHARED=/work/shared/bench
+WSBENCH=${WSBENCH:-$SHARED/target/release/wsbench}
+[ -x "$WSBENCH" ] || WSBENCH=/tmp/wsbench-target/release/wsbench
+PEERS=${PEERS:-$SHARED/peers.sh}
+[ -x "$WSBENCH" ] || { echo "bench-bulk.sh: no wsbench; build it in $SHARED (or set WSBENCH)" >&2; exit 1; }
+
+cargo build --release --quiet --bin ws
+WS=$PWD/target/release/ws
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+
+"$WSBENCH" echo --port 0 2>"$work/echo.err" &
+for _ in $(seq 100); do
+    grep -q listening "$work/echo.err" 2>/dev/null && break
+    sleep 0.05
+done
+url=$(grep -o 'ws://[^ ]*' "$work/echo.err" | head -1)
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+printf '%-14s %14s %14s %7s\n' "N x S" "ws run MB/s" "echo-load MB/s" "ratio"
+for case in $CASES; do
+    n=${case%x*}
+    s=${case#*x}
+    cat >"$work/bulk.rhai" <<EOF
+let pad = "";
+pad.pad($s, 'x');
+for i in 0..$n { text(pad); }
+for i in 0..$n { if recv() != pad { throw \`echo \${i} differs\`; } }
+EOF
+    mb=$(awk -v n="$n" -v s="$s" 'BEGIN {print n * s / 1e6}')
+    ws_rates=() load_rates=()
+    for _ in $(seq "$RUNS"); do
+        start=$(date +%s.%N)
+        WS_MESSAGE_QUEUE_SIZE=$((n + 1)) "$WS" run "$work/bulk.rhai" "$url" -q >/dev/null
+        end=$(date +%s.%N)
+        ws_rates+=("$(awk -v mb="$mb" -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", mb / (b - a)}')")
+        line=$("$WSBENCH" echo-load --url "$url" --messages "$n" --size "$s" --window 64 2>&1 | tail -1)
+        secs=$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')
+        load_rates+=("$(awk -v mb="$mb" -v t="$secs" 'BEGIN {printf "%.1f", mb / t}')")
+    done
+    w=$(printf '%s\n' "${ws_rates[@]}" | median)
+    l=$(printf '%s\n' "${load_rates[@]}" | median)
+    printf '%-14s %14s %14s %7s\n' "$n x $s" "$w" "$l" "$(awk -v a="$w" -v b="$l" 'BEGIN {printf "%.2f", a / b}')"
+done
+
+if [ "$ECHO_CELLS" = 1 ] && [ -x "$PEERS" ]; then
+    tools=("ws:$WS")
+    [ -x /tmp/peers/websocat/bin/websocat ] && tools+=(websocat)
+    [ -x /tmp/peers/websocat4/bin/websocat ] && tools+=(websocat:/tmp/peers/websocat4/bin/websocat)
+    SECTIONS=echo ECHO_RUNS=$ECHO_RUNS WSBENCH=$WSBENCH "$PEERS" "${tools[@]}"
+fi

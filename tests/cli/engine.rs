@@ -1,0 +1,409 @@
+//! The connection engine under load and against peers that misbehave:
+//! bulk exchanges compared echo by echo, a peer that stops reading, a
+//! close that is never answered, idle sockets at the echo server.
+
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt, TryStreamExt};
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::echo_server::Server;
+use crate::support::pty::Pty;
+use crate::support::server::spawn_server;
+use crate::support::{home, ws_cmd};
+
+/// A script that sends `count` text messages of about `size` bytes, each
+/// different, then receives as many and compares each with what was sent.
+fn bulk_script(count: usize, size: usize) -> String {
+    format!(
+        r#"
+        let pad = "";
+        pad.pad({size}, 'x');
+        for i in 0..{count} {{ text(`${{i}}|${{pad}}`); }}
+        for i in 0..{count} {{
+            let echo = recv();
+            if echo != `${{i}}|${{pad}}` {{ throw `echo ${{i}} differs`; }}
+        }}
+        print("{count} echoes match");
+        "#
+    )
+}
+
+/// `ws run` of `script` against `url`, quiet, with settings in the environment.
+fn run(home: &Path, url: &str, script: &str, env: &[(&str, &str)]) -> Command {
+    let path = home.join("script.rhai");
+    std::fs::write(&path, script).unwrap();
+    let mut command = ws_cmd(home);
+    command
+        .envs(env.iter().copied())
+        .arg("run")
+        .arg(&path)
+        .arg(url)
+        .arg("-q");
+    command
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_bulk(out: &Output, count: usize) {
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(stdout.trim(), format!("{count} echoes match"), "{stderr}");
+}
+
+/// A plain tokio-tungstenite echo server: it forwards what it reads.
+fn plain_echo_server() -> String {
+    let address = spawn_server(|stream| async move {
+        let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let (sink, source) = ws.split();
+        let _ = source
+            .try_filter(|m| std::future::ready(m.is_text() || m.is_binary()))
+            .forward(sink)
+            .await;
+    });
+    format!("ws://{address}/")
+}
+
+const QUEUE: (&str, &str) = ("WS_MESSAGE_QUEUE_SIZE", "100000");
+
+#[test]
+fn a_thousand_64k_messages_through_ws_echo_server_all_come_back() {
+    let (server, home) = (Server::start(&[]), home());
+    let out = run(home.path(), &server.url(), &bulk_script(1_000, 65_536), &[])
+        .output()
+        .unwrap();
+    assert_bulk(&out, 1_000);
+}
+
+#[test]
+fn a_hundred_thousand_1k_messages_through_ws_echo_server_all_come_back() {
+    let (server, home) = (Server::start(&[]), home());
+    let script = bulk_script(100_000, 1_024);
+    let out = run(home.path(), &server.url(), &script, &[QUEUE])
+        .output()
+        .unwrap();
+    assert_bulk(&out, 100_000);
+}
+
+#[test]
+fn a_thousand_64k_messages_through_a_plain_echo_server_all_come_back() {
+    let home = home();
+    let url = plain_echo_server();
+    let out = run(home.path(), &url, &bulk_script(1_000, 65_536), &[])
+        .output()
+        .unwrap();
+    assert_bulk(&out, 1_000);
+}
+
+#[test]
+fn a_hundred_thousand_1k_messages_through_a_plain_echo_server_all_come_back() {
+    let home = home();
+    let url = plain_echo_server();
+    let script = bulk_script(100_000, 1_024);
+    let out = run(home.path(), &url, &script, &[QUEUE]).output().unwrap();
+    assert_bulk(&out, 100_000);
+}
+
+/// A server that completes the handshake and then never reads (for a minute).
+fn deaf_server() -> String {
+    let address = spawn_server(|stream| async move {
+        let ws = tokio_tungstenite::accept_async(stream).await;
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        drop(ws);
+    });
+    format!("ws://{address}/")
+}
+
+#[test]
+fn sends_to_a_server_that_does_not_read_block_and_ctrl_c_interrupts_them() {
+    let (url, home) = (deaf_server(), home());
+    let script = r#"print("start"); for i in 0..100000 { byte(blob(65536)); print(`sent ${i}`); } print("all sent");"#;
+    let env = [
+        ("WS_SEND_BUFFER_SIZE", "256K"),
+        ("WS_DISCONNECT_TIMEOUT", "1"),
+    ];
+    let mut pty = Pty::spawn(run(home.path(), &url, script, &env));
+    // 6 GB cannot go to a peer that reads nothing: the sends block, and
+    // Ctrl+C ends the wait.
+    pty.expect("sent 1\n");
+    pty.ctrl_c();
+    assert_eq!(pty.code(), 130);
+}
+
+#[test]
+fn a_large_message_to_a_server_that_does_not_read_ends_after_send_timeout() {
+    let (url, home) = (deaf_server(), home());
+    let file = home.path().join("big");
+    std::fs::write(&file, vec![7u8; 16_000_000]).unwrap();
+    let out = ws_cmd(home.path())
+        .env("WS_SEND_TIMEOUT", "1")
+        .args(["byte", &url])
+        .arg(format!("file@{}", file.display()))
+        .output()
+        .unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "ws: error: the server stopped reading: nothing could be sent for 1 s (send_timeout)\n"
+    );
+    assert!(!text(&out.stdout).contains("Sent"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_script_sending_16_mb_to_a_server_that_does_not_read_does_not_report_success() {
+    let (url, home) = (deaf_server(), home());
+    let script = r#"byte(blob(16_000_000)); print("sent");"#;
+    let env = [("WS_SEND_TIMEOUT", "1"), ("WS_DISCONNECT_TIMEOUT", "1")];
+    let out = run(home.path(), &url, script, &env).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the server stopped reading"), "{stderr}");
+    // The line after the send never runs (the notice of the lost
+    // connection, which may be shown first, also says "sent").
+    let stdout = text(&out.stdout);
+    assert!(!stdout.lines().any(|line| line == "sent"), "{stdout}");
+}
+
+#[test]
+fn close_returns_within_disconnect_timeout_when_the_server_never_answers() {
+    let (gone_tx, gone) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let gone_tx = gone_tx.clone();
+        async move {
+            use tokio::io::AsyncReadExt;
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            // Read the raw bytes, so no close frame is ever answered, and
+            // say when the client drops the socket.
+            let mut buf = vec![0u8; 4096];
+            while let Ok(n) = ws.get_mut().read(&mut buf).await {
+                if n == 0 {
+                    let _ = gone_tx.send(());
+                    return;
+                }
+            }
+        }
+    });
+    let home = home();
+    let script = r#"close(); print("closed"); sleep(30);"#;
+    let env = [("WS_DISCONNECT_TIMEOUT", "1")];
+    let url = format!("ws://{address}/");
+    let mut pty = Pty::spawn(run(home.path(), &url, script, &env));
+    pty.expect("closed");
+    // The socket is dropped by the close itself, not by the process ending.
+    assert_eq!(gone.recv_timeout(Duration::from_secs(10)), Ok(()));
+    assert!(pty.running(), "{}", pty.screen());
+}
+
+#[test]
+fn the_echo_server_drops_a_client_that_never_sends_the_upgrade() {
+    let server = Server::start_with(&[], &[("WS_CONNECT_TIMEOUT", "1")]);
+    let mut idle = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Others are served meanwhile.
+    echo_once(&server.url());
+    let mut buf = [0u8; 1];
+    assert_eq!(idle.read(&mut buf).unwrap(), 0, "the idle socket is closed");
+}
+
+/// One echo through a fresh connection (each try within 20 s).
+fn echo_once(url: &str) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let work = async {
+            let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+            ws.send(Message::text("still here")).await.unwrap();
+            assert_eq!(
+                ws.next().await.unwrap().unwrap(),
+                Message::text("still here")
+            );
+        };
+        tokio::time::timeout(Duration::from_secs(20), work)
+            .await
+            .expect("an echo within 20 s");
+    });
+}
+
+/// CPU time (user + system) of a process so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn out_of_file_descriptors_the_echo_server_backs_off_and_serves_again() {
+    let home = home();
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -n 256 && exec \"$0\" echo-server -p 0")
+        .arg(env!("CARGO_BIN_EXE_ws"))
+        .env("HOME", home.path())
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("WS_CONNECT_TIMEOUT", "1")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let port: u16 = first.trim().rsplit(':').next().unwrap().parse().unwrap();
+    let started = std::time::Instant::now();
+    let before = cpu_ticks(child.id());
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    // The idle ones time out; then a real client is served.
+    echo_once(&format!("ws://127.0.0.1:{port}/"));
+    let spent = cpu_ticks(child.id()) - before;
+    // SAFETY: sysconf only reads a constant of the system.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    let wall_ticks = started.elapsed().as_secs_f64() * per_second;
+    let _ = child.kill();
+    let _ = child.wait();
+    drop(idle);
+    // A server spinning on accept would use all of a core meanwhile.
+    assert!(
+        (spent as f64) < wall_ticks * 0.5,
+        "{spent} ticks of CPU in {wall_ticks:.0}"
+    );
+}
+
+/// Waits for a child and returns its exit code and peak resident memory
+/// in KiB (from its own resource usage, not that of other children).
+fn wait_with_peak(child: std::process::Child) -> (Option<i32>, i64) {
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = child.id() as i32;
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
+    (code, usage.ru_maxrss)
+}
+
+#[test]
+fn a_ping_flood_from_a_server_that_does_not_read_ends_listen_with_bounded_memory() {
+    let address = spawn_server(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let ping = Message::Ping(vec![b'p'; 125].into());
+        // Pings as fast as they go; the pongs are never read.
+        loop {
+            for _ in 0..100 {
+                if ws.feed(ping.clone()).await.is_err() {
+                    return;
+                }
+            }
+            if ws.flush().await.is_err() {
+                return;
+            }
+        }
+    });
+    let home = home();
+    let mut stderr = String::new();
+    let mut child = ws_cmd(home.path())
+        .env("WS_SEND_TIMEOUT", "1")
+        .args(["listen", &format!("ws://{address}/")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        err.read_to_string(&mut stderr).unwrap();
+        stderr
+    });
+    let (code, peak_kib) = wait_with_peak(child);
+    let stderr = reader.join().unwrap();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "ws: error: the server stopped reading: nothing could be sent for 1 s (send_timeout)\n"
+    );
+    assert!(peak_kib < 64 * 1024, "peak {peak_kib} KiB");
+}
+
+#[test]
+fn pongs_are_answered_while_the_output_is_stuck() {
+    let (pong_tx, pong) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let pong_tx = pong_tx.clone();
+        async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            // Far more than a pipe holds: the client's output stops.
+            for i in 0..4_000 {
+                let line = format!("{i} {}", "x".repeat(1_000));
+                if ws.send(Message::text(line)).await.is_err() {
+                    return;
+                }
+            }
+            ws.send(Message::Ping(b"are you there".to_vec().into()))
+                .await
+                .unwrap();
+            while let Some(Ok(message)) = ws.next().await {
+                if let Message::Pong(payload) = message {
+                    let _ = pong_tx.send(payload.to_vec());
+                    return;
+                }
+            }
+        }
+    });
+    let home = home();
+    let url = format!("ws://{address}/");
+    // Shown messages go to standard output, a pipe nobody reads.
+    let path = home.path().join("script.rhai");
+    std::fs::write(&path, "recv(60); sleep(60);").unwrap();
+    let mut child = ws_cmd(home.path())
+        .arg("run")
+        .arg(&path)
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let answer = pong.recv_timeout(Duration::from_secs(20));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer, Ok(b"are you there".to_vec()));
+}
+
+#[test]
+fn a_send_and_receive_loop_typed_at_the_session_prompt_gets_every_echo() {
+    let (server, home) = (Server::start(&[]), home());
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url()]);
+    let mut pty = Pty::spawn(command);
+    // Every message is shown on the terminal too, so the sizes stay small.
+    pty.line(
+        "let pad = \"\"; pad.pad(200, 'x'); for i in 0..1000 { text(`${i}|${pad}`) } \
+         let ok = 0; for i in 0..1000 { if recv() == `${i}|${pad}` { ok += 1 } } \
+         print(`matched ${ok}`)",
+    );
+    pty.expect("matched 1000");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}
