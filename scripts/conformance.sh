@@ -5,9 +5,8 @@
 #   client: kosoku -m fuzzingserver, driven by `ws run scripts/autobahn-client.rhai`
 #   server: kosoku -m fuzzingclient, driving `ws echo-server`
 #
-# All cases except 12.* and 13.* (permessage-deflate, which ws does not
-# negotiate). Fails if any case is FAILED, UNIMPLEMENTED for another reason,
-# or ERROR; prints the counts of each behaviour. Reports go to
+# All cases, permessage-deflate (12.* and 13.*) included. Fails if any case
+# is FAILED, UNIMPLEMENTED or ERROR; prints the counts of each behaviour. Reports go to
 # target/conformance/{client,server}/index.html.
 #
 #   scripts/conformance.sh                 # builds ws (debug) and runs both
@@ -73,7 +72,7 @@ run_client() {
     local port dir=$out/client
     port=$(free_port)
     rm -rf "$dir"
-    "$venv/bin/kosoku" -m fuzzingserver "127.0.0.1:$port" -x '12.*' -x '13.*' -o "$dir" \
+    "$venv/bin/kosoku" -m fuzzingserver "127.0.0.1:$port" -o "$dir" \
         >"$out/client-server.log" 2>&1 &
     local server=$!
     pids+=("$server")
@@ -100,7 +99,7 @@ run_server() {
     "$WS" echo-server --host 127.0.0.1 -p "$port" --max-message-size 64M >"$out/echo-server.log" 2>&1 &
     pids+=("$!")
     wait_port "$port"
-    "$venv/bin/kosoku" -m fuzzingclient "127.0.0.1:$port" -x '12.*' -x '13.*' -p 2 -o "$dir" \
+    "$venv/bin/kosoku" -m fuzzingclient "127.0.0.1:$port" -p 2 -o "$dir" \
         >"$out/server.log" 2>&1 || true
     verdict server "$dir/index.json"
 }

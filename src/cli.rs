@@ -162,6 +162,15 @@ pub struct ConnectArgs {
     /// HTTP proxy for CONNECT (default: $https_proxy / $http_proxy)
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
+    /// Do not offer permessage-deflate compression (setting: compression = false)
+    #[arg(long)]
+    pub no_compression: bool,
+    /// Send a keepalive ping every SECONDS (setting: ping_interval) [default: none]
+    #[arg(long, value_name = "SECONDS")]
+    pub ping_interval: Option<String>,
+    /// Close with 1011 when a keepalive ping has no pong within SECONDS [default: the interval]
+    #[arg(long, value_name = "SECONDS")]
+    pub ping_timeout: Option<String>,
 }
 
 /// `ws session`.
@@ -345,6 +354,15 @@ pub struct EchoServerArgs {
     /// Largest message accepted, in bytes (suffixes K, M, G); larger ones are closed with 1009
     #[arg(long, value_name = "BYTES")]
     pub max_message_size: Option<String>,
+    /// Do not accept permessage-deflate compression
+    #[arg(long)]
+    pub no_compression: bool,
+    /// Ping each client every SECONDS
+    #[arg(long, value_name = "SECONDS")]
+    pub ping_interval: Option<f64>,
+    /// Close a client with 1011 when a ping has no pong within SECONDS [default: the interval]
+    #[arg(long, value_name = "SECONDS", requires = "ping_interval")]
+    pub ping_timeout: Option<f64>,
 }
 
 /// `ws completion`.

@@ -9,6 +9,8 @@
 //! with 1002; a client that does not finish its handshake within
 //! `handshake_timeout` is dropped; accepting backs off while file
 //! descriptors run out; a shutdown closes every client with 1001.
+//! permessage-deflate is accepted when a client offers it (see
+//! [`crate::connection::deflate`]).
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -21,7 +23,11 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 
-use crate::connection::{Engine, Limits, Step, ws_config};
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+
+use crate::connection::deflate::{self, DeflateStream, Side};
+use crate::connection::{Engine, KeepaliveSettings, Limits, Step, ws_config};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -45,6 +51,10 @@ pub struct ServerOptions {
     pub handshake_timeout: Duration,
     /// How long a client may take none of the echoes before it is dropped.
     pub send_timeout: Duration,
+    /// Accept permessage-deflate when a client offers it.
+    pub compression: bool,
+    /// Keepalive pings to each client, if any.
+    pub keepalive: Option<KeepaliveSettings>,
 }
 
 impl Default for ServerOptions {
@@ -54,6 +64,8 @@ impl Default for ServerOptions {
             tls: None,
             handshake_timeout: Duration::from_secs(5),
             send_timeout: Duration::from_secs(30),
+            compression: true,
+            keepalive: None,
         }
     }
 }
@@ -64,6 +76,7 @@ impl ServerOptions {
             send_timeout: self.send_timeout,
             disconnect_timeout: CLOSE_LINGER,
             peer: "client",
+            keepalive: self.keepalive,
         }
     }
 }
@@ -212,7 +225,6 @@ pub fn spawn_local() -> Result<SocketAddr> {
 }
 
 async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiver<bool>) {
-    let config = Some(ws_config(options.max_message_size));
     let limit = options.handshake_timeout;
     match options.tls.clone() {
         Some(tls) => {
@@ -221,21 +233,41 @@ async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiv
                     .accept(stream)
                     .await
                     .ok()?;
-                tokio_tungstenite::accept_async_with_config(stream, config)
-                    .await
-                    .ok()
+                accept(stream, &options).await
             };
             if let Ok(Some(ws)) = tokio::time::timeout(limit, handshake).await {
                 echo(Engine::new(ws, options.limits()), stopped).await;
             }
         }
         None => {
-            let handshake = tokio_tungstenite::accept_async_with_config(stream, config);
-            if let Ok(Ok(ws)) = tokio::time::timeout(limit, handshake).await {
+            if let Ok(Some(ws)) = tokio::time::timeout(limit, accept(stream, &options)).await {
                 echo(Engine::new(ws, options.limits()), stopped).await;
             }
         }
     }
+}
+
+/// The websocket handshake, agreeing on compression when the client
+/// offers it and `options` allow it.
+async fn accept<S>(stream: S, options: &ServerOptions) -> Option<WebSocketStream<DeflateStream<S>>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let config = Some(ws_config(options.max_message_size));
+    let mut agreed = None;
+    #[allow(clippy::result_large_err)] // tungstenite's callback type
+    let answer = |request: &Request, mut response: Response| {
+        if options.compression {
+            agreed = deflate::answer(request, &mut response);
+        }
+        Ok(response)
+    };
+    let stream = DeflateStream::new(stream, Side::Server);
+    let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
+        .await
+        .ok()?;
+    ws.get_mut().enable(agreed, options.max_message_size);
+    Some(ws)
 }
 
 /// Echoes until the client closes, the connection fails or the server

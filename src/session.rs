@@ -492,6 +492,10 @@ impl Session {
                 line.add(Role::Info, " with subprotocol ");
                 line.add(Role::Literal, protocol);
             }
+            if let Some(compression) = connection.compression() {
+                line.add(Role::Info, ", compressed with ");
+                line.add(Role::Literal, compression.to_string());
+            }
             lines.push(line.push(Role::Info, "."));
         }
         lines.push(

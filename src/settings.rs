@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub const MAX_SECONDS: f64 = 1e9;
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 18] = [
+pub const KEYS: [&str; 21] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -47,6 +47,9 @@ pub const KEYS: [&str; 18] = [
     "max_map_size",
     "max_call_levels",
     "max_expr_depth",
+    "compression",
+    "ping_interval",
+    "ping_timeout",
 ];
 
 /// The effective settings of one command.
@@ -62,6 +65,12 @@ pub struct Settings {
     pub message_queue_size: usize,
     /// The largest message accepted, in bytes.
     pub max_message_size: usize,
+    /// Whether clients offer permessage-deflate.
+    pub compression: bool,
+    /// Time between keepalive pings; `None`: no keepalive.
+    pub ping_interval: Option<Duration>,
+    /// How long a keepalive ping may go unanswered; `None`: the interval.
+    pub ping_timeout: Option<Duration>,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
     /// Width of transcripts in columns; `None` takes the terminal's or 100.
@@ -120,6 +129,9 @@ impl Default for Settings {
             response_timeout: Some(Duration::from_secs(5)),
             message_queue_size: 10_000,
             max_message_size: 16 * 1024 * 1024,
+            compression: true,
+            ping_interval: None,
+            ping_timeout: None,
             extra_headers: Vec::new(),
             terminal_width: None,
             tls_ca_file: None,
@@ -140,6 +152,7 @@ impl Settings {
             headers: self.extra_headers.clone(),
             connect_timeout: self.connect_timeout,
             max_message_size: self.max_message_size,
+            compression: self.compression,
             tls: TlsFiles {
                 ca_file: self.tls_ca_file.clone(),
                 certificate_file: self.tls_certificate_file.clone(),
@@ -163,8 +176,18 @@ impl Settings {
             disconnect_timeout: self.disconnect_timeout,
             send_buffer_size: self.send_buffer_size,
             send_timeout: self.send_timeout,
+            keepalive: self.keepalive(),
             interrupt,
         }
+    }
+
+    /// The keepalive of `ping_interval` and `ping_timeout`, if any.
+    pub fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
+        let interval = self.ping_interval?;
+        Some(crate::connection::KeepaliveSettings {
+            interval,
+            timeout: self.ping_timeout.unwrap_or(interval),
+        })
     }
 
     /// The transcript width: the setting, else the width of the terminal
@@ -229,6 +252,12 @@ pub struct Flags {
     pub max_message_size: Option<String>,
     /// `--terminal-width`.
     pub terminal_width: Option<String>,
+    /// `--no-compression`.
+    pub no_compression: bool,
+    /// `--ping-interval`.
+    pub ping_interval: Option<String>,
+    /// `--ping-timeout`.
+    pub ping_timeout: Option<String>,
     /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
     /// any of the same name.
     pub headers: Vec<String>,
@@ -241,6 +270,9 @@ impl Flags {
             connect_timeout: args.connect_timeout.clone(),
             max_message_size: args.max_message_size.clone(),
             terminal_width: terminal_width.map(str::to_string),
+            no_compression: args.no_compression,
+            ping_interval: args.ping_interval.clone(),
+            ping_timeout: args.ping_timeout.clone(),
             headers: args.headers.clone(),
         }
     }
@@ -250,6 +282,9 @@ impl Flags {
             "connect_timeout" => Some(("--connect-timeout", self.connect_timeout.as_deref()?)),
             "max_message_size" => Some(("--max-message-size", self.max_message_size.as_deref()?)),
             "terminal_width" => Some(("--terminal-width", self.terminal_width.as_deref()?)),
+            "compression" if self.no_compression => Some(("--no-compression", "false")),
+            "ping_interval" => Some(("--ping-interval", self.ping_interval.as_deref()?)),
+            "ping_timeout" => Some(("--ping-timeout", self.ping_timeout.as_deref()?)),
             _ => None,
         }
     }

@@ -29,6 +29,17 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
             ))
         })?;
     }
+    options.compression = !args.no_compression;
+    if let Some(interval) = args.ping_interval {
+        let interval = super::seconds("--ping-interval", interval)?;
+        let timeout = args
+            .ping_timeout
+            .map(|t| super::seconds("--ping-timeout", t));
+        options.keepalive = Some(crate::connection::KeepaliveSettings {
+            interval,
+            timeout: timeout.transpose()?.unwrap_or(interval),
+        });
+    }
     if let (Some(cert), Some(key)) = (&args.cert_file, &args.key_file) {
         options.tls = Some(tls_config(cert, key)?);
     }

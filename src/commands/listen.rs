@@ -20,7 +20,7 @@ use super::wire;
 use crate::cli::ListenArgs;
 use crate::connection::{ClientEngine, CloseInfo, Message, Step, url};
 use crate::console::render::{self, Clock};
-use crate::console::{Console, Line, Stream};
+use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -53,7 +53,16 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     };
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let mut engine = wire::open(&url, &options, &settings).await?;
+        let (mut engine, handshake) = wire::open(&url, &options, &settings).await?;
+        if let Some(compression) = handshake.compression {
+            printer.notice(
+                Line::of(Role::Info, "Connected to ")
+                    .push(Role::Url, url.as_str())
+                    .push(Role::Info, ", compressed with ")
+                    .push(Role::Literal, compression.to_string())
+                    .push(Role::Info, "."),
+            );
+        }
         let end = tokio::select! {
             end = receive(&mut engine, &mut printer) => end,
             () = stop => End::Interrupted,
@@ -218,6 +227,14 @@ impl Printer {
                 console.out(line);
                 Ok(())
             }
+        }
+    }
+
+    /// A note about the connection, on standard error (and in the transcript).
+    fn notice(&mut self, line: Line) {
+        match self {
+            Printer::Direct(_) => Console::stdio().err(line),
+            Printer::Console(console, _) => console.err(line),
         }
     }
 

@@ -55,7 +55,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let mut engine = wire::open(&plan.url, &options, &settings).await?;
+        let (mut engine, _) = wire::open(&plan.url, &options, &settings).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut engine, &plan, &console, &mut stats) => end,

@@ -67,7 +67,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     };
     runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let mut engine = wire::open(&url, &options, &settings).await?;
+        let (mut engine, _) = wire::open(&url, &options, &settings).await?;
         let input = spawn_reader(mode);
         let mut output = Output::new(mode);
         let end = tokio::select! {

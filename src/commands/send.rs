@@ -42,7 +42,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     let end = runtime().block_on(async {
-        let mut engine = wire::open(&url, &options, &settings).await?;
+        let (mut engine, _) = wire::open(&url, &options, &settings).await?;
         engine.queue(message);
         if let Err(info) = engine.write_out().await {
             return Ok::<_, Error>(info);

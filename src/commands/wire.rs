@@ -54,16 +54,18 @@ pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
 }
 
 /// Dials `url` and puts the connection on the engine with the settings'
-/// deadlines.
+/// deadlines and keepalive; also gives what the handshake settled.
 pub(super) async fn open(
     url: &str,
     options: &crate::connection::ConnectOptions,
     settings: &crate::settings::Settings,
-) -> Result<ClientEngine> {
-    let (ws, _) = crate::connection::dial(url, options).await?;
-    Ok(client_engine(
+) -> Result<(ClientEngine, crate::connection::Handshake)> {
+    let (ws, handshake) = crate::connection::dial(url, options).await?;
+    let engine = client_engine(
         ws,
         settings.send_timeout,
         settings.disconnect_timeout,
-    ))
+        settings.keepalive(),
+    );
+    Ok((engine, handshake))
 }

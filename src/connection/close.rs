@@ -8,6 +8,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
+use super::deflate::InflateError;
 use crate::error::{Error, Result};
 
 /// The largest payload of a ping, pong or close frame.
@@ -84,11 +85,16 @@ pub fn close_code_name(code: u16) -> &'static str {
 }
 
 /// The close code for a peer that broke the rules, if it can be told:
-/// 1009 for a message too big, 1007 for invalid UTF-8, 1002 for other
-/// protocol errors; none for a connection that is simply gone.
+/// 1009 for a message too big (also once inflated), 1007 for invalid UTF-8
+/// or compressed data that does not inflate, 1002 for other protocol
+/// errors; none for a connection that is simply gone.
 pub(crate) fn close_code_for(error: &WsError) -> Option<CloseCode> {
     match error {
         WsError::Capacity(CapacityError::MessageTooLong { .. }) => Some(CloseCode::Size),
+        WsError::Io(e) => match super::deflate::inflate_error(e)? {
+            InflateError::TooBig { .. } => Some(CloseCode::Size),
+            InflateError::Corrupt => Some(CloseCode::Invalid),
+        },
         WsError::Utf8(_) => Some(CloseCode::Invalid),
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         WsError::Protocol(_) => Some(CloseCode::Protocol),

@@ -1,7 +1,8 @@
 //! Opening a client connection: the TCP connection (direct or through an
 //! HTTP proxy, see [`super::proxy`]), TLS (see [`super::tls`]) and the
 //! websocket handshake with the headers, origin, basic authentication and
-//! subprotocols asked for, all within `connect_timeout`. Each failure is
+//! subprotocols asked for, and the permessage-deflate offer (see
+//! [`super::deflate`]), all within `connect_timeout`. Each failure is
 //! turned into an [`Error`] that names the host and what to change.
 
 use std::sync::Arc;
@@ -15,20 +16,23 @@ use tokio_tungstenite::tungstenite::error::{ProtocolError, TlsError};
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use super::deflate::{self, DeflateStream, Params, Side};
 use super::proxy::{self, Proxy, authority};
 use super::{ConnectOptions, tls};
 use crate::error::{Error, Result};
 
 /// The socket type of every client connection.
-pub type WsStream = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type WsStream = WebSocketStream<DeflateStream<MaybeTlsStream<TcpStream>>>;
 
 /// What the handshake settled.
 #[derive(Clone, Debug, Default)]
 pub struct Handshake {
     /// The subprotocol the server chose, if any.
     pub subprotocol: Option<String>,
+    /// The compression agreed on, if any.
+    pub compression: Option<Params>,
 }
 
 /// Bytes read from the socket at a time. tungstenite allocates (and
@@ -84,39 +88,92 @@ impl Target {
 pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Handshake)> {
     let request = build_request(url, options)?;
     let target = Target::of(&request);
-    let connector = match target.tls {
-        true => Connector::Rustls(Arc::new(tls::client_config(
+    let tls = match target.tls {
+        true => Some(Arc::new(tls::client_config(
             &options.tls,
             options.insecure,
         )?)),
-        false => Connector::Plain,
+        false => None,
     };
     let env = |name: &str| std::env::var(name).ok();
     let proxy = proxy::choose(options.proxy.as_deref(), &target.host, target.tls, &env)?;
-    let config = ws_config(options.max_message_size);
     let host = authority(&target.host, target.port);
     let work = async {
         let stream = match &proxy {
             Some(proxy) => proxy::tunnel(proxy, &target.host, target.port).await?,
             None => tcp(&target.host, target.port, None).await?,
         };
-        let handshake = tokio_tungstenite::client_async_tls_with_config(
-            request,
-            stream,
-            Some(config),
-            Some(connector),
-        );
-        handshake.await.map_err(|e| handshake_error(&host, e))
+        let stream = match tls {
+            Some(config) => secure(stream, &target.host, config)
+                .await
+                .map_err(|e| handshake_error(&host, e))?,
+            None => MaybeTlsStream::Plain(stream),
+        };
+        upgrade(request, stream, options, &host).await
     };
-    let (stream, response) = tokio::time::timeout(options.connect_timeout, work)
+    tokio::time::timeout(options.connect_timeout, work)
         .await
-        .map_err(|_| timeout_error(&host, options.connect_timeout, proxy.as_ref()))??;
+        .map_err(|_| timeout_error(&host, options.connect_timeout, proxy.as_ref()))?
+}
+
+/// TLS on an open connection to `host`.
+async fn secure(
+    stream: TcpStream,
+    host: &str,
+    config: Arc<rustls::ClientConfig>,
+) -> std::result::Result<MaybeTlsStream<TcpStream>, WsError> {
+    let name = rustls::pki_types::ServerName::try_from(host)
+        .map_err(|_| WsError::Tls(TlsError::InvalidDnsName))?
+        .to_owned();
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let stream = connector.connect(name, stream).await.map_err(WsError::Io)?;
+    Ok(MaybeTlsStream::Rustls(stream))
+}
+
+/// The websocket handshake on an open (and secured) connection, with the
+/// permessage-deflate offer unless `--no-compression`.
+async fn upgrade(
+    mut request: Request,
+    stream: MaybeTlsStream<TcpStream>,
+    options: &ConnectOptions,
+    host: &str,
+) -> Result<(WsStream, Handshake)> {
+    const EXTENSIONS: &str = deflate::HEADER;
+    if options.compression && !request.headers().contains_key(EXTENSIONS) {
+        let offer = HeaderValue::from_static(deflate::CLIENT_OFFER);
+        request.headers_mut().insert(EXTENSIONS, offer);
+    }
+    let offered = request.headers().contains_key(EXTENSIONS);
+    let stream = DeflateStream::new(stream, Side::Client);
+    let config = ws_config(options.max_message_size);
+    let (mut ws, response) =
+        tokio_tungstenite::client_async_with_config(request, stream, Some(config))
+            .await
+            .map_err(|e| handshake_error(host, e))?;
+    let answer: Vec<&str> = response
+        .headers()
+        .get_all(EXTENSIONS)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let compression = deflate::client_accepts(offered, &answer).map_err(|what| {
+        Error::Connect(format!(
+            "the websocket handshake with {host} failed: {what}; try --no-compression"
+        ))
+    })?;
+    ws.get_mut().enable(compression, options.max_message_size);
     let subprotocol = response
         .headers()
         .get("sec-websocket-protocol")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    Ok((stream, Handshake { subprotocol }))
+    Ok((
+        ws,
+        Handshake {
+            subprotocol,
+            compression,
+        },
+    ))
 }
 
 /// Checks the connection options that come from flags before any I/O:

@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::keepalive::{Keepalive, KeepaliveSettings, Tick};
 use super::{CloseInfo, Closer, close_code_for};
 
 /// How many frames are read in a row before queued writes get their turn.
@@ -38,6 +39,8 @@ pub(crate) struct Limits {
     pub disconnect_timeout: Duration,
     /// The other side, as the end of a connection names it ("server").
     pub peer: &'static str,
+    /// Keepalive pings, if any.
+    pub keepalive: Option<KeepaliveSettings>,
 }
 
 /// What the engine has for its driver.
@@ -82,6 +85,7 @@ pub(crate) struct Engine<S> {
     /// Wakes the task at the next deadline (made on first use, inside
     /// the runtime).
     timer: Option<Pin<Box<Sleep>>>,
+    keepalive: Keepalive,
 }
 
 impl<S> Engine<S>
@@ -103,6 +107,7 @@ where
             reads_in_row: 0,
             backlog: usize::MAX,
             timer: None,
+            keepalive: Keepalive::new(limits.keepalive),
         }
     }
 
@@ -205,6 +210,7 @@ where
             if let Some(info) = self.overdue() {
                 return Poll::Ready(Step::Ended(info));
             }
+            self.keep_alive();
             // Whether a read is armed (it returned Pending this round).
             let mut read_armed = false;
             if self.reading() && self.reads_in_row < READ_BATCH {
@@ -261,6 +267,7 @@ where
                 }
             },
             Some(Ok(WsMessage::Frame(_))) => None,
+            Some(Ok(WsMessage::Pong(payload))) if self.keepalive.pong(&payload) => None,
             Some(Ok(message)) => {
                 if message.is_ping() {
                     // The pong waits inside the stream: write what was
@@ -429,13 +436,46 @@ where
         })
     }
 
+    /// Sends a keepalive ping when one is due; a peer that let the last
+    /// one go unanswered is told 1011 and the connection ends.
+    fn keep_alive(&mut self) {
+        let open = matches!(self.closing, Closing::Open);
+        if !open || self.keepalive.due().is_none_or(|due| due > Instant::now()) {
+            return;
+        }
+        match self.keepalive.tick() {
+            Tick::Ping(payload) => self.queue(WsMessage::Ping(payload.into())),
+            Tick::Expired(why) => {
+                let frame = CloseFrame {
+                    code: CloseCode::Error,
+                    reason: why.clone().into(),
+                };
+                self.outgoing.clear();
+                self.queued_bytes = 0;
+                self.queue(WsMessage::Close(Some(frame)));
+                self.closing = Closing::Refusing(CloseInfo {
+                    by: Closer::Dropped,
+                    code: 1011,
+                    reason: why.clone(),
+                    error: Some(why),
+                });
+                self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
+            }
+            Tick::Wait => {}
+        }
+    }
+
     /// Wakes the task at the next deadline.
     fn arm_timer(&mut self, cx: &mut Context<'_>) {
         let stall = self.blocked_since.map(|s| s + self.limits.send_timeout);
-        let next = match (stall, self.close_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let ping = match self.closing {
+            Closing::Open => self.keepalive.due(),
+            _ => None,
         };
+        let next = [stall, self.close_deadline, ping]
+            .into_iter()
+            .flatten()
+            .min();
         let Some(at) = next else { return };
         let timer = self
             .timer

@@ -4,10 +4,12 @@
 //! [`Observer`] and keeps messages for `recv` in its inbox.
 
 mod close;
+pub mod deflate;
 mod dial;
 mod engine;
 mod events;
 mod inbox;
+mod keepalive;
 mod link;
 mod options;
 mod proxy;
@@ -25,6 +27,7 @@ pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
+pub use keepalive::KeepaliveSettings;
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use task::describe;
 pub use tls::INSECURE_WARNING;
@@ -136,6 +139,8 @@ pub struct HandleSettings {
     pub send_buffer_size: usize,
     /// How long the peer may take no data before the connection ends.
     pub send_timeout: Duration,
+    /// Keepalive pings, if any.
+    pub keepalive: Option<KeepaliveSettings>,
     /// Set to interrupt a send that waits for room (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
@@ -148,6 +153,7 @@ impl Default for HandleSettings {
             disconnect_timeout: Duration::from_secs(5),
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
+            keepalive: None,
             interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -162,6 +168,7 @@ pub struct Connection {
 struct Shared {
     url: String,
     subprotocol: Option<String>,
+    compression: Option<deflate::Params>,
     commands: tokio_mpsc::UnboundedSender<Command>,
     inbox: Arc<Inbox>,
     link: Arc<Link>,
@@ -215,13 +222,14 @@ impl Connection {
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
         let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);
         let limits = (settings.send_timeout, settings.disconnect_timeout);
-        let engine = client_engine(stream, limits.0, limits.1);
+        let engine = client_engine(stream, limits.0, limits.1, settings.keepalive);
         let task = task::Task::new(engine, receiver, link.clone(), events);
         runtime().spawn(task.run());
         Connection {
             shared: Arc::new(Shared {
                 url: redact::url(&url),
                 subprotocol: handshake.subprotocol,
+                compression: handshake.compression,
                 commands,
                 inbox,
                 link,
@@ -246,6 +254,11 @@ impl Connection {
     /// The subprotocol the server chose.
     pub fn subprotocol(&self) -> Option<&str> {
         self.shared.subprotocol.as_deref()
+    }
+
+    /// The compression agreed on (permessage-deflate), if any.
+    pub fn compression(&self) -> Option<deflate::Params> {
+        self.shared.compression
     }
 
     /// How the connection ended, once it has.
@@ -400,17 +413,20 @@ pub(crate) fn client_engine(
     stream: WsStream,
     send_timeout: Duration,
     disconnect_timeout: Duration,
+    keepalive: Option<KeepaliveSettings>,
 ) -> ClientEngine {
     let limits = Limits {
         send_timeout,
         disconnect_timeout,
         peer: "server",
+        keepalive,
     };
     Engine::new(stream, limits)
 }
 
 /// The engine over a client stream.
-pub(crate) type ClientEngine = Engine<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type ClientEngine =
+    Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
 
 /// The error for using a connection that has ended.
 pub fn closed_error(info: &CloseInfo) -> Error {

@@ -24,6 +24,8 @@ pub struct ConnectOptions {
     pub proxy: Option<String>,
     /// TLS files.
     pub tls: TlsFiles,
+    /// Offer permessage-deflate.
+    pub compression: bool,
 }
 
 /// PEM files for TLS.
@@ -51,6 +53,7 @@ impl Default for ConnectOptions {
             max_message_size: 16 * 1024 * 1024,
             proxy: None,
             tls: TlsFiles::default(),
+            compression: true,
         }
     }
 }

@@ -157,7 +157,10 @@ pub(crate) fn describe(error: &WsError) -> String {
         ),
         WsError::Utf8(_) => "the server sent a text message that is not valid UTF-8".into(),
         WsError::Protocol(e) => format!("the server broke the websocket protocol: {e}"),
-        WsError::Io(e) => format!("the connection was dropped: {}", crate::error::io_reason(e)),
+        WsError::Io(e) => match super::deflate::inflate_error(e) {
+            Some(refused) => refused.to_string(),
+            None => format!("the connection was dropped: {}", crate::error::io_reason(e)),
+        },
         other => format!("the connection failed: {other}"),
     }
 }

@@ -184,7 +184,7 @@ pub(crate) const TABLE: &[Entry] = &[
     Entry {
         name: "connect",
         params: "url <options>",
-        summary: "open another connection; options: headers, subprotocols, max_message_size, connect_timeout",
+        summary: "open another connection; options: headers, subprotocols, max_message_size, connect_timeout, compression",
         examples: "let c = connect(\"ws://localhost:8000\", #{headers: #{\"X-Token\": \"t\"}}); c.text(\"hi\"); print(c.recv()); c.close()",
         plain: None,
         register: api::connect,

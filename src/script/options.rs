@@ -1,5 +1,5 @@
 //! The options map of `connect(url, options)`: `headers`, `subprotocols`,
-//! `max_message_size`, `connect_timeout`.
+//! `max_message_size`, `connect_timeout`, `compression`.
 
 use std::time::Duration;
 
@@ -23,9 +23,14 @@ pub(crate) fn apply(options: &mut ConnectOptions, map: Map) -> Fallible<()> {
                 options.max_message_size = size as usize;
             }
             "connect_timeout" => options.connect_timeout = seconds(&value, "connect_timeout")?,
+            "compression" => {
+                options.compression = value
+                    .as_bool()
+                    .map_err(|_| runtime("connect: compression must be true or false"))?;
+            }
             other => {
                 return Err(runtime(format!(
-                    "connect: unknown option {other}; use headers, subprotocols, max_message_size or connect_timeout"
+                    "connect: unknown option {other}; use headers, subprotocols, max_message_size, connect_timeout or compression"
                 )));
             }
         }

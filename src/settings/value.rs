@@ -38,6 +38,8 @@ fn allowed(key: &str) -> &'static str {
             "use a number from 1 to 4G, with an optional suffix K, M or G (like 64M)"
         }
         "max_call_levels" | "max_expr_depth" => "use a whole number from 1 to 10000",
+        "compression" => "use true or false",
+        "ping_interval" | "ping_timeout" => "use a number of seconds above 0, like 20",
         _ => "use the path of a file",
     }
 }
@@ -92,6 +94,9 @@ pub(super) fn apply(
         "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
         "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
         "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
+        "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
+        "ping_interval" => settings.ping_interval = Some(seconds(raw).ok_or_else(bad)?),
+        "ping_timeout" => settings.ping_timeout = Some(seconds(raw).ok_or_else(bad)?),
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
@@ -173,6 +178,17 @@ fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
     match text(raw).map(str::trim) {
         Some("inf" | "infinity") => Some(None),
         _ => seconds(raw).map(Some),
+    }
+}
+
+fn boolean(raw: Raw<'_>) -> Option<bool> {
+    match raw {
+        Raw::Toml(toml::Value::Boolean(b)) => Some(*b),
+        _ => match text(raw)?.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" | "1" => Some(true),
+            "false" | "no" | "off" | "0" => Some(false),
+            _ => None,
+        },
     }
 }
 
@@ -308,6 +324,9 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "max_message_size" => Some(show_size(settings.max_message_size)),
         "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
         "send_timeout" => Some(secs(&settings.send_timeout)),
+        "compression" => Some(settings.compression.to_string()),
+        "ping_interval" => settings.ping_interval.as_ref().map(secs),
+        "ping_timeout" => settings.ping_timeout.as_ref().map(secs),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
         "tls_ca_file" => path(&settings.tls_ca_file),

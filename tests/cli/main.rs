@@ -2,12 +2,14 @@
 //! against servers on 127.0.0.1 that record what they receive.
 
 mod browser;
+mod compression;
 mod connect;
 mod echo_server;
 mod engine;
 mod hostile;
 mod hostile_rhai;
 mod input;
+mod keepalive;
 mod oneshot;
 mod pipe;
 mod replay;

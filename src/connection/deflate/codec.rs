@@ -1,0 +1,235 @@
+//! The two halves of permessage-deflate's data transform (RFC 7692 §7.2)
+//! over flate2: [`Deflater`] compresses one frame's payload at a time and
+//! drops the `00 00 ff ff` a message ends with; [`Inflater`] puts it back
+//! and inflates, never past a limit on the message's inflated size.
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+
+/// The tail a sync flush leaves, removed from (and restored to) the end of
+/// every compressed message.
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// How hard we compress: zlib's level 1, the fast one (JSON still shrinks
+/// several times over, at a fraction of level 6's time).
+pub const LEVEL: u32 = 1;
+
+/// Why an incoming compressed message was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InflateError {
+    /// It inflates past the limit (`max_message_size`).
+    TooBig {
+        /// The limit, in bytes.
+        max_size: usize,
+    },
+    /// It is not valid DEFLATE data.
+    Corrupt,
+}
+
+impl std::fmt::Display for InflateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            InflateError::TooBig { max_size } => write!(
+                f,
+                "a compressed message inflates past max_message_size ({max_size} bytes); raise it with --max-message-size"
+            ),
+            InflateError::Corrupt => {
+                f.write_str("the peer sent a compressed message that does not inflate")
+            }
+        }
+    }
+}
+
+impl std::error::Error for InflateError {}
+
+/// The sending side: one compressor, kept across messages unless
+/// `no_context_takeover`.
+pub struct Deflater {
+    compress: Compress,
+    no_context_takeover: bool,
+}
+
+impl Deflater {
+    /// A compressor with a window of `2^bits` bytes (9 to 15).
+    pub fn new(bits: u8, no_context_takeover: bool) -> Deflater {
+        Deflater {
+            compress: Compress::new_with_window_bits(
+                Compression::new(LEVEL),
+                false,
+                bits.clamp(9, 15),
+            ),
+            no_context_takeover,
+        }
+    }
+
+    /// Compresses one frame's payload into `out`; `last` for the frame that
+    /// ends the message.
+    pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
+        let start = out.len();
+        let mut consumed = 0;
+        loop {
+            out.reserve((input.len() - consumed) / 2 + 64);
+            let before = self.compress.total_in();
+            let status = self
+                .compress
+                .compress_vec(&input[consumed..], out, FlushCompress::Sync);
+            consumed += (self.compress.total_in() - before) as usize;
+            // Done once all input is in and the flush had room to finish.
+            if status.is_err() || (consumed == input.len() && out.len() < out.capacity()) {
+                break;
+            }
+        }
+        if last {
+            if out[start..].ends_with(&TAIL) {
+                out.truncate(out.len() - TAIL.len());
+            }
+            if out.len() == start {
+                // An empty message: one empty non-final block (RFC 7692 §7.2.3.6).
+                out.push(0x00);
+            }
+            if self.no_context_takeover {
+                self.compress.reset();
+            }
+        }
+    }
+}
+
+/// The receiving side: one decompressor, kept across messages unless
+/// `no_context_takeover`.
+pub struct Inflater {
+    decompress: Decompress,
+    no_context_takeover: bool,
+}
+
+impl Inflater {
+    /// A decompressor for a peer whose window is at most `2^bits` bytes.
+    pub fn new(bits: u8, no_context_takeover: bool) -> Inflater {
+        Inflater {
+            decompress: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
+            no_context_takeover,
+        }
+    }
+
+    /// Inflates one frame's payload into `out`, which holds at most `limit`
+    /// bytes when it returns `Ok`; `last` for the frame that ends the message.
+    pub fn inflate(
+        &mut self,
+        input: &[u8],
+        last: bool,
+        out: &mut Vec<u8>,
+        limit: usize,
+    ) -> Result<(), InflateError> {
+        self.run(input, out, limit)?;
+        if last {
+            self.run(&TAIL, out, limit)?;
+            if self.no_context_takeover {
+                self.decompress.reset(false);
+            }
+        }
+        Ok(())
+    }
+
+    fn run(&mut self, input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
+        let mut consumed = 0;
+        loop {
+            if out.len() == out.capacity() {
+                // Growing geometrically, never past one byte over the limit.
+                let want = (input.len() - consumed)
+                    .saturating_mul(4)
+                    .max(out.len())
+                    .max(4096);
+                out.reserve_exact(want.min(limit.saturating_sub(out.len()).saturating_add(1)));
+            }
+            let before = self.decompress.total_in();
+            let status = self
+                .decompress
+                .decompress_vec(&input[consumed..], out, FlushDecompress::Sync)
+                .map_err(|_| InflateError::Corrupt)?;
+            consumed += (self.decompress.total_in() - before) as usize;
+            if out.len() > limit {
+                return Err(InflateError::TooBig { max_size: limit });
+            }
+            match status {
+                // A final block: what follows starts afresh.
+                Status::StreamEnd => self.decompress.reset(false),
+                Status::BufError if out.len() < out.capacity() => return Ok(()),
+                _ => {}
+            }
+            if consumed == input.len() && out.len() < out.capacity() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(deflater: &mut Deflater, inflater: &mut Inflater, message: &[u8]) -> usize {
+        let mut wire = Vec::new();
+        deflater.deflate(message, true, &mut wire);
+        let mut back = Vec::new();
+        inflater
+            .inflate(&wire, true, &mut back, usize::MAX)
+            .unwrap();
+        assert_eq!(back, message);
+        wire.len()
+    }
+
+    #[test]
+    fn messages_survive_with_and_without_context_takeover() {
+        let json = br#"{"id": 1, "name": "sensor", "values": [1, 2, 3, 4, 5]}"#.repeat(100);
+        for reset in [false, true] {
+            let (mut d, mut i) = (Deflater::new(15, reset), Inflater::new(15, reset));
+            let first = round_trip(&mut d, &mut i, &json);
+            let second = round_trip(&mut d, &mut i, &json);
+            assert!(first < json.len() / 10);
+            // With the window kept, the repeat costs almost nothing.
+            assert_eq!(second < first * 3 / 4, !reset, "{first} then {second}");
+            round_trip(&mut d, &mut i, b"");
+        }
+    }
+
+    #[test]
+    fn the_rfc_example_inflates() {
+        // RFC 7692 §7.2.3.1: "Hello" compressed.
+        let mut out = Vec::new();
+        Inflater::new(15, false)
+            .inflate(
+                &[0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00],
+                true,
+                &mut out,
+                100,
+            )
+            .unwrap();
+        assert_eq!(out, b"Hello");
+    }
+
+    #[test]
+    fn fragments_inflate_as_one_message() {
+        let text = b"fragmented and compressed ".repeat(50);
+        let mut d = Deflater::new(15, false);
+        let mut parts = (Vec::new(), Vec::new());
+        d.deflate(&text[..600], false, &mut parts.0);
+        d.deflate(&text[600..], true, &mut parts.1);
+        let mut i = Inflater::new(15, false);
+        let mut out = Vec::new();
+        i.inflate(&parts.0, false, &mut out, usize::MAX).unwrap();
+        i.inflate(&parts.1, true, &mut out, usize::MAX).unwrap();
+        assert_eq!(out, text);
+    }
+
+    #[test]
+    fn a_bomb_stops_at_the_limit() {
+        let mut wire = Vec::new();
+        Deflater::new(15, false).deflate(&vec![b'a'; 10 << 20], true, &mut wire);
+        assert!(wire.len() < 200 << 10, "{}", wire.len());
+        let mut out = Vec::new();
+        let refused = Inflater::new(15, false).inflate(&wire, true, &mut out, 1 << 20);
+        assert_eq!(refused, Err(InflateError::TooBig { max_size: 1 << 20 }));
+        assert!(out.capacity() < 2 << 20, "{}", out.capacity());
+        let mut out = Vec::new();
+        let corrupt = Inflater::new(15, false).inflate(&[0xff, 0xff, 0xff], true, &mut out, 100);
+        assert_eq!(corrupt, Err(InflateError::Corrupt));
+    }
+}

@@ -1,0 +1,102 @@
+//! Keepalive pings (`--ping-interval`, `--ping-timeout`) through the real
+//! binary: a peer that answers keeps the connection, one that stops
+//! answering is told 1011 and the command ends with the reason.
+
+use std::sync::mpsc;
+
+use tokio::io::AsyncReadExt;
+
+use crate::support::server::{Frame, TestServer, serve_on_thread};
+use crate::support::{home, ws_cmd};
+
+#[test]
+fn a_peer_that_answers_is_pinged_and_nothing_is_shown() {
+    let server = TestServer::silent();
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args([
+            "listen",
+            &server.url(),
+            "--ping-interval",
+            "0.1",
+            "-d",
+            "0.6",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    server.wait_gone();
+    let pings = server
+        .frames()
+        .iter()
+        .filter(|f| matches!(f, Frame::Ping(p) if p.starts_with(b"ws keepalive ")))
+        .count();
+    assert!(pings >= 2, "{:?}", server.frames());
+}
+
+#[test]
+fn a_peer_that_stops_answering_is_closed_with_1011() {
+    // The peer reads nothing (so answers no ping) until ws has ended.
+    let (ended_tx, ended_rx) = mpsc::channel::<()>();
+    let (frames_tx, frames_rx) = mpsc::channel::<Vec<(u8, Vec<u8>)>>();
+    let address = serve_on_thread(move |listener| async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        tokio::task::spawn_blocking(move || ended_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        // The bytes as sent: tungstenite would try to answer the pings
+        // (and fail on the closed socket) before reading the close.
+        let mut bytes = Vec::new();
+        let _ = ws.get_mut().read_to_end(&mut bytes).await;
+        frames_tx.send(client_frames(&bytes)).unwrap();
+    });
+    let home = home();
+    let url = format!("ws://127.0.0.1:{}/", address.port());
+    let out = ws_cmd(home.path())
+        .args([
+            "listen",
+            &url,
+            "--ping-interval",
+            "0.2",
+            "--ping-timeout",
+            "0.5",
+        ])
+        .output()
+        .unwrap();
+    ended_tx.send(()).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no pong within 0.5 s"), "{stderr}");
+    let frames = frames_rx.recv().unwrap();
+    assert_eq!(frames.first().map(|f| f.0), Some(0x9), "{frames:?}");
+    let mut close = 1011u16.to_be_bytes().to_vec();
+    close.extend_from_slice(b"no pong within 0.5 s");
+    assert_eq!(frames.last(), Some(&(0x8, close)), "{frames:?}");
+}
+
+/// The opcode and unmasked payload of each (small, masked) client frame.
+fn client_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut frames = Vec::new();
+    while bytes.len() >= 6 {
+        let opcode = bytes[0] & 0x0f;
+        let len = usize::from(bytes[1] & 0x7f);
+        assert!(len < 126, "only small frames are expected");
+        let mask = [bytes[2], bytes[3], bytes[4], bytes[5]];
+        let payload = bytes[6..6 + len]
+            .iter()
+            .enumerate()
+            .map(|(i, b)| b ^ mask[i % 4])
+            .collect();
+        frames.push((opcode, payload));
+        bytes = &bytes[6 + len..];
+    }
+    frames
+}
