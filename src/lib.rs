@@ -62,3 +62,38 @@ pub use settings::Settings;
 pub fn fuzz_line(line: &str) {
     script::shim::fuzz_line(line);
 }
+
+/// Evaluates one line of Rhai (or a plain command) through the session's
+/// dispatch, on a session without a connection whose console prints
+/// nowhere; for the fuzz targets under `fuzz/`, not part of the API.
+/// `sleep` returns at once and `connect` is refused, so a run never waits
+/// or reaches the network; `--max-operations` is 100,000.
+#[doc(hidden)]
+pub fn fuzz_session_line(line: &str) {
+    thread_local! {
+        static SESSION: std::cell::RefCell<Option<Session>> = const { std::cell::RefCell::new(None) };
+    }
+    SESSION.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let session = cell.get_or_insert_with(fuzz_session);
+        if session.eval_line(line) != Outcome::Continue {
+            *cell = None;
+        }
+    });
+}
+
+fn fuzz_session() -> Session {
+    let mut session = Session::builder()
+        .console(Console::silent())
+        .interactive(true)
+        .build()
+        .expect("a session without a connection builds");
+    let engine = session.engine_mut();
+    engine.set_max_operations(100_000);
+    engine.register_fn("sleep", |_: rhai::INT| ());
+    engine.register_fn("sleep", |_: rhai::FLOAT| ());
+    let refused = || -> Result<(), Box<rhai::EvalAltResult>> { Err("no network here".into()) };
+    engine.register_fn("connect", move |_: &str| refused());
+    engine.register_fn("connect", move |_: &str, _: rhai::Map| refused());
+    session
+}

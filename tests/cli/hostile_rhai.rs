@@ -270,3 +270,29 @@ fn sleep_is_interrupted_by_sigterm_and_ctrl_c() {
     pty.ctrl_d();
     assert_eq!(pty.code(), 0);
 }
+
+#[test]
+fn the_fuzz_target_survives_the_table_and_garbage() {
+    // The fuzz target's entry point, in process, on a thread with a main
+    // thread's stack: a panic or an abort here fails the whole test run.
+    let garbage = [
+        "",
+        "}",
+        "((",
+        "text",
+        "close 99999",
+        "let x = ",
+        "'\u{0}'",
+        "🙂(1)",
+    ];
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(move || {
+            for line in EXPRESSIONS.iter().chain(garbage.iter()) {
+                ws::fuzz_session_line(line);
+            }
+        })
+        .unwrap()
+        .join()
+        .expect("no panic");
+}

@@ -318,3 +318,21 @@ fn a_closed_pipe_on_standard_output_ends_quietly() {
         assert_eq!(text(&out.stderr), "", "{args:?}");
     }
 }
+
+#[test]
+fn a_server_that_hangs_up_during_the_handshake_is_one_sentence() {
+    let address = spawn_server(|mut stream| async move {
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request).await;
+    });
+    let home = home();
+    let out = ws(home.path(), &["text", &format!("ws://{address}/"), "x"], "");
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("closed the connection before the websocket handshake finished"),
+        "{err}"
+    );
+    assert!(!err.contains("Handshake not finished"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -253,3 +253,64 @@ fn file_problems_name_the_file_and_the_problem() {
         assert!(stderr.contains(&path.display().to_string()), "{stderr}");
     }
 }
+
+#[test]
+fn the_wrong_scheme_for_the_port_says_which_to_use() {
+    let (dir, home) = (tempfile::tempdir().unwrap(), home());
+    let (tls_address, _files) = start(dir.path());
+    let plain = crate::support::server::TestServer::silent().allow_unused();
+    for (url, want) in [
+        (
+            format!("ws://{tls_address}/"),
+            "if it is a TLS port, use wss://",
+        ),
+        (format!("wss://{}/", plain.address), "use ws://"),
+    ] {
+        let out = ws_cmd(home.path())
+            .args(["text", &url, "x", "--connect-timeout", "5"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_status(&out, 1);
+        assert!(err.contains(want), "{url}: {err}");
+        assert!(
+            !err.contains("httparse") && !err.contains("tls handshake eof"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn a_ca_certificate_used_as_the_servers_own_is_explained() {
+    let (dir, home) = (tempfile::tempdir().unwrap(), home());
+    // What `openssl req -x509` makes: a self-signed CA:TRUE certificate.
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let ca_file = write(dir.path(), "self-signed.pem", &cert.pem());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone()],
+            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let address = spawn_server(move |stream| {
+        let acceptor = acceptor.clone();
+        async move {
+            let _ = acceptor.accept(stream).await;
+        }
+    });
+    let out = run(home.path(), address, &[("WS_TLS_CA_FILE", &ca_file)], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_status(&out, 1);
+    assert!(err.contains("is a CA certificate"), "{err}");
+    assert!(err.contains("signed by that CA"), "{err}");
+    assert!(!err.contains("CaUsedAsEndEntity"), "{err}");
+}
