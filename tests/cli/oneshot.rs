@@ -573,7 +573,10 @@ fn completion_prints_a_script_for_each_shell() {
 /// The subcommand names listed under "Commands:" in `ws --help`.
 fn subcommands_in_help(home: &Path) -> Vec<String> {
     let help = text(&ws(home, &["--help"], b"").stdout);
-    let listing = help.split("Commands:\n").nth(1).expect("a Commands: section");
+    let listing = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands: section");
     listing
         .lines()
         .take_while(|line| line.starts_with("  "))
@@ -596,10 +599,16 @@ fn man_prints_a_page_naming_every_subcommand() {
     assert!(names.len() >= 15, "{names:?}");
     for name in &names {
         let escaped = name.replace('-', "\\-");
-        assert!(page.contains(&format!("ws\\-{escaped}(1)")), "{name}:\n{page}");
+        assert!(
+            page.contains(&format!("ws\\-{escaped}(1)")),
+            "{name}:\n{page}"
+        );
         let sub = ws(home.path(), &["man", name], b"");
         assert_eq!(sub.status.code(), Some(0), "{name}");
-        assert!(text(&sub.stdout).contains(&format!(".TH ws-{name} 1")), "{name}");
+        assert!(
+            text(&sub.stdout).contains(&format!(".TH ws-{name} 1")),
+            "{name}"
+        );
     }
 }
 
