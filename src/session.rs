@@ -553,7 +553,7 @@ fn script_error(error: &rhai::EvalAltResult, name: &str, text: &str, engine: &En
 }
 
 fn unknown(word: &str, suggestion: Option<&str>) -> String {
-    let names: Vec<&str> = commands::COMMANDS.iter().map(|c| c.name).collect();
+    let names: Vec<&str> = commands::commands().map(|c| c.name).collect();
     let mut message = format!(
         "Unknown command {word}, available commands are: {}.",
         names.join(", ")

@@ -11,7 +11,7 @@ use rustyline::hint::HistoryHinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Helper, Hinter};
 
-use crate::script::commands::{COMMANDS, FUNCTIONS};
+use crate::script::commands::TABLE;
 
 #[derive(Helper, Hinter, Default)]
 pub(crate) struct ReplHelper {
@@ -20,10 +20,7 @@ pub(crate) struct ReplHelper {
 }
 
 fn names() -> impl Iterator<Item = &'static str> {
-    COMMANDS
-        .iter()
-        .map(|c| c.name)
-        .chain(FUNCTIONS.iter().map(|f| f.name))
+    TABLE.iter().map(|e| e.name)
 }
 
 /// Completions of the word before `pos`: any name at the start of a line,

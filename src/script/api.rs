@@ -1,6 +1,8 @@
-//! Binds the session functions to Rhai names: each once on the session's
-//! connection (`text("hi")`) and once as a method of a handle from
-//! `connect` (`c.text("hi")`), plus the functions that need no connection.
+//! Binds the session functions to Rhai names, one registration function per
+//! name for the command table ([`super::commands::TABLE`]): each connection
+//! function once on the session's connection (`text("hi")`) and once as a
+//! method of a handle from `connect` (`c.text("hi")`), plus the functions
+//! that need no connection.
 
 use std::rc::Rc;
 
@@ -30,29 +32,45 @@ macro_rules! bind {
     }};
 }
 
-/// Registers every session function on `engine`.
+/// Registers every function of the command table on `engine`.
 pub(crate) fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_type_with_name::<Connection>("Connection");
-    register_sending(engine, ctx);
-    register_receiving(engine, ctx);
-    register_state(engine, ctx);
-    register_general(engine, ctx);
-    super::assert::register(engine);
+    for entry in super::commands::TABLE {
+        (entry.register)(engine, ctx);
+    }
 }
 
-fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {
+/// A function of Rhai's own (like `print`): documented, not registered.
+pub(crate) fn built_in(_: &mut Engine, _: &Rc<Context>) {}
+
+pub(crate) fn text(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "text", |c, conn, message: &str| c
         .text(conn, message));
+}
+
+pub(crate) fn byte(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "byte", |c, conn, payload: Dynamic| c
         .byte(conn, payload));
+}
+
+pub(crate) fn send(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "send", |c, conn, value: Dynamic| c
         .send(conn, value));
+}
+
+pub(crate) fn ping(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "ping", |c, conn| c.ping(conn, ""));
     bind!(engine, ctx, "ping", |c, conn, payload: &str| c
         .ping(conn, payload));
+}
+
+pub(crate) fn pong(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "pong", |c, conn| c.pong(conn, ""));
     bind!(engine, ctx, "pong", |c, conn, payload: &str| c
         .pong(conn, payload));
+}
+
+pub(crate) fn close(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "close", |c, conn| c.close(conn, 1000, ""));
     bind!(engine, ctx, "close", |c, conn, code: rhai::INT| c.close(
         conn,
@@ -65,16 +83,25 @@ fn register_sending(engine: &mut Engine, ctx: &Rc<Context>) {
         "close",
         |c, conn, code: rhai::INT, reason: &str| c.close(conn, close_code(code)?, reason)
     );
-    bind!(engine, ctx, "quit", |c, conn| c.close(conn, 1000, ""));
-    let saving = Rc::clone(ctx);
-    engine.register_fn("save", move |path: &str| saving.save(path));
 }
 
-fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {
+pub(crate) fn quit(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "quit", |c, conn| c.close(conn, 1000, ""));
+}
+
+pub(crate) fn save(engine: &mut Engine, ctx: &Rc<Context>) {
+    let c = Rc::clone(ctx);
+    engine.register_fn("save", move |path: &str| c.save(path));
+}
+
+pub(crate) fn recv(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "recv", |c, conn| c
         .recv(conn, c.setting_wait()));
     bind!(engine, ctx, "recv", |c, conn, limit: Dynamic| c
         .recv(conn, given_wait(&limit, "recv")?));
+}
+
+pub(crate) fn expect(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "expect", |c, conn, pattern: &str| c.expect(
         conn,
         pattern,
@@ -92,17 +119,23 @@ fn register_receiving(engine: &mut Engine, ctx: &Rc<Context>) {
     );
 }
 
-fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
+pub(crate) fn url(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "url", |_c, conn| Ok::<
         _,
         Box<rhai::EvalAltResult>,
     >(conn.url().to_string()));
+}
+
+pub(crate) fn closed(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "closed", |_c, conn| Ok::<
         _,
         Box<rhai::EvalAltResult>,
     >(
         conn.close_info().is_some()
     ));
+}
+
+pub(crate) fn close_code_of(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "close_code", |_c, conn| Ok::<
         _,
         Box<rhai::EvalAltResult>,
@@ -110,6 +143,9 @@ fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
         conn.close_info()
             .map_or(Dynamic::UNIT, |i| (i.code as rhai::INT).into())
     ));
+}
+
+pub(crate) fn close_reason(engine: &mut Engine, ctx: &Rc<Context>) {
     bind!(engine, ctx, "close_reason", |_c, conn| Ok::<
         _,
         Box<rhai::EvalAltResult>,
@@ -118,9 +154,7 @@ fn register_state(engine: &mut Engine, ctx: &Rc<Context>) {
     ));
 }
 
-fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
-    // Exact types, so these win over Rhai's own `sleep`, which Ctrl+C
-    // cannot interrupt.
+pub(crate) fn sleep(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = Rc::clone(ctx);
     engine.register_fn("sleep", move |limit: rhai::INT| -> Fallible<()> {
         c.sleep(seconds(&limit.into(), "sleep")?)
@@ -129,36 +163,69 @@ fn register_general(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("sleep", move |limit: rhai::FLOAT| -> Fallible<()> {
         c.sleep(seconds(&limit.into(), "sleep")?)
     });
+}
+
+pub(crate) fn connect(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = Rc::clone(ctx);
     engine.register_fn("connect", move |url: &str| c.connect(url, None));
     let c = Rc::clone(ctx);
     engine.register_fn("connect", move |url: &str, options: Map| {
         c.connect(url, Some(options))
     });
+}
+
+pub(crate) fn help(engine: &mut Engine, ctx: &Rc<Context>) {
     let c = Rc::clone(ctx);
     engine.register_fn("help", move || c.help(None));
     let c = Rc::clone(ctx);
     engine.register_fn("help", move |name: &str| c.help(Some(name)));
+}
+
+pub(crate) fn read_file(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("read_file", |path: &str| super::context::read_text(path));
+}
+
+pub(crate) fn read_blob(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("read_blob", |path: &str| {
         super::context::read_bytes(path).map(Dynamic::from_blob)
     });
+}
+
+pub(crate) fn parse_json(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("parse_json", |text: &str| {
         super::json::parse(text).map_err(runtime)
     });
+}
+
+pub(crate) fn to_json(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("to_json", |value: Dynamic| {
         super::json::stringify(&value).map_err(runtime)
     });
+}
+
+pub(crate) fn from_hex(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("from_hex", |text: &str| {
         super::bytes::from_hex(text).map_err(runtime)
     });
+}
+
+pub(crate) fn to_hex(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("to_hex", |bytes: rhai::Blob| super::bytes::to_hex(&bytes));
+}
+
+pub(crate) fn from_base64(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("from_base64", |text: &str| {
         super::bytes::from_base64(text).map_err(runtime)
     });
+}
+
+pub(crate) fn to_base64(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("to_base64", |bytes: rhai::Blob| {
         super::bytes::to_base64(&bytes)
     });
+}
+
+pub(crate) fn exit(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("exit", |code: rhai::INT| -> Fallible<()> {
         if !(0..=255).contains(&code) {
             return Err(runtime(format!(

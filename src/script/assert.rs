@@ -7,11 +7,12 @@
 //! from any other error.
 
 use std::cell::Cell;
+use std::rc::Rc;
 
 use rhai::{Blob, Dynamic, Engine};
 
 use super::compare::{first_difference, show};
-use super::context::Fallible;
+use super::context::{Context, Fallible};
 use super::diagnostics::runtime;
 
 thread_local! {
@@ -30,20 +31,32 @@ fn fail(message: String) -> Box<rhai::EvalAltResult> {
     runtime(message)
 }
 
-/// Registers the assertion functions on `engine`.
-pub(crate) fn register(engine: &mut Engine) {
+/// Registers `assert` (one entry of the command table).
+pub(crate) fn register_assert(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("assert", |condition: Dynamic| check(condition, None));
     engine.register_fn("assert", |condition: Dynamic, message: Dynamic| {
         check(condition, Some(message))
     });
+}
+
+/// Registers `assert_eq`.
+pub(crate) fn register_assert_eq(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("assert_eq", |l: Dynamic, r: Dynamic| assert_eq(l, r, None));
     engine.register_fn("assert_eq", |l: Dynamic, r: Dynamic, m: Dynamic| {
         assert_eq(l, r, Some(m))
     });
+}
+
+/// Registers `assert_ne`.
+pub(crate) fn register_assert_ne(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("assert_ne", |l: Dynamic, r: Dynamic| assert_ne(l, r, None));
     engine.register_fn("assert_ne", |l: Dynamic, r: Dynamic, m: Dynamic| {
         assert_ne(l, r, Some(m))
     });
+}
+
+/// Registers `assert_match`.
+pub(crate) fn register_assert_match(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("assert_match", |t: Dynamic, p: &str| {
         assert_match(t, p, None)
     });
@@ -153,7 +166,20 @@ mod tests {
 
     fn run(code: &str) -> Result<(), String> {
         let mut engine = Engine::new();
-        register(&mut engine);
+        let ctx = Rc::new(Context::new(
+            crate::console::Console::silent(),
+            crate::settings::Settings::default(),
+            false,
+            false,
+        ));
+        for register in [
+            register_assert,
+            register_assert_eq,
+            register_assert_ne,
+            register_assert_match,
+        ] {
+            register(&mut engine, &ctx);
+        }
         engine.run(code).map_err(|e| match *e {
             rhai::EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
             other => other.to_string(),

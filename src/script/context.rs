@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use rhai::{Blob, Dynamic, EvalAltResult};
 
-use super::commands::{self, COMMANDS, FUNCTIONS};
+use super::commands;
 use super::diagnostics::{interrupted, runtime, to_rhai};
 use super::save::Record;
-use crate::connection::{Connection, Message, RecvError, closed_error, parse_close_code};
+use crate::connection::{Connection, Message, RecvError, closed_error};
 use crate::console::render::{sent_line, sent_message_lines};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
@@ -142,7 +142,7 @@ impl Context {
         self.send_bytes(connection, bytes)
     }
 
-    fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
+    pub(crate) fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
         self.confirm_sent(connection, bytes.len())?;
         self.show_sent(|| Message::Binary(bytes.clone()));
         connection.send_binary(bytes).map_err(to_rhai)?;
@@ -399,41 +399,9 @@ impl Context {
 
     /// Runs a plain command with its string arguments.
     pub(crate) fn command(&self, name: &str, args: &[String]) -> Fallible<()> {
-        let arg = |i: usize| args.get(i).map(String::as_str);
-        match name {
-            "help" => self.help(arg(0)),
-            "text" | "byte" => {
-                let Some(message) = arg(0) else {
-                    return Err(runtime(format!(
-                        "{name} needs a message: {name} message (see help {name})"
-                    )));
-                };
-                let connection = self.session()?;
-                match (name, file_argument(message)) {
-                    ("text", Some(path)) => self.text(&connection, &read_text(path)?),
-                    ("text", None) => self.text(&connection, message),
-                    (_, Some(path)) => self.send_bytes(&connection, read_bytes(path)?),
-                    (_, None) => match super::bytes::typed(message) {
-                        Some(bytes) => self.send_bytes(&connection, bytes.map_err(runtime)?),
-                        None => self.byte(&connection, message.into()),
-                    },
-                }
-            }
-            "ping" => self.ping(&self.session()?, arg(0).unwrap_or("")).map(drop),
-            "pong" => self.pong(&self.session()?, arg(0).unwrap_or("")),
-            "close" => {
-                let code = match arg(0) {
-                    Some(code) => parse_close_code(code).map_err(to_rhai)?,
-                    None => 1000,
-                };
-                self.close(&self.session()?, code, arg(1).unwrap_or(""))
-            }
-            "quit" => self.close(&self.session()?, 1000, ""),
-            "save" => match arg(0) {
-                Some(path) => self.save(path),
-                None => Err(runtime("save needs a file: save FILE.rhai (see help save)")),
-            },
-            other => Err(runtime(format!("{other} is not a command"))),
+        match commands::find(name).and_then(|c| c.plain) {
+            Some(plain) => (plain.run)(self, args),
+            None => Err(runtime(format!("{name} is not a command"))),
         }
     }
 }
@@ -492,7 +460,7 @@ fn article(type_name: &str) -> String {
 }
 
 /// `file@PATH` → `PATH`.
-fn file_argument(message: &str) -> Option<&str> {
+pub(crate) fn file_argument(message: &str) -> Option<&str> {
     message.strip_prefix("file@").filter(|p| !p.is_empty())
 }
 
@@ -522,7 +490,7 @@ fn help_overview() -> Vec<Line> {
         Role::Info,
         "Commands (<> marks an optional argument; `help <command>` for more):",
     )];
-    for c in COMMANDS {
+    for c in commands::commands() {
         lines.push(
             Line::new()
                 .push(Role::Command, format!("  {:<6}", c.name))
@@ -534,7 +502,7 @@ fn help_overview() -> Vec<Line> {
         Role::Info,
         "Rhai functions (also as c.name(…) on a connection from connect):",
     ));
-    for f in FUNCTIONS {
+    for f in commands::functions() {
         lines.push(
             Line::new()
                 .push(Role::Command, format!("  {:<12}", f.name))
@@ -559,7 +527,7 @@ fn help_for(name: &str) -> Result<Vec<Line>, String> {
             Line::of(Role::Info, "Examples:"),
         ];
         lines.extend(
-            c.help
+            c.examples
                 .lines()
                 .map(|l| Line::of(Role::Literal, format!("  {l}"))),
         );
@@ -574,7 +542,7 @@ fn help_for(name: &str) -> Result<Vec<Line>, String> {
                 )
                 .push(Role::Plain, format!("  {}", f.summary)),
             Line::of(Role::Info, "Example:"),
-            Line::of(Role::Literal, format!("  {}", f.example)),
+            Line::of(Role::Literal, format!("  {}", f.examples)),
         ]);
     }
     let suggestion = commands::suggest(name)

@@ -15,6 +15,7 @@ mod json;
 pub(crate) mod limits;
 mod mismatch;
 mod options;
+mod plain;
 pub(crate) mod save;
 pub(crate) mod shim;
 

@@ -44,7 +44,7 @@ pub(crate) fn dispatch(line: &str, rhai: &dyn RhaiOracle) -> Dispatch {
     if let Some(spec) = commands::find(word)
         && !(rest.starts_with('(') && rhai.compiles(line))
     {
-        return match parse_args(spec.args, rest) {
+        return match parse_args(spec.args(), rest) {
             Ok(args) => Dispatch::Command {
                 name: spec.name,
                 args,

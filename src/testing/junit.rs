@@ -168,14 +168,13 @@ fn seconds(duration: Duration) -> String {
 }
 
 /// Text that XML 1.0 can hold: control characters other than tab, line
-/// feed and carriage return become their visible pictures.
+/// feed and carriage return are shown as the console shows them
+/// ([`crate::console::escape::visible`]).
 fn clean(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\t' | '\n' | '\r' => c,
-            '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
-            '\u{fffe}' | '\u{ffff}' => '\u{fffd}',
-            c => c,
+            c => crate::console::escape::visible(c),
         })
         .collect()
 }

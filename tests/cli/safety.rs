@@ -336,3 +336,68 @@ fn a_server_that_hangs_up_during_the_handshake_is_one_sentence() {
     assert!(!err.contains("Handshake not finished"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// A server that completes the handshake, then sends `frame` as raw bytes.
+fn raw_frame_server(frame: Vec<u8>) -> std::net::SocketAddr {
+    spawn_server(move |mut stream| {
+        let frame = frame.clone();
+        async move {
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let request = String::from_utf8_lossy(&request).to_string();
+            let key = request
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Sec-WebSocket-Key: ")
+                        .or_else(|| l.strip_prefix("sec-websocket-key: "))
+                })
+                .unwrap_or_default()
+                .trim()
+                .to_string();
+            let accept =
+                tokio_tungstenite::tungstenite::handshake::derive_accept_key(key.as_bytes());
+            let head = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            let _ = stream.write_all(head.as_bytes()).await;
+            let _ = stream.write_all(&frame).await;
+            let _ = stream.read(&mut buf).await;
+        }
+    })
+}
+
+#[test]
+fn a_huge_close_reason_with_escapes_is_a_protocol_error_in_one_sentence() {
+    let mut payload = 4000u16.to_be_bytes().to_vec();
+    payload.extend(format!("{ESCAPES}{}", "x".repeat(200)).into_bytes());
+    let mut frame = vec![0x88, 126];
+    frame.extend((payload.len() as u16).to_be_bytes());
+    frame.extend(payload);
+    let (address, home) = (raw_frame_server(frame), home());
+    std::fs::write(home.path().join("r.rhai"), "expect(\"x\", 5);").unwrap();
+    let url = format!("ws://{address}/");
+    for command in [vec!["listen", &url], vec!["run", "r.rhai", &url]] {
+        let out = ws(home.path(), &command, "");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{command:?}: {} / {}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        assert_no_escape("stdout", &out.stdout);
+        assert_no_escape("stderr", &out.stderr);
+        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!shown.contains("xxxxxxxxxx"), "{shown}");
+        assert!(
+            shown.to_lowercase().contains("control frame"),
+            "{command:?}: {shown}"
+        );
+    }
+}
