@@ -2,11 +2,11 @@
 //! prints the results and writes the JUnit file and transcripts asked for.
 //! Exit 0 when nothing failed, 1 when a test failed, 2 for bad usage.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::testing::case::Environment;
 use crate::testing::report::{Printer, Style};
 use crate::testing::runner::{self, Plan};
@@ -35,6 +35,10 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         }
         return Ok(0);
     }
+    // A report that cannot be written is known before the tests run.
+    if let Some(path) = &args.junit {
+        std::fs::File::create(path).map_err(|e| Error::file("create", path, e))?;
+    }
     let needs_server = args.url.is_none() && cases.iter().any(|c| c.file.url.is_none());
     let fallback = match needs_server {
         true => Some(format!("ws://{}/", crate::server::spawn_local()?)),
@@ -48,7 +52,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         fallback,
     };
     let style = if args.tap { Style::Tap } else { Style::Human };
-    let mut printer = Printer::new(std::io::stdout().lock(), style);
+    let stdout = std::io::stdout();
+    let colored = crate::console::render::colour_wanted(stdout.is_terminal());
+    let mut printer = Printer::new(stdout.lock(), style, colored);
     let (clock, started) = (Instant::now(), SystemTime::now());
     let _ = printer.start(cases.len());
     let results = runner::run(&cases, env, &plan, |result| {

@@ -3,12 +3,15 @@
 //! top-level code, then `setup()`, the test, and `teardown()` (which runs
 //! whenever the file's code ran); then every connection is closed.
 
-use std::collections::VecDeque;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use super::{Outcome, Status, TestCase};
+use rhai::AST;
+
+use super::{Outcome, Status, TestCase, TestFile};
 use crate::connection::ConnectOptions;
 use crate::console::{Console, Line, Sink};
 use crate::error::Error;
@@ -100,7 +103,7 @@ fn run(
 fn run_in(session: &mut Session, case: &TestCase) -> crate::Result<()> {
     let file = &case.file;
     let (name, text) = (file.name.as_str(), file.text.as_str());
-    let ast = session.compile(name, text)?;
+    let ast = compiled(session, file)?;
     let body = match &case.function {
         Some(function) => {
             session.run_compiled(name, text, ast)?;
@@ -119,6 +122,23 @@ fn run_in(session: &mut Session, case: &TestCase) -> crate::Result<()> {
     }
     let teardown = call_if_defined(session, case, "teardown");
     body.and(teardown)
+}
+
+thread_local! {
+    /// The files compiled on this thread, by the address of their
+    /// `TestFile` (alive for the whole run): a file of 200 tests is
+    /// compiled once per worker, not once per test.
+    static COMPILED: RefCell<HashMap<usize, AST>> = RefCell::default();
+}
+
+fn compiled(session: &Session, file: &Arc<TestFile>) -> crate::Result<AST> {
+    let key = Arc::as_ptr(file) as usize;
+    if let Some(ast) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
+        return Ok(ast);
+    }
+    let ast = session.compile(&file.name, &file.text)?;
+    COMPILED.with(|c| c.borrow_mut().insert(key, ast.clone()));
+    Ok(ast)
 }
 
 fn call_if_defined(session: &mut Session, case: &TestCase, function: &str) -> crate::Result<()> {

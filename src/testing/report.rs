@@ -5,6 +5,8 @@
 use std::io::{self, Write};
 
 use super::{Status, TestResult, Totals, took};
+use crate::console::render::paint;
+use crate::console::{Line, Role};
 
 /// How many of the last messages a failure shows.
 pub(crate) const LAST_MESSAGES: usize = 8;
@@ -21,14 +23,17 @@ pub(crate) struct Printer<W: Write> {
     out: W,
     style: Style,
     number: usize,
+    colored: bool,
 }
 
 impl<W: Write> Printer<W> {
-    pub(crate) fn new(out: W, style: Style) -> Self {
+    /// A printer to `out`; `colored` paints the statuses.
+    pub(crate) fn new(out: W, style: Style, colored: bool) -> Self {
         Self {
             out,
             style,
             number: 0,
+            colored,
         }
     }
 
@@ -48,7 +53,7 @@ impl<W: Write> Printer<W> {
     pub(crate) fn result(&mut self, result: &TestResult) -> io::Result<()> {
         self.number += 1;
         match self.style {
-            Style::Human => human_line(&mut self.out, result)?,
+            Style::Human => human_line(&mut self.out, result, self.colored)?,
             Style::Tap => tap_entry(&mut self.out, self.number, result)?,
         }
         self.out.flush()
@@ -77,26 +82,32 @@ impl<W: Write> Printer<W> {
     }
 }
 
-/// `test chat.rhai::test_login ... ok 12 ms`
-fn human_line(out: &mut impl Write, result: &TestResult) -> io::Result<()> {
+/// `test chat.rhai::test_login ... ok 12 ms`, the status in colour on a
+/// terminal.
+fn human_line(out: &mut impl Write, result: &TestResult, colored: bool) -> io::Result<()> {
     let outcome = &result.outcome;
-    let word = outcome.status.word();
+    let role = match outcome.status {
+        Status::Passed => Role::Success,
+        Status::Flaky | Status::Skipped => Role::Warning,
+        _ => Role::Error,
+    };
+    let mut line = Line::of(Role::Plain, format!("test {} ... ", result.case.name))
+        .push(role, outcome.status.word());
     match outcome.status {
-        Status::Skipped => writeln!(out, "test {} ... {word}", result.case.name),
-        Status::Flaky => writeln!(
-            out,
-            "test {} ... {word} {} (passed on try {})",
-            result.case.name,
-            took(outcome.duration),
-            outcome.tries
+        Status::Skipped => {}
+        Status::Flaky => line.add(
+            Role::Muted,
+            format!(
+                " {} (passed on try {})",
+                took(outcome.duration),
+                outcome.tries
+            ),
         ),
-        _ => writeln!(
-            out,
-            "test {} ... {word} {}",
-            result.case.name,
-            took(outcome.duration)
-        ),
+        _ => line.add(Role::Muted, format!(" {}", took(outcome.duration))),
     }
+    let mut text = String::new();
+    paint(&line, colored, &mut text);
+    out.write_all(text.as_bytes())
 }
 
 /// A failure in full: the message (position, source, caret, values), then

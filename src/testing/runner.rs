@@ -1,7 +1,8 @@
-//! Runs the tests side by side: up to `jobs` at once, each try on a thread
-//! of its own (an engine is bound to its thread). One loop here starts
+//! Runs the tests side by side: up to `jobs` at once, each on a worker
+//! thread (an engine is bound to its thread). One loop here starts
 //! tries, collects their outcomes, stops a try that runs past the timeout
-//! (its interrupt flag, then a grace period), retries failures and stops
+//! (its interrupt flag, then a grace period, after which its worker is left
+//! behind and a new one takes its place), retries failures and stops
 //! starting new tests after a failure with `--fail-fast`.
 
 use std::collections::{HashMap, VecDeque};
@@ -32,6 +33,31 @@ struct Running {
     deadline: Instant,
     cancel: Arc<AtomicBool>,
     stopped_at: Option<Instant>,
+    /// The thread running it, back to the idle ones when it is done.
+    worker: Option<Sender<Job>>,
+}
+
+/// A try for a worker: its id, the test, and the flag that stops it.
+type Job = (u64, TestCase, Arc<AtomicBool>);
+
+/// A thread that runs the tries it is sent, one after the other, until its
+/// sender is dropped. A test's engine lives on the thread that runs it, so
+/// a worker keeps each file compiled once (see `case`).
+fn spawn_worker(
+    env: Arc<Environment>,
+    done: Sender<(u64, Outcome)>,
+) -> std::io::Result<Sender<Job>> {
+    let (jobs, queue) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("ws-test".into())
+        .spawn(move || {
+            for (id, case, cancel) in queue {
+                if done.send((id, attempt(&case, &env, cancel))).is_err() {
+                    return;
+                }
+            }
+        })?;
+    Ok(jobs)
 }
 
 /// The state of one run.
@@ -47,6 +73,8 @@ struct Run<'a> {
     results: Vec<Option<TestResult>>,
     stop: bool,
     done: Sender<(u64, Outcome)>,
+    /// Worker threads waiting for a try.
+    idle: Vec<Sender<Job>>,
 }
 
 /// Runs every case; `on_done` sees each result as it is known (in the
@@ -69,6 +97,7 @@ pub(crate) fn run(
         results: vec![None; cases.len()],
         stop: false,
         done,
+        idle: Vec::new(),
     };
     loop {
         run.start_more();
@@ -81,7 +110,8 @@ pub(crate) fn run(
         });
         match outcomes.recv_timeout(wait) {
             Ok((id, outcome)) => {
-                if let Some(running) = run.running.remove(&id) {
+                if let Some(mut running) = run.running.remove(&id) {
+                    run.idle.extend(running.worker.take());
                     run.finished(running, outcome, &mut on_done);
                 }
             }
@@ -104,31 +134,34 @@ impl Run<'_> {
             let cancel = Arc::new(AtomicBool::new(false));
             let id = self.next_id;
             self.next_id += 1;
-            let (case, env, flag, done) = (
-                self.cases[index].clone(),
-                self.env.clone(),
-                cancel.clone(),
-                self.done.clone(),
-            );
-            let spawned = std::thread::Builder::new()
-                .name("ws-test".into())
-                .spawn(move || {
-                    let _ = done.send((id, attempt(&case, &env, flag)));
-                });
-            self.running.insert(
-                id,
-                Running {
-                    index,
-                    try_number,
-                    deadline: Instant::now() + self.plan.timeout,
-                    cancel,
-                    stopped_at: None,
-                },
-            );
-            if let Err(e) = spawned {
-                let outcome = error_outcome(format!("cannot start a thread for the test: {e}"));
-                let running = self.running.remove(&id).expect("just inserted");
-                self.finished(running, outcome, &mut |_: &TestResult| {});
+            let job = (id, self.cases[index].clone(), cancel.clone());
+            let worker = match self.idle.pop() {
+                Some(worker) => Ok(worker),
+                None => spawn_worker(self.env.clone(), self.done.clone()),
+            };
+            let started = worker.and_then(|worker| {
+                worker
+                    .send(job)
+                    .map(|()| worker)
+                    .map_err(|_| std::io::Error::other("the worker thread ended"))
+            });
+            let running = Running {
+                index,
+                try_number,
+                deadline: Instant::now() + self.plan.timeout,
+                cancel,
+                stopped_at: None,
+                worker: None,
+            };
+            match started {
+                Ok(worker) => {
+                    let worker = Some(worker);
+                    self.running.insert(id, Running { worker, ..running });
+                }
+                Err(e) => {
+                    let outcome = error_outcome(format!("cannot start the test: {e}"));
+                    self.finished(running, outcome, &mut |_: &TestResult| {});
+                }
             }
         }
     }

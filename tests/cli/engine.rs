@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::echo_server::Server;
 use crate::support::pty::Pty;
-use crate::support::server::spawn_server;
+use crate::support::server::{Action, TestServer, spawn_server};
 use crate::support::{home, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
@@ -406,4 +406,19 @@ fn a_send_and_receive_loop_typed_at_the_session_prompt_gets_every_echo() {
     pty.expect("matched 1000");
     pty.line("quit");
     assert_eq!(pty.code(), 0);
+}
+
+#[test]
+fn text_reports_how_the_server_ended_the_connection() {
+    let server = TestServer::scripted(vec![Action::close(1009, "too big")]);
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["text", &server.url(), "hello"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ws: error: the connection was closed by the server with code 1009 (too big)\n"
+    );
 }

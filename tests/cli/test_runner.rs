@@ -269,10 +269,19 @@ fn test_c() { text("c"); assert_eq(recv(), "c"); }
         test_lines(&stdout(&filtered)),
         ["test abc.rhai::test_c ... ok T"]
     );
+    let report = home.path().join("fast.xml");
     let fast = ws_test(
         home.path(),
         &files,
-        &["--url", &server.url, "-j", "1", "--fail-fast"],
+        &[
+            "--url",
+            &server.url,
+            "-j",
+            "1",
+            "--fail-fast",
+            "--junit",
+            report.to_str().unwrap(),
+        ],
     );
     assert_eq!(fast.status.code(), Some(1));
     assert_eq!(
@@ -284,6 +293,11 @@ fn test_c() { text("c"); assert_eq(recv(), "c"); }
         ]
     );
     assert!(stdout(&fast).ends_with("\n1 passed, 1 failed, 1 skipped\n"));
+    let root = junit::parse(&std::fs::read_to_string(&report).unwrap());
+    junit::check(&root);
+    assert_eq!(root.attr("skipped"), "1");
+    let skipped = &root.children[0].children[2];
+    assert_eq!(skipped.children[0].name, "skipped");
     // The listing connects nowhere; test_c ran once, then a and b.
     assert_eq!(server.connections(), [["c"], ["a"], ["b"]]);
 }
