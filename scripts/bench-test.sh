@@ -7,11 +7,12 @@
 #
 #   scripts/bench-test.sh            # prints the figures
 #   RUNS=5 TESTS=500 scripts/bench-test.sh
+#   NO_BUILD=1 scripts/bench-test.sh   # the release binary as it is
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3}
 tests=${TESTS:-200}
-cargo build --release --quiet --bin ws
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin ws
 ws=$PWD/target/release/ws
 work=$(mktemp -d)
 "$ws" echo-server -p 0 > "$work/server.out" &

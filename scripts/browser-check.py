@@ -9,7 +9,7 @@ only, no network port). Loads the page, then for each step of the filter
 visible entries; prints one JSON report on standard output:
 
     {"steps": {NAME: {"form": bool, "shown": str, "entries": [...]}, ...},
-     "json_open": [...], "dialogs": [...], "errors": [...]}
+     "json_open": [...], "without_script": {...}, "dialogs": [...], "errors": [...]}
 
 The test (tests/cli/browser.rs) asserts on the report; scripts/browser-test.sh
 installs Chromium and runs that test.
@@ -208,6 +208,11 @@ def main():
                 shot = browser.send("Page.captureScreenshot", {"format": "png"})
                 with open(screenshot, "wb") as out:
                     out.write(base64.b64decode(shot["result"]["data"]))
+        # The same page without JavaScript: everything shown, no filter.
+        browser.send("Emulation.setScriptExecutionDisabled", {"value": True})
+        browser.send("Page.navigate", {"url": "file://" + os.path.abspath(page)})
+        browser.wait(lambda m: m.get("method") == "Page.loadEventFired", "the page load")
+        report["without_script"] = browser.evaluate(STATE)
         report["dialogs"] = observed(browser, "dialogs")
         report["errors"] = observed(browser, "errors")
     finally:

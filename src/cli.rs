@@ -319,7 +319,7 @@ pub struct TailArgs {
 /// `ws replay`.
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// The transcript (.cast, or a text transcript)
+    /// The transcript (.cast, or a text transcript); - reads standard input
     pub file: PathBuf,
     /// Play this many times faster (0.5 is half speed)
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]

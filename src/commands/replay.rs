@@ -30,8 +30,13 @@ const DAY: f64 = 86_400.0;
 pub(crate) fn run(args: ReplayArgs) -> Result<i32> {
     let path = args.file.as_path();
     let mut pace = Pace::new(&args)?;
-    let file = File::open(path).map_err(|e| Error::file("read", path, e))?;
-    let mut lines = BufReader::new(file).lines();
+    let input: Box<dyn BufRead> = if path == Path::new("-") {
+        Box::new(io::stdin().lock())
+    } else {
+        let file = File::open(path).map_err(|e| Error::file("read", path, e))?;
+        Box::new(BufReader::new(file))
+    };
+    let mut lines = input.lines();
     let out = io::stdout();
     let mut screen = Screen::new(out.lock(), colour_wanted(out.is_terminal()));
     let first = match lines.next() {

@@ -149,6 +149,15 @@ fn the_html_page_filters_folds_json_and_never_runs_wire_text() {
     assert!(binary[0].2.contains("|abc|"), "{binary:?}");
     assert!(entries(&report, "nothing").is_empty());
 
+    // Without JavaScript every entry shows and the filter is absent.
+    let bare = &report["without_script"];
+    assert_eq!(bare["form"], false, "{bare}");
+    assert_eq!(
+        bare["entries"].as_array().map(Vec::len),
+        Some(all.len()),
+        "{bare}"
+    );
+
     // One JSON message: folded at first, then opened, then folded by clicks.
     let open = report["json_open"].to_string();
     assert_eq!(open, "[[false],[true],[false]]");

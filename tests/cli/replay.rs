@@ -98,6 +98,17 @@ fn replay_prints_the_text_transcript_of_the_same_session() {
         assert_eq!(String::from_utf8_lossy(&output.stdout), txt, "{file}");
         assert!(output.stderr.is_empty(), "{output:?}");
     }
+    let cast = std::fs::File::open(home.path().join("s.cast")).unwrap();
+    let output = ws_cmd(home.path())
+        .args(["replay", "-", "--no-wait"])
+        .stdin(cast)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        txt,
+        "from standard input"
+    );
 }
 
 #[test]
