@@ -80,6 +80,11 @@ pub enum Command {
     Completion(CompletionArgs),
     /// Install shell completion for the current shell ($SHELL)
     InstallCompletion,
+    /// Print the manual page (roff), of ws or of one subcommand
+    #[command(
+        after_help = "The page is generated from the same definitions as --help. The page of ws lists the subcommands as ws-NAME(1); `ws man NAME` prints that page.\n\nExamples:\n  ws man | man -l -\n  ws man run | man -l -\n  ws man > ~/.local/share/man/man1/ws.1"
+    )]
+    Man(ManArgs),
     /// Print the effective settings and where each comes from
     Config(ConfigArgs),
     /// Run Rhai test suites against a server
@@ -370,6 +375,14 @@ pub struct EchoServerArgs {
 pub struct CompletionArgs {
     /// The shell
     pub shell: clap_complete::Shell,
+}
+
+/// `ws man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// The subcommand whose page to print [default: the page of ws]
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// `ws config`.

@@ -2,8 +2,8 @@
 //! no URL is given. One task per connection, no shared state on the echo
 //! path; each connection is pinned to one worker thread (a single-threaded
 //! runtime): `ws echo-server` has one per core but one, the session's
-//! embedded server one. Each connection runs on the connection
-//! [`Engine`]: it reads while echoes are written, flushes once per batch,
+//! embedded server one. Each connection runs on the connection engine
+//! (`connection::Engine`): it reads while echoes are written, flushes once per batch,
 //! and drops a client that takes no echoes for `send_timeout`. Over-large
 //! messages are refused with 1009, invalid text with 1007, protocol errors
 //! with 1002; a client that does not finish its handshake within

@@ -5,6 +5,7 @@ mod completion;
 mod echo_server;
 mod jsonl;
 mod listen;
+mod man;
 mod ping;
 mod pipe;
 mod replay;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::EchoServer(args) => echo_server::run(args),
         Command::Completion(args) => completion::print(args.shell),
         Command::InstallCompletion => completion::install(),
+        Command::Man(args) => man::print(args.command.as_deref()),
         Command::Config(args) => crate::settings::show(&args.connect),
         Command::Test(args) => test::run(args),
     }

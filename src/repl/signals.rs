@@ -24,36 +24,35 @@ pub(crate) const ENDING: [SignalKind; 3] = [
 /// Installs handlers for every signal of [`ENDING`] (inside the runtime);
 /// the future completes on the first of them.
 pub(crate) fn ending() -> std::io::Result<impl Future<Output = ()>> {
-    let mut signals = ENDING
-        .iter()
-        .map(|kind| signal(*kind))
-        .collect::<std::io::Result<Vec<Signal>>>()?;
-    Ok(async move {
-        let waits = signals.iter_mut().map(|s| Box::pin(s.recv()));
-        futures_util::future::select_all(waits).await;
-    })
+    let mut signals = ending_signals()?;
+    Ok(async move { first(&mut signals).await })
+}
+
+/// Handlers for every signal of [`ENDING`] (inside the runtime).
+fn ending_signals() -> std::io::Result<Vec<Signal>> {
+    ENDING.iter().map(|kind| signal(*kind)).collect()
+}
+
+/// Completes when any of `signals` arrives.
+async fn first(signals: &mut [Signal]) {
+    let waits = signals.iter_mut().map(|s| Box::pin(s.recv()));
+    futures_util::future::select_all(waits).await;
 }
 
 /// Sets `interrupt` on SIGINT and the [`ENDING`] signals; these also send
-/// [`Control::Terminate`] when a control channel is given.
+/// [`Control::Terminate`] when a control channel is given. The handlers
+/// are in place when this returns, so a signal sent right after is caught.
 pub(crate) fn install(interrupt: Arc<AtomicBool>, control: Option<Sender<Control>>) {
     let _guard = runtime().enter();
-    // Both installed now, before any code runs: a signal that came before
-    // its handler would end the process without closing anything.
-    let (Ok(mut int), Ok(end)) = (signal(SignalKind::interrupt()), ending()) else {
+    let (Ok(mut int), Ok(mut ends)) = (signal(SignalKind::interrupt()), ending_signals()) else {
         return;
     };
-    let mut end = Box::pin(end);
     runtime().spawn(async move {
         loop {
             let terminate = tokio::select! {
                 _ = int.recv() => false,
-                () = &mut end => true,
+                () = first(&mut ends) => true,
             };
-            if terminate {
-                let Ok(next) = ending() else { return };
-                end = Box::pin(next);
-            }
             interrupt.store(true, Ordering::SeqCst);
             if terminate && let Some(control) = &control {
                 let _ = control.send(Control::Terminate);

@@ -354,7 +354,7 @@ fn quoted(text: &str) -> String {
 
 fn show_size(bytes: usize) -> String {
     for (unit, suffix) in [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")] {
-        if bytes % unit == 0 {
+        if bytes.is_multiple_of(unit) {
             return quoted(&format!("{}{suffix}", bytes / unit));
         }
     }

@@ -4,7 +4,7 @@
 //! layout's, painted with the terminal's colours and ended with `\r\n`, so
 //! the file plays in asciinema's player and `ws replay` reads it back.
 //!
-//! This module owns the format both ways: [`CastSink`] writes it and
+//! This module owns the format both ways: `CastSink` writes it and
 //! [`Event::parse`] and [`Header::parse`] read it.
 
 use std::io::{self, Write};

@@ -1,5 +1,5 @@
 //! The one-shot commands through the real binary: `text`, `byte`, `ping`,
-//! `pong`, `listen`, `tail` and the completion commands, against recording
+//! `pong`, `listen`, `tail`, the completion commands and `man`, against recording
 //! servers.
 
 use std::io::Write;
@@ -568,6 +568,59 @@ fn completion_prints_a_script_for_each_shell() {
         let script = text(&out.stdout);
         assert!(script.contains("echo-server"), "{shell}: {script}");
     }
+}
+
+/// The subcommand names listed under "Commands:" in `ws --help`.
+fn subcommands_in_help(home: &Path) -> Vec<String> {
+    let help = text(&ws(home, &["--help"], b"").stdout);
+    let listing = help
+        .split("Commands:\n")
+        .nth(1)
+        .expect("a Commands: section");
+    listing
+        .lines()
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn man_prints_a_page_naming_every_subcommand() {
+    let home = home();
+    let out = ws(home.path(), &["man"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let page = text(&out.stdout);
+    for section in [".TH ws 1", ".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"] {
+        assert!(page.contains(section), "{section} missing:\n{page}");
+    }
+    let names = subcommands_in_help(home.path());
+    assert!(names.len() >= 15, "{names:?}");
+    for name in &names {
+        let escaped = name.replace('-', "\\-");
+        assert!(
+            page.contains(&format!("ws\\-{escaped}(1)")),
+            "{name}:\n{page}"
+        );
+        let sub = ws(home.path(), &["man", name], b"");
+        assert_eq!(sub.status.code(), Some(0), "{name}");
+        assert!(
+            text(&sub.stdout).contains(&format!(".TH ws-{name} 1")),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn man_of_an_unknown_subcommand_names_the_pages() {
+    let home = home();
+    let out = ws(home.path(), &["man", "nope"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("there is no subcommand `nope`"), "{stderr}");
+    assert!(stderr.contains("echo-server"), "{stderr}");
+    assert!(out.stdout.is_empty());
 }
 
 #[test]
