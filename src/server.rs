@@ -84,26 +84,31 @@ impl ServerOptions {
 /// A bound echo server, ready to [`run`](EchoServer::run).
 pub struct EchoServer {
     listener: TcpListener,
+    address: SocketAddr,
     options: ServerOptions,
 }
 
 impl EchoServer {
     /// Binds `addr` (`host:port`; port 0 picks a free one).
     pub async fn bind(addr: &str, options: ServerOptions) -> Result<Self> {
-        let listener = TcpListener::bind(addr).await.map_err(|e| {
+        let cannot = |e: std::io::Error| {
             Error::Connect(format!(
                 "cannot listen on {addr}: {}; pick another port with -p",
                 crate::error::io_reason(&e)
             ))
-        })?;
-        Ok(Self { listener, options })
+        };
+        let listener = TcpListener::bind(addr).await.map_err(cannot)?;
+        let address = listener.local_addr().map_err(cannot)?;
+        Ok(Self {
+            listener,
+            address,
+            options,
+        })
     }
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.listener
-            .local_addr()
-            .expect("a bound listener has an address")
+        self.address
     }
 
     /// Serves clients until `shutdown` completes, then closes each with

@@ -330,7 +330,8 @@ where
 
     /// Feeds what is queued while the stream takes it, then flushes.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
-        while !self.outgoing.is_empty() {
+        while let Some(front) = self.outgoing.front() {
+            let size = front.1;
             match Pin::new(&mut self.ws).poll_ready(cx) {
                 Poll::Ready(Ok(())) => self.unblocked(),
                 Poll::Ready(Err(error)) => return Err(error),
@@ -339,21 +340,24 @@ where
                     return Ok(());
                 }
             }
-            let (message, size) = self.outgoing.pop_front().expect("not empty");
+            let Some((message, _)) = self.outgoing.pop_front() else {
+                break;
+            };
             self.queued_bytes -= size;
             match Pin::new(&mut self.ws).start_send(message) {
-                Ok(()) => {
-                    self.unflushed += size;
-                    self.needs_flush = true;
-                }
+                Ok(()) => self.sent(size),
                 Err(WsError::WriteBufferFull(message)) => {
-                    // Put it back and make room: it goes after the flush.
-                    self.queued_bytes += size;
-                    self.outgoing.push_front((*message, size));
+                    // Make room: it goes after the flush, or back to the
+                    // front of the queue while the flush is pending.
                     if !self.poll_flush(cx)? {
+                        self.queued_bytes += size;
+                        self.outgoing.push_front((*message, size));
                         return Ok(());
                     }
-                    self.send_after_flush()?;
+                    // The buffer is empty now; one that does not fit even
+                    // now never will.
+                    Pin::new(&mut self.ws).start_send(*message)?;
+                    self.sent(size);
                 }
                 Err(error) => return Err(error),
             }
@@ -364,15 +368,10 @@ where
         Ok(())
     }
 
-    /// Sends the message put back for want of room, now that the buffer
-    /// is empty; one that does not fit even now never will.
-    fn send_after_flush(&mut self) -> Result<(), WsError> {
-        let (message, size) = self.outgoing.pop_front().expect("put back");
-        self.queued_bytes -= size;
-        Pin::new(&mut self.ws).start_send(message)?;
+    /// Counts `size` bytes handed to the stream and not flushed yet.
+    fn sent(&mut self, size: usize) {
         self.unflushed += size;
         self.needs_flush = true;
-        Ok(())
     }
 
     /// Flushes; whether the flush completed.

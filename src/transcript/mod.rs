@@ -98,7 +98,8 @@ fn already_finished() -> io::Error {
 /// characters become visible symbols, tabs become spaces up to the next tab
 /// stop, and the text wraps. An empty line is one empty row.
 fn rows(line: &Line, width: usize) -> Vec<Line> {
-    let mut rows = vec![Line::new()];
+    let mut rows = Vec::new();
+    let mut row = Line::new();
     let mut column = 0;
     for segment in &line.segments {
         for c in segment.text.chars() {
@@ -108,15 +109,15 @@ fn rows(line: &Line, width: usize) -> Vec<Line> {
             };
             for _ in 0..count {
                 if column == width {
-                    rows.push(Line::new());
+                    rows.push(std::mem::replace(&mut row, Line::new()));
                     column = 0;
                 }
-                let row = rows.last_mut().expect("rows is never empty");
-                push_char(row, segment, shown);
+                push_char(&mut row, segment, shown);
                 column += 1;
             }
         }
     }
+    rows.push(row);
     rows
 }
 
