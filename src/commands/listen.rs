@@ -21,7 +21,7 @@ use crate::cli::ListenArgs;
 use crate::connection::{ClientEngine, CloseInfo, Message, Step, url};
 use crate::console::render::{self, Clock};
 use crate::console::{Console, Line, Role, Stream};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::runtime::runtime;
 
 /// Bytes gathered before a write even while the socket has more ready.
@@ -117,18 +117,8 @@ async fn finish(engine: &mut ClientEngine, end: End, printer: &mut Printer) -> R
             let info = engine.close_and_wait(1000, "").await;
             wire::outcome(&info).map(|()| 0)
         }
-        End::Interrupted => {
-            engine.close_and_wait(1001, "").await;
-            Err(Error::Interrupted)
-        }
-        End::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            engine.close_and_wait(1001, "").await;
-            Ok(0)
-        }
-        End::Output(e) => {
-            engine.close_and_wait(1001, "").await;
-            Err(Error::io("cannot write the output", e))
-        }
+        End::Interrupted => wire::leave(engine, None).await,
+        End::Output(e) => wire::leave(engine, Some(e)).await,
     }
 }
 

@@ -129,18 +129,8 @@ async fn finish(engine: &mut ClientEngine, end: End) -> Result<i32> {
             engine.close_and_wait(1000, "").await;
             Err(error)
         }
-        End::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {
-            engine.close_and_wait(1001, "").await;
-            Ok(0)
-        }
-        End::Output(e) => {
-            engine.close_and_wait(1001, "").await;
-            Err(Error::io("cannot write the output", e))
-        }
-        End::Interrupted => {
-            engine.close_and_wait(1001, "").await;
-            Err(Error::Interrupted)
-        }
+        End::Output(e) => wire::leave(engine, Some(e)).await,
+        End::Interrupted => wire::leave(engine, None).await,
     }
 }
 

@@ -69,3 +69,18 @@ pub(super) async fn open(
     );
     Ok((engine, handshake))
 }
+
+/// Closes with 1001 when our side ends the connection: Ctrl+C or SIGTERM
+/// (`output` is `None`) or an output that failed, where a closed pipe
+/// ends quietly with status 0.
+pub(crate) async fn leave(
+    engine: &mut ClientEngine,
+    output: Option<std::io::Error>,
+) -> Result<i32> {
+    engine.close_and_wait(1001, "").await;
+    match output {
+        None => Err(Error::Interrupted),
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Some(e) => Err(Error::io("cannot write the output", e)),
+    }
+}

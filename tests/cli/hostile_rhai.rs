@@ -4,12 +4,11 @@
 //! ends with status 0, 1 or 2 and a one-sentence message: never a panic
 //! (101), an abort or a Rust debug dump.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use crate::support::pty::Pty;
 use crate::support::server::TestServer;
+use crate::support::ws_with_stdin as run_with_stdin;
 use crate::support::{home, ws_cmd};
 
 const DUMPS: [&str; 7] = [
@@ -93,20 +92,6 @@ fn problem(what: &str, output: &Output, status_ok: &[i32]) -> Option<String> {
     }
     let tail: String = shown.chars().take(300).collect();
     Some(format!("{what}: status {status:?}: {tail}"))
-}
-
-fn run_with_stdin(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = ws_cmd(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let _ = input.write_all(stdin.as_bytes());
-    drop(input);
-    child.wait_with_output().unwrap()
 }
 
 #[test]

@@ -4,27 +4,13 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::server::{Action, Frame, TestServer};
+use crate::support::ws_with_stdin as ws;
 use crate::support::{home, ws_cmd};
-
-/// Runs `ws ARGS…` with `stdin` as its standard input.
-fn ws(home: &Path, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = ws_cmd(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ws starts");
-    let mut input = child.stdin.take().expect("a stdin pipe");
-    input.write_all(stdin).expect("stdin is written");
-    drop(input);
-    child.wait_with_output().expect("ws ends")
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -105,7 +91,7 @@ fn a_dash_reads_standard_input() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["text", &server.url(), "-"], b"from stdin\n");
     assert_eq!(text(&out.stdout), "Sent 11.0 B of data over the wire.\n");
-    let out = ws(home.path(), &["byte", &server.url(), "-"], &[0, 159, 255]);
+    let out = ws(home.path(), &["byte", &server.url(), "-"], [0, 159, 255]);
     assert_eq!(text(&out.stdout), "Sent 3.0 B of data over the wire.\n");
     server.wait_for("the binary", |f| matches!(f, Frame::Binary(_)));
     assert_eq!(server.texts(), ["from stdin\n"]);
@@ -128,7 +114,7 @@ fn a_missing_file_is_named_and_nothing_is_sent() {
 #[test]
 fn text_that_is_not_utf8_is_refused() {
     let (server, home) = (TestServer::silent(), home());
-    let out = ws(home.path(), &["text", &server.url(), "-"], &[0xff, 0xfe]);
+    let out = ws(home.path(), &["text", &server.url(), "-"], [0xff, 0xfe]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("standard input is not UTF-8 text; send it as binary"));
     server.assert_unused();

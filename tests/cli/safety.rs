@@ -4,34 +4,19 @@
 //! output or transcripts; Rhai code cannot abort the process; SIGHUP ends a
 //! session like SIGTERM; transcripts resist hostile names and planted links.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Stdio;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
+use crate::support::ws_with_stdin as ws;
 use crate::support::{home, ws_cmd};
 
 /// Retitles and clears a terminal that prints it as is.
 const ESCAPES: &str = "\x1b]0;pwned\x07\x1b[2J";
 /// The same, as `ws` shows it.
 const SHOWN: &str = "\u{241b}]0;pwned\u{2407}\u{241b}[2J";
-
-fn ws(home: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = ws_cmd(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.as_bytes()).unwrap();
-    drop(input);
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

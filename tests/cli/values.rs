@@ -2,29 +2,9 @@
 //! hex or base64, type errors with a hint, JSON shown in the wire's key
 //! order, timeouts that name their wait, and `-` for a script on stdin.
 
-use std::io::Write;
-use std::process::{Output, Stdio};
-
 use crate::support::server::{Action, Frame, TestServer};
+use crate::support::ws_with_stdin as with_stdin;
 use crate::support::{home, ws_cmd};
-
-/// `ws ARGS…` with `input` on standard input.
-fn with_stdin(home: &std::path::Path, args: &[&str], input: &str) -> Output {
-    let mut child = ws_cmd(home)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -8,8 +8,9 @@ pub mod openpty;
 pub mod pty;
 pub mod server;
 
+use std::io::Write;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output, Stdio};
 
 /// The `ws` binary with HOME, config and data directories of its own, no
 /// colours and no `WS_*` settings from the caller's environment.
@@ -28,6 +29,23 @@ pub fn ws_cmd(home: &Path) -> Command {
         .env("TERM", "xterm")
         .current_dir(home);
     command
+}
+
+/// Runs `ws ARGS…` with `stdin` as its standard input and waits for it. A
+/// `ws` that ends before reading all of it is no write error here: the
+/// test looks at what it printed.
+pub fn ws_with_stdin(home: &Path, args: &[&str], stdin: impl AsRef<[u8]>) -> Output {
+    let mut child = ws_cmd(home)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ws starts");
+    let mut input = child.stdin.take().expect("a stdin pipe");
+    let _ = input.write_all(stdin.as_ref());
+    drop(input);
+    child.wait_with_output().expect("ws ends")
 }
 
 /// A fresh temporary home directory.
