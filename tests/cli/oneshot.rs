@@ -303,7 +303,7 @@ fn ping_ends_with_status_1_when_the_server_closes_with_1011() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+        "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
     assert!(text(&out.stdout).contains("ping statistics"));
 }
@@ -384,7 +384,7 @@ fn listen_exits_1_naming_an_abnormal_close() {
     assert_eq!(without_times(&text(&out.stdout)), "< text T last\n");
     assert_eq!(
         text(&out.stderr),
-        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+        "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
 }
 
