@@ -461,6 +461,21 @@ fn tail_prints_the_last_lines() {
 }
 
 #[test]
+fn tail_of_standard_input_prints_its_last_lines() {
+    let home = home();
+    let lines: String = (1..=100_000).map(|i| format!("line {i}\n")).collect();
+    let out = ws(home.path(), &["tail", "-n", "3", "-"], lines.as_bytes());
+    assert_eq!(text(&out.stdout), "line 99998\nline 99999\nline 100000\n");
+    assert_eq!(out.status.code(), Some(0));
+    // A last line without its newline is a line; -f ends with the pipe.
+    let out = ws(home.path(), &["tail", "-f", "-n", "2", "-"], b"a\nb\nc");
+    assert_eq!(text(&out.stdout), "b\nc");
+    assert_eq!(out.status.code(), Some(0));
+    let out = ws(home.path(), &["tail", "-n", "0", "-"], b"a\nb\n");
+    assert_eq!(text(&out.stdout), "");
+}
+
+#[test]
 fn tail_of_a_missing_file_is_a_clear_error() {
     let home = home();
     let out = ws(home.path(), &["tail", "missing.log"], b"");
