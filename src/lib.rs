@@ -34,12 +34,14 @@
 //! `examples/embed.rs` is a complete program (`cargo run --example embed`).
 
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 pub mod cli;
 pub mod commands;
 pub mod connection;
 pub mod console;
 mod error;
+mod os;
 mod repl;
 mod runtime;
 mod script;

@@ -139,7 +139,7 @@ impl EchoServer {
             let stream = match accepted {
                 Ok((stream, _)) => stream,
                 Err(e) => {
-                    if out_of_resources(&e) {
+                    if crate::os::out_of_resources(&e) {
                         tokio::time::sleep(ACCEPT_BACKOFF).await;
                     }
                     continue;
@@ -163,15 +163,6 @@ impl EchoServer {
 /// What the acceptor hands a worker: a connection, and how to serve it.
 type Handoff = (std::net::TcpStream, ServerOptions, watch::Receiver<bool>);
 
-/// Whether accepting failed for lack of file descriptors or memory, which
-/// only time (clients leaving) cures.
-fn out_of_resources(error: &std::io::Error) -> bool {
-    matches!(
-        error.raw_os_error(),
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM)
-    )
-}
-
 /// One core's share of the connections: serves what the acceptor hands
 /// over, then waits for its connections to finish. When its last client
 /// leaves, the memory freed goes back to the system.
@@ -187,21 +178,12 @@ async fn worker(mut streams: mpsc::UnboundedReceiver<Handoff>) {
             }
             Some(_) = clients.join_next(), if !clients.is_empty() => {
                 if clients.is_empty() {
-                    give_back_memory();
+                    crate::os::give_back_memory();
                 }
             }
         }
     }
     drain(clients).await;
-}
-
-/// Returns freed heap memory to the system (glibc keeps it otherwise).
-fn give_back_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 fn single_threaded() -> Result<tokio::runtime::Runtime> {

@@ -193,21 +193,10 @@ impl Settings {
     /// The transcript width: the setting, else the width of the terminal
     /// on standard output, else 100.
     pub fn width(&self) -> usize {
-        self.terminal_width.or_else(stdout_columns).unwrap_or(100)
+        self.terminal_width
+            .or_else(crate::os::stdout_columns)
+            .unwrap_or(100)
     }
-}
-
-/// The columns of the terminal on standard output, if it is one.
-fn stdout_columns() -> Option<usize> {
-    let mut size = libc::winsize {
-        ws_row: 0,
-        ws_col: 0,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: TIOCGWINSZ fills in the winsize it is given, or fails.
-    let status = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
-    (status == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
 }
 
 /// Where a setting's value came from.

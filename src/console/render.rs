@@ -32,20 +32,7 @@ pub fn clock(at: SystemTime) -> String {
     let since = at
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    let seconds = since.as_secs() as libc::time_t;
-    // SAFETY: localtime_r only writes the struct we hand it.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-    let ok = unsafe { !libc::localtime_r(&seconds, &mut tm).is_null() };
-    let (h, m, s) = if ok {
-        (tm.tm_hour, tm.tm_min, tm.tm_sec)
-    } else {
-        let day = since.as_secs() % 86_400;
-        (
-            (day / 3600) as i32,
-            (day / 60 % 60) as i32,
-            (day % 60) as i32,
-        )
-    };
+    let (h, m, s) = crate::os::local_time_of_day(at);
     format!("{h:02}:{m:02}:{s:02}.{:03}", since.subsec_millis())
 }
 

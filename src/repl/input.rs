@@ -153,26 +153,19 @@ fn spawn_plain(control: Sender<Control>) -> Reader {
 /// The terminal's settings at start, put back when the session ends even
 /// if the prompt thread is still inside `readline`.
 pub(crate) struct Terminal {
-    saved: Option<libc::termios>,
+    saved: Option<crate::os::TerminalMode>,
 }
 
 impl Terminal {
     pub(crate) fn save() -> Self {
-        if !std::io::stdin().is_terminal() {
-            return Self { saved: None };
-        }
-        // SAFETY: tcgetattr writes into the struct we own.
-        let mut termios: libc::termios = unsafe { std::mem::zeroed() };
-        let ok = unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut termios) } == 0;
         Self {
-            saved: ok.then_some(termios),
+            saved: crate::os::TerminalMode::save(),
         }
     }
 
     pub(crate) fn restore(&self) {
-        if let Some(termios) = &self.saved {
-            // SAFETY: tcsetattr reads the struct saved by tcgetattr.
-            unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, termios) };
+        if let Some(mode) = &self.saved {
+            mode.restore();
             use std::io::Write;
             let _ = std::io::stdout().write_all(b"\n");
             let _ = std::io::stdout().flush();
