@@ -60,7 +60,7 @@ pub(crate) fn parse(url: &str, source: &str) -> Result<Proxy> {
     let (host, port) =
         split_host_port(host_port).ok_or_else(|| bad("the host or port is wrong"))?;
     let authorization = userinfo.map(|user| {
-        let user = percent_decode(user);
+        let user: Vec<u8> = percent_encoding::percent_decode_str(user).collect();
         format!(
             "Basic {}",
             base64::engine::general_purpose::STANDARD.encode(user)
@@ -90,28 +90,6 @@ fn split_host_port(text: &str) -> Option<(String, u16)> {
     };
     let valid = |c: char| c.is_ascii_alphanumeric() || "-._:%".contains(c);
     (!host.is_empty() && host.chars().all(valid)).then(|| (host.to_string(), port))
-}
-
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = bytes
-            .get(i + 1..i + 3)
-            .and_then(|h| std::str::from_utf8(h).ok());
-        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
-            (b'%', Some(byte)) => {
-                out.push(byte);
-                i += 3;
-            }
-            (byte, _) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    out
 }
 
 /// The proxy for a connection to `host`: the flag, else the environment
