@@ -178,6 +178,22 @@ pub struct ConnectArgs {
     pub ping_timeout: Option<String>,
 }
 
+impl ConnectArgs {
+    /// The setting flags among these, as typed; the settings resolve them
+    /// with the environment and the settings files.
+    pub fn setting_flags(&self, terminal_width: Option<&str>) -> crate::settings::Flags {
+        crate::settings::Flags {
+            connect_timeout: self.connect_timeout.clone(),
+            max_message_size: self.max_message_size.clone(),
+            terminal_width: terminal_width.map(str::to_string),
+            no_compression: self.no_compression,
+            ping_interval: self.ping_interval.clone(),
+            ping_timeout: self.ping_timeout.clone(),
+            headers: self.headers.clone(),
+        }
+    }
+}
+
 /// `ws session`.
 #[derive(Debug, Args)]
 pub struct SessionArgs {

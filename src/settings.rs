@@ -253,19 +253,6 @@ pub struct Flags {
 }
 
 impl Flags {
-    /// The setting flags of a client command.
-    pub fn new(args: &crate::cli::ConnectArgs, terminal_width: Option<&str>) -> Flags {
-        Flags {
-            connect_timeout: args.connect_timeout.clone(),
-            max_message_size: args.max_message_size.clone(),
-            terminal_width: terminal_width.map(str::to_string),
-            no_compression: args.no_compression,
-            ping_interval: args.ping_interval.clone(),
-            ping_timeout: args.ping_timeout.clone(),
-            headers: args.headers.clone(),
-        }
-    }
-
     fn get(&self, key: &str) -> Option<(&'static str, &str)> {
         match key {
             "connect_timeout" => Some(("--connect-timeout", self.connect_timeout.as_deref()?)),
@@ -428,9 +415,9 @@ pub fn load(flags: &Flags) -> Result<Loaded> {
 
 /// `ws config`: prints the effective settings, each with its source, as
 /// TOML that can be pasted into a settings file.
-pub fn show(flags: &crate::cli::ConnectArgs) -> Result<i32> {
+pub fn show(flags: &Flags) -> Result<i32> {
     use std::io::Write;
-    let loaded = load(&Flags::new(flags, None))?;
+    let loaded = load(flags)?;
     let env = environment()?;
     let mut out = std::io::stdout().lock();
     let mut text = String::from(

@@ -37,7 +37,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completion(args) => completion::print(args.shell),
         Command::InstallCompletion => completion::install(),
         Command::Man(args) => man::print(args.command.as_deref()),
-        Command::Config(args) => crate::settings::show(&args.connect),
+        Command::Config(args) => crate::settings::show(&args.connect.setting_flags(None)),
         Command::Test(args) => test::run(args),
     }
 }
@@ -122,7 +122,7 @@ pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
     width: Option<&str>,
 ) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
-    let settings_flags = crate::settings::Flags::new(flags, width);
+    let settings_flags = flags.setting_flags(width);
     let settings = crate::settings::load(&settings_flags)?.settings;
     let mut options = settings.connect_options();
     options
