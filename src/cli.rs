@@ -321,12 +321,12 @@ pub struct PipeArgs {
 /// `ws tail`.
 #[derive(Debug, Args)]
 pub struct TailArgs {
-    /// The file
+    /// The file (- reads standard input to its end)
     pub file: PathBuf,
     /// How many lines
     #[arg(short = 'n', long, default_value_t = 10)]
     pub lines: usize,
-    /// Keep printing lines as they are added (survives truncation and rotation)
+    /// Keep printing lines as they are added (survives truncation and rotation; not for -)
     #[arg(short = 'f', long)]
     pub follow: bool,
 }

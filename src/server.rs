@@ -280,7 +280,7 @@ where
 /// written, and pauses reads while too much waits to be written.
 async fn echo<S>(mut engine: Engine<S>, mut stopped: watch::Receiver<bool>)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + deflate::WireClose,
 {
     engine.limit_backlog(ECHO_BACKLOG);
     loop {

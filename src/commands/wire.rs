@@ -28,6 +28,7 @@ pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
         _ if info.is_normal() => Ok(()),
         _ => Err(Error::AbnormalClose {
             code: info.code,
+            meaning: info.code_meaning().to_string(),
             reason: info.reason.clone(),
         }),
     }

@@ -79,7 +79,8 @@ pub struct CloseInfo {
     pub code: u16,
     /// The close reason, possibly empty.
     pub reason: String,
-    /// What broke, for a dropped connection.
+    /// What broke, for a dropped connection; for a close by the peer with
+    /// a code that is not valid on the wire, a note that says so.
     pub error: Option<String>,
 }
 
@@ -87,6 +88,15 @@ impl CloseInfo {
     /// Whether the code is a normal one (1000 or 1001).
     pub fn is_normal(&self) -> bool {
         matches!(self.code, 1000 | 1001)
+    }
+
+    /// What the code means ("normal closure"), or for a peer's close with
+    /// a code that is not valid, the note that says so.
+    pub fn code_meaning(&self) -> &str {
+        match (&self.by, &self.error) {
+            (Closer::Peer, Some(note)) => note,
+            _ => close_code_name(self.code),
+        }
     }
 
     /// The peer's close frame (1005 when it carried no code).
@@ -465,14 +475,18 @@ pub fn closed_error(info: &CloseInfo) -> Error {
     let reason = if info.reason.is_empty() {
         String::new()
     } else {
-        format!(" ({})", info.reason)
+        format!(": {}", info.reason)
     };
     let text = match info.by {
         Closer::Peer => format!(
-            "the connection is closed: the server closed it with code {}{reason}",
+            "the connection is closed: the server closed it with code {} ({}){reason}",
+            info.code,
+            info.code_meaning()
+        ),
+        Closer::Us => format!(
+            "the connection is closed (we closed it with code {}){reason}",
             info.code
         ),
-        Closer::Us => format!("the connection is closed (code {}{reason})", info.code),
         Closer::Dropped => format!(
             "the connection is closed: {}",
             info.error.as_deref().unwrap_or("it was dropped")
