@@ -88,14 +88,19 @@ pub fn retries(info: &CloseInfo) -> bool {
 
 /// How a connection was lost, in a few words.
 pub fn lost(info: &CloseInfo) -> String {
-    match (&info.error, info.reason.is_empty()) {
-        (Some(error), _) => error.clone(),
-        (None, true) => format!("the server closed the connection with code {}", info.code),
-        (None, false) => format!(
-            "the server closed the connection with code {} ({})",
-            info.code, info.reason
-        ),
+    if info.by == Closer::Dropped {
+        return info
+            .error
+            .clone()
+            .unwrap_or_else(|| "the connection was dropped".into());
     }
+    let mut text = format!("the server closed the connection with code {}", info.code);
+    for note in [&info.reason, info.error.as_ref().unwrap_or(&String::new())] {
+        if !note.is_empty() {
+            text.push_str(&format!(" ({note})"));
+        }
+    }
+    text
 }
 
 /// One attempt about to be made, for the user.
