@@ -176,6 +176,12 @@ pub struct ConnectArgs {
     /// Close with 1011 when a keepalive ping has no pong within SECONDS [default: the interval]
     #[arg(long, value_name = "SECONDS")]
     pub ping_timeout: Option<String>,
+    /// After an abnormal close or a dropped connection, connect again: at most N failed attempts in a row, no N for no limit; put it after the URL or write --reconnect=N (setting: reconnect)
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "inf")]
+    pub reconnect: Option<String>,
+    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run)
+    #[arg(long, value_name = "FILE")]
+    pub preamble: Option<PathBuf>,
 }
 
 impl ConnectArgs {
@@ -189,6 +195,7 @@ impl ConnectArgs {
             no_compression: self.no_compression,
             ping_interval: self.ping_interval.clone(),
             ping_timeout: self.ping_timeout.clone(),
+            reconnect: self.reconnect.clone(),
             headers: self.headers.clone(),
         }
     }

@@ -13,6 +13,7 @@ mod keepalive;
 mod link;
 mod options;
 mod proxy;
+mod reconnect;
 pub mod redact;
 mod task;
 mod tls;
@@ -29,6 +30,8 @@ pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
 pub use keepalive::KeepaliveSettings;
 pub use options::{ConnectOptions, TlsFiles};
+pub(crate) use reconnect::Attempts;
+pub use reconnect::{Preamble, ReconnectSettings, Retry, lost, retries};
 pub(crate) use task::describe;
 pub use tls::INSECURE_WARNING;
 
@@ -128,6 +131,10 @@ pub enum Event<'a> {
     Pong(&'a [u8]),
     /// The receive queue was full and this many old messages were dropped.
     Overflow(usize),
+    /// The connection broke and is about to be opened again (`--reconnect`).
+    Reconnecting(&'a Retry),
+    /// A new connection is open, made by this attempt; the preamble is sent.
+    Reconnected(u32),
     /// The connection ended.
     Closed(&'a CloseInfo),
 }
@@ -151,6 +158,10 @@ pub struct HandleSettings {
     pub send_timeout: Duration,
     /// Keepalive pings, if any.
     pub keepalive: Option<KeepaliveSettings>,
+    /// Reconnecting after an abnormal end, if wanted.
+    pub reconnect: Option<ReconnectSettings>,
+    /// Text messages sent first on every connection.
+    pub preamble: Vec<String>,
     /// Set to interrupt a send that waits for room (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
@@ -164,6 +175,8 @@ impl Default for HandleSettings {
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
             keepalive: None,
+            reconnect: None,
+            preamble: Vec::new(),
             interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -205,7 +218,14 @@ impl Connection {
         let (stream, handshake) = rx
             .recv()
             .map_err(|_| Error::Connect(format!("could not connect to {}", redact::url(&url))))??;
-        Ok(Self::start(url, stream, handshake, settings, observer))
+        let redial = settings.reconnect.map(|reconnect| task::Redial {
+            url: url.clone(),
+            options: options.clone(),
+            attempts: Attempts::new(reconnect),
+        });
+        Ok(Self::start(
+            url, stream, handshake, settings, observer, redial,
+        ))
     }
 
     /// Wraps an open stream (for hosts that dial themselves).
@@ -216,7 +236,7 @@ impl Connection {
         settings: HandleSettings,
         observer: Observer,
     ) -> Connection {
-        Self::start(url, stream, handshake, settings, observer)
+        Self::start(url, stream, handshake, settings, observer, None)
     }
 
     fn start(
@@ -225,15 +245,27 @@ impl Connection {
         handshake: Handshake,
         settings: HandleSettings,
         observer: Observer,
+        redial: Option<task::Redial>,
     ) -> Connection {
         let inbox = Arc::new(Inbox::new(settings.queue_size, settings.keep));
         let events = Events::start(settings.queue_size, inbox.clone(), observer);
         let link = Arc::new(Link::new(settings.send_buffer_size));
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
         let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);
-        let limits = (settings.send_timeout, settings.disconnect_timeout);
-        let engine = client_engine(stream, limits.0, limits.1, settings.keepalive);
-        let task = task::Task::new(engine, receiver, link.clone(), events);
+        let limits = Limits {
+            send_timeout: settings.send_timeout,
+            disconnect_timeout: settings.disconnect_timeout,
+            peer: "server",
+            keepalive: settings.keepalive,
+        };
+        let setup = task::Setup {
+            link: link.clone(),
+            events,
+            limits,
+            preamble: settings.preamble,
+            redial,
+        };
+        let task = task::Task::new(stream, receiver, setup);
         runtime().spawn(task.run());
         Connection {
             shared: Arc::new(Shared {
