@@ -176,6 +176,12 @@ pub struct ConnectArgs {
     /// Close with 1011 when a keepalive ping has no pong within SECONDS [default: the interval]
     #[arg(long, value_name = "SECONDS")]
     pub ping_timeout: Option<String>,
+    /// After an abnormal close or a dropped connection, connect again: at most N failed attempts in a row, no N for no limit; put it after the URL or write --reconnect=N (setting: reconnect)
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "inf")]
+    pub reconnect: Option<String>,
+    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run)
+    #[arg(long, value_name = "FILE")]
+    pub preamble: Option<PathBuf>,
 }
 
 /// `ws session`.
@@ -315,12 +321,12 @@ pub struct PipeArgs {
 /// `ws tail`.
 #[derive(Debug, Args)]
 pub struct TailArgs {
-    /// The file
+    /// The file (- reads standard input to its end)
     pub file: PathBuf,
     /// How many lines
     #[arg(short = 'n', long, default_value_t = 10)]
     pub lines: usize,
-    /// Keep printing lines as they are added (survives truncation and rotation)
+    /// Keep printing lines as they are added (survives truncation and rotation; not for -)
     #[arg(short = 'f', long)]
     pub follow: bool,
 }

@@ -39,10 +39,12 @@ pub enum Error {
     #[error("{0}")]
     Connection(String),
     /// The peer closed with an abnormal code.
-    #[error("the connection was closed by the server with code {code}{}", reason_suffix(.reason))]
+    #[error("the connection was closed by the server with code {code} ({meaning}){}", reason_suffix(.reason))]
     AbnormalClose {
         /// Close code.
         code: u16,
+        /// What the code means, or why it is not valid.
+        meaning: String,
         /// Close reason, possibly empty.
         reason: String,
     },
@@ -87,7 +89,7 @@ fn reason_suffix(reason: &str) -> String {
     if reason.is_empty() {
         String::new()
     } else {
-        format!(" ({reason})")
+        format!(": {reason}")
     }
 }
 

@@ -285,7 +285,7 @@ where
 /// there is to read, and the stop is looked at once per wake-up.
 async fn echo<S>(mut engine: Engine<S>, mut stopped: watch::Receiver<bool>)
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + deflate::WireClose,
 {
     engine.limit_backlog(ECHO_BACKLOG);
     let stop = stopped.changed();

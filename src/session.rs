@@ -204,10 +204,13 @@ impl Session {
             // The interactive console shows traffic once its welcome is out.
             hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
-        let handle = self
+        let mut handle = self
             .ctx
             .settings
             .handle_settings(keep || !self.ctx.interactive, self.ctx.interrupt.clone());
+        if let Some(preamble) = &self.ctx.settings.preamble {
+            handle.preamble = preamble.lines().to_vec();
+        }
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
             recording(show, Arc::clone(&self.ctx.record))

@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 pub const MAX_SECONDS: f64 = 1e9;
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 21] = [
+pub const KEYS: [&str; 22] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
@@ -50,6 +50,7 @@ pub const KEYS: [&str; 21] = [
     "compression",
     "ping_interval",
     "ping_timeout",
+    "reconnect",
 ];
 
 /// The effective settings of one command.
@@ -71,6 +72,10 @@ pub struct Settings {
     pub ping_interval: Option<Duration>,
     /// How long a keepalive ping may go unanswered; `None`: the interval.
     pub ping_timeout: Option<Duration>,
+    /// Reconnecting after an abnormal end; `None`: never.
+    pub reconnect: Option<crate::connection::ReconnectSettings>,
+    /// What is sent after every connection (`--preamble`, a flag only).
+    pub preamble: Option<crate::connection::Preamble>,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
     /// Width of transcripts in columns; `None` takes the terminal's or 100.
@@ -132,6 +137,8 @@ impl Default for Settings {
             compression: true,
             ping_interval: None,
             ping_timeout: None,
+            reconnect: None,
+            preamble: None,
             extra_headers: Vec::new(),
             terminal_width: None,
             tls_ca_file: None,
@@ -177,6 +184,8 @@ impl Settings {
             send_buffer_size: self.send_buffer_size,
             send_timeout: self.send_timeout,
             keepalive: self.keepalive(),
+            reconnect: self.reconnect,
+            preamble: Vec::new(),
             interrupt,
         }
     }
@@ -258,6 +267,8 @@ pub struct Flags {
     pub ping_interval: Option<String>,
     /// `--ping-timeout`.
     pub ping_timeout: Option<String>,
+    /// `--reconnect [N]` (`inf` without N).
+    pub reconnect: Option<String>,
     /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
     /// any of the same name.
     pub headers: Vec<String>,
@@ -273,6 +284,7 @@ impl Flags {
             no_compression: args.no_compression,
             ping_interval: args.ping_interval.clone(),
             ping_timeout: args.ping_timeout.clone(),
+            reconnect: args.reconnect.clone(),
             headers: args.headers.clone(),
         }
     }
@@ -285,6 +297,7 @@ impl Flags {
             "compression" if self.no_compression => Some(("--no-compression", "false")),
             "ping_interval" => Some(("--ping-interval", self.ping_interval.as_deref()?)),
             "ping_timeout" => Some(("--ping-timeout", self.ping_timeout.as_deref()?)),
+            "reconnect" => Some(("--reconnect", self.reconnect.as_deref()?)),
             _ => None,
         }
     }

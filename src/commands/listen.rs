@@ -1,7 +1,10 @@
 //! `ws listen`: prints every message a server sends, with its kind and
 //! time, until the server closes (status 0 for 1000 and 1001, 1 otherwise),
 //! `-d` seconds pass (we close with 1000, status 0), or Ctrl+C or SIGTERM
-//! (we close with 1001, status 130).
+//! (we close with 1001, status 130). `--preamble FILE` sends its lines
+//! after every connection; with `--reconnect` (see [`wire::Dialer`]) an
+//! abnormal end opens a new connection and the lines go on to the same
+//! output.
 //!
 //! It keeps up with a fast server: lines are rendered straight into one
 //! buffer (see [`render::write_text`]) and written when the socket has
@@ -53,7 +56,10 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     };
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut engine, handshake) = wire::open(&url, &options, &settings).await?;
+        tokio::pin!(stop);
+        let deadline = duration.map(|d| tokio::time::Instant::now() + d);
+        let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws listen")?;
+        let (mut engine, handshake) = dialer.open().await?;
         if let Some(compression) = handshake.compression {
             printer.notice(
                 Line::of(Role::Info, "Connected to ")
@@ -63,16 +69,33 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
                     .push(Role::Info, "."),
             );
         }
-        let end = tokio::select! {
-            end = receive(&mut engine, &mut printer) => end,
-            () = stop => End::Interrupted,
-            () = wire::sleep_for(duration) => End::Elapsed,
-        };
-        let end = match printer.flush() {
-            Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
-            _ => end,
-        };
-        finish(&mut engine, end, &mut printer).await
+        loop {
+            let end = tokio::select! {
+                end = receive(&mut engine, &mut printer) => end,
+                () = &mut stop => End::Interrupted,
+                () = wire::until(deadline) => End::Elapsed,
+            };
+            let end = match printer.flush() {
+                Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
+                _ => end,
+            };
+            let lost = match end {
+                End::Ended(info) if dialer.retries(&info) => info,
+                end => return finish(&mut engine, end, &mut printer).await,
+            };
+            let again = tokio::select! {
+                again = dialer.reopen(&lost, |retry| printer.notice(Line::of(Role::Warning, retry.notice()))) => again,
+                () = &mut stop => return Err(crate::error::Error::Interrupted),
+                () = wire::until(deadline) => return Ok(0),
+            };
+            match again {
+                Ok((next, attempt)) => {
+                    engine = next;
+                    printer.notice(Line::of(Role::Info, format!("reconnected (attempt {attempt})")));
+                }
+                Err(end) => return finish(&mut engine, End::Ended(end), &mut printer).await,
+            }
+        }
     });
     printer.finish(&result);
     result

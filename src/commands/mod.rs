@@ -133,6 +133,10 @@ pub(crate) fn client_settings(
     options.insecure = flags.insecure;
     options.proxy.clone_from(&flags.proxy);
     crate::connection::check_options(&options)?;
+    let mut settings = settings;
+    if let Some(path) = &flags.preamble {
+        settings.preamble = Some(crate::connection::Preamble::load(path)?);
+    }
     if flags.insecure {
         eprintln!("{}", crate::connection::INSECURE_WARNING);
     }

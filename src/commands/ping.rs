@@ -49,13 +49,19 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let payload = args.message.clone().unwrap_or_default().into_bytes();
     check_control_payload(payload.len())?;
+    let command = match kind {
+        Kind::Ping => "ws ping",
+        Kind::Pong => "ws pong",
+    };
+    wire::refuse_reconnect(&args.connect, command)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
+    let dialer = wire::Dialer::new(&plan.url, &options, &settings, command)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut engine, _) = wire::open(&plan.url, &options, &settings).await?;
+        let (mut engine, _) = dialer.open().await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut engine, &plan, &console, &mut stats) => end,

@@ -6,7 +6,10 @@
 //! When standard input ends, everything read is sent, then the close
 //! handshake runs (1000) while replies are still written out; status 0.
 //! A server close ends it too: 0 for 1000/1001, 1 with the code otherwise.
-//! Ctrl+C or SIGTERM closes with 1001 (status 130).
+//! Ctrl+C or SIGTERM closes with 1001 (status 130). `--preamble FILE`
+//! sends its lines first on every connection; with `--reconnect` an
+//! abnormal end opens a new one (see [`wire::Dialer`]) and the pipe goes
+//! on: lines read meanwhile go on the new connection.
 //!
 //! It runs on the connection engine: a reader thread hands over batches of
 //! messages, which are queued only while the engine's write queue is short,
@@ -24,6 +27,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::{jsonl, wire};
 use crate::cli::PipeArgs;
 use crate::connection::{ClientEngine, CloseInfo, Step, url};
+use crate::console::Role;
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -67,25 +71,49 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     };
     runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut engine, _) = wire::open(&url, &options, &settings).await?;
-        let input = spawn_reader(mode);
+        tokio::pin!(stop);
+        let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws pipe")?;
+        let (mut engine, _) = dialer.open().await?;
+        let mut input = spawn_reader(mode);
         let mut output = Output::new(mode);
-        let end = tokio::select! {
-            end = pump(&mut engine, input, &mut output) => end,
-            () = stop => End::Interrupted,
-        };
-        let end = match output.flush() {
-            Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
-            _ => end,
-        };
-        finish(&mut engine, end).await
+        loop {
+            let end = tokio::select! {
+                end = pump(&mut engine, &mut input, &mut output) => end,
+                () = &mut stop => End::Interrupted,
+            };
+            let end = match output.flush() {
+                Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
+                _ => end,
+            };
+            let lost = match end {
+                End::Ended(info) if dialer.retries(&info) => info,
+                end => return finish(&mut engine, end).await,
+            };
+            let again = tokio::select! {
+                again = dialer.reopen(&lost, |retry| notice(Role::Warning, retry.notice())) => again,
+                () = &mut stop => return Err(Error::Interrupted),
+            };
+            match again {
+                Ok((next, attempt)) => {
+                    engine = next;
+                    notice(Role::Info, format!("reconnected (attempt {attempt})"));
+                }
+                Err(end) => return finish(&mut engine, End::Ended(end)).await,
+            }
+        }
     })
+}
+
+/// A note about the connection on standard error (standard output is
+/// the messages').
+fn notice(role: Role, text: String) {
+    crate::console::Console::stdio().err(crate::console::Line::of(role, text));
 }
 
 /// Moves input to the socket and messages to the output until the end.
 async fn pump(
     engine: &mut ClientEngine,
-    mut input: mpsc::Receiver<Batch>,
+    input: &mut mpsc::Receiver<Batch>,
     output: &mut Output,
 ) -> End {
     let mut reading = true;

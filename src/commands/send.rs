@@ -27,7 +27,13 @@ pub(crate) enum Kind {
 
 pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     let url = url::parse(&args.url)?;
+    let command = match kind {
+        Kind::Text => "ws text",
+        Kind::Binary => "ws byte",
+    };
+    wire::refuse_reconnect(&args.connect, command)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
+    let dialer = wire::Dialer::new(&url, &options, &settings, command)?;
     let bytes = read_message(&args.message)?;
     let message = match kind {
         Kind::Text => WsMessage::text(into_text(bytes, &args.message)?),
@@ -42,7 +48,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     let end = runtime().block_on(async {
-        let (mut engine, _) = wire::open(&url, &options, &settings).await?;
+        let (mut engine, _) = dialer.open().await?;
         engine.queue(message);
         if let Err(info) = engine.write_out().await {
             return Ok::<_, Error>(info);

@@ -3,7 +3,10 @@
 //! file shrinks: go on from its start) and rotation (the path now names
 //! another file: finish the old one, then follow the new one from its
 //! start). Bytes are copied as they are; a closed pipe ends quietly.
+//! `ws tail -` reads standard input to its end and prints its last lines;
+//! as with `tail`, `-f` does not apply to a pipe, which simply ends.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
@@ -19,6 +22,14 @@ const POLL: Duration = Duration::from_millis(100);
 const BLOCK: usize = 64 * 1024;
 
 pub(crate) fn run(args: TailArgs) -> Result<i32> {
+    if args.file.as_os_str() == "-" {
+        return match last_lines(io::stdin().lock(), &mut io::stdout().lock(), args.lines) {
+            Ok(()) => Ok(0),
+            Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
+            Err(Failure::Output(e)) => Err(Error::io("cannot write the output", e)),
+            Err(Failure::Input(e)) => Err(Error::io("cannot read standard input", e)),
+        };
+    }
     let path = args.file.as_path();
     let read_error = |e| Error::file("read", path, e);
     let mut file = File::open(path).map_err(read_error)?;
@@ -54,6 +65,34 @@ impl Failure {
             Failure::Output(e) => Error::io("cannot write the output", e),
         }
     }
+}
+
+/// Reads `input` to its end, keeping only its last `lines` lines, and
+/// writes them.
+fn last_lines(mut input: impl Read, out: &mut impl Write, lines: usize) -> Result<(), Failure> {
+    let mut kept: VecDeque<Vec<u8>> = VecDeque::new();
+    let mut block = vec![0; BLOCK];
+    loop {
+        let n = match input.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Failure::Input(e)),
+        };
+        for piece in block[..n].split_inclusive(|&b| b == b'\n') {
+            match kept.back_mut() {
+                Some(line) if line.last() != Some(&b'\n') => line.extend_from_slice(piece),
+                _ => kept.push_back(piece.to_vec()),
+            }
+            if kept.len() > lines {
+                kept.pop_front();
+            }
+        }
+    }
+    for line in &kept {
+        out.write_all(line).map_err(Failure::Output)?;
+    }
+    out.flush().map_err(Failure::Output)
 }
 
 /// Where the last `lines` lines of the file begin. A newline that ends the

@@ -1,11 +1,19 @@
 //! What the one-shot client commands share: the exit status of a
-//! connection's end, the stop signals and the deadline of `-d`.
+//! connection's end, the stop signals and the deadline of `-d`, and the
+//! [`Dialer`] that opens (and with `--reconnect`, reopens) a connection
+//! and sends the preamble on each.
 
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
-use crate::connection::{ClientEngine, CloseInfo, Closer, client_engine};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::connection::{
+    Attempts, ClientEngine, CloseInfo, Closer, ConnectOptions, Handshake, Preamble, Retry,
+    client_engine,
+};
 use crate::error::{Error, Result};
 
 /// The outcome of a connection the peer ended: normal codes are a success,
@@ -20,6 +28,7 @@ pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
         _ if info.is_normal() => Ok(()),
         _ => Err(Error::AbnormalClose {
             code: info.code,
+            meaning: info.code_meaning().to_string(),
             reason: info.reason.clone(),
         }),
     }
@@ -44,6 +53,14 @@ pub(super) fn stop_signal() -> Result<impl Future<Output = ()>> {
 pub(super) async fn sleep_for(duration: Option<Duration>) {
     match duration {
         Some(duration) => tokio::time::sleep(duration).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Completes at `deadline`, or never.
+pub(super) async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
 }
@@ -82,5 +99,104 @@ pub(crate) async fn leave(
         None => Err(Error::Interrupted),
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Some(e) => Err(Error::io("cannot write the output", e)),
+    }
+}
+
+/// Opens a command's connection with its settings, sends the preamble
+/// first on each, and opens a new one after an abnormal end when
+/// `--reconnect` asks for it (the policy is
+/// [`crate::connection::retries`] and its backoff).
+pub(super) struct Dialer<'a> {
+    url: &'a str,
+    options: &'a ConnectOptions,
+    settings: &'a crate::settings::Settings,
+    attempts: Option<Attempts>,
+    preamble: Vec<String>,
+}
+
+impl<'a> Dialer<'a> {
+    /// A dialer for `command` (named in the refusal of a script preamble).
+    pub(super) fn new(
+        url: &'a str,
+        options: &'a ConnectOptions,
+        settings: &'a crate::settings::Settings,
+        command: &str,
+    ) -> Result<Dialer<'a>> {
+        Ok(Dialer {
+            url,
+            options,
+            settings,
+            attempts: settings.reconnect.map(Attempts::new),
+            preamble: text_preamble(settings, command)?,
+        })
+    }
+
+    /// Dials and queues the preamble; also gives what the handshake settled.
+    pub(super) async fn open(&self) -> Result<(ClientEngine, Handshake)> {
+        let (engine, handshake) = open(self.url, self.options, self.settings).await?;
+        Ok((self.started(engine), handshake))
+    }
+
+    fn started(&self, mut engine: ClientEngine) -> ClientEngine {
+        for line in &self.preamble {
+            engine.queue(WsMessage::text(line.as_str()));
+        }
+        engine
+    }
+
+    /// Whether a connection that ended so is to be opened again.
+    pub(super) fn retries(&self, info: &CloseInfo) -> bool {
+        self.attempts.is_some() && crate::connection::retries(info)
+    }
+
+    /// Opens a new connection after `lost`, telling `report` of each
+    /// attempt: the engine and the attempt that made it, or the end once
+    /// the attempts are spent.
+    pub(super) async fn reopen(
+        &mut self,
+        lost: &CloseInfo,
+        report: impl FnMut(&Retry),
+    ) -> std::result::Result<(ClientEngine, u32), CloseInfo> {
+        let Some(attempts) = self.attempts.as_mut() else {
+            return Err(lost.clone());
+        };
+        let (ws, _, attempt) = attempts
+            .redial(self.url, self.options, lost, report)
+            .await?;
+        let engine = client_engine(
+            ws,
+            self.settings.send_timeout,
+            self.settings.disconnect_timeout,
+            self.settings.keepalive(),
+        );
+        Ok((self.started(engine), attempt))
+    }
+}
+
+/// Refuses `--reconnect` on a command that makes one exchange on one
+/// connection (the `reconnect` setting of a file is not for it and is
+/// left alone).
+pub(super) fn refuse_reconnect(flags: &crate::cli::ConnectArgs, command: &str) -> Result<()> {
+    match flags.reconnect {
+        Some(_) => Err(Error::Usage(format!(
+            "{command} makes one exchange on one connection, so --reconnect does not apply; it is for ws session, run, test, listen and pipe"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The text lines of the preamble, if any; a Rhai preamble is refused by
+/// the commands that run no Rhai.
+pub(super) fn text_preamble(
+    settings: &crate::settings::Settings,
+    command: &str,
+) -> Result<Vec<String>> {
+    match &settings.preamble {
+        None => Ok(Vec::new()),
+        Some(Preamble::Lines(lines)) => Ok(lines.clone()),
+        Some(Preamble::Script { path, .. }) => Err(Error::Usage(format!(
+            "--preamble {} is a Rhai script; {command} sends a preamble of text lines, one message a line",
+            path.display()
+        ))),
     }
 }

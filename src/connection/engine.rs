@@ -22,6 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::deflate::WireClose;
 use super::keepalive::{Keepalive, KeepaliveSettings, Tick};
 use super::{CloseInfo, Closer, close_code_for};
 
@@ -90,7 +91,7 @@ pub(crate) struct Engine<S> {
 
 impl<S> Engine<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin,
+    S: AsyncRead + AsyncWrite + Unpin + WireClose,
 {
     pub(crate) fn new(ws: WebSocketStream<S>, limits: Limits) -> Self {
         Self {
@@ -258,7 +259,7 @@ where
         match item {
             Some(Ok(WsMessage::Close(frame))) => match &self.closing {
                 Closing::Sent(ours) => {
-                    let theirs = CloseInfo::from_peer(frame);
+                    let theirs = self.peer_close(frame);
                     // An answer with a code of its own (1011, say) is how
                     // the peer ended it; an echo of ours, 1000 or none is not.
                     let abnormal = !theirs.is_normal() && ![1005, ours.code].contains(&theirs.code);
@@ -268,7 +269,7 @@ where
                 Closing::Answering(_) => None,
                 Closing::Open => {
                     // tungstenite queued our answer; it goes with the next flush.
-                    self.closing = Closing::Answering(CloseInfo::from_peer(frame));
+                    self.closing = Closing::Answering(self.peer_close(frame));
                     self.outgoing.clear();
                     self.queued_bytes = 0;
                     self.needs_flush = true;
@@ -292,6 +293,25 @@ where
             }
             Some(Err(error)) => self.refuse(&error).map(Step::Ended),
             None => Some(Step::Ended(self.eof())),
+        }
+    }
+
+    /// The peer's close as it was on the wire: a code tungstenite replaced
+    /// by 1002 (999, 1005 or 1006 on the wire, say) is reported as sent,
+    /// with a note that it is not a valid code.
+    fn peer_close(&self, frame: Option<CloseFrame>) -> CloseInfo {
+        let info = CloseInfo::from_peer(frame);
+        match self.ws.get_ref().peer_close() {
+            Some((code, reason)) if code != info.code => CloseInfo {
+                code,
+                reason,
+                error: Some(format!(
+                    "not a valid close code; answered with {}",
+                    info.code
+                )),
+                ..info
+            },
+            _ => info,
         }
     }
 

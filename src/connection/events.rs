@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::inbox::Inbox;
-use super::{CloseInfo, Event, Message, Observer};
+use super::{CloseInfo, Event, Message, Observer, Retry};
 
 /// How long drops are gathered into one notice.
 const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
@@ -25,6 +25,8 @@ pub(super) enum Owned {
     Message(Message),
     Ping(Vec<u8>),
     Pong(Vec<u8>),
+    Reconnecting(Retry),
+    Reconnected(u32),
 }
 
 pub(super) struct Events {
@@ -120,6 +122,8 @@ impl Events {
                     }
                     Owned::Ping(payload) => observer(Event::Ping(&payload)),
                     Owned::Pong(payload) => observer(Event::Pong(&payload)),
+                    Owned::Reconnecting(retry) => observer(Event::Reconnecting(&retry)),
+                    Owned::Reconnected(attempt) => observer(Event::Reconnected(attempt)),
                 }
             }
             dropped += newly_dropped;

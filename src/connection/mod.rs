@@ -13,6 +13,7 @@ mod keepalive;
 mod link;
 mod options;
 mod proxy;
+mod reconnect;
 pub mod redact;
 mod task;
 mod tls;
@@ -29,6 +30,8 @@ pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
 pub use keepalive::KeepaliveSettings;
 pub use options::{ConnectOptions, TlsFiles};
+pub(crate) use reconnect::Attempts;
+pub use reconnect::{Preamble, ReconnectSettings, Retry, lost, retries};
 pub(crate) use task::describe;
 pub use tls::INSECURE_WARNING;
 
@@ -76,7 +79,8 @@ pub struct CloseInfo {
     pub code: u16,
     /// The close reason, possibly empty.
     pub reason: String,
-    /// What broke, for a dropped connection.
+    /// What broke, for a dropped connection; for a close by the peer with
+    /// a code that is not valid on the wire, a note that says so.
     pub error: Option<String>,
 }
 
@@ -84,6 +88,15 @@ impl CloseInfo {
     /// Whether the code is a normal one (1000 or 1001).
     pub fn is_normal(&self) -> bool {
         matches!(self.code, 1000 | 1001)
+    }
+
+    /// What the code means ("normal closure"), or for a peer's close with
+    /// a code that is not valid, the note that says so.
+    pub fn code_meaning(&self) -> &str {
+        match (&self.by, &self.error) {
+            (Closer::Peer, Some(note)) => note,
+            _ => close_code_name(self.code),
+        }
     }
 
     /// The peer's close frame (1005 when it carried no code).
@@ -118,6 +131,10 @@ pub enum Event<'a> {
     Pong(&'a [u8]),
     /// The receive queue was full and this many old messages were dropped.
     Overflow(usize),
+    /// The connection broke and is about to be opened again (`--reconnect`).
+    Reconnecting(&'a Retry),
+    /// A new connection is open, made by this attempt; the preamble is sent.
+    Reconnected(u32),
     /// The connection ended.
     Closed(&'a CloseInfo),
 }
@@ -141,6 +158,10 @@ pub struct HandleSettings {
     pub send_timeout: Duration,
     /// Keepalive pings, if any.
     pub keepalive: Option<KeepaliveSettings>,
+    /// Reconnecting after an abnormal end, if wanted.
+    pub reconnect: Option<ReconnectSettings>,
+    /// Text messages sent first on every connection.
+    pub preamble: Vec<String>,
     /// Set to interrupt a send that waits for room (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
@@ -154,6 +175,8 @@ impl Default for HandleSettings {
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
             keepalive: None,
+            reconnect: None,
+            preamble: Vec::new(),
             interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -195,7 +218,14 @@ impl Connection {
         let (stream, handshake) = rx
             .recv()
             .map_err(|_| Error::Connect(format!("could not connect to {}", redact::url(&url))))??;
-        Ok(Self::start(url, stream, handshake, settings, observer))
+        let redial = settings.reconnect.map(|reconnect| task::Redial {
+            url: url.clone(),
+            options: options.clone(),
+            attempts: Attempts::new(reconnect),
+        });
+        Ok(Self::start(
+            url, stream, handshake, settings, observer, redial,
+        ))
     }
 
     /// Wraps an open stream (for hosts that dial themselves).
@@ -206,7 +236,7 @@ impl Connection {
         settings: HandleSettings,
         observer: Observer,
     ) -> Connection {
-        Self::start(url, stream, handshake, settings, observer)
+        Self::start(url, stream, handshake, settings, observer, None)
     }
 
     fn start(
@@ -215,15 +245,27 @@ impl Connection {
         handshake: Handshake,
         settings: HandleSettings,
         observer: Observer,
+        redial: Option<task::Redial>,
     ) -> Connection {
         let inbox = Arc::new(Inbox::new(settings.queue_size, settings.keep));
         let events = Events::start(settings.queue_size, inbox.clone(), observer);
         let link = Arc::new(Link::new(settings.send_buffer_size));
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
         let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);
-        let limits = (settings.send_timeout, settings.disconnect_timeout);
-        let engine = client_engine(stream, limits.0, limits.1, settings.keepalive);
-        let task = task::Task::new(engine, receiver, link.clone(), events);
+        let limits = Limits {
+            send_timeout: settings.send_timeout,
+            disconnect_timeout: settings.disconnect_timeout,
+            peer: "server",
+            keepalive: settings.keepalive,
+        };
+        let setup = task::Setup {
+            link: link.clone(),
+            events,
+            limits,
+            preamble: settings.preamble,
+            redial,
+        };
+        let task = task::Task::new(stream, receiver, setup);
         runtime().spawn(task.run());
         Connection {
             shared: Arc::new(Shared {
@@ -433,14 +475,18 @@ pub fn closed_error(info: &CloseInfo) -> Error {
     let reason = if info.reason.is_empty() {
         String::new()
     } else {
-        format!(" ({})", info.reason)
+        format!(": {}", info.reason)
     };
     let text = match info.by {
         Closer::Peer => format!(
-            "the connection is closed: the server closed it with code {}{reason}",
+            "the connection is closed: the server closed it with code {} ({}){reason}",
+            info.code,
+            info.code_meaning()
+        ),
+        Closer::Us => format!(
+            "the connection is closed (we closed it with code {}){reason}",
             info.code
         ),
-        Closer::Us => format!("the connection is closed (code {}{reason})", info.code),
         Closer::Dropped => format!(
             "the connection is closed: {}",
             info.error.as_deref().unwrap_or("it was dropped")

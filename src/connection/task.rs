@@ -3,6 +3,13 @@
 //! peer's messages to the events thread (see [`super::events`]) without
 //! waiting on it, and tells the [`Link`] what was written out and how the
 //! connection ended. When every handle is gone it closes with 1000.
+//!
+//! It sends the preamble first on every connection, and with
+//! `--reconnect` it opens a new connection after an abnormal end (see
+//! [`super::reconnect`]): the handles, the inbox and the observer stay the
+//! same, so `recv` goes on with the new connection and `closed()` stays
+//! false while the attempts last. What is sent meanwhile goes on the new
+//! connection, after the preamble.
 
 use std::collections::VecDeque;
 use std::future::poll_fn;
@@ -15,11 +22,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
-use super::ClientEngine;
-use super::engine::Step;
+use super::engine::{Engine, Limits, Step};
 use super::events::{Events, Owned};
 use super::link::Link;
-use super::{CloseInfo, Message};
+use super::reconnect::{self, Attempts};
+use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Message, WsStream};
 
 /// What the handle asks of the task.
 pub(super) enum Command {
@@ -40,40 +47,123 @@ struct Pending {
     reply: SyncSender<Duration>,
 }
 
+/// How to open the connection again (`--reconnect`).
+pub(crate) struct Redial {
+    /// The URL as given (with its password).
+    pub url: String,
+    pub options: ConnectOptions,
+    pub attempts: Attempts,
+}
+
+/// What a task works with besides its stream and commands.
+pub(super) struct Setup {
+    pub link: Arc<Link>,
+    pub events: Arc<Events>,
+    pub limits: Limits,
+    /// Text messages sent first on every connection.
+    pub preamble: Vec<String>,
+    pub redial: Option<Redial>,
+}
+
 pub(super) struct Task {
     engine: ClientEngine,
     commands: UnboundedReceiver<Command>,
     link: Arc<Link>,
     events: Arc<Events>,
+    limits: Limits,
+    preamble: Vec<String>,
+    redial: Option<Redial>,
     pings: VecDeque<Pending>,
     handles_gone: bool,
+    /// Whether a close was asked for (no reconnecting after it).
+    closing: bool,
 }
 
 impl Task {
     pub(super) fn new(
-        engine: ClientEngine,
+        stream: WsStream,
         commands: UnboundedReceiver<Command>,
-        link: Arc<Link>,
-        events: Arc<Events>,
+        setup: Setup,
     ) -> Self {
-        Self {
-            engine,
+        let mut task = Self {
+            engine: Engine::new(stream, setup.limits),
             commands,
-            link,
-            events,
+            link: setup.link,
+            events: setup.events,
+            limits: setup.limits,
+            preamble: setup.preamble,
+            redial: setup.redial,
             pings: VecDeque::new(),
             handles_gone: false,
+            closing: false,
+        };
+        task.send_preamble();
+        task
+    }
+
+    /// Runs until the connection ends (and no new one is to be made);
+    /// then the socket is dropped with the task.
+    pub(super) async fn run(mut self) {
+        let info = loop {
+            let info = poll_fn(|cx| self.poll(cx)).await;
+            // Pending pings learn of the end when their senders drop here.
+            self.pings.clear();
+            if self.closing || !reconnect::retries(&info) {
+                break info;
+            }
+            match self.reconnect(&info).await {
+                Ok(()) => {}
+                Err(end) => break end,
+            }
+        };
+        self.link.end(info.clone());
+        self.events.end(info);
+    }
+
+    fn send_preamble(&mut self) {
+        for line in &self.preamble {
+            self.engine.queue(WsMessage::text(line.as_str()));
         }
     }
 
-    /// Runs until the connection ends; then the socket is dropped with
-    /// the task.
-    pub(super) async fn run(mut self) {
-        let info = poll_fn(|cx| self.poll(cx)).await;
-        // Pending pings learn of the end when their senders drop here.
-        self.pings.clear();
-        self.link.end(info.clone());
-        self.events.end(info);
+    /// Opens a new connection after `lost`, while the handles go on
+    /// queueing: sends and pings wait for the new connection, a close
+    /// (or every handle gone) stops the attempts.
+    async fn reconnect(&mut self, lost: &CloseInfo) -> Result<(), CloseInfo> {
+        let Some(mut redial) = self.redial.take() else {
+            return Err(lost.clone());
+        };
+        // What the old connection did not write out is gone with it.
+        self.link.release(usize::MAX);
+        let events = self.events.clone();
+        let attempt = redial
+            .attempts
+            .redial(&redial.url, &redial.options, lost, |retry| {
+                events.push(Owned::Reconnecting(retry.clone()));
+            });
+        let mut held = Vec::new();
+        let opened = {
+            tokio::pin!(attempt);
+            loop {
+                tokio::select! {
+                    opened = &mut attempt => break opened,
+                    command = self.commands.recv() => match command {
+                        Some(Command::Close { code, reason }) => {
+                            return Err(CloseInfo { by: Closer::Us, code, reason, error: None });
+                        }
+                        None => return Err(lost.clone()),
+                        Some(other) => held.push(other),
+                    },
+                }
+            }
+        };
+        let (stream, _, attempt_made) = opened?;
+        self.redial = Some(redial);
+        self.engine = Engine::new(stream, self.limits);
+        self.send_preamble();
+        self.events.push(Owned::Reconnected(attempt_made));
+        held.into_iter().for_each(|command| self.command(command));
+        Ok(())
     }
 
     fn poll(&mut self, cx: &mut Context<'_>) -> Poll<CloseInfo> {
@@ -104,6 +194,7 @@ impl Task {
                 Poll::Ready(Some(command)) => self.command(command),
                 Poll::Ready(None) => {
                     self.handles_gone = true;
+                    self.closing = true;
                     self.engine.close(1000, "");
                 }
                 Poll::Pending => return,
@@ -122,7 +213,10 @@ impl Task {
                     reply,
                 });
             }
-            Command::Close { code, reason } => self.engine.close(code, &reason),
+            Command::Close { code, reason } => {
+                self.closing = true;
+                self.engine.close(code, &reason);
+            }
         }
     }
 

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::escape::visible_text;
 use super::{Line, Mark, Role};
-use crate::connection::{CloseInfo, Closer, Message, close_code_name};
+use crate::connection::{CloseInfo, Closer, Message};
 
 /// Marker of a message from the peer.
 pub const INCOMING: &str = "<";
@@ -245,7 +245,7 @@ pub fn hex_dump(bytes: &[u8]) -> Vec<Line> {
 pub fn close_line(info: &CloseInfo) -> Line {
     let code = Line::new()
         .push(Role::Number, info.code.to_string())
-        .push(Role::Muted, format!(" ({})", close_code_name(info.code)));
+        .push(Role::Muted, format!(" ({})", info.code_meaning()));
     let reason = |line: Line| {
         if info.reason.is_empty() {
             line
@@ -369,6 +369,16 @@ mod tests {
         assert_eq!(
             close_line(&info).plain(),
             "Connection closed by the server with code 1011 (internal error): boom"
+        );
+        let invalid = CloseInfo {
+            code: 1005,
+            error: Some("not a valid close code; answered with 1002".into()),
+            ..info
+        };
+        assert_eq!(
+            close_line(&invalid).plain(),
+            "Connection closed by the server with code 1005 \
+             (not a valid close code; answered with 1002): boom"
         );
     }
 }

@@ -74,6 +74,13 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
                 Role::Warning,
                 format!("The receive queue is full: dropped the {dropped} oldest message(s)."),
             )],
+            Event::Reconnecting(retry) => vec![Line::of(Role::Warning, retry.notice())],
+            Event::Reconnected(attempt) => {
+                vec![Line::of(
+                    Role::Info,
+                    format!("reconnected (attempt {attempt})"),
+                )]
+            }
             Event::Closed(info) => {
                 // Our own close is confirmed by whoever asked for it.
                 if view.announce_close && info.by != Closer::Us {

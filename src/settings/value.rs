@@ -40,6 +40,9 @@ fn allowed(key: &str) -> &'static str {
         "max_call_levels" | "max_expr_depth" => "use a whole number from 1 to 10000",
         "compression" => "use true or false",
         "ping_interval" | "ping_timeout" => "use a number of seconds above 0, like 20",
+        "reconnect" => {
+            "use a number of attempts from 1 to 1000000, \"inf\" (or true) for no limit, or false"
+        }
         _ => "use the path of a file",
     }
 }
@@ -97,6 +100,7 @@ pub(super) fn apply(
         "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
         "ping_interval" => settings.ping_interval = Some(seconds(raw).ok_or_else(bad)?),
         "ping_timeout" => settings.ping_timeout = Some(seconds(raw).ok_or_else(bad)?),
+        "reconnect" => settings.reconnect = reconnect(raw).ok_or_else(bad)?,
         "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
         "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
         "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
@@ -189,6 +193,23 @@ fn boolean(raw: Raw<'_>) -> Option<bool> {
             "false" | "no" | "off" | "0" => Some(false),
             _ => None,
         },
+    }
+}
+
+/// `reconnect`: a number of attempts, `inf`/true for no limit, false for
+/// none (`Some(None)`).
+fn reconnect(raw: Raw<'_>) -> Option<Option<crate::connection::ReconnectSettings>> {
+    use crate::connection::ReconnectSettings;
+    if let Some(n) = whole(raw, 0, 1_000_000) {
+        let attempts = u32::try_from(n).ok()?;
+        return Some((n > 0).then_some(ReconnectSettings {
+            attempts: Some(attempts),
+        }));
+    }
+    let unlimited = ReconnectSettings { attempts: None };
+    match text(raw).map(|t| t.trim().to_ascii_lowercase()).as_deref() {
+        Some("inf") => Some(Some(unlimited)),
+        _ => Some(boolean(raw)?.then_some(unlimited)),
     }
 }
 
@@ -327,6 +348,10 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
         "compression" => Some(settings.compression.to_string()),
         "ping_interval" => settings.ping_interval.as_ref().map(secs),
         "ping_timeout" => settings.ping_timeout.as_ref().map(secs),
+        "reconnect" => settings.reconnect.map(|r| match r.attempts {
+            Some(n) => n.to_string(),
+            None => quoted("inf"),
+        }),
         "extra_headers" => Some(show_headers(&settings.extra_headers)),
         "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
         "tls_ca_file" => path(&settings.tls_ca_file),

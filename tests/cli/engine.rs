@@ -419,6 +419,6 @@ fn text_reports_how_the_server_ended_the_connection() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "ws: error: the connection was closed by the server with code 1009 (too big)\n"
+        "ws: error: the connection was closed by the server with code 1009 (message too big): too big\n"
     );
 }

@@ -12,6 +12,7 @@ mod input;
 mod keepalive;
 mod oneshot;
 mod pipe;
+mod reconnect;
 mod replay;
 mod run;
 mod safety;

@@ -303,7 +303,7 @@ fn ping_ends_with_status_1_when_the_server_closes_with_1011() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stderr),
-        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+        "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
     assert!(text(&out.stdout).contains("ping statistics"));
 }
@@ -384,7 +384,7 @@ fn listen_exits_1_naming_an_abnormal_close() {
     assert_eq!(without_times(&text(&out.stdout)), "< text T last\n");
     assert_eq!(
         text(&out.stderr),
-        "ws: error: the connection was closed by the server with code 1011 (boom)\n"
+        "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
 }
 
@@ -458,6 +458,21 @@ fn tail_prints_the_last_lines() {
     let out = ws(home.path(), &["tail", "server.log", "-n", "2"], b"");
     assert_eq!(text(&out.stdout), "line 14\nline 15\n");
     assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn tail_of_standard_input_prints_its_last_lines() {
+    let home = home();
+    let lines: String = (1..=100_000).map(|i| format!("line {i}\n")).collect();
+    let out = ws(home.path(), &["tail", "-n", "3", "-"], lines.as_bytes());
+    assert_eq!(text(&out.stdout), "line 99998\nline 99999\nline 100000\n");
+    assert_eq!(out.status.code(), Some(0));
+    // A last line without its newline is a line; -f ends with the pipe.
+    let out = ws(home.path(), &["tail", "-f", "-n", "2", "-"], b"a\nb\nc");
+    assert_eq!(text(&out.stdout), "b\nc");
+    assert_eq!(out.status.code(), Some(0));
+    let out = ws(home.path(), &["tail", "-n", "0", "-"], b"a\nb\n");
+    assert_eq!(text(&out.stdout), "");
 }
 
 #[test]

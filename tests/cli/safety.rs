@@ -52,7 +52,7 @@ fn listen_shows_escape_sequences_as_visible_text() {
         text(&out.stdout)
     );
     assert!(
-        text(&out.stderr).contains("with code 4000 (\u{241b}[31mred\u{2407})"),
+        text(&out.stderr).contains("with code 4000 (private use): \u{241b}[31mred\u{2407}"),
         "{}",
         text(&out.stderr)
     );

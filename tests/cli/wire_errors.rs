@@ -118,3 +118,42 @@ fn a_protocol_error_from_the_server_is_one_sentence_and_closes_with_1002() {
     assert!(stderr.contains("protocol"), "{stderr}");
     assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1002)));
 }
+
+#[test]
+fn a_close_code_not_valid_on_the_wire_is_reported_as_sent_and_answered_with_1002() {
+    // 999, 1005 and 1006 must never be sent; tungstenite turns each into
+    // 1002 before the engine sees it.
+    let cases: [(&'static [u8], u16); 3] = [
+        (&[0x88, 0x05, 0x03, 0xe7, b'b', b'y', b'e'], 999),
+        (&[0x88, 0x05, 0x03, 0xed, b'b', b'y', b'e'], 1005),
+        (&[0x88, 0x05, 0x03, 0xee, b'b', b'y', b'e'], 1006),
+    ];
+    for (frames, code) in cases {
+        let (address, close) = raw_server(frames);
+        let out = listen(address);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_one_sentence(&stderr);
+        assert_eq!(
+            stderr,
+            format!(
+                "ws: error: the connection was closed by the server with code {code} \
+                 (not a valid close code; answered with 1002): bye\n"
+            )
+        );
+        assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1002)));
+    }
+}
+
+#[test]
+fn a_valid_close_code_is_reported_with_its_meaning() {
+    let (address, close) = raw_server(&[0x88, 0x05, 0x0f, 0xa0, b'b', b'y', b'e']);
+    let out = listen(address);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "ws: error: the connection was closed by the server with code 4000 (private use): bye\n"
+    );
+    assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(4000)));
+}

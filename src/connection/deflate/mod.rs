@@ -8,7 +8,11 @@
 //! pass untouched, so tungstenite still checks the protocol. Until
 //! [`DeflateStream::enable`] says what the handshake agreed, bytes pass
 //! through unchanged, and what arrives after the handshake is held back.
+//! The layer also keeps the peer's close frame as it was on the wire
+//! ([`WireClose`]), which tungstenite rewrites when its
+//! code is not a valid one.
 
+mod close_watch;
 mod codec;
 mod extension;
 mod frame;
@@ -21,6 +25,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use close_watch::CloseWatch;
 pub use codec::InflateError;
 use codec::{Deflater, Inflater};
 pub use extension::{CLIENT_OFFER, Params, client_accepts, server_accepts};
@@ -80,6 +85,8 @@ pub struct DeflateStream<S> {
     mode: Mode,
     waiting: Option<Waker>,
     failed: Option<InflateError>,
+    /// Follows the frames handed to tungstenite, once the handshake is done.
+    watch: Option<CloseWatch>,
     /// Read from the socket, not yet handled.
     raw: Vec<u8>,
     /// Handled, for tungstenite to read (from `ready_at`).
@@ -101,6 +108,7 @@ impl<S> DeflateStream<S> {
             mode: Mode::Handshake,
             waiting: None,
             failed: None,
+            watch: None,
             raw: Vec::new(),
             ready: Vec::new(),
             ready_at: 0,
@@ -117,6 +125,7 @@ impl<S> DeflateStream<S> {
             None => Mode::Plain,
             Some(params) => Mode::Deflate(Box::new(Codec::new(self.side, params, limit))),
         };
+        self.watch = Some(CloseWatch::default());
         if let Some(waker) = self.waiting.take() {
             waker.wake();
         }
@@ -125,6 +134,20 @@ impl<S> DeflateStream<S> {
     /// The wrapped stream.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+}
+
+/// A stream that saw the peer's close frame as it was on the wire.
+pub trait WireClose {
+    /// The code and reason of the peer's close frame as they were on the
+    /// wire, once one has arrived with a code.
+    fn peer_close(&self) -> Option<(u16, String)>;
+}
+
+impl<S> WireClose for DeflateStream<S> {
+    fn peer_close(&self) -> Option<(u16, String)> {
+        let watch = self.watch.as_ref()?;
+        Some((watch.code()?, watch.reason().unwrap_or_default()))
     }
 }
 
@@ -367,6 +390,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for DeflateStream<S> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = this.read_frames(cx, buf);
+        if let Some(watch) = &mut this.watch {
+            watch.feed(&buf.filled()[before..]);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
+    /// Hands tungstenite what it may read: the handshake as it is, then
+    /// frames (inflated when compression was agreed).
+    fn read_frames(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self;
         loop {
             if this.ready_at < this.ready.len() {
                 let n = buf.remaining().min(this.ready.len() - this.ready_at);

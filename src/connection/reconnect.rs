@@ -1,0 +1,291 @@
+//! Reconnecting after a connection breaks (`--reconnect [N]`, setting
+//! `reconnect`) and the preamble sent after every connection
+//! (`--preamble FILE`): one policy for every client, the connection task
+//! behind `session`, `run` and `connect()` as well as the loops of `listen`
+//! and `pipe`.
+//!
+//! When to try again: after an abnormal close by the server (any code but
+//! 1000, 1001 and 1005) or a connection that broke (dropped, no pong within
+//! the keepalive deadline, a peer that broke the protocol); never after a
+//! close we asked for. How long to wait: exponential backoff with jitter,
+//! the first attempt within a second, none more than 30 s after the one
+//! before. When to give up: after N failed attempts in a row (the count
+//! starts again once a connection opens); without N, never.
+
+use std::hash::{BuildHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{CloseInfo, Closer, ConnectOptions, Handshake, WsStream, dial};
+use crate::error::{Error, Result};
+
+/// The longest wait between two attempts.
+const CAP: Duration = Duration::from_secs(30);
+/// The wait before the first attempt, before jitter.
+const FIRST: Duration = Duration::from_millis(500);
+
+/// How a client reconnects (`--reconnect [N]`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReconnectSettings {
+    /// Failed attempts in a row before giving up; `None`: no limit.
+    pub attempts: Option<u32>,
+}
+
+/// What is sent after every connection (`--preamble FILE`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Preamble {
+    /// Text messages, one a line of the file (blank lines skipped).
+    Lines(Vec<String>),
+    /// A Rhai script (a file ending in `.rhai`), run by the console on
+    /// each connection.
+    Script {
+        /// The file, for messages.
+        path: PathBuf,
+        /// Its text.
+        text: String,
+    },
+}
+
+impl Preamble {
+    /// Reads a preamble file: a `.rhai` file is a script, anything else
+    /// text lines.
+    pub fn load(path: &Path) -> Result<Preamble> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
+        if path.extension().is_some_and(|e| e == "rhai") {
+            return Ok(Preamble::Script {
+                path: path.to_path_buf(),
+                text,
+            });
+        }
+        let lines = text
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(str::to_string)
+            .collect();
+        Ok(Preamble::Lines(lines))
+    }
+
+    /// The text messages of a preamble of lines (none for a script).
+    pub fn lines(&self) -> &[String] {
+        match self {
+            Preamble::Lines(lines) => lines,
+            Preamble::Script { .. } => &[],
+        }
+    }
+}
+
+/// Whether a connection that ended so is worth another attempt: an
+/// abnormal close by the peer or a broken connection. 1000, 1001 and 1005
+/// (a close frame without a code) are normal ends; a close of ours never
+/// retries.
+pub fn retries(info: &CloseInfo) -> bool {
+    match info.by {
+        Closer::Dropped => true,
+        Closer::Peer => !matches!(info.code, 1000 | 1001 | 1005),
+        Closer::Us => false,
+    }
+}
+
+/// How a connection was lost, in a few words.
+pub fn lost(info: &CloseInfo) -> String {
+    if info.by == Closer::Dropped {
+        return info
+            .error
+            .clone()
+            .unwrap_or_else(|| "the connection was dropped".into());
+    }
+    let mut text = format!("the server closed the connection with code {}", info.code);
+    for note in [&info.reason, info.error.as_ref().unwrap_or(&String::new())] {
+        if !note.is_empty() {
+            text.push_str(&format!(" ({note})"));
+        }
+    }
+    text
+}
+
+/// One attempt about to be made, for the user.
+#[derive(Clone, Debug)]
+pub struct Retry {
+    /// The attempt's number in this outage, from 1.
+    pub attempt: u32,
+    /// The wait before it.
+    pub wait: Duration,
+    /// Why: how the connection was lost, or how the last attempt failed.
+    pub why: String,
+}
+
+impl Retry {
+    /// `connection lost: …; reconnecting in 0.7 s (attempt 1)`.
+    pub fn notice(&self) -> String {
+        let what = if self.attempt == 1 {
+            "connection lost"
+        } else {
+            "reconnecting failed"
+        };
+        format!(
+            "{what}: {}; reconnecting in {:.1} s (attempt {})",
+            self.why,
+            self.wait.as_secs_f64(),
+            self.attempt
+        )
+    }
+}
+
+/// The attempts of one client: the backoff of the current outage and the
+/// limit.
+#[derive(Debug)]
+pub(crate) struct Attempts {
+    settings: ReconnectSettings,
+    made: u32,
+}
+
+impl Attempts {
+    pub(crate) fn new(settings: ReconnectSettings) -> Attempts {
+        Attempts { settings, made: 0 }
+    }
+
+    /// The next attempt and the wait before it, or `None` once the limit
+    /// is spent.
+    fn next(&mut self) -> Option<(u32, Duration)> {
+        if self
+            .settings
+            .attempts
+            .is_some_and(|limit| self.made >= limit)
+        {
+            return None;
+        }
+        self.made += 1;
+        Some((self.made, backoff(self.made, jitter())))
+    }
+
+    /// The end for giving up, naming the last failure.
+    fn give_up(&self, last: &str) -> CloseInfo {
+        let plural = if self.made == 1 { "" } else { "s" };
+        CloseInfo {
+            by: Closer::Dropped,
+            code: 1006,
+            reason: String::new(),
+            error: Some(format!(
+                "gave up reconnecting after {} attempt{plural}: {last}",
+                self.made
+            )),
+        }
+    }
+
+    /// Connects again after `lost`, waiting longer before each attempt,
+    /// and tells `report` of each one: the new connection and the number
+    /// of the attempt that made it, or the end once the limit is spent.
+    pub(crate) async fn redial(
+        &mut self,
+        url: &str,
+        options: &ConnectOptions,
+        lost_info: &CloseInfo,
+        mut report: impl FnMut(&Retry),
+    ) -> std::result::Result<(WsStream, Handshake, u32), CloseInfo> {
+        let mut why = lost(lost_info);
+        while let Some((attempt, wait)) = self.next() {
+            report(&Retry {
+                attempt,
+                wait,
+                why: why.clone(),
+            });
+            tokio::time::sleep(wait).await;
+            match dial(url, options).await {
+                Ok((stream, handshake)) => {
+                    self.made = 0;
+                    return Ok((stream, handshake, attempt));
+                }
+                Err(error) => why = error.to_string(),
+            }
+        }
+        Err(self.give_up(&why))
+    }
+}
+
+/// The wait before attempt `n` (from 1): half a second doubled each time,
+/// at most 30 s, times `jitter` (0.5 to 1).
+fn backoff(n: u32, jitter: f64) -> Duration {
+    let doubled = FIRST.saturating_mul(1 << n.saturating_sub(1).min(16));
+    doubled.min(CAP).mul_f64(jitter)
+}
+
+/// A factor from 0.5 to 1, different on each call.
+fn jitter() -> f64 {
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    0.5 + (random % 1001) as f64 / 2000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn end(by: Closer, code: u16) -> CloseInfo {
+        CloseInfo {
+            by,
+            code,
+            reason: String::new(),
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_first_retry_is_within_a_second_and_none_past_30_s() {
+        assert!(backoff(1, 1.0) <= Duration::from_secs(1));
+        assert_eq!(backoff(2, 1.0), Duration::from_secs(1));
+        assert_eq!(backoff(3, 0.5), Duration::from_secs(1));
+        assert_eq!(backoff(40, 1.0), CAP);
+        for _ in 0..100 {
+            assert!((0.5..=1.0).contains(&jitter()));
+        }
+    }
+
+    #[test]
+    fn only_abnormal_ends_retry() {
+        assert!(retries(&end(Closer::Dropped, 1006)));
+        assert!(retries(&end(Closer::Dropped, 1011)));
+        assert!(retries(&end(Closer::Peer, 1011)));
+        assert!(retries(&end(Closer::Peer, 4000)));
+        for normal in [1000, 1001, 1005] {
+            assert!(!retries(&end(Closer::Peer, normal)), "{normal}");
+        }
+        assert!(!retries(&end(Closer::Us, 1000)));
+        assert!(!retries(&end(Closer::Us, 1011)));
+    }
+
+    #[test]
+    fn the_limit_counts_attempts_in_a_row() {
+        let mut attempts = Attempts::new(ReconnectSettings { attempts: Some(2) });
+        assert_eq!(attempts.next().map(|n| n.0), Some(1));
+        assert_eq!(attempts.next().map(|n| n.0), Some(2));
+        assert!(attempts.next().is_none());
+        let end = attempts.give_up("could not connect");
+        assert_eq!(
+            end.error.as_deref(),
+            Some("gave up reconnecting after 2 attempts: could not connect")
+        );
+        let mut unlimited = Attempts::new(ReconnectSettings { attempts: None });
+        assert!((0..100).all(|_| unlimited.next().is_some()));
+    }
+
+    #[test]
+    fn a_preamble_is_lines_or_a_script() {
+        let dir = std::env::temp_dir().join(format!("ws-preamble-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text = dir.join("auth.txt");
+        std::fs::write(&text, "auth x\n\n  \nsubscribe y\n").unwrap();
+        assert_eq!(
+            Preamble::load(&text).unwrap().lines(),
+            ["auth x", "subscribe y"]
+        );
+        let script = dir.join("auth.rhai");
+        std::fs::write(&script, "text(\"x\");").unwrap();
+        assert!(matches!(
+            Preamble::load(&script).unwrap(),
+            Preamble::Script { .. }
+        ));
+        assert!(Preamble::load(&dir.join("missing")).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,314 @@
+//! `--reconnect [N]` and `--preamble FILE` through the real binary, against
+//! a server that ends each connection as planned (dropping it, or closing
+//! with a code) and records what each connection received.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+
+use crate::support::pty::{PATIENCE, Pty};
+use crate::support::server::serve_on_thread;
+use crate::support::{home, ws_cmd};
+
+/// How the server ends a connection once it has sent its greeting.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    /// Drop the TCP connection, no close frame.
+    Drop,
+    /// A close frame with this code (`None`: a close frame without one).
+    Close(Option<u16>),
+    /// Echo every message until the client goes.
+    Echo,
+}
+
+/// The server: connection `n` (from 1) takes `plan[n-1].0` text messages,
+/// sends `hello n`, then ends as planned; connections past the plan are
+/// dropped before the handshake (so a client that wrongly reconnects
+/// gives up after its attempts rather than hanging the test).
+/// Each connection reports the texts it received when it ends.
+struct Planned {
+    address: SocketAddr,
+    received: mpsc::Receiver<Vec<String>>,
+    accepted: Arc<AtomicUsize>,
+}
+
+impl Planned {
+    fn start(plan: Vec<(usize, Ending)>) -> Planned {
+        let (tx, received) = mpsc::channel();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let address = serve_on_thread(move |listener| async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let n = count.fetch_add(1, Ordering::SeqCst) + 1;
+                // Connections past the plan are refused before the handshake.
+                let Some(&(take, ending)) = plan.get(n - 1) else {
+                    continue;
+                };
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                        return;
+                    };
+                    let _ = tx.send(serve(ws, n, take, ending).await);
+                });
+            }
+        });
+        Planned {
+            address,
+            received,
+            accepted,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("ws://127.0.0.1:{}/", self.address.port())
+    }
+
+    /// What the next connection to end received.
+    fn next(&self) -> Vec<String> {
+        self.received
+            .recv_timeout(PATIENCE)
+            .expect("a connection ended")
+    }
+}
+
+async fn serve(
+    mut ws: tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>,
+    n: usize,
+    take: usize,
+    ending: Ending,
+) -> Vec<String> {
+    let mut got = Vec::new();
+    while got.len() < take {
+        match ws.next().await {
+            Some(Ok(Message::Text(text))) => got.push(text.to_string()),
+            Some(Ok(_)) => {}
+            _ => return got,
+        }
+    }
+    let _ = ws.send(Message::text(format!("hello {n}"))).await;
+    match ending {
+        Ending::Drop => drop(ws),
+        Ending::Close(code) => {
+            let frame = code.map(|code| CloseFrame {
+                code: code.into(),
+                reason: "planned".into(),
+            });
+            let _ = ws.close(frame).await;
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+        Ending::Echo => {
+            while let Some(Ok(message)) = ws.next().await {
+                if let Message::Text(text) = &message {
+                    got.push(text.to_string());
+                    let _ = ws.send(message).await;
+                }
+            }
+        }
+    }
+    got
+}
+
+fn preamble(home: &std::path::Path) -> String {
+    let path = home.join("auth.txt");
+    std::fs::write(&path, "auth secret\n\nsubscribe news\n").unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn listen_reconnects_sends_the_preamble_each_time_and_loses_nothing() {
+    let server = Planned::start(vec![
+        (2, Ending::Drop),
+        (2, Ending::Close(Some(1011))),
+        (2, Ending::Close(Some(1000))),
+    ]);
+    let home = home();
+    let auth = preamble(home.path());
+    let out = ws_cmd(home.path())
+        .args(["listen", &server.url(), "--reconnect", "--preamble", &auth])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let greetings: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.split_once("hello ").map(|(_, n)| n))
+        .collect();
+    assert_eq!(greetings, ["1", "2", "3"], "{stdout}");
+    for _ in 0..3 {
+        assert_eq!(server.next(), ["auth secret", "subscribe news"]);
+    }
+    assert_eq!(
+        stderr.matches("reconnected (attempt 1)\n").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("connection lost: the server closed the connection with code 1011 (planned); reconnecting in"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn reconnect_gives_up_after_the_attempts_given() {
+    let address = serve_on_thread(move |listener| async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+        ws.send(Message::text("only once")).await.unwrap();
+        // The connection and then the listener go: every attempt is refused.
+    });
+    let home = home();
+    let url = format!("ws://127.0.0.1:{}/", address.port());
+    let out = ws_cmd(home.path())
+        .args(["listen", &url, "--reconnect", "2"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("only once"));
+    assert!(stderr.contains("(attempt 2)\n"), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("ws: error: gave up reconnecting after 2 attempts: could not connect"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_normal_close_or_one_without_a_code_is_never_reconnected() {
+    for (code, status) in [(Some(1000), 0), (Some(1001), 0), (None, 1)] {
+        let server = Planned::start(vec![(0, Ending::Close(code))]);
+        let home = home();
+        let out = ws_cmd(home.path())
+            .args(["listen", &server.url(), "--reconnect", "1"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{code:?}: {stderr}");
+        assert!(!stderr.contains("reconnect"), "{code:?}: {stderr}");
+        server.next();
+        assert_eq!(server.accepted.load(Ordering::SeqCst), 1, "{code:?}");
+    }
+}
+
+#[test]
+fn without_reconnect_a_drop_ends_the_command() {
+    let server = Planned::start(vec![(1, Ending::Drop)]);
+    let home = home();
+    let auth = preamble(home.path());
+    let out = ws_cmd(home.path())
+        .args(["listen", &server.url(), "--preamble", &auth])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(server.next(), ["auth secret"]);
+    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn pipe_goes_on_over_a_new_connection() {
+    let server = Planned::start(vec![(3, Ending::Close(Some(1012))), (2, Ending::Echo)]);
+    let home = home();
+    let auth = preamble(home.path());
+    let mut child = ws_cmd(home.path())
+        .args(["pipe", &server.url(), "--reconnect", "--preamble", &auth])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    use std::io::Write;
+    stdin.write_all(b"one\n").unwrap();
+    assert_eq!(server.next(), ["auth secret", "subscribe news", "one"]);
+    stdin.write_all(b"two\n").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        server.next(),
+        ["auth secret", "subscribe news", "two"],
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "hello 1\nhello 2\ntwo\n"
+    );
+    assert!(stderr.contains("reconnected (attempt 1)"), "{stderr}");
+}
+
+#[test]
+fn a_script_receives_on_the_new_connection_and_closed_stays_false() {
+    let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
+    let home = home();
+    let auth = preamble(home.path());
+    let script = home.path().join("s.rhai");
+    std::fs::write(
+        &script,
+        r#"text("x");
+let a = recv(10);
+let b = recv(10);
+print(`${a} ${b} closed=${closed()}`);
+"#,
+    )
+    .unwrap();
+    let out = ws_cmd(home.path())
+        .args(["run", script.to_str().unwrap(), &server.url()])
+        .args(["--reconnect", "--preamble", &auth])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("hello 1 hello 2 closed=false"), "{stdout}");
+    assert!(stdout.contains("reconnected (attempt 1)"), "{stdout}");
+    assert_eq!(server.next(), ["auth secret", "subscribe news", "x"]);
+    assert_eq!(server.next(), ["auth secret", "subscribe news"]);
+}
+
+#[test]
+fn the_session_keeps_its_scope_across_a_reconnect() {
+    let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
+    let home = home();
+    let auth = preamble(home.path());
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url(), "--reconnect", "--preamble", &auth]);
+    let mut pty = Pty::spawn(command);
+    pty.line("let v = 41");
+    pty.line("text x");
+    pty.expect("reconnected (attempt 1)");
+    pty.line("print(v + 1)");
+    pty.expect("42");
+    pty.line("text again");
+    pty.expect("again");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+    assert_eq!(server.next(), ["auth secret", "subscribe news", "x"]);
+    assert_eq!(server.next(), ["auth secret", "subscribe news", "again"]);
+}
+
+#[test]
+fn one_shots_send_the_preamble_and_refuse_reconnect() {
+    let server = Planned::start(vec![(3, Ending::Close(Some(1000)))]);
+    let home = home();
+    let auth = preamble(home.path());
+    let out = ws_cmd(home.path())
+        .args(["text", &server.url(), "hi", "--preamble", &auth])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(server.next(), ["auth secret", "subscribe news", "hi"]);
+    let out = ws_cmd(home.path())
+        .args(["text", &server.url(), "hi", "--reconnect"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--reconnect does not apply"), "{stderr}");
+}
