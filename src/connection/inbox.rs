@@ -1,6 +1,7 @@
 //! The receive queue behind `recv`: the connection task pushes, the blocking
 //! side waits on a condition variable in short slices so an interrupt is
-//! seen promptly. One hop per message.
+//! seen promptly. One hop per message; a push wakes only when someone
+//! waits.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,6 +23,8 @@ struct State {
     capacity: usize,
     keep: bool,
     closed: Option<CloseInfo>,
+    /// Threads waiting on `ready`.
+    waiting: usize,
 }
 
 /// Why `recv` returned without a message.
@@ -43,6 +46,7 @@ impl Inbox {
                 capacity: capacity.max(1),
                 keep,
                 closed: None,
+                waiting: 0,
             }),
             ready: Condvar::new(),
         }
@@ -65,8 +69,11 @@ impl Inbox {
             dropped += 1;
         }
         state.queue.push_back(message);
+        let wake = state.waiting > 0;
         drop(state);
-        self.ready.notify_all();
+        if wake {
+            self.ready.notify_all();
+        }
         dropped
     }
 
@@ -89,12 +96,20 @@ impl Inbox {
             if left.is_zero() {
                 return;
             }
-            state = self
-                .ready
-                .wait_timeout(state, left.min(SLICE))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.wait(state, left.min(SLICE));
         }
+    }
+
+    /// Waits on `ready` at most `slice`, counted as a waiter meanwhile.
+    fn wait<'a>(&self, mut state: MutexGuard<'a, State>, slice: Duration) -> MutexGuard<'a, State> {
+        state.waiting += 1;
+        let mut state = self
+            .ready
+            .wait_timeout(state, slice)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        state.waiting -= 1;
+        state
     }
 
     /// Starts or stops keeping messages; stopping drops what is queued.
@@ -132,11 +147,7 @@ impl Inbox {
                 }
                 slice = slice.min(left);
             }
-            state = self
-                .ready
-                .wait_timeout(state, slice)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.wait(state, slice);
         }
     }
 }
