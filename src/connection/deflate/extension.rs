@@ -8,9 +8,13 @@ use std::fmt;
 /// The extension's name.
 pub const NAME: &str = "permessage-deflate";
 
-/// The offer a client sends: permessage-deflate, and the server may limit
-/// the window we compress with.
-pub const CLIENT_OFFER: &str = "permessage-deflate; client_max_window_bits";
+/// The offers a client sends, in order of preference (RFC 7692 §5):
+/// permessage-deflate where the server may limit the window we compress
+/// with; then the same where we also reset our compressor after each
+/// message, for a server that accepts only a client that offers to
+/// (servers take the first offer they can honour).
+pub const CLIENT_OFFER: &str = "permessage-deflate; client_max_window_bits, \
+     permessage-deflate; client_no_context_takeover; client_max_window_bits";
 
 /// What both sides agreed on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -220,5 +224,16 @@ mod tests {
             takeover.unwrap().to_string(),
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
         );
+    }
+
+    #[test]
+    fn our_offers_keep_context_takeover_unless_the_server_asks() {
+        // A server that takes the first offer keeps our context.
+        assert_eq!(server_accepts(&[CLIENT_OFFER]), Some(Params::default()));
+        // One that wants a client without context takeover finds it offered.
+        let answer = "permessage-deflate; client_no_context_takeover; client_max_window_bits=9";
+        let agreed = client_accepts(true, &[answer]).unwrap().unwrap();
+        assert!(agreed.client_no_context_takeover);
+        assert_eq!(agreed.client_max_window_bits, Some(9));
     }
 }
