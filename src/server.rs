@@ -12,9 +12,10 @@
 //! permessage-deflate is accepted when a client offers it (see
 //! [`crate::connection::deflate`]).
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::task::Poll;
 
 use std::time::Duration;
 
@@ -33,8 +34,11 @@ use crate::runtime::runtime;
 
 /// How long a closing client gets to answer our close frame.
 const CLOSE_LINGER: Duration = Duration::from_secs(2);
-/// Bytes of echoes a connection may have waiting before it stops reading.
-const ECHO_BACKLOG: usize = 1024 * 1024;
+/// Bytes of echoes a connection may have waiting (not taken by the
+/// stream's write buffer) before it stops reading: none, so the stream's
+/// buffer and the socket's bound what waits, and a close from the client
+/// is read only after every echo before it is on its way out.
+const ECHO_BACKLOG: usize = 0;
 /// How long to wait before accepting again when accepting fails for lack
 /// of resources (no file descriptors left, no memory).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -277,27 +281,34 @@ where
 
 /// Echoes until the client closes, the connection fails or the server
 /// stops (then it closes with 1001). The engine reads while echoes are
-/// written, and pauses reads while too much waits to be written.
+/// written, and pauses reads while echoes wait; each wake-up echoes all
+/// there is to read, and the stop is looked at once per wake-up.
 async fn echo<S>(mut engine: Engine<S>, mut stopped: watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin + deflate::WireClose,
 {
     engine.limit_backlog(ECHO_BACKLOG);
-    loop {
-        let step = tokio::select! {
-            step = engine.next() => step,
-            _ = stopped.changed() => {
-                engine.close_and_wait(1001, "").await;
-                return;
-            }
-        };
-        match step {
-            Step::Message(message) if message.is_text() || message.is_binary() => {
-                engine.queue(message);
-            }
-            Step::Message(_) => {}
-            Step::Ended(_) => return,
+    let stop = stopped.changed();
+    tokio::pin!(stop);
+    let stopping = poll_fn(|cx| {
+        if stop.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(true);
         }
+        loop {
+            match engine.poll_step(cx) {
+                Poll::Ready(Step::Message(message)) => {
+                    if message.is_text() || message.is_binary() {
+                        engine.queue(message);
+                    }
+                }
+                Poll::Ready(Step::Ended(_)) => return Poll::Ready(false),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    })
+    .await;
+    if stopping {
+        engine.close_and_wait(1001, "").await;
     }
 }
 

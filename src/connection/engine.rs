@@ -134,8 +134,11 @@ where
         std::mem::take(&mut self.flushed)
     }
 
-    /// Pauses reads while more than `bytes` wait to be written (an echo
-    /// server must not read faster than its peer takes the echoes).
+    /// Pauses reads while more than `bytes` wait to be fed to the stream
+    /// (an echo server must not read faster than its peer takes the
+    /// echoes). With 0, nothing is read while anything waits, so a close
+    /// from the peer is read only once every earlier answer is fed and
+    /// goes out before the answer to the close.
     pub(crate) fn limit_backlog(&mut self, bytes: usize) {
         self.backlog = bytes;
     }
@@ -212,6 +215,13 @@ where
                 return Poll::Ready(Step::Ended(info));
             }
             self.keep_alive();
+            // What the driver queued goes into the stream's buffer before
+            // the next read (no write to the socket unless the buffer is
+            // full), so it precedes any answer to what that read brings:
+            // the answer to a close goes after every echo queued before it.
+            if let Err(error) = self.feed(cx) {
+                return Poll::Ready(Step::Ended(self.broken(&error)));
+            }
             // Whether a read is armed (it returned Pending this round).
             let mut read_armed = false;
             if self.reading() && self.reads_in_row < READ_BATCH {
@@ -348,8 +358,18 @@ where
         }
     }
 
-    /// Feeds what is queued while the stream takes it, then flushes.
+    /// Feeds what is queued, then flushes.
     fn poll_write(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
+        self.feed(cx)?;
+        if self.needs_flush {
+            self.poll_flush(cx)?;
+        }
+        Ok(())
+    }
+
+    /// Feeds what is queued while the stream takes it (it writes to the
+    /// socket only what is over its write buffer).
+    fn feed(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
         while let Some(front) = self.outgoing.front() {
             let size = front.1;
             match Pin::new(&mut self.ws).poll_ready(cx) {
@@ -381,9 +401,6 @@ where
                 }
                 Err(error) => return Err(error),
             }
-        }
-        if self.needs_flush {
-            self.poll_flush(cx)?;
         }
         Ok(())
     }

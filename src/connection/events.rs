@@ -4,7 +4,9 @@
 //! arrival order. So a terminal that is paused or a slow transcript never
 //! stops the task's reads and pongs. The hop holds at most as many
 //! messages as the receive queue; past that the oldest go, and drops are
-//! reported once per burst, like those of the receive queue.
+//! reported once per burst, like those of the receive queue. The task
+//! wakes the thread once per batch of reads ([`Events::wake`]), not once
+//! per message.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -15,6 +17,8 @@ use super::{CloseInfo, Event, Message, Observer, Retry};
 
 /// How long drops are gathered into one notice.
 const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
+/// How many events may wait before a push wakes the thread by itself.
+const WAKE_BATCH: usize = 64;
 
 /// An event the task hands over.
 pub(super) enum Owned {
@@ -37,6 +41,8 @@ struct State {
     messages: usize,
     dropped: usize,
     ended: Option<CloseInfo>,
+    /// Whether the thread waits for events.
+    waiting: bool,
 }
 
 impl Events {
@@ -60,7 +66,8 @@ impl Events {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Hands an event over, never waiting.
+    /// Hands an event over, never waiting. The thread is woken by
+    /// [`wake`](Self::wake), or here once a batch is waiting.
     pub(super) fn push(&self, event: Owned) {
         let mut state = self.lock();
         if matches!(event, Owned::Message(_)) {
@@ -77,10 +84,20 @@ impl Events {
             }
             state.messages += 1;
         }
-        let was_empty = state.queue.is_empty();
         state.queue.push_back(event);
+        let wake = state.waiting && state.queue.len() >= WAKE_BATCH;
         drop(state);
-        if was_empty {
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Wakes the thread for the events pushed, if it waits.
+    pub(super) fn wake(&self) {
+        let state = self.lock();
+        let wake = state.waiting && !state.queue.is_empty();
+        drop(state);
+        if wake {
             self.ready.notify_one();
         }
     }
@@ -141,11 +158,13 @@ impl Events {
             if wait.is_zero() {
                 break;
             }
+            state.waiting = true;
             state = self
                 .ready
                 .wait_timeout(state, wait)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
+            state.waiting = false;
         }
         let batch = std::mem::take(&mut state.queue);
         state.messages = 0;

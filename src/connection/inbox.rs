@@ -1,6 +1,7 @@
 //! The receive queue behind `recv`: the connection task pushes, the blocking
 //! side waits on a condition variable in short slices so an interrupt is
-//! seen promptly. One hop per message.
+//! seen promptly. One hop per message; a push wakes only when someone
+//! waits.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +25,8 @@ struct State {
     closed: Option<CloseInfo>,
     /// Connections made so far (more than one after a reconnect).
     connections: u64,
+    /// Threads waiting on `ready`.
+    waiting: usize,
 }
 
 /// Why `recv` returned without a message.
@@ -49,6 +52,7 @@ impl Inbox {
                 keep,
                 closed: None,
                 connections: 1,
+                waiting: 0,
             }),
             ready: Condvar::new(),
         }
@@ -71,8 +75,11 @@ impl Inbox {
             dropped += 1;
         }
         state.queue.push_back(message);
+        let wake = state.waiting > 0;
         drop(state);
-        self.ready.notify_all();
+        if wake {
+            self.ready.notify_all();
+        }
         dropped
     }
 
@@ -95,12 +102,20 @@ impl Inbox {
             if left.is_zero() {
                 return;
             }
-            state = self
-                .ready
-                .wait_timeout(state, left.min(SLICE))
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.wait(state, left.min(SLICE));
         }
+    }
+
+    /// Waits on `ready` at most `slice`, counted as a waiter meanwhile.
+    fn wait<'a>(&self, mut state: MutexGuard<'a, State>, slice: Duration) -> MutexGuard<'a, State> {
+        state.waiting += 1;
+        let mut state = self
+            .ready
+            .wait_timeout(state, slice)
+            .unwrap_or_else(|e| e.into_inner())
+            .0;
+        state.waiting -= 1;
+        state
     }
 
     /// Starts or stops keeping messages; stopping drops what is queued.
@@ -155,11 +170,7 @@ impl Inbox {
                 }
                 slice = slice.min(left);
             }
-            state = self
-                .ready
-                .wait_timeout(state, slice)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+            state = self.wait(state, slice);
         }
     }
 }

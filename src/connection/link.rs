@@ -1,7 +1,9 @@
 //! What the blocking handles and the connection's task share about sending:
 //! the bytes queued and not yet written out, bounded by `send_buffer_size`
-//! (a send waits while the queue is over it, watching the interrupt flag),
-//! and how the connection ended, as soon as the task knows.
+//! (a send that finds the queue over it waits until half of it is written
+//! out, watching the interrupt flag: so a script that sends faster than the
+//! peer takes is woken once per batch, not once per message), and how the
+//! connection ended, as soon as the task knows.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -18,6 +20,8 @@ pub(super) struct Link {
 
 struct State {
     queued: usize,
+    /// Senders waiting for room.
+    waiting: usize,
     ended: Option<CloseInfo>,
 }
 
@@ -32,6 +36,7 @@ impl Link {
         Self {
             state: Mutex::new(State {
                 queued: 0,
+                waiting: 0,
                 ended: None,
             }),
             changed: Condvar::new(),
@@ -48,14 +53,19 @@ impl Link {
         self.lock().queued += bytes;
     }
 
-    /// Counts bytes written out; wakes senders waiting for room.
+    /// Where a sender that found the queue full resumes: half of it.
+    fn resume_mark(&self) -> usize {
+        self.capacity / 2
+    }
+
+    /// Counts bytes written out; wakes the senders waiting for room once
+    /// the queue is down to the resume mark.
     pub(super) fn release(&self, bytes: usize) {
         let mut state = self.lock();
-        let was_full = state.queued > self.capacity;
         state.queued = state.queued.saturating_sub(bytes);
-        let room = state.queued <= self.capacity;
+        let wake = state.waiting > 0 && state.queued <= self.resume_mark();
         drop(state);
-        if was_full && room {
+        if wake {
             self.changed.notify_all();
         }
     }
@@ -70,24 +80,33 @@ impl Link {
         self.lock().ended.clone()
     }
 
-    /// Waits until what is queued fits in the send buffer again. Fails when
-    /// interrupted, or when the connection ended with the bytes unsent.
+    /// Returns at once while what is queued fits in the send buffer;
+    /// otherwise waits until it is down to half. Fails when interrupted,
+    /// or when the connection ended with the bytes unsent.
     pub(super) fn wait_room(&self, interrupt: &AtomicBool) -> Result<(), Stopped> {
         let mut state = self.lock();
-        while state.queued > self.capacity {
+        if state.queued <= self.capacity {
+            return Ok(());
+        }
+        state.waiting += 1;
+        let stopped = loop {
+            if state.queued <= self.resume_mark() {
+                break None;
+            }
             if let Some(info) = &state.ended {
-                return Err(Stopped::Ended(info.clone()));
+                break Some(Stopped::Ended(info.clone()));
             }
             if interrupt.load(Ordering::Relaxed) {
-                return Err(Stopped::Interrupted);
+                break Some(Stopped::Interrupted);
             }
             state = self
                 .changed
                 .wait_timeout(state, SLICE)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
-        }
-        Ok(())
+        };
+        state.waiting -= 1;
+        stopped.map_or(Ok(()), Err)
     }
 
     /// Waits at most `limit` for the end.

@@ -177,7 +177,12 @@ impl Task {
             match step {
                 Poll::Ready(Step::Message(message)) => self.incoming(message),
                 Poll::Ready(Step::Ended(info)) => return Poll::Ready(info),
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // Everything there was to read is read: one wake-up
+                    // for the whole batch.
+                    self.events.wake();
+                    return Poll::Pending;
+                }
             }
         }
     }

@@ -83,6 +83,38 @@ fn it_echoes_text_and_large_binary() {
 }
 
 #[test]
+fn every_echo_goes_out_before_the_answer_to_a_close() {
+    let server = Server::start(&[]);
+    let count = 20_000;
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        // All the messages and the close in one go, nothing read meanwhile:
+        // the close arrives while echoes are still waiting to be written.
+        for i in 0..count {
+            ws.feed(Message::text(format!("message {i}")))
+                .await
+                .unwrap();
+        }
+        ws.feed(Message::Close(None)).await.unwrap();
+        ws.flush().await.unwrap();
+        let mut echoes = 0;
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    assert_eq!(text.as_str(), format!("message {echoes}"));
+                    echoes += 1;
+                }
+                Some(Ok(Message::Close(_))) => break,
+                other => panic!("after {echoes} echoes: {other:?}"),
+            }
+        }
+        assert_eq!(echoes, count, "echoes before the close frame");
+    });
+}
+
+#[test]
 fn an_oversized_message_is_closed_with_1009() {
     let server = Server::start(&["--max-message-size", "1K"]);
     block_on(async {
