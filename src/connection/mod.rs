@@ -446,7 +446,25 @@ impl Connection {
         timeout: Option<Duration>,
         interrupt: &AtomicBool,
     ) -> Result<Message, RecvError> {
-        self.shared.inbox.recv(timeout, interrupt)
+        self.shared.inbox.recv(timeout, interrupt, None)
+    }
+
+    /// Like [`recv`](Self::recv), but a wait with no message ends with
+    /// [`RecvError::Reconnected`] once a connection past the `known`-th
+    /// has opened (`--reconnect`), so the caller can greet it first.
+    pub fn recv_watching(
+        &self,
+        timeout: Option<Duration>,
+        interrupt: &AtomicBool,
+        known: u64,
+    ) -> Result<Message, RecvError> {
+        self.shared.inbox.recv(timeout, interrupt, Some(known))
+    }
+
+    /// How many connections this handle has had: 1, and one more after
+    /// each reconnection.
+    pub fn connections(&self) -> u64 {
+        self.shared.inbox.connections()
     }
 }
 

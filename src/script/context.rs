@@ -42,7 +42,15 @@ pub(crate) struct Context {
     pub sent: Cell<u64>,
     /// Messages of the session's connection taken by `recv` or `expect`.
     pub taken: Cell<usize>,
+    /// Connections of the session's URL greeted so far (see [`super::hooks`]).
+    pub greeted: Cell<u64>,
+    /// The `.rhai` preamble, if any.
+    pub preamble: std::cell::OnceCell<super::hooks::ScriptPreamble>,
 }
+
+/// Greets a new connection before a wait (see [`super::hooks`]); `None`
+/// for connections that have no greeting.
+pub(crate) type Greet<'a> = Option<&'a dyn Fn() -> Fallible<()>>;
 
 impl Context {
     pub(crate) fn new(console: Console, settings: Settings, interactive: bool, json: bool) -> Self {
@@ -59,6 +67,8 @@ impl Context {
             record: Arc::default(),
             sent: Cell::new(0),
             taken: Cell::new(0),
+            greeted: Cell::new(0),
+            preamble: std::cell::OnceCell::new(),
         }
     }
 
@@ -262,8 +272,34 @@ impl Context {
         Ok(())
     }
 
-    pub(crate) fn recv(&self, connection: &Connection, wait: Wait) -> Fallible<Dynamic> {
-        let received = connection.recv(wait.limit, &self.interrupt);
+    /// The next message, greeting each new connection (`greet`) that opens
+    /// while it waits.
+    fn next_message(
+        &self,
+        connection: &Connection,
+        wait: &Wait,
+        greet: Greet<'_>,
+    ) -> Fallible<Result<Message, RecvError>> {
+        let Some(greet) = greet else {
+            return Ok(connection.recv(wait.limit, &self.interrupt));
+        };
+        loop {
+            greet()?;
+            let known = self.greeted.get();
+            match connection.recv_watching(wait.limit, &self.interrupt, known) {
+                Err(RecvError::Reconnected) => {}
+                received => return Ok(received),
+            }
+        }
+    }
+
+    pub(crate) fn recv(
+        &self,
+        connection: &Connection,
+        wait: Wait,
+        greet: Greet<'_>,
+    ) -> Fallible<Dynamic> {
+        let received = self.next_message(connection, &wait, greet)?;
         if received.is_ok() {
             self.count_taken(connection);
         }
@@ -271,7 +307,7 @@ impl Context {
             Ok(Message::Text(text)) => Ok(text.into()),
             Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
             Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
-            Err(RecvError::Interrupted) => Err(interrupted()),
+            Err(RecvError::Interrupted | RecvError::Reconnected) => Err(interrupted()),
             Err(RecvError::Timeout(_)) => Err(runtime(format!(
                 "recv: no message arrived within {}.{}",
                 wait.describe("recv"),
@@ -285,8 +321,9 @@ impl Context {
         connection: &Connection,
         pattern: &str,
         wait: Wait,
+        greet: Greet<'_>,
     ) -> Fallible<Dynamic> {
-        let message = match connection.recv(wait.limit, &self.interrupt) {
+        let message = match self.next_message(connection, &wait, greet)? {
             Ok(message) => message,
             Err(RecvError::Closed(info)) => {
                 return Err(runtime(format!(
@@ -294,7 +331,7 @@ impl Context {
                     closed_error(&info)
                 )));
             }
-            Err(RecvError::Interrupted) => return Err(interrupted()),
+            Err(RecvError::Interrupted | RecvError::Reconnected) => return Err(interrupted()),
             Err(RecvError::Timeout(_)) => {
                 return Err(runtime(format!(
                     "expect: no message containing {pattern:?} arrived within {}.{}",
