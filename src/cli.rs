@@ -179,7 +179,7 @@ pub struct ConnectArgs {
     /// After an abnormal close or a dropped connection, connect again: at most N failed attempts in a row, no N for no limit; put it after the URL or write --reconnect=N (setting: reconnect)
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "inf")]
     pub reconnect: Option<String>,
-    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run)
+    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run, test), followed by the function on_connect() when the script defines one
     #[arg(long, value_name = "FILE")]
     pub preamble: Option<PathBuf>,
 }

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::script::context::Context;
 use crate::script::diagnostics::{self, Source, Stop};
 use crate::script::shim::{self, Dispatch};
-use crate::script::{self as rhai_script, Oracle, commands, save};
+use crate::script::{self as rhai_script, Oracle, commands, hooks, save};
 use crate::settings::Settings;
 
 /// Something the interactive loop reacts to.
@@ -32,6 +32,8 @@ pub(crate) enum Control {
     Eof,
     /// The session's connection ended.
     Closed(CloseInfo),
+    /// A new connection opened (`--reconnect`): greet it.
+    Reconnected,
     /// SIGTERM, or SIGINT while no prompt is open.
     Terminate,
 }
@@ -129,8 +131,14 @@ impl SessionBuilder {
             context.interrupt = flag;
         }
         context.show_sent = self.show_sent;
+        let hold = Hold::new();
+        context.hold = self.interactive.then(|| hold.clone());
         let ctx = Rc::new(context);
         let engine = rhai_script::engine(&ctx);
+        let preamble = hooks::compile(&engine, self.settings.preamble.as_ref())?;
+        if let Some(preamble) = preamble {
+            let _ = ctx.preamble.set(preamble);
+        }
         let (control, controls) = mpsc::channel();
         let session = Session {
             ctx,
@@ -139,7 +147,7 @@ impl SessionBuilder {
             functions: AST::empty(),
             control,
             controls,
-            hold: Hold::new(),
+            hold,
         };
         let connection = match (self.connection, self.url) {
             (Some(connection), _) => Some(connection),
@@ -213,7 +221,14 @@ impl Session {
         }
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
-            recording(show, Arc::clone(&self.ctx.record))
+            let control = self.control.clone();
+            let greeting = Arc::new(move |event: crate::connection::Event<'_>| {
+                if let crate::connection::Event::Reconnected(_) = event {
+                    let _ = control.send(Control::Reconnected);
+                }
+                show(event);
+            });
+            recording(greeting, Arc::clone(&self.ctx.record))
         } else {
             show
         };
@@ -330,6 +345,39 @@ impl Session {
             Some(status) => Outcome::End(status),
             None => Outcome::Continue,
         }
+    }
+
+    /// Greets the session's connection if it has not been yet (the first
+    /// one, or a new one after a reconnection): runs the `.rhai` preamble
+    /// and `on_connect()` as a line of their own, showing what fails.
+    pub(crate) fn greet(&mut self) -> Outcome {
+        let Some(connection) = self.ctx.session_connection() else {
+            return Outcome::Continue;
+        };
+        if !hooks::due(&self.ctx, &connection) {
+            return Outcome::Continue;
+        }
+        self.start_line();
+        let mut result = Ok(());
+        if let Some(preamble) = self.ctx.preamble.get() {
+            let run = self.engine.run_ast(&preamble.ast);
+            result =
+                run.map_err(|e| script_error(&e, &preamble.name, &preamble.text, &self.engine));
+        }
+        if result.is_ok() && self.defines(hooks::ON_CONNECT) {
+            result = self.call("on_connect", "", hooks::ON_CONNECT);
+        }
+        self.end_line();
+        let stop = match result {
+            Ok(()) => None,
+            Err(Error::Exit(code)) => Some(Stop::Exit(code)),
+            Err(Error::Interrupted) => Some(Stop::Interrupted),
+            Err(other) => Some(Stop::Failed(match other {
+                Error::Script(message) => message,
+                other => other.to_string(),
+            })),
+        };
+        self.conclude(stop)
     }
 
     /// Shows the traffic held back until the welcome was printed.

@@ -7,18 +7,21 @@
 //! output.
 //!
 //! It keeps up with a fast server: lines are rendered straight into one
-//! buffer (see [`render::write_text`]) and written when the socket has
-//! nothing more ready, or at once per message when standard output is a
-//! terminal. With `-f` every line goes through the [`Console`] instead, so
+//! buffer (see [`render::write_text`]) and handed to the thread that writes
+//! standard output ([`Output`]) when the socket has nothing more ready, or
+//! at once per message when standard output is a terminal. A reader that
+//! stops taking the output never stops reads and pongs: past
+//! [`super::output::QUEUE_BYTES`] waiting, messages are dropped with a notice. With `-f` every line goes through the [`Console`] instead, so
 //! the transcript gets it too. The close notice goes to standard error,
 //! leaving standard output to the messages.
 
-use std::io::{self, IsTerminal, StdoutLock, Write};
+use std::io::{self, IsTerminal};
 use std::time::SystemTime;
 
 use futures_util::FutureExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use super::output::Output;
 use super::wire;
 use crate::cli::ListenArgs;
 use crate::connection::{ClientEngine, CloseInfo, Message, Step, url};
@@ -49,6 +52,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let duration = wire::duration(args.duration)?;
     let mut printer = if args.file.is_empty() {
         Printer::direct(args.json, args.raw, args.jsonl)
+            .map_err(|e| crate::error::Error::io("cannot start the output", e))?
     } else {
         let console = Console::stdio();
         super::attach_transcript(&console, &args.file, &settings)?;
@@ -154,7 +158,9 @@ enum Printer {
 }
 
 struct Direct {
-    out: StdoutLock<'static>,
+    out: Output,
+    /// Messages rendered into `buffer` and not handed over yet.
+    messages: usize,
     /// `--raw`: payloads byte for byte, without headers or escaping.
     raw: bool,
     buffer: String,
@@ -167,12 +173,12 @@ struct Direct {
 }
 
 impl Printer {
-    fn direct(json: bool, raw: bool, jsonl: bool) -> Printer {
-        let out = io::stdout();
-        let terminal = out.is_terminal();
+    fn direct(json: bool, raw: bool, jsonl: bool) -> io::Result<Printer> {
+        let terminal = io::stdout().is_terminal();
         let colored = render::colour_wanted(terminal);
-        Printer::Direct(Direct {
-            out: out.lock(),
+        Ok(Printer::Direct(Direct {
+            out: Output::stdout()?,
+            messages: 0,
             raw,
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::new(),
@@ -180,7 +186,7 @@ impl Printer {
             jsonl,
             colored,
             terminal,
-        })
+        }))
     }
 
     fn text(&mut self, text: &str) -> io::Result<()> {
@@ -272,9 +278,16 @@ impl Printer {
     }
 
     fn finish(&mut self, result: &Result<i32>) {
-        if let Printer::Console(console, _) = self {
-            super::record(console, result);
-            console.finish();
+        match self {
+            Printer::Console(console, _) => {
+                super::record(console, result);
+                console.finish();
+            }
+            // Everything handed over is written before the end; a write
+            // that fails this late has nothing left to stop.
+            Printer::Direct(d) => {
+                let _ = d.out.finish();
+            }
         }
     }
 }
@@ -282,13 +295,16 @@ impl Printer {
 impl Direct {
     /// `--raw`: the payload as it came and a newline.
     fn raw(&mut self, payload: &[u8]) -> io::Result<()> {
-        self.write_out()?;
-        self.out.write_all(payload)?;
-        self.out.write_all(b"\n")?;
-        if self.terminal {
-            self.out.flush()?;
+        if let Ok(text) = std::str::from_utf8(payload) {
+            self.buffer.push_str(text);
+            self.buffer.push('\n');
+            return self.written();
         }
-        Ok(())
+        self.write_out()?;
+        let mut chunk = Vec::with_capacity(payload.len() + 1);
+        chunk.extend_from_slice(payload);
+        chunk.push(b'\n');
+        self.out.send(chunk, 1)
     }
 
     fn jsonl(&mut self, message: &WsMessage) -> io::Result<()> {
@@ -305,9 +321,10 @@ impl Direct {
         self.written()
     }
 
-    /// After a message: writes at once on a terminal or when enough is
-    /// gathered.
+    /// After a message: hands the output over at once on a terminal or
+    /// when enough is gathered.
     fn written(&mut self) -> io::Result<()> {
+        self.messages += 1;
         if self.terminal || self.buffer.len() >= CHUNK {
             self.write_out()?;
         }
@@ -318,11 +335,8 @@ impl Direct {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let result = self
-            .out
-            .write_all(self.buffer.as_bytes())
-            .and_then(|()| self.out.flush());
-        self.buffer.clear();
-        result
+        let chunk = std::mem::replace(&mut self.buffer, String::with_capacity(CHUNK * 2));
+        let messages = std::mem::take(&mut self.messages);
+        self.out.send(chunk.into_bytes(), messages)
     }
 }

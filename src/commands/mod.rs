@@ -6,6 +6,7 @@ mod echo_server;
 mod jsonl;
 mod listen;
 mod man;
+mod output;
 mod ping;
 mod pipe;
 mod replay;

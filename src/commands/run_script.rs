@@ -14,7 +14,6 @@ pub(crate) fn run(args: RunArgs) -> Result<i32> {
     let (name, text) = super::read_script(&args.script)?;
     let (settings, options) =
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
-    super::wire::text_preamble(&settings, "ws run")?;
     let console = Console::stdio();
     console.set_quiet(args.quiet);
     super::attach_transcript(&console, &args.file, &settings)?;

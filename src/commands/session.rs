@@ -9,7 +9,6 @@ use crate::session::Session;
 pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     let (settings, options) =
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
-    super::wire::text_preamble(&settings, "ws session")?;
     let console = Console::stdio();
     let url = match args.url {
         Some(url) => url,

@@ -15,7 +15,6 @@ use crate::testing::{Status, TestResult, discover, junit};
 pub(crate) fn run(args: TestArgs) -> Result<i32> {
     let (settings, options) =
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
-    super::wire::text_preamble(&settings, "ws test")?;
     let plan = Plan {
         jobs: args.jobs.map_or_else(cores, usize::from),
         timeout: super::seconds("--timeout", args.timeout)?,

@@ -123,7 +123,10 @@ impl Events {
                     Owned::Ping(payload) => observer(Event::Ping(&payload)),
                     Owned::Pong(payload) => observer(Event::Pong(&payload)),
                     Owned::Reconnecting(retry) => observer(Event::Reconnecting(&retry)),
-                    Owned::Reconnected(attempt) => observer(Event::Reconnected(attempt)),
+                    Owned::Reconnected(attempt) => {
+                        inbox.reconnected();
+                        observer(Event::Reconnected(attempt));
+                    }
                 }
             }
             dropped += newly_dropped;

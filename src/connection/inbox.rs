@@ -23,6 +23,8 @@ struct State {
     capacity: usize,
     keep: bool,
     closed: Option<CloseInfo>,
+    /// Connections made so far (more than one after a reconnect).
+    connections: u64,
     /// Threads waiting on `ready`.
     waiting: usize,
 }
@@ -36,6 +38,9 @@ pub enum RecvError {
     Interrupted,
     /// The connection is closed and every message before the close is taken.
     Closed(CloseInfo),
+    /// A new connection opened (`--reconnect`) since the one the caller
+    /// knew of, and no message is waiting.
+    Reconnected,
 }
 
 impl Inbox {
@@ -46,6 +51,7 @@ impl Inbox {
                 capacity: capacity.max(1),
                 keep,
                 closed: None,
+                connections: 1,
                 waiting: 0,
             }),
             ready: Condvar::new(),
@@ -121,17 +127,34 @@ impl Inbox {
         }
     }
 
+    /// Counts a new connection and wakes the waits that watch for one.
+    pub(crate) fn reconnected(&self) {
+        self.lock().connections += 1;
+        self.ready.notify_all();
+    }
+
+    /// Connections made so far.
+    pub(crate) fn connections(&self) -> u64 {
+        self.lock().connections
+    }
+
     /// Waits for the next message, at most `timeout` (`None`: no limit).
+    /// With `known`, a wait with no message ends when a connection past
+    /// that count has opened.
     pub(crate) fn recv(
         &self,
         timeout: Option<Duration>,
         interrupt: &AtomicBool,
+        known: Option<u64>,
     ) -> Result<Message, RecvError> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
         let mut state = self.lock();
         loop {
             if let Some(message) = state.queue.pop_front() {
                 return Ok(message);
+            }
+            if known.is_some_and(|known| state.connections > known) {
+                return Err(RecvError::Reconnected);
             }
             if let Some(info) = &state.closed {
                 return Err(RecvError::Closed(info.clone()));
@@ -163,7 +186,7 @@ mod tests {
         inbox.push(Message::Text("b".into()));
         assert_eq!(inbox.push(Message::Text("c".into())), 1);
         let flag = AtomicBool::new(false);
-        let first = inbox.recv(Some(Duration::ZERO), &flag).unwrap();
+        let first = inbox.recv(Some(Duration::ZERO), &flag, None).unwrap();
         assert_eq!(first, Message::Text("b".into()));
     }
 
@@ -172,7 +195,7 @@ mod tests {
         let inbox = Inbox::new(10, false);
         inbox.push(Message::Text("a".into()));
         let flag = AtomicBool::new(false);
-        let result = inbox.recv(Some(Duration::from_millis(30)), &flag);
+        let result = inbox.recv(Some(Duration::from_millis(30)), &flag, None);
         assert!(matches!(result, Err(RecvError::Timeout(_))));
     }
 
@@ -181,7 +204,7 @@ mod tests {
         let inbox = Inbox::new(10, true);
         let flag = AtomicBool::new(true);
         assert!(matches!(
-            inbox.recv(None, &flag),
+            inbox.recv(None, &flag, None),
             Err(RecvError::Interrupted)
         ));
     }

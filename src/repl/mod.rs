@@ -29,6 +29,10 @@ pub(crate) fn run(session: &mut Session, script: Option<(&str, &str)>) -> i32 {
         Some((name, text)) => session.eval_script(name, text),
         None => Outcome::Continue,
     };
+    let started = match started {
+        Outcome::Continue => session.greet(),
+        end => end,
+    };
     let mut closed = None;
     let status = match started {
         Outcome::End(status) => status,
@@ -66,6 +70,11 @@ fn lines(session: &mut Session, reader: &input::Reader, closed: &mut Option<Clos
                 prompt(session, reader);
             }
             Control::Interrupted => prompt(session, reader),
+            Control::Reconnected => {
+                if let Outcome::End(status) = session.greet() {
+                    break status;
+                }
+            }
             Control::Eof => {
                 if let Outcome::End(status) = session.eval_line("quit") {
                     break status;

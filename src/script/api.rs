@@ -6,21 +6,42 @@
 
 use std::rc::Rc;
 
-use rhai::{Dynamic, Engine, Map};
+use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::context::{Context, Fallible, Wait};
+use super::context::{Context, Fallible, Greet, Wait};
 use super::diagnostics::runtime;
 use super::options::seconds;
 use crate::connection::{Connection, check_close_code};
 
 /// Registers `name` twice: bound to the session's connection, and as a
-/// method of `Connection`. `$conn` names the connection in the body.
+/// method of `Connection`. `$conn` names the connection in the body. On
+/// the session's connection a new connection (`--reconnect`) is greeted
+/// first (see [`super::hooks`]); with `; $greet` the body gets the
+/// greeting to run itself (a wait that may outlast a reconnection).
 macro_rules! bind {
-    ($engine:expr, $ctx:expr, $name:literal, |$c:ident, $conn:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+    ($engine:expr, $ctx:expr, $name:literal, |$c:ident, $conn:ident; $greet:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
         let ctx = Rc::clone(&$ctx);
-        $engine.register_fn($name, move |$($arg: $ty),*| {
+        $engine.register_fn($name, move |call: NativeCallContext $(, $arg: $ty)*| {
             let $c: &Context = &ctx;
             let $conn = &$c.session()?;
+            let greet = || super::hooks::greet($c, &call, $conn);
+            let $greet: Greet<'_> = Some(&greet);
+            $body
+        });
+        let ctx = Rc::clone(&$ctx);
+        $engine.register_fn($name, move |handle: &mut Connection $(, $arg: $ty)*| {
+            let $c: &Context = &ctx;
+            let $conn: &Connection = handle;
+            let $greet: Greet<'_> = None;
+            $body
+        });
+    }};
+    ($engine:expr, $ctx:expr, $name:literal, |$c:ident, $conn:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+        let ctx = Rc::clone(&$ctx);
+        $engine.register_fn($name, move |call: NativeCallContext $(, $arg: $ty)*| {
+            let $c: &Context = &ctx;
+            let $conn = &$c.session()?;
+            super::hooks::greet($c, &call, $conn)?;
             $body
         });
         let ctx = Rc::clone(&$ctx);
@@ -95,26 +116,34 @@ pub(crate) fn save(engine: &mut Engine, ctx: &Rc<Context>) {
 }
 
 pub(crate) fn recv(engine: &mut Engine, ctx: &Rc<Context>) {
-    bind!(engine, ctx, "recv", |c, conn| c
-        .recv(conn, c.setting_wait()));
-    bind!(engine, ctx, "recv", |c, conn, limit: Dynamic| c
-        .recv(conn, given_wait(&limit, "recv")?));
+    bind!(engine, ctx, "recv", |c, conn; greet| c.recv(
+        conn,
+        c.setting_wait(),
+        greet
+    ));
+    bind!(engine, ctx, "recv", |c, conn; greet, limit: Dynamic| c.recv(
+        conn,
+        given_wait(&limit, "recv")?,
+        greet
+    ));
 }
 
 pub(crate) fn expect(engine: &mut Engine, ctx: &Rc<Context>) {
-    bind!(engine, ctx, "expect", |c, conn, pattern: &str| c.expect(
+    bind!(engine, ctx, "expect", |c, conn; greet, pattern: &str| c.expect(
         conn,
         pattern,
-        c.setting_wait()
+        c.setting_wait(),
+        greet
     ));
     bind!(
         engine,
         ctx,
         "expect",
-        |c, conn, pattern: &str, limit: Dynamic| c.expect(
+        |c, conn; greet, pattern: &str, limit: Dynamic| c.expect(
             conn,
             pattern,
-            given_wait(&limit, "expect")?
+            given_wait(&limit, "expect")?,
+            greet
         )
     );
 }

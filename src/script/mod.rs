@@ -11,6 +11,7 @@ pub(crate) mod commands;
 mod compare;
 pub(crate) mod context;
 pub(crate) mod diagnostics;
+pub(crate) mod hooks;
 mod json;
 pub(crate) mod limits;
 mod mismatch;

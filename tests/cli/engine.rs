@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::echo_server::Server;
 use crate::support::pty::Pty;
-use crate::support::server::{Action, TestServer, spawn_server};
+use crate::support::server::{Action, Frame, TestServer, spawn_server};
 use crate::support::{home, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
@@ -421,4 +421,25 @@ fn text_reports_how_the_server_ended_the_connection() {
         text(&out.stderr),
         "ws: error: the connection was closed by the server with code 1009 (message too big): too big\n"
     );
+}
+
+#[test]
+fn listen_answers_pings_while_its_output_is_not_read() {
+    // 4 MB of lines, far over a pipe's buffer, then a ping: the pong must
+    // come although nothing reads what `ws listen` prints.
+    let server = TestServer::scripted(vec![
+        Action::Repeat(Message::text("x".repeat(1000)), 4000),
+        Action::Send(Message::Ping(b"still there".to_vec().into())),
+    ]);
+    let home = home();
+    let mut child = ws_cmd(home.path())
+        .args(["listen", &server.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pong = server.wait_for("the pong", |f| matches!(f, Frame::Pong(_)));
+    assert_eq!(pong, Frame::Pong(b"still there".to_vec()));
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -312,3 +312,75 @@ fn one_shots_send_the_preamble_and_refuse_reconnect() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--reconnect does not apply"), "{stderr}");
 }
+
+#[test]
+fn a_rhai_preamble_and_on_connect_greet_every_connection_of_a_script() {
+    let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
+    let home = home();
+    let preamble = home.path().join("auth.rhai");
+    std::fs::write(&preamble, r#"text("auth " + 6 * 7);"#).unwrap();
+    let script = home.path().join("s.rhai");
+    std::fs::write(
+        &script,
+        r#"fn on_connect() { text("subscribe"); }
+text("x");
+let a = recv(10);
+let b = recv(10);
+print(`${a} ${b} closed=${closed()}`);
+"#,
+    )
+    .unwrap();
+    let out = ws_cmd(home.path())
+        .args([
+            "run",
+            script.to_str().unwrap(),
+            &server.url(),
+            "--reconnect",
+        ])
+        .args(["--preamble", preamble.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("hello 1 hello 2 closed=false"), "{stdout}");
+    assert_eq!(server.next(), ["auth 42", "subscribe", "x"]);
+    assert_eq!(server.next(), ["auth 42", "subscribe"]);
+}
+
+#[test]
+fn the_session_greets_each_connection_with_the_preamble_and_on_connect() {
+    let server = Planned::start(vec![(2, Ending::Drop), (2, Ending::Echo)]);
+    let home = home();
+    let preamble = home.path().join("auth.rhai");
+    std::fs::write(&preamble, r#"text("auth");"#).unwrap();
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url(), "--reconnect"]);
+    command.args(["--preamble", preamble.to_str().unwrap()]);
+    let mut pty = Pty::spawn(command);
+    pty.line(r#"fn on_connect() { text("sub") }"#);
+    pty.line("text x");
+    pty.expect("reconnected (attempt 1)");
+    pty.expect("hello 2");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+    assert_eq!(server.next(), ["auth", "x"]);
+    assert_eq!(server.next(), ["auth", "sub"]);
+}
+
+#[test]
+fn a_rhai_preamble_with_a_syntax_error_is_reported_before_connecting() {
+    let home = home();
+    let preamble = home.path().join("bad.rhai");
+    std::fs::write(&preamble, "text(\"a\"").unwrap();
+    let out = ws_cmd(home.path())
+        .args(["run", "-", "ws://127.0.0.1:9/", "--preamble"])
+        .arg(&preamble)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("bad.rhai"), "{stderr}");
+    assert!(!stderr.contains("could not connect"), "{stderr}");
+}
