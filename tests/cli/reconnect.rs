@@ -172,7 +172,10 @@ fn reconnect_gives_up_after_the_attempts_given() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("only once"));
-    assert!(stderr.contains("(attempt 2): could not connect"), "{stderr}");
+    assert!(
+        stderr.contains("(attempt 2): could not connect"),
+        "{stderr}"
+    );
     let last = stderr.lines().last().unwrap_or_default();
     assert!(
         last.starts_with("ws: error: gave up reconnecting after 2 attempts: could not connect"),
