@@ -131,6 +131,8 @@ impl SessionBuilder {
             context.interrupt = flag;
         }
         context.show_sent = self.show_sent;
+        let hold = Hold::new();
+        context.hold = self.interactive.then(|| hold.clone());
         let ctx = Rc::new(context);
         let engine = rhai_script::engine(&ctx);
         let preamble = hooks::compile(&engine, self.settings.preamble.as_ref())?;
@@ -145,7 +147,7 @@ impl SessionBuilder {
             functions: AST::empty(),
             control,
             controls,
-            hold: Hold::new(),
+            hold,
         };
         let connection = match (self.connection, self.url) {
             (Some(connection), _) => Some(connection),

@@ -15,7 +15,7 @@ use super::wire;
 use crate::cli::SendArgs;
 use crate::connection::url;
 use crate::console::Console;
-use crate::console::render::sent_line;
+use crate::console::render::{sent_line, sent_line_compressed};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
@@ -48,12 +48,16 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     let end = runtime().block_on(async {
-        let (mut engine, _) = dialer.open().await?;
+        let (mut engine, sizes) = dialer.open_measured().await?;
         engine.queue(message);
         if let Err(info) = engine.write_out().await {
             return Ok::<_, Error>(info);
         }
-        console.out(sent_line(size));
+        // The message is the last one written (after the preamble).
+        match sizes.and_then(|sizes| sizes.take().pop_back()) {
+            Some(on_wire) => console.out(sent_line_compressed(size, on_wire)),
+            None => console.out(sent_line(size)),
+        }
         Ok(engine.close_and_wait(1000, "").await)
     })?;
     wire::outcome(&end)?;

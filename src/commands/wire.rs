@@ -8,6 +8,8 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
 use tokio::time::Instant;
+
+use crate::connection::deflate::SentSizes;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::connection::{
@@ -135,6 +137,20 @@ impl<'a> Dialer<'a> {
     pub(super) async fn open(&self) -> Result<(ClientEngine, Handshake)> {
         let (engine, handshake) = open(self.url, self.options, self.settings).await?;
         Ok((self.started(engine), handshake))
+    }
+
+    /// Like [`open`](Self::open), with the size on the wire of each data
+    /// message written when compression is on (the preamble's first).
+    pub(super) async fn open_measured(&self) -> Result<(ClientEngine, Option<SentSizes>)> {
+        let (mut ws, handshake) = crate::connection::dial(self.url, self.options).await?;
+        let sizes = handshake.compression.map(|_| ws.get_mut().log_sent_sizes());
+        let engine = client_engine(
+            ws,
+            self.settings.send_timeout,
+            self.settings.disconnect_timeout,
+            self.settings.keepalive(),
+        );
+        Ok((self.started(engine), sizes))
     }
 
     fn started(&self, mut engine: ClientEngine) -> ClientEngine {

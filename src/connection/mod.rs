@@ -264,6 +264,7 @@ impl Connection {
             limits,
             preamble: settings.preamble,
             redial,
+            compressed: handshake.compression.is_some(),
         };
         let task = task::Task::new(stream, receiver, setup);
         runtime().spawn(task.run());
@@ -333,7 +334,7 @@ impl Connection {
     /// than `send_buffer_size` bytes are waiting to be written, this
     /// message's included (see [`send_binary`](Self::send_binary)).
     pub fn send_text(&self, text: String) -> Result<usize> {
-        self.send(WsMessage::text(text))
+        self.send(WsMessage::text(text), None)
     }
 
     /// Queues a binary message; returns its size in bytes. Waits while more
@@ -342,10 +343,45 @@ impl Connection {
     /// written out. Fails when the connection ends before, or on interrupt
     /// (the message still goes).
     pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
-        self.send(WsMessage::binary(bytes))
+        self.send(WsMessage::binary(bytes), None)
     }
 
-    fn send(&self, message: WsMessage) -> Result<usize> {
+    /// Sends like [`send_text`](Self::send_text) or
+    /// [`send_binary`](Self::send_binary); on a compressed connection it
+    /// then waits until the message is written (at most the disconnect
+    /// timeout, or until interrupted) to give its size on the wire too.
+    pub fn send_measured(&self, message: Message) -> Result<(usize, Option<usize>)> {
+        let message = match message {
+            Message::Text(text) => WsMessage::text(text),
+            Message::Binary(bytes) => WsMessage::binary(bytes),
+        };
+        if self.compression().is_none() {
+            return self.send(message, None).map(|size| (size, None));
+        }
+        let (tx, rx) = mpsc::sync_channel(1);
+        let size = self.send(message, Some(tx))?;
+        let deadline = std::time::Instant::now() + self.shared.disconnect_timeout;
+        loop {
+            match rx.recv_timeout(SLICE) {
+                Ok(wire) => return Ok((size, Some(wire))),
+                Err(mpsc::RecvTimeoutError::Disconnected) => return Ok((size, None)),
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            let interrupted = self
+                .shared
+                .interrupt
+                .load(std::sync::atomic::Ordering::Relaxed);
+            if interrupted || std::time::Instant::now() >= deadline {
+                return Ok((size, None));
+            }
+        }
+    }
+
+    fn send(
+        &self,
+        message: WsMessage,
+        wire_size: Option<mpsc::SyncSender<usize>>,
+    ) -> Result<usize> {
         let size = message.len();
         let max = self.shared.max_message_size;
         if size > max {
@@ -355,7 +391,7 @@ impl Connection {
         }
         self.check_open()?;
         self.shared.link.add(size);
-        if let Err(e) = self.command(Command::Send(message)) {
+        if let Err(e) = self.command(Command::Send(message, wire_size)) {
             self.shared.link.release(size);
             return Err(e);
         }
@@ -369,7 +405,7 @@ impl Connection {
     /// Sends an unsolicited pong.
     pub fn pong(&self, payload: Vec<u8>) -> Result<()> {
         check_control_payload(payload.len())?;
-        self.command(Command::Send(WsMessage::Pong(payload.into())))
+        self.command(Command::Send(WsMessage::Pong(payload.into()), None))
     }
 
     /// Sends a ping and waits for its pong: the round trip, or `None` when

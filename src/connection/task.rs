@@ -22,6 +22,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::deflate::SentSizes;
 use super::engine::{Engine, Limits, Step};
 use super::events::{Events, Owned};
 use super::link::Link;
@@ -30,7 +31,8 @@ use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Message, WsStream};
 
 /// What the handle asks of the task.
 pub(super) enum Command {
-    Send(WsMessage),
+    /// A message; for a data message, where to tell its compressed size.
+    Send(WsMessage, Option<SyncSender<usize>>),
     Ping {
         payload: Vec<u8>,
         reply: SyncSender<Duration>,
@@ -63,10 +65,16 @@ pub(super) struct Setup {
     /// Text messages sent first on every connection.
     pub preamble: Vec<String>,
     pub redial: Option<Redial>,
+    /// Whether the handshake agreed on compression.
+    pub compressed: bool,
 }
 
 pub(super) struct Task {
     engine: ClientEngine,
+    /// The wire size of each data message, when compression is on.
+    sizes: Option<SentSizes>,
+    /// Who waits for the wire size of each data message queued, in order.
+    awaiting: VecDeque<Option<SyncSender<usize>>>,
     commands: UnboundedReceiver<Command>,
     link: Arc<Link>,
     events: Arc<Events>,
@@ -81,12 +89,15 @@ pub(super) struct Task {
 
 impl Task {
     pub(super) fn new(
-        stream: WsStream,
+        mut stream: WsStream,
         commands: UnboundedReceiver<Command>,
         setup: Setup,
     ) -> Self {
+        let sizes = setup.compressed.then(|| stream.get_mut().log_sent_sizes());
         let mut task = Self {
             engine: Engine::new(stream, setup.limits),
+            sizes,
+            awaiting: VecDeque::new(),
             commands,
             link: setup.link,
             events: setup.events,
@@ -121,8 +132,27 @@ impl Task {
     }
 
     fn send_preamble(&mut self) {
-        for line in &self.preamble {
-            self.engine.queue(WsMessage::text(line.as_str()));
+        for line in self.preamble.clone() {
+            self.queue(WsMessage::text(line), None);
+        }
+    }
+
+    /// Queues a message; a data message's wire size goes to `size` once
+    /// it is written (with compression on).
+    fn queue(&mut self, message: WsMessage, size: Option<SyncSender<usize>>) {
+        if self.sizes.is_some() && (message.is_text() || message.is_binary()) {
+            self.awaiting.push_back(size);
+        }
+        self.engine.queue(message);
+    }
+
+    /// Tells those who wait the wire sizes of the messages written.
+    fn report_sizes(&mut self) {
+        let Some(sizes) = &self.sizes else { return };
+        for size in sizes.take() {
+            if let Some(Some(waiting)) = self.awaiting.pop_front() {
+                let _ = waiting.try_send(size);
+            }
         }
     }
 
@@ -157,8 +187,12 @@ impl Task {
                 }
             }
         };
-        let (stream, _, attempt_made) = opened?;
+        let (mut stream, handshake, attempt_made) = opened?;
         self.redial = Some(redial);
+        self.awaiting.clear();
+        self.sizes = handshake
+            .compression
+            .map(|_| stream.get_mut().log_sent_sizes());
         self.engine = Engine::new(stream, self.limits);
         self.send_preamble();
         self.events.push(Owned::Reconnected(attempt_made));
@@ -173,6 +207,7 @@ impl Task {
             let written = self.engine.take_flushed();
             if written > 0 {
                 self.link.release(written);
+                self.report_sizes();
             }
             match step {
                 Poll::Ready(Step::Message(message)) => self.incoming(message),
@@ -204,7 +239,7 @@ impl Task {
 
     fn command(&mut self, command: Command) {
         match command {
-            Command::Send(message) => self.engine.queue(message),
+            Command::Send(message, size) => self.queue(message, size),
             Command::Ping { payload, reply } => {
                 self.engine.queue(WsMessage::Ping(payload.clone().into()));
                 self.pings.push_back(Pending {

@@ -192,6 +192,18 @@ pub fn sent_line(size: usize) -> Line {
         .push(Role::Info, " of data over the wire.")
 }
 
+/// `Sent 8.0 KB (312.0 B compressed) of data over the wire.`: the
+/// confirmation of a send on a compressed connection, with the size of
+/// the message and its size on the wire.
+pub fn sent_line_compressed(size: usize, on_wire: usize) -> Line {
+    Line::of(Role::Info, "Sent ")
+        .marked(Mark::Sent)
+        .push(Role::Number, format_size(size))
+        .push(Role::Info, " (")
+        .push(Role::Number, format_size(on_wire))
+        .push(Role::Info, " compressed) of data over the wire.")
+}
+
 /// A ping or unsolicited pong from the peer.
 pub fn control_line(kind: &'static str, payload: &[u8], at: SystemTime) -> Line {
     let mut line = header(kind, &clock(at)).push(Role::Number, format_size(payload.len()));

@@ -48,6 +48,14 @@ impl Hold {
         }
     }
 
+    /// Holds lines again (until the next release); whether it was off.
+    pub fn arm(&self) -> bool {
+        let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let was_off = held.is_none();
+        held.get_or_insert_with(Vec::new);
+        was_off
+    }
+
     /// Keeps the lines if the hold is on; gives them back otherwise.
     fn keep(&self, stream: Stream, lines: Vec<Line>) -> Option<Vec<Line>> {
         let mut held = self.0.lock().unwrap_or_else(|e| e.into_inner());

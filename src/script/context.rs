@@ -14,7 +14,7 @@ use super::commands;
 use super::diagnostics::{interrupted, runtime, to_rhai};
 use super::save::Record;
 use crate::connection::{Connection, Message, RecvError, closed_error};
-use crate::console::render::{sent_line, sent_message_lines};
+use crate::console::render::{sent_line, sent_line_compressed, sent_message_lines};
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
 use crate::error::Error;
@@ -46,6 +46,9 @@ pub(crate) struct Context {
     pub greeted: Cell<u64>,
     /// The `.rhai` preamble, if any.
     pub preamble: std::cell::OnceCell<super::hooks::ScriptPreamble>,
+    /// Holds the session's traffic while a send waits for its size on the
+    /// wire, so an echo never shows above the `Sent …` line.
+    pub hold: Option<crate::console::traffic::Hold>,
 }
 
 /// Greets a new connection before a wait (see [`super::hooks`]); `None`
@@ -69,6 +72,7 @@ impl Context {
             taken: Cell::new(0),
             greeted: Cell::new(0),
             preamble: std::cell::OnceCell::new(),
+            hold: None,
         }
     }
 
@@ -134,10 +138,47 @@ impl Context {
     /// Sends `message` as it is: a `file@` prefix is only honoured in what
     /// the user typed (see [`Context::command`]), never in a value.
     pub(crate) fn text(&self, connection: &Connection, message: &str) -> Fallible<()> {
-        self.confirm_sent(connection, message.len())?;
-        self.show_sent(|| Message::Text(message.to_string()));
-        connection.send_text(message.to_string()).map_err(to_rhai)?;
+        self.deliver(connection, Message::Text(message.to_string()))
+    }
+
+    /// Sends a data message: confirmed in the session (with the size on
+    /// the wire when compression is on), shown when asked to.
+    fn deliver(&self, connection: &Connection, message: Message) -> Fallible<()> {
+        let size = match &message {
+            Message::Text(text) => text.len(),
+            Message::Binary(bytes) => bytes.len(),
+        };
+        if self.interactive && connection.compression().is_some() {
+            return self.deliver_measured(connection, message);
+        }
+        self.confirm_sent(connection, size)?;
+        self.show_sent(|| message.clone());
+        match message {
+            Message::Text(text) => connection.send_text(text),
+            Message::Binary(bytes) => connection.send_binary(bytes),
+        }
+        .map_err(to_rhai)?;
         Ok(())
+    }
+
+    /// Sends on a compressed connection and says both sizes once the
+    /// message is written; traffic meanwhile waits for the line.
+    fn deliver_measured(&self, connection: &Connection, message: Message) -> Fallible<()> {
+        self.count_sent();
+        connection.check_open().map_err(to_rhai)?;
+        self.show_sent(|| message.clone());
+        let held = self.hold.as_ref().filter(|hold| hold.arm());
+        let sent = connection.send_measured(message);
+        if let Ok((size, on_wire)) = &sent {
+            self.console.out(match on_wire {
+                Some(on_wire) => sent_line_compressed(*size, *on_wire),
+                None => sent_line(*size),
+            });
+        }
+        if let Some(hold) = held {
+            hold.release(&self.console);
+        }
+        sent.map(drop).map_err(to_rhai)
     }
 
     /// Sends a blob, or a string's bytes, as they are (no `file@`).
@@ -153,10 +194,7 @@ impl Context {
     }
 
     pub(crate) fn send_bytes(&self, connection: &Connection, bytes: Vec<u8>) -> Fallible<()> {
-        self.confirm_sent(connection, bytes.len())?;
-        self.show_sent(|| Message::Binary(bytes.clone()));
-        connection.send_binary(bytes).map_err(to_rhai)?;
-        Ok(())
+        self.deliver(connection, Message::Binary(bytes))
     }
 
     /// A string as text, a blob as binary, a map or an array as JSON text.
@@ -169,10 +207,7 @@ impl Context {
         } else {
             value.to_string()
         };
-        self.confirm_sent(connection, text.len())?;
-        self.show_sent(|| Message::Text(text.clone()));
-        connection.send_text(text).map_err(to_rhai)?;
-        Ok(())
+        self.deliver(connection, Message::Text(text))
     }
 
     /// Shows a message about to be sent, when asked to (`show_sent`).

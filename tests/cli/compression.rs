@@ -279,3 +279,63 @@ fn a_small_message_inflating_past_max_message_size_is_refused_with_1009() {
     }
     assert_eq!(peer.seen().close, Some(1009));
 }
+
+/// The two sizes of a `Sent 8.0 KB (312.0 B compressed) …` line, in bytes
+/// (to the precision shown).
+fn sent_sizes(line: &str) -> Option<(f64, f64)> {
+    let rest = line.split("Sent ").nth(1)?;
+    let (size, rest) = rest.split_once(" (")?;
+    let (on_wire, rest) = rest.split_once(" compressed)")?;
+    rest.starts_with(" of data over the wire.").then_some(())?;
+    let bytes = |text: &str| -> Option<f64> {
+        let (number, unit) = text.split_once(' ')?;
+        let scale = match unit {
+            "B" => 1.0,
+            "KB" => 1024.0,
+            "MB" => 1024.0 * 1024.0,
+            _ => return None,
+        };
+        Some(number.parse::<f64>().ok()? * scale)
+    };
+    Some((bytes(size)?, bytes(on_wire)?))
+}
+
+#[test]
+fn a_one_shot_says_both_sizes_when_compression_is_on() {
+    let peer = Peer::start(None, None);
+    let message = json(2000);
+    let home = home();
+    let file = home.path().join("big.json");
+    std::fs::write(&file, &message).unwrap();
+    let out = ws(&["text", &peer.url, &format!("file@{}", file.display())]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let (size, on_wire) = sent_sizes(&stdout).unwrap_or_else(|| panic!("{stdout}"));
+    assert!((size - message.len() as f64).abs() < 1024.0, "{stdout}");
+    let wire = peer.wire.load(Ordering::Relaxed) as f64;
+    assert!(on_wire > 0.0 && on_wire < size / 5.0, "{stdout}");
+    assert!(on_wire <= wire, "{stdout}: {wire} bytes on the wire in all");
+    let plain = ws(&["text", &peer.url, "hi", "--no-compression"]);
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert_eq!(plain, "Sent 2.0 B of data over the wire.\n");
+}
+
+#[test]
+fn the_session_says_both_sizes_before_the_echo() {
+    use crate::support::pty::Pty;
+    let home = home();
+    let mut command = ws_cmd(home.path());
+    command.arg("session");
+    let mut pty = Pty::spawn(command);
+    pty.line(r#"let s = ""; for i in 0..1024 { s += "abcdefgh" }"#);
+    pty.line("text(s)");
+    let shown = pty.expect("compressed) of data over the wire.");
+    let line = shown.lines().last().unwrap_or_default();
+    let (size, on_wire) = sent_sizes(line).unwrap_or_else(|| panic!("{shown}"));
+    assert_eq!(size, 8192.0, "{line}");
+    assert!(on_wire > 0.0 && on_wire < 1024.0, "{line}");
+    // The echo is shown after the line, never above it.
+    pty.expect("< text");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}

@@ -76,6 +76,30 @@ struct Codec {
     deflating: bool,
     /// Bytes of an outgoing frame still to pass as they are.
     write_skip: u64,
+    /// Payload bytes on the wire of the outgoing data message so far.
+    message_out: usize,
+    /// Where the wire size of each whole data message goes, if asked.
+    sent: Option<SentSizes>,
+}
+
+/// The size on the wire of each data message written on a compressed
+/// connection, in order (see [`DeflateStream::log_sent_sizes`]): whoever
+/// asks for it takes the sizes as they come, so it stays short.
+#[derive(Clone, Debug, Default)]
+pub struct SentSizes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<usize>>>);
+
+impl SentSizes {
+    fn push(&self, size: usize) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_back(size);
+    }
+
+    /// Takes the sizes logged so far, oldest first.
+    pub fn take(&self) -> std::collections::VecDeque<usize> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 /// A byte stream that adds permessage-deflate below tungstenite.
@@ -97,6 +121,7 @@ pub struct DeflateStream<S> {
     /// Handled, for the socket (from `out_at`).
     out: Vec<u8>,
     out_at: usize,
+    sent: Option<SentSizes>,
 }
 
 impl<S> DeflateStream<S> {
@@ -115,6 +140,7 @@ impl<S> DeflateStream<S> {
             written: Vec::new(),
             out: Vec::new(),
             out_at: 0,
+            sent: None,
         }
     }
 
@@ -123,12 +149,26 @@ impl<S> DeflateStream<S> {
     pub fn enable(&mut self, params: Option<Params>, limit: usize) {
         self.mode = match params {
             None => Mode::Plain,
-            Some(params) => Mode::Deflate(Box::new(Codec::new(self.side, params, limit))),
+            Some(params) => {
+                let mut codec = Codec::new(self.side, params, limit);
+                codec.sent = self.sent.clone();
+                Mode::Deflate(Box::new(codec))
+            }
         };
         self.watch = Some(CloseWatch::default());
         if let Some(waker) = self.waiting.take() {
             waker.wake();
         }
+    }
+
+    /// Logs the size on the wire of every data message written once
+    /// compression is on (nothing without it); the caller takes them.
+    pub fn log_sent_sizes(&mut self) -> SentSizes {
+        let sent = self.sent.get_or_insert_with(SentSizes::default).clone();
+        if let Mode::Deflate(codec) = &mut self.mode {
+            codec.sent = Some(sent.clone());
+        }
+        sent
     }
 
     /// The wrapped stream.
@@ -184,6 +224,8 @@ impl Codec {
             deflater: (our_bits > 8).then(|| Deflater::new(our_bits, ours.1)),
             deflating: false,
             write_skip: 0,
+            message_out: 0,
+            sent: None,
         }
     }
 
@@ -266,9 +308,12 @@ impl Codec {
             if header.starts_message() {
                 self.deflating = self.deflater.is_some();
             }
-            let compress =
-                self.deflating && (header.starts_message() || header.continues_message());
+            let data = header.starts_message() || header.continues_message();
+            let compress = self.deflating && data;
             if !compress {
+                if data {
+                    self.count_out(header.payload_len as usize, header.is_final());
+                }
                 out.extend_from_slice(&written[at..at + header.header_len]);
                 at += header.header_len;
                 self.write_skip = header.payload_len;
@@ -297,7 +342,19 @@ impl Codec {
             };
             write_header(out, first, header.mask, compressed.len());
             out.extend_from_slice(&compressed);
+            self.count_out(compressed.len(), header.is_final());
             at = end;
+        }
+    }
+
+    /// Counts payload bytes of the outgoing data message; its total is
+    /// logged with its last frame.
+    fn count_out(&mut self, bytes: usize, last: bool) {
+        self.message_out += bytes;
+        if last && let Some(sent) = &self.sent {
+            sent.push(std::mem::take(&mut self.message_out));
+        } else if last {
+            self.message_out = 0;
         }
     }
 }
