@@ -212,6 +212,9 @@ pub struct SessionArgs {
     /// Run this Rhai file first (- reads standard input), then stay interactive with its definitions
     #[arg(long, value_name = "FILE")]
     pub script: Option<PathBuf>,
+    /// Show the keepalive pings sent (--ping-interval) and their pongs
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
     /// Pretty-print JSON messages
     #[arg(short = 'j', long)]
     pub json: bool,
@@ -236,6 +239,9 @@ pub struct RunArgs {
     /// Do not show received messages
     #[arg(short = 'q', long)]
     pub quiet: bool,
+    /// Show the keepalive pings sent (--ping-interval) and their pongs
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
     /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<PathBuf>,

@@ -59,6 +59,7 @@ pub struct SessionBuilder {
     keep_from_start: bool,
     interrupt: Option<Arc<AtomicBool>>,
     show_sent: bool,
+    verbose: bool,
 }
 
 impl SessionBuilder {
@@ -118,6 +119,12 @@ impl SessionBuilder {
         self
     }
 
+    /// Show the keepalive pings sent and their pongs (`--verbose`).
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
+        self
+    }
+
     /// Opens the connection (if a URL was given) and builds the engine.
     pub fn build(self) -> Result<Session> {
         let console = self.console.unwrap_or_else(Console::stdio);
@@ -131,6 +138,7 @@ impl SessionBuilder {
             context.interrupt = flag;
         }
         context.show_sent = self.show_sent;
+        context.verbose = self.verbose;
         let hold = Hold::new();
         context.hold = self.interactive.then(|| hold.clone());
         let ctx = Rc::new(context);
@@ -191,6 +199,7 @@ impl Session {
             keep_from_start: false,
             interrupt: None,
             show_sent: false,
+            verbose: false,
         }
     }
 
@@ -219,6 +228,7 @@ impl Session {
         if let Some(preamble) = &self.ctx.settings.preamble {
             handle.preamble = preamble.lines().to_vec();
         }
+        handle.keepalive_notes = self.ctx.verbose;
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
             let control = self.control.clone();

@@ -186,6 +186,7 @@ impl Settings {
             keepalive: self.keepalive(),
             reconnect: self.reconnect,
             preamble: Vec::new(),
+            keepalive_notes: false,
             interrupt,
         }
     }

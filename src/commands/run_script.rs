@@ -35,7 +35,8 @@ fn run_with(
         .settings(settings)
         .connect_options(options)
         .console(console)
-        .json(args.json);
+        .json(args.json)
+        .verbose(args.verbose);
     // Compile before connecting: a syntax error sends nothing.
     let mut probe = Session::builder().console(Console::silent()).build()?;
     add_args(&mut probe, &args.args);

@@ -31,6 +31,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
         .console(console.clone())
         .json(args.json)
         .interactive(true)
+        .verbose(args.verbose)
         .keep_from_start(script.is_some())
         .build();
     super::record(&console, &built);

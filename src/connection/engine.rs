@@ -123,6 +123,11 @@ where
         self.outgoing.push_back((message, size));
     }
 
+    /// The keepalive, to ask for its notes (`--verbose`).
+    pub(crate) fn keepalive_mut(&mut self) -> &mut Keepalive {
+        &mut self.keepalive
+    }
+
     /// Bytes queued and not yet handed to the stream (a producer waits
     /// while this is high).
     pub(crate) fn queued_bytes(&self) -> usize {

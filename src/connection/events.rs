@@ -13,7 +13,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::inbox::Inbox;
-use super::{CloseInfo, Event, Message, Observer, Retry};
+use super::{CloseInfo, Event, Message, Note, Observer, Retry};
 
 /// How long drops are gathered into one notice.
 const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
@@ -27,6 +27,7 @@ pub(super) enum Owned {
     Pong(Vec<u8>),
     Reconnecting(Retry),
     Reconnected(u32),
+    Keepalive(Note),
 }
 
 pub(super) struct Events {
@@ -123,6 +124,7 @@ impl Events {
                     Owned::Ping(payload) => observer(Event::Ping(&payload)),
                     Owned::Pong(payload) => observer(Event::Pong(&payload)),
                     Owned::Reconnecting(retry) => observer(Event::Reconnecting(&retry)),
+                    Owned::Keepalive(note) => observer(Event::Keepalive(note)),
                     Owned::Reconnected(attempt) => {
                         inbox.reconnected();
                         observer(Event::Reconnected(attempt));

@@ -28,9 +28,21 @@ pub enum Tick {
     Wait,
 }
 
+/// A keepalive ping sent or its pong received, for a console that shows
+/// them (`--verbose`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A keepalive ping went out.
+    Ping,
+    /// The pong of a keepalive ping came back.
+    Pong,
+}
+
 /// The keepalive state of one connection.
 #[derive(Debug)]
 pub struct Keepalive {
+    /// What happened, kept only when asked (see [`Keepalive::record_notes`]).
+    notes: Option<Vec<Note>>,
     settings: Option<KeepaliveSettings>,
     next_ping: Instant,
     /// The payload of the ping in flight and when its pong is due.
@@ -43,6 +55,7 @@ impl Keepalive {
     pub fn new(settings: Option<KeepaliveSettings>) -> Keepalive {
         let now = Instant::now();
         Keepalive {
+            notes: None,
             next_ping: now + settings.map_or(Duration::ZERO, |s| s.interval),
             settings,
             waiting: None,
@@ -86,6 +99,7 @@ impl Keepalive {
         if self.waiting.is_none() {
             self.waiting = Some((payload.clone(), now + settings.timeout));
         }
+        self.note(Note::Ping);
         Tick::Ping(payload)
     }
 
@@ -96,7 +110,25 @@ impl Keepalive {
             return false;
         }
         self.waiting = None;
+        self.note(Note::Pong);
         true
+    }
+
+    /// Keeps a [`Note`] of each ping and pong from now on, for whoever
+    /// takes them (and does so often).
+    pub fn record_notes(&mut self) {
+        self.notes.get_or_insert_with(Vec::new);
+    }
+
+    /// The notes kept since the last call.
+    pub fn take_notes(&mut self) -> Vec<Note> {
+        self.notes.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    fn note(&mut self, note: Note) {
+        if let Some(notes) = &mut self.notes {
+            notes.push(note);
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub(crate) use engine::{Engine, Limits, Step};
 pub use inbox::RecvError;
-pub use keepalive::KeepaliveSettings;
+pub use keepalive::{KeepaliveSettings, Note};
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use reconnect::Attempts;
 pub use reconnect::{Preamble, ReconnectSettings, Retry, lost, retries};
@@ -135,6 +135,9 @@ pub enum Event<'a> {
     Reconnecting(&'a Retry),
     /// A new connection is open, made by this attempt; the preamble is sent.
     Reconnected(u32),
+    /// A keepalive ping went out or its pong came back (reported only to
+    /// handles that ask, see [`HandleSettings::keepalive_notes`]).
+    Keepalive(Note),
     /// The connection ended.
     Closed(&'a CloseInfo),
 }
@@ -162,6 +165,8 @@ pub struct HandleSettings {
     pub reconnect: Option<ReconnectSettings>,
     /// Text messages sent first on every connection.
     pub preamble: Vec<String>,
+    /// Report keepalive pings and pongs as events (`--verbose`).
+    pub keepalive_notes: bool,
     /// Set to interrupt a send that waits for room (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
@@ -177,6 +182,7 @@ impl Default for HandleSettings {
             keepalive: None,
             reconnect: None,
             preamble: Vec::new(),
+            keepalive_notes: false,
             interrupt: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -265,6 +271,7 @@ impl Connection {
             preamble: settings.preamble,
             redial,
             compressed: handshake.compression.is_some(),
+            verbose: settings.keepalive_notes,
         };
         let task = task::Task::new(stream, receiver, setup);
         runtime().spawn(task.run());

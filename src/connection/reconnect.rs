@@ -115,18 +115,19 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// `connection lost: …; reconnecting in 0.7 s (attempt 1)`.
+    /// `connection lost, reconnecting in 0.4 s (attempt 1): …why`, then
+    /// `reconnecting in 0.8 s (attempt 2): …why the last one failed`.
     pub fn notice(&self) -> String {
-        let what = if self.attempt == 1 {
-            "connection lost"
+        let lost = if self.attempt == 1 {
+            "connection lost, "
         } else {
-            "reconnecting failed"
+            ""
         };
         format!(
-            "{what}: {}; reconnecting in {:.1} s (attempt {})",
-            self.why,
+            "{lost}reconnecting in {:.1} s (attempt {}): {}",
             self.wait.as_secs_f64(),
-            self.attempt
+            self.attempt,
+            self.why
         )
     }
 }

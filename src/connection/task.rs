@@ -67,6 +67,8 @@ pub(super) struct Setup {
     pub redial: Option<Redial>,
     /// Whether the handshake agreed on compression.
     pub compressed: bool,
+    /// Whether keepalive pings and pongs are reported (`--verbose`).
+    pub verbose: bool,
 }
 
 pub(super) struct Task {
@@ -85,6 +87,7 @@ pub(super) struct Task {
     handles_gone: bool,
     /// Whether a close was asked for (no reconnecting after it).
     closing: bool,
+    verbose: bool,
 }
 
 impl Task {
@@ -107,8 +110,9 @@ impl Task {
             pings: VecDeque::new(),
             handles_gone: false,
             closing: false,
+            verbose: setup.verbose,
         };
-        task.send_preamble();
+        task.start_engine();
         task
     }
 
@@ -129,6 +133,14 @@ impl Task {
         };
         self.link.end(info.clone());
         self.events.end(info);
+    }
+
+    /// Readies a new engine: keepalive notes when asked for, the preamble.
+    fn start_engine(&mut self) {
+        if self.verbose {
+            self.engine.keepalive_mut().record_notes();
+        }
+        self.send_preamble();
     }
 
     fn send_preamble(&mut self) {
@@ -194,7 +206,7 @@ impl Task {
             .compression
             .map(|_| stream.get_mut().log_sent_sizes());
         self.engine = Engine::new(stream, self.limits);
-        self.send_preamble();
+        self.start_engine();
         self.events.push(Owned::Reconnected(attempt_made));
         held.into_iter().for_each(|command| self.command(command));
         Ok(())
@@ -204,6 +216,9 @@ impl Task {
         loop {
             self.take_commands(cx);
             let step = self.engine.poll_step(cx);
+            for note in self.engine.keepalive_mut().take_notes() {
+                self.events.push(Owned::Keepalive(note));
+            }
             let written = self.engine.take_flushed();
             if written > 0 {
                 self.link.release(written);

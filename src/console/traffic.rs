@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::render::{close_line, control_line, message_lines};
 use super::{Console, Line, Role, Stream};
-use crate::connection::{CloseInfo, Closer, Event, Observer};
+use crate::connection::{CloseInfo, Closer, Event, Note, Observer};
 
 /// Called once with how a connection ended.
 pub type OnClose = Box<dyn Fn(&CloseInfo) + Send + Sync>;
@@ -81,6 +81,13 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
             Event::Overflow(dropped) => vec![Line::of(
                 Role::Warning,
                 format!("The receive queue is full: dropped the {dropped} oldest message(s)."),
+            )],
+            Event::Keepalive(note) => vec![Line::of(
+                Role::Muted,
+                match note {
+                    Note::Ping => "keepalive ping sent",
+                    Note::Pong => "keepalive pong received",
+                },
             )],
             Event::Reconnecting(retry) => vec![Line::of(Role::Warning, retry.notice())],
             Event::Reconnected(attempt) => {

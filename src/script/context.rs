@@ -49,6 +49,8 @@ pub(crate) struct Context {
     /// Holds the session's traffic while a send waits for its size on the
     /// wire, so an echo never shows above the `Sent …` line.
     pub hold: Option<crate::console::traffic::Hold>,
+    /// Show keepalive pings and pongs (`--verbose`).
+    pub verbose: bool,
 }
 
 /// Greets a new connection before a wait (see [`super::hooks`]); `None`
@@ -73,6 +75,7 @@ impl Context {
             greeted: Cell::new(0),
             preamble: std::cell::OnceCell::new(),
             hold: None,
+            verbose: false,
         }
     }
 

@@ -420,4 +420,28 @@ mod tests {
             assert_eq!(parse_size(text), want, "{text}");
         }
     }
+
+    #[test]
+    fn reconnect_takes_attempts_inf_or_a_boolean() {
+        use super::{Raw, reconnect};
+        use crate::connection::ReconnectSettings;
+        let attempts = |n| Some(Some(ReconnectSettings { attempts: n }));
+        let cases = [
+            ("3", attempts(Some(3))),
+            ("inf", attempts(None)),
+            ("true", attempts(None)),
+            ("false", Some(None)),
+            ("0", Some(None)),
+            ("-1", None),
+            ("many", None),
+            ("99999999999", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(reconnect(Raw::Text(text)), want, "{text}");
+        }
+        let toml = |v: toml::Value| reconnect(Raw::Toml(&v));
+        assert_eq!(toml(toml::Value::Integer(5)), attempts(Some(5)));
+        assert_eq!(toml(toml::Value::Boolean(true)), attempts(None));
+        assert_eq!(toml(toml::Value::Boolean(false)), Some(None));
+    }
 }

@@ -100,3 +100,64 @@ fn client_frames(mut bytes: &[u8]) -> Vec<(u8, Vec<u8>)> {
     }
     frames
 }
+
+/// Runs a script that waits half a second on `server` with keepalive
+/// pings every 0.1 s, plus `extra` arguments; gives its standard output.
+fn wait_with_pings(server: &TestServer, extra: &[&str]) -> String {
+    let home = home();
+    let script = home.path().join("wait.rhai");
+    std::fs::write(&script, "sleep(0.5);").unwrap();
+    let out = ws_cmd(home.path())
+        .args(["run", script.to_str().unwrap(), &server.url()])
+        .args(["--ping-interval", "0.1"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn keepalive_pings(server: &TestServer) -> usize {
+    server.wait_gone();
+    server
+        .frames()
+        .iter()
+        .filter(|f| matches!(f, Frame::Ping(p) if p.starts_with(b"ws keepalive ")))
+        .count()
+}
+
+#[test]
+fn keepalive_pings_are_shown_only_with_verbose() {
+    let quiet = TestServer::silent();
+    let shown = wait_with_pings(&quiet, &[]);
+    assert!(keepalive_pings(&quiet) >= 2);
+    assert!(!shown.contains("keepalive"), "{shown}");
+    let verbose = TestServer::silent();
+    let shown = wait_with_pings(&verbose, &["--verbose"]);
+    let pings = keepalive_pings(&verbose);
+    assert!(pings >= 2);
+    assert_eq!(
+        shown.matches("keepalive ping sent\n").count(),
+        pings,
+        "{shown}"
+    );
+    assert!(shown.contains("keepalive pong received\n"), "{shown}");
+}
+
+#[test]
+fn the_session_shows_keepalive_pings_with_verbose() {
+    let server = TestServer::silent();
+    let home = home();
+    let mut command = ws_cmd(home.path());
+    command.args(["session", &server.url(), "--ping-interval", "0.1", "-v"]);
+    let mut pty = crate::support::pty::Pty::spawn(command);
+    pty.expect("keepalive ping sent");
+    pty.expect("keepalive pong received");
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}

@@ -149,7 +149,8 @@ fn listen_reconnects_sends_the_preamble_each_time_and_loses_nothing() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("connection lost: the server closed the connection with code 1011 (planned); reconnecting in"),
+        stderr.contains("connection lost, reconnecting in ")
+            && stderr.contains(": the server closed the connection with code 1011 (planned)\n"),
         "{stderr}"
     );
 }
@@ -171,7 +172,10 @@ fn reconnect_gives_up_after_the_attempts_given() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("only once"));
-    assert!(stderr.contains("(attempt 2)\n"), "{stderr}");
+    assert!(
+        stderr.contains("(attempt 2): could not connect"),
+        "{stderr}"
+    );
     let last = stderr.lines().last().unwrap_or_default();
     assert!(
         last.starts_with("ws: error: gave up reconnecting after 2 attempts: could not connect"),
@@ -383,4 +387,28 @@ fn a_rhai_preamble_with_a_syntax_error_is_reported_before_connecting() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("bad.rhai"), "{stderr}");
     assert!(!stderr.contains("could not connect"), "{stderr}");
+}
+
+#[test]
+fn a_bad_number_of_attempts_is_refused_by_name() {
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["listen", "ws://127.0.0.1:9/", "--reconnect", "many"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--reconnect") && stderr.contains("number of attempts"),
+        "{stderr}"
+    );
+    let out = ws_cmd(home.path())
+        .args(["config", "--reconnect"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        shown.contains("reconnect = \"inf\"  # flag --reconnect"),
+        "{shown}"
+    );
 }

@@ -476,6 +476,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
                 return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
             }
             if matches!(this.mode, Mode::Plain) && this.raw.is_empty() {
+                // Without compression the buffers of the handshake are not
+                // needed again: an idle connection does not keep them.
+                if this.raw.capacity() + this.ready.capacity() > 0 {
+                    (this.raw, this.ready, this.ready_at) = (Vec::new(), Vec::new(), 0);
+                }
                 return Pin::new(&mut this.inner).poll_read(cx, buf);
             }
             if matches!(this.mode, Mode::Waiting) {
