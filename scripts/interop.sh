@@ -4,7 +4,8 @@
 # server, ws as the client. Checks the negotiation with each parameter
 # (scripts/interop/peer.py answers with it; scripts/interop/echo.rhai
 # exchanges a large compressible JSON message each way), --no-compression,
-# and that a 1 KiB message inflating past --max-message-size is refused.
+# that a 1 KiB message inflating past --max-message-size is refused, and
+# that `ws listen --reconnect --preamble` comes back after two 1011 closes.
 #
 #   scripts/interop.sh              # builds ws (debug) first
 #   WS=target/release/ws scripts/interop.sh
@@ -77,5 +78,15 @@ grep -q "inflates past max_message_size" "$out/run-$runs.log" || ok=1
 for _ in $(seq 50); do grep -q "^closed" "$log" && break; sleep 0.1; done
 grep -q "^closed 1009" "$log" || ok=1
 check "a 1 KiB message inflating past --max-message-size 64K: refused with 1009" $ok
+
+start_peer --end-first 2 --code 1011
+ok=0
+printf 'auth secret\n' >"$out/auth.txt"
+"$WS" listen "ws://127.0.0.1:$port/" --reconnect 3 --preamble "$out/auth.txt" \
+    >"$out/run-$runs.log" 2>"$out/run-$runs.err" || ok=1
+[[ $(grep -c "hello" "$out/run-$runs.log") == 3 ]] || ok=1
+[[ $(grep -c "^got auth secret$" "$log") == 3 ]] || ok=1
+[[ $(grep -c "^reconnected (attempt 1)$" "$out/run-$runs.err") == 2 ]] || ok=1
+check "listen --reconnect --preamble: three connections, the preamble on each" $ok
 
 exit $status

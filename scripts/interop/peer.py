@@ -3,11 +3,15 @@ and scripts/bench-compression.sh: an independent permessage-deflate peer.
 
   peer.py [--params "server_no_context_takeover; server_max_window_bits=10"]
           [--no-compression] [--first TEXT | --bomb BYTES] [--max-size BYTES]
+          [--end-first K --code CODE]
 
 Prints `port N` once listening on 127.0.0.1, then, for each connection, the
 extension agreed (`agreed permessage-deflate; ...` or `agreed none`). With
 --first it sends TEXT before echoing; with --bomb a message of BYTES letters
 (which compresses about a hundredfold) and then waits for the close.
+With --end-first K, connection n prints `got TEXT` for its first message,
+sends `hello n` and closes: with CODE for the first K connections, with
+1000 after them (for `--reconnect` with a preamble).
 """
 
 import argparse
@@ -33,12 +37,24 @@ async def main():
     parser.add_argument("--first")
     parser.add_argument("--bomb", type=int)
     parser.add_argument("--max-size", type=int, default=64 * 1024 * 1024)
+    parser.add_argument("--end-first", type=int)
+    parser.add_argument("--code", type=int, default=1011)
     args = parser.parse_args()
+    connections = 0
     extensions = [] if args.no_compression else [factory(args.params)]
 
+    async def end(ws, n):
+        print(f"got {await ws.recv()}", flush=True)
+        await ws.send(f"hello {n}")
+        await ws.close(args.code if n <= args.end_first else 1000)
+
     async def echo(ws):
+        nonlocal connections
+        connections += 1
         agreed = ws.response.headers.get("Sec-WebSocket-Extensions")
         print(f"agreed {agreed or 'none'}", flush=True)
+        if args.end_first is not None:
+            return await end(ws, connections)
         if args.first is not None:
             await ws.send(args.first)
         if args.bomb:
