@@ -149,14 +149,21 @@ fn json(records: usize) -> String {
     format!("[{}]", items.join(", "))
 }
 
-#[test]
-fn a_large_message_is_offered_compression_and_shrinks_on_the_wire() {
-    let peer = Peer::start(None, None);
-    let message = json(2000);
+/// `ws text URL file@big.json` with a JSON array of `records` records;
+/// gives the message and what the command did.
+fn send_json_file(url: &str, records: usize) -> (String, std::process::Output) {
+    let message = json(records);
     let home = home();
     let file = home.path().join("big.json");
     std::fs::write(&file, &message).unwrap();
-    let out = ws(&["text", &peer.url, &format!("file@{}", file.display())]);
+    let out = ws(&["text", url, &format!("file@{}", file.display())]);
+    (message, out)
+}
+
+#[test]
+fn a_large_message_is_offered_compression_and_shrinks_on_the_wire() {
+    let peer = Peer::start(None, None);
+    let (message, out) = send_json_file(&peer.url, 2000);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -303,11 +310,7 @@ fn sent_sizes(line: &str) -> Option<(f64, f64)> {
 #[test]
 fn a_one_shot_says_both_sizes_when_compression_is_on() {
     let peer = Peer::start(None, None);
-    let message = json(2000);
-    let home = home();
-    let file = home.path().join("big.json");
-    std::fs::write(&file, &message).unwrap();
-    let out = ws(&["text", &peer.url, &format!("file@{}", file.display())]);
+    let (message, out) = send_json_file(&peer.url, 2000);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let (size, on_wire) = sent_sizes(&stdout).unwrap_or_else(|| panic!("{stdout}"));

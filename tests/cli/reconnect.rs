@@ -113,6 +113,25 @@ async fn serve(
     got
 }
 
+/// Runs `script` with `ws run URL --reconnect --preamble PREAMBLE` against a
+/// server that sends `hello 1` on the first connection and `hello 2` on the
+/// second; checks it ends well with both greetings received and `closed()`
+/// false, and gives its standard output.
+fn run_reconnecting(home: &std::path::Path, script: &str, url: &str, preamble: &str) -> String {
+    let path = home.join("s.rhai");
+    std::fs::write(&path, script).unwrap();
+    let out = ws_cmd(home)
+        .args(["run", path.to_str().unwrap(), url, "--reconnect"])
+        .args(["--preamble", preamble])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("hello 1 hello 2 closed=false"), "{stdout}");
+    stdout
+}
+
 fn preamble(home: &std::path::Path) -> String {
     let path = home.join("auth.txt");
     std::fs::write(&path, "auth secret\n\nsubscribe news\n").unwrap();
@@ -252,25 +271,16 @@ fn a_script_receives_on_the_new_connection_and_closed_stays_false() {
     let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
     let home = home();
     let auth = preamble(home.path());
-    let script = home.path().join("s.rhai");
-    std::fs::write(
-        &script,
+    let stdout = run_reconnecting(
+        home.path(),
         r#"text("x");
 let a = recv(10);
 let b = recv(10);
 print(`${a} ${b} closed=${closed()}`);
 "#,
-    )
-    .unwrap();
-    let out = ws_cmd(home.path())
-        .args(["run", script.to_str().unwrap(), &server.url()])
-        .args(["--reconnect", "--preamble", &auth])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("hello 1 hello 2 closed=false"), "{stdout}");
+        &server.url(),
+        &auth,
+    );
     assert!(stdout.contains("reconnected (attempt 1)"), "{stdout}");
     assert_eq!(server.next(), ["auth secret", "subscribe news", "x"]);
     assert_eq!(server.next(), ["auth secret", "subscribe news"]);
@@ -323,31 +333,17 @@ fn a_rhai_preamble_and_on_connect_greet_every_connection_of_a_script() {
     let home = home();
     let preamble = home.path().join("auth.rhai");
     std::fs::write(&preamble, r#"text("auth " + 6 * 7);"#).unwrap();
-    let script = home.path().join("s.rhai");
-    std::fs::write(
-        &script,
+    run_reconnecting(
+        home.path(),
         r#"fn on_connect() { text("subscribe"); }
 text("x");
 let a = recv(10);
 let b = recv(10);
 print(`${a} ${b} closed=${closed()}`);
 "#,
-    )
-    .unwrap();
-    let out = ws_cmd(home.path())
-        .args([
-            "run",
-            script.to_str().unwrap(),
-            &server.url(),
-            "--reconnect",
-        ])
-        .args(["--preamble", preamble.to_str().unwrap()])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
-    assert!(stdout.contains("hello 1 hello 2 closed=false"), "{stdout}");
+        &server.url(),
+        preamble.to_str().unwrap(),
+    );
     assert_eq!(server.next(), ["auth 42", "subscribe", "x"]);
     assert_eq!(server.next(), ["auth 42", "subscribe"]);
 }
