@@ -1,0 +1,135 @@
+//! Receiving: `recv` and `expect` on a connection, how long they wait, and
+//! what their timeouts say.
+
+use std::time::Duration;
+
+use rhai::Dynamic;
+
+use super::super::diagnostics::{interrupted, runtime};
+use super::{Context, Fallible, Greet, seconds_text};
+use crate::connection::{Connection, Message, RecvError, closed_error};
+
+impl Context {
+    /// Counts a message of the session's connection taken by `recv` or
+    /// `expect` (the record leaves it out of the `expect`s it writes).
+    fn count_taken(&self, connection: &Connection) {
+        if self.is_session(connection) {
+            self.taken.set(self.taken.get() + 1);
+        }
+    }
+
+    /// The next message, greeting each new connection (`greet`) that opens
+    /// while it waits.
+    fn next_message(
+        &self,
+        connection: &Connection,
+        wait: &Wait,
+        greet: Greet<'_>,
+    ) -> Fallible<Result<Message, RecvError>> {
+        let Some(greet) = greet else {
+            return Ok(connection.recv(wait.limit, &self.interrupt));
+        };
+        loop {
+            greet()?;
+            let known = self.greeted.get();
+            match connection.recv_watching(wait.limit, &self.interrupt, known) {
+                Err(RecvError::Reconnected) => {}
+                received => return Ok(received),
+            }
+        }
+    }
+
+    pub(crate) fn recv(
+        &self,
+        connection: &Connection,
+        wait: Wait,
+        greet: Greet<'_>,
+    ) -> Fallible<Dynamic> {
+        let received = self.next_message(connection, &wait, greet)?;
+        if received.is_ok() {
+            self.count_taken(connection);
+        }
+        match received {
+            Ok(Message::Text(text)) => Ok(text.into()),
+            Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
+            Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
+            Err(RecvError::Interrupted | RecvError::Reconnected) => Err(interrupted()),
+            Err(RecvError::Timeout(_)) => Err(runtime(format!(
+                "recv: no message arrived within {}.{}",
+                wait.describe("recv"),
+                self.not_kept_hint()
+            ))),
+        }
+    }
+
+    pub(crate) fn expect(
+        &self,
+        connection: &Connection,
+        pattern: &str,
+        wait: Wait,
+        greet: Greet<'_>,
+    ) -> Fallible<Dynamic> {
+        let message = match self.next_message(connection, &wait, greet)? {
+            Ok(message) => message,
+            Err(RecvError::Closed(info)) => {
+                return Err(runtime(format!(
+                    "expect: the connection ended before a message containing {pattern:?} arrived ({})",
+                    closed_error(&info)
+                )));
+            }
+            Err(RecvError::Interrupted | RecvError::Reconnected) => return Err(interrupted()),
+            Err(RecvError::Timeout(_)) => {
+                return Err(runtime(format!(
+                    "expect: no message containing {pattern:?} arrived within {}.{}",
+                    wait.describe("expect"),
+                    self.not_kept_hint()
+                )));
+            }
+        };
+        self.count_taken(connection);
+        let (shown, value): (String, Dynamic) = match message {
+            Message::Text(text) => (text.clone(), text.into()),
+            Message::Binary(bytes) => (
+                String::from_utf8_lossy(&bytes).into_owned(),
+                Dynamic::from_blob(bytes),
+            ),
+        };
+        if shown.contains(pattern) {
+            Ok(value)
+        } else {
+            Err(runtime(format!(
+                "expect: wanted a message containing {pattern:?}, got {shown:?}"
+            )))
+        }
+    }
+
+    /// In the session, why a message seen on the screen may not be there
+    /// for `recv`, and how to wait for the next one.
+    fn not_kept_hint(&self) -> &'static str {
+        if self.interactive {
+            " Messages shown while the prompt waits are not kept for recv; to wait for the next one, call recv on the line that triggers it, like text(\"hi\"); recv()."
+        } else {
+            ""
+        }
+    }
+}
+
+/// How long `recv` or `expect` waits, and where that limit comes from.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Wait {
+    pub limit: Option<Duration>,
+    /// Given as the function's argument (else the `response_timeout` setting).
+    pub given: bool,
+}
+
+impl Wait {
+    /// `0.5 s (the limit given to recv)` or `5 s (the response_timeout setting)`.
+    fn describe(&self, function: &str) -> String {
+        let source = if self.given {
+            format!("the limit given to {function}")
+        } else {
+            "the response_timeout setting".to_string()
+        };
+        format!("{} ({source})", seconds_text(self.limit))
+    }
+}
