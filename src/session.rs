@@ -530,17 +530,6 @@ impl Session {
             .any(|f| f.name == function && f.params.is_empty())
     }
 
-    /// Runs the interactive loop until the session ends; returns the exit status.
-    pub fn repl(&mut self) -> i32 {
-        crate::repl::run(self, None)
-    }
-
-    /// Runs `script` (named `name` in messages) as the first input, after
-    /// the welcome, then the interactive loop; returns the exit status.
-    pub fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
-        crate::repl::run(self, Some((name, script)))
-    }
-
     /// The welcome text of the interactive session.
     pub fn welcome(&self) -> Vec<Line> {
         let mut lines = vec![Line::of(

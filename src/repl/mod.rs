@@ -18,8 +18,23 @@ use crate::session::{Control, Outcome, Session};
 /// The prompt.
 pub(crate) const PROMPT: &str = "ws> ";
 
+/// The interactive loop is the repl's to run: the session itself knows
+/// nothing of prompts, so the two modules do not depend on each other.
+impl Session {
+    /// Runs the interactive loop until the session ends; returns the exit status.
+    pub fn repl(&mut self) -> i32 {
+        run(self, None)
+    }
+
+    /// Runs `script` (named `name` in messages) as the first input, after
+    /// the welcome, then the interactive loop; returns the exit status.
+    pub fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
+        run(self, Some((name, script)))
+    }
+}
+
 /// Runs the session's interactive loop; returns the exit status.
-pub(crate) fn run(session: &mut Session, script: Option<(&str, &str)>) -> i32 {
+fn run(session: &mut Session, script: Option<(&str, &str)>) -> i32 {
     let terminal = input::Terminal::save();
     let reader = input::start(session);
     signals::install(session.interrupt_flag(), Some(session.control()));
