@@ -183,10 +183,6 @@ pub fn sent_line(size: usize) -> Line {
 /// confirmation of a send on a compressed connection, with the size of
 /// the message and its size on the wire.
 pub fn sent_line_compressed(size: usize, on_wire: usize) -> Line {
-    if on_wire == size {
-        // Sent as it was (too small to compress).
-        return sent_line(size);
-    }
     Line::of(Role::Info, "Sent ")
         .marked(Mark::Sent)
         .push(Role::Number, format_size(size))

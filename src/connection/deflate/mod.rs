@@ -47,10 +47,6 @@ pub enum Side {
 const READ_CHUNK: usize = 16 * 1024;
 /// Output waiting for the socket beyond which writes wait.
 const HIGH_WATER: usize = 256 * 1024;
-/// Messages smaller than this go as they are (RFC 7692 lets each message
-/// choose): deflate cannot make them smaller and costs time; node's `ws`
-/// has the same rule at 1 KiB.
-const MIN_COMPRESSED: u64 = 128;
 /// Buffers larger than this are given back once empty.
 const KEEP_CAPACITY: usize = 64 * 1024;
 
@@ -310,8 +306,7 @@ impl Codec {
                 return at;
             };
             if header.starts_message() {
-                let small = header.is_final() && header.payload_len < MIN_COMPRESSED;
-                self.deflating = self.deflater.is_some() && !small;
+                self.deflating = self.deflater.is_some();
             }
             let data = header.starts_message() || header.continues_message();
             let compress = self.deflating && data;
