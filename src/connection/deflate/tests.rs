@@ -159,7 +159,10 @@ async fn messages_in_flight_together_arrive_whole_and_in_order() {
     for (i, message) in messages.iter().enumerate() {
         client.feed(Message::text(message.clone())).await.unwrap();
         if i % 10 == 0 {
-            client.feed(Message::Ping(vec![i as u8].into())).await.unwrap();
+            client
+                .feed(Message::Ping(vec![i as u8].into()))
+                .await
+                .unwrap();
         }
     }
     client.flush().await.unwrap();

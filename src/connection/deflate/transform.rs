@@ -10,7 +10,7 @@
 use super::codec::{Deflater, InflateError, Inflater};
 use super::extension::Params;
 use super::frame::{Header, MAX_HEADER, RSV1, apply_mask, encode_header, write_header};
-use super::{KEEP_CAPACITY, SentSizes, Side};
+use super::{KEEP_CAPACITY, READ_CHUNK, SentSizes, Side};
 
 /// Both directions' state once compression is agreed.
 pub(super) struct Codec {
@@ -75,26 +75,29 @@ impl Codec {
         }
     }
 
-    /// Moves the whole frames at the start of `raw` into `ready`, which is
-    /// empty: the frames that pass as they are, up to the first compressed
-    /// one; that one alone, inflated, when it comes first.
+    /// Moves the whole frames at the start of `raw` into the empty `ready`,
+    /// inflated, until `ready` holds [`READ_CHUNK`] bytes.
     pub fn incoming(
         &mut self,
         raw: &mut [u8],
         ready: &mut Vec<u8>,
     ) -> Result<Handled, InflateError> {
-        let mut at = 0;
+        let (mut at, mut skip) = (0, 0);
         loop {
             if self.read_skip > 0 {
-                let n = (raw.len() - at).min(usize::try_from(self.read_skip).unwrap_or(usize::MAX));
+                let left = raw.len() - at;
+                let n = left.min(usize::try_from(self.read_skip).unwrap_or(usize::MAX));
                 ready.extend_from_slice(&raw[at..at + n]);
                 (at, self.read_skip) = (at + n, self.read_skip - n as u64);
                 if self.read_skip > 0 {
-                    return Ok(Handled { used: at, skip: 0 });
+                    return Ok(Handled { used: at, skip });
                 }
             }
+            if ready.len() >= READ_CHUNK {
+                return Ok(Handled { used: at, skip });
+            }
             let Some(header) = Header::parse(&raw[at..]) else {
-                return Ok(Handled { used: at, skip: 0 });
+                return Ok(Handled { used: at, skip });
             };
             if !self.is_compressed(&header) {
                 ready.extend_from_slice(&raw[at..at + header.header_len]);
@@ -108,16 +111,25 @@ impl Codec {
                 });
             }
             let end = at + header.header_len + header.payload_len as usize;
-            if !ready.is_empty() || raw.len() < end {
-                return Ok(Handled { used: at, skip: 0 });
+            if raw.len() < end {
+                return Ok(Handled { used: at, skip });
             }
-            let skip = self.inflate(&header, &mut raw[at + header.header_len..end], ready)?;
-            return Ok(Handled { used: end, skip });
+            let start = ready.len();
+            let gap = self.inflate(&header, &mut raw[at + header.header_len..end], ready)?;
+            if start == 0 {
+                // The frame comes first: tungstenite starts after the gap.
+                skip = gap;
+            } else {
+                ready.copy_within(start + gap.., start);
+                ready.truncate(ready.len() - gap);
+            }
+            at = end;
         }
     }
 
-    /// Inflates one frame's `payload` into the empty `ready`, after room
-    /// for its header; returns how much of that room is left unused.
+    /// Inflates one frame's `payload` onto `ready` as a frame, after room
+    /// for the longest header; returns how much of that room its header
+    /// left unused, before it.
     fn inflate(
         &mut self,
         header: &Header,
@@ -129,22 +141,25 @@ impl Codec {
         }
         let so_far = self.inflating.unwrap_or(0);
         let last = header.is_final();
-        ready.resize(MAX_HEADER, 0);
-        let inflated = self.inflater.inflate(payload, last, ready, self.limit - so_far);
+        let start = ready.len();
+        ready.resize(start + MAX_HEADER, 0);
+        let inflated = self
+            .inflater
+            .inflate(payload, last, ready, self.limit - so_far);
         if let Err(error) = inflated {
             // Nothing of a refused frame reaches tungstenite.
-            ready.clear();
+            ready.truncate(start);
             return Err(error);
         }
-        let size = ready.len() - MAX_HEADER;
+        let size = ready.len() - start - MAX_HEADER;
         self.inflating = (!last).then_some(so_far + size);
         // A zero mask keeps a client's frame masked, as tungstenite
         // wants it, at no cost.
         let mask = header.mask.map(|_| [0; 4]);
         let (head, len) = encode_header(header.first & !RSV1, mask, size);
-        let skip = MAX_HEADER - len;
-        ready[skip..MAX_HEADER].copy_from_slice(&head[..len]);
-        Ok(skip)
+        let gap = MAX_HEADER - len;
+        ready[start + gap..start + MAX_HEADER].copy_from_slice(&head[..len]);
+        Ok(gap)
     }
 
     /// Whether an incoming frame carries compressed data; notes the start
