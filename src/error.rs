@@ -111,6 +111,24 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
+impl From<crate::connection::RecvError> for Error {
+    fn from(e: crate::connection::RecvError) -> Self {
+        use crate::connection::RecvError;
+        match e {
+            RecvError::Timeout(Some(limit)) => Error::Connection(format!(
+                "no message arrived within {} s",
+                limit.as_secs_f64()
+            )),
+            RecvError::Timeout(None) => Error::Connection("no message arrived".into()),
+            RecvError::Interrupted => Error::Interrupted,
+            RecvError::Closed(info) => crate::connection::closed_error(&info),
+            RecvError::Reconnected => {
+                Error::Connection("a new connection opened while waiting for a message".into())
+            }
+        }
+    }
+}
+
 impl Error {
     /// The process exit status for this error. Output to a closed pipe
     /// (`ws completion bash | head -1`) is a success, as in other tools.
@@ -126,12 +144,12 @@ impl Error {
 
     /// Whether this is standard output (or another pipe) closed by the
     /// reader; such an end is quiet.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// A shorthand for [`Error::File`].
-    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+    pub(crate) fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::File {
             action,
             path: path.into(),
@@ -140,7 +158,7 @@ impl Error {
     }
 
     /// A shorthand for [`Error::Io`].
-    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,

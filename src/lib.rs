@@ -4,7 +4,7 @@
 //! commands, and transcripts of any console as SVG, HTML or text.
 //!
 //! It is a library first: the `ws` binary is a thin `main` over
-//! [`commands::run`]. A host program builds a [`Session`] on a URL (or on
+//! [`run_command_line`]. A host program builds a [`Session`] on a URL (or on
 //! its own [`Connection`]), registers extra Rhai functions on its engine,
 //! and runs a script or the interactive loop.
 //!
@@ -36,71 +36,53 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
-pub mod cli;
-pub mod commands;
-pub mod connection;
-pub mod console;
+mod cli;
+mod commands;
+mod connection;
+mod console;
 mod error;
+#[doc(hidden)]
+pub mod internals;
 mod os;
 mod repl;
 mod runtime;
 mod script;
-pub mod server;
-pub mod session;
-pub mod settings;
+mod server;
+mod session;
+mod settings;
 mod testing;
 pub mod transcript;
 
-pub use connection::{ConnectOptions, Connection};
-pub use console::{Console, Line, Role, Sink};
+pub use connection::{CloseInfo, Closer, ConnectOptions, Connection, Message, RecvError, TlsFiles};
+pub use connection::{Preamble, ReconnectSettings};
+pub use console::{Console, Line, Mark, Role, Segment, Sink};
 pub use error::{Error, Result};
 pub use rhai;
+pub use server::EchoServer;
 pub use session::{Outcome, Session, SessionBuilder};
-pub use settings::Settings;
+pub use settings::{ScriptLimits, Settings};
 
-/// Runs the session's line dispatch and argument splitting on one line;
-/// for the fuzz targets under `fuzz/`, not part of the API.
-#[doc(hidden)]
-pub fn fuzz_line(line: &str) {
-    script::shim::fuzz_line(line);
-}
-
-/// Evaluates one line of Rhai (or a plain command) through the session's
-/// dispatch, on a session without a connection whose console prints
-/// nowhere; for the fuzz targets under `fuzz/`, not part of the API.
-/// `sleep` returns at once and `connect` is refused, so a run never waits
-/// or reaches the network; `--max-operations` is 100,000.
-#[doc(hidden)]
-pub fn fuzz_session_line(line: &str) {
-    thread_local! {
-        static SESSION: std::cell::RefCell<Option<Session>> = const { std::cell::RefCell::new(None) };
+/// The `ws` command line as a function: parses `args` (the program's name
+/// first, as [`std::env::args_os`] gives them), runs the command and
+/// returns its exit status. Errors are printed on standard error as the
+/// binary prints them; `--help` and bad arguments print and exit the
+/// process, as clap does.
+///
+/// ```
+/// let status = ws::run_command_line(["ws", "config"]);
+/// assert_eq!(status, 0);
+/// ```
+pub fn run_command_line<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = <cli::Cli as clap::Parser>::parse_from(args);
+    match commands::run(cli) {
+        Ok(status) => status,
+        Err(error) => {
+            commands::report(&error);
+            error.exit_status()
+        }
     }
-    SESSION.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.is_none() {
-            *cell = fuzz_session();
-        }
-        let Some(session) = cell.as_mut() else {
-            return;
-        };
-        if session.eval_line(line) != Outcome::Continue {
-            *cell = None;
-        }
-    });
-}
-
-fn fuzz_session() -> Option<Session> {
-    let mut session = Session::builder()
-        .console(Console::silent())
-        .interactive(true)
-        .build()
-        .ok()?;
-    let engine = session.engine_mut();
-    engine.set_max_operations(100_000);
-    engine.register_fn("sleep", |_: rhai::INT| ());
-    engine.register_fn("sleep", |_: rhai::FLOAT| ());
-    let refused = || -> Result<(), Box<rhai::EvalAltResult>> { Err("no network here".into()) };
-    engine.register_fn("connect", move |_: &str| refused());
-    engine.register_fn("connect", move |_: &str, _: rhai::Map| refused());
-    Some(session)
 }

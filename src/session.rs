@@ -69,6 +69,28 @@ impl SessionBuilder {
         self
     }
 
+    /// Work on a connection the host opened itself (instead of a URL):
+    /// the session functions (`text`, `recv`, `expect`, …) are bound to
+    /// it. What arrives is kept for `recv` but not shown on the console,
+    /// since the session did not open it; what the session sends is shown.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// let mut session = Session::builder()
+    ///     .connection(connection)
+    ///     .console(Console::silent())
+    ///     .build()?;
+    /// session.run_script("probe", r#"text("hi"); expect("hi", 5);"#)?;
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn connection(mut self, connection: Connection) -> Self {
+        self.connection = Some(connection);
+        self
+    }
+
     /// Use the connection options (headers, TLS…) instead of the settings' defaults.
     pub fn connect_options(mut self, options: crate::connection::ConnectOptions) -> Self {
         self.options = Some(options);
@@ -242,7 +264,7 @@ impl Session {
         } else {
             show
         };
-        Connection::open(url, options, handle, observe)
+        Connection::open_with(url, options, handle, observe)
     }
 
     /// The Rhai engine, to register more functions before running.
@@ -324,7 +346,7 @@ impl Session {
 
     /// Runs a whole script as one input line (`--script`): messages are kept
     /// for `recv` while it runs, and `exit(n)` ends the session with `n`.
-    pub fn eval_script(&mut self, name: &str, text: &str) -> Outcome {
+    pub(crate) fn eval_script(&mut self, name: &str, text: &str) -> Outcome {
         self.start_line();
         let stop = match self.run_script(name, text) {
             Ok(()) => None,
@@ -488,7 +510,7 @@ impl Session {
     }
 
     /// Only compiles a script, reporting a syntax error with its position.
-    pub fn compile(&self, name: &str, text: &str) -> Result<AST> {
+    pub(crate) fn compile(&self, name: &str, text: &str) -> Result<AST> {
         let source = Source {
             name: Some(name),
             text,
@@ -500,7 +522,7 @@ impl Session {
 
     /// Runs a compiled script in the session's scope; its functions stay
     /// defined for later lines.
-    pub fn run_compiled(&mut self, name: &str, text: &str, ast: AST) -> Result<()> {
+    pub(crate) fn run_compiled(&mut self, name: &str, text: &str, ast: AST) -> Result<()> {
         self.functions = self.functions.merge(&ast.clone_functions_only());
         let program = self.functions.merge(&ast);
         let result = self.engine.run_ast_with_scope(&mut self.scope, &program);
@@ -531,7 +553,7 @@ impl Session {
     }
 
     /// The welcome text of the interactive session.
-    pub fn welcome(&self) -> Vec<Line> {
+    pub(crate) fn welcome(&self) -> Vec<Line> {
         let mut lines = vec![Line::of(
             Role::Success,
             "Welcome to the interactive websocket session! 🌟",

@@ -10,6 +10,8 @@
 //! separated by newlines, or the TOML form of the file
 //! (`[["X-A", "1"], ["X-B", "2"]]`).
 
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub(crate) use value::parse_size;
@@ -192,7 +194,7 @@ impl Settings {
     }
 
     /// The keepalive of `ping_interval` and `ping_timeout`, if any.
-    pub fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
+    pub(crate) fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
         let interval = self.ping_interval?;
         Some(crate::connection::KeepaliveSettings {
             interval,
@@ -202,7 +204,7 @@ impl Settings {
 
     /// The transcript width: the setting, else the width of the terminal
     /// on standard output, else 100.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.terminal_width
             .or_else(crate::os::stdout_columns)
             .unwrap_or(100)
@@ -290,6 +292,7 @@ pub struct Loaded {
 
 impl Loaded {
     /// Where `key`'s value came from.
+    #[cfg(test)]
     pub fn source(&self, key: &str) -> Option<&Source> {
         self.sources.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
     }
@@ -302,19 +305,6 @@ pub fn env_name(key: &str) -> String {
 
 /// Layers the settings: `flags`, then `WS_*` variables of `env`, then
 /// `files` in order (most important first), then the defaults.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use ws::settings::{ConfigFile, Flags, Source, resolve};
-///
-/// let env = HashMap::from([("WS_CONNECT_TIMEOUT".to_string(), "2.5".to_string())]);
-/// let file = ConfigFile { path: "ws.toml".into(), text: "max_message_size = \"64K\"".into() };
-/// let loaded = resolve(&env, &[file], &Flags::default())?;
-/// assert_eq!(loaded.settings.connect_timeout.as_millis(), 2500);
-/// assert_eq!(loaded.settings.max_message_size, 65536);
-/// assert_eq!(loaded.source("max_message_size"), Some(&Source::File("ws.toml".into())));
-/// # Ok::<(), ws::Error>(())
-/// ```
 pub fn resolve(
     env: &HashMap<String, String>,
     files: &[ConfigFile],

@@ -21,8 +21,7 @@ pub mod url;
 
 pub(crate) use close::close_code_for;
 pub use close::{
-    MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
-    close_code_name, parse_close_code,
+    check_close_code, check_control_payload, check_reason, close_code_name, parse_close_code,
 };
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
@@ -31,9 +30,9 @@ pub use inbox::RecvError;
 pub use keepalive::{KeepaliveSettings, Note};
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use reconnect::Attempts;
-pub use reconnect::{Preamble, ReconnectSettings, Retry, lost, retries};
+pub use reconnect::{Preamble, ReconnectSettings, Retry, retries};
 pub(crate) use task::describe;
-pub use tls::INSECURE_WARNING;
+pub(crate) use tls::INSECURE_WARNING;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
@@ -207,9 +206,27 @@ struct Shared {
 }
 
 impl Connection {
-    /// Connects to `url` (any form of SPEC §1) and starts the connection's
-    /// task. Blocks until the handshake is done or fails.
-    pub fn open(
+    /// Connects to `url` (any form of SPEC §1, e.g. `ws://host:port/path`,
+    /// `wss://…` or `:PORT`) with `options`, and starts the connection's
+    /// task. Blocks until the handshake is done or fails. Pings are
+    /// answered and messages kept for [`recv`](Self::recv) (the latest
+    /// 10,000) from the start.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.url(), server.url());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn open(url: &str, options: &ConnectOptions) -> Result<Connection> {
+        Self::open_with(url, options, HandleSettings::default(), Arc::new(|_| {}))
+    }
+
+    /// Like [`open`](Self::open), with the handle's settings and an
+    /// observer that sees every event on the connection's task.
+    pub(crate) fn open_with(
         url: &str,
         options: &ConnectOptions,
         settings: HandleSettings,
@@ -232,17 +249,6 @@ impl Connection {
         Ok(Self::start(
             url, stream, handshake, settings, observer, redial,
         ))
-    }
-
-    /// Wraps an open stream (for hosts that dial themselves).
-    pub fn from_stream(
-        url: String,
-        stream: WsStream,
-        handshake: Handshake,
-        settings: HandleSettings,
-        observer: Observer,
-    ) -> Connection {
-        Self::start(url, stream, handshake, settings, observer, None)
     }
 
     fn start(
@@ -291,7 +297,7 @@ impl Connection {
     }
 
     /// Whether two handles are on the same connection.
-    pub fn same(&self, other: &Connection) -> bool {
+    pub(crate) fn same(&self, other: &Connection) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
@@ -307,7 +313,7 @@ impl Connection {
     }
 
     /// The compression agreed on (permessage-deflate), if any.
-    pub fn compression(&self) -> Option<deflate::Params> {
+    pub(crate) fn compression(&self) -> Option<deflate::Params> {
         self.shared.compression
     }
 
@@ -317,12 +323,12 @@ impl Connection {
     }
 
     /// Keeps incoming messages for `recv` (or stops keeping and drops them).
-    pub fn set_keep(&self, keep: bool) {
+    pub(crate) fn set_keep(&self, keep: bool) {
         self.shared.inbox.set_keep(keep);
     }
 
     /// `Ok` while the connection is open; the close as an error after.
-    pub fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         match self.close_info() {
             Some(info) => Err(closed_error(&info)),
             None => Ok(()),
@@ -357,7 +363,7 @@ impl Connection {
     /// [`send_binary`](Self::send_binary); on a compressed connection it
     /// then waits until the message is written (at most the disconnect
     /// timeout, or until interrupted) to give its size on the wire too.
-    pub fn send_measured(&self, message: Message) -> Result<(usize, Option<usize>)> {
+    pub(crate) fn send_measured(&self, message: Message) -> Result<(usize, Option<usize>)> {
         let message = match message {
             Message::Text(text) => WsMessage::text(text),
             Message::Binary(bytes) => WsMessage::binary(bytes),
@@ -410,14 +416,14 @@ impl Connection {
     }
 
     /// Sends an unsolicited pong.
-    pub fn pong(&self, payload: Vec<u8>) -> Result<()> {
+    pub(crate) fn pong(&self, payload: Vec<u8>) -> Result<()> {
         check_control_payload(payload.len())?;
         self.command(Command::Send(WsMessage::Pong(payload.into()), None))
     }
 
     /// Sends a ping and waits for its pong: the round trip, or `None` when
     /// no pong came within `timeout`.
-    pub fn ping(
+    pub(crate) fn ping(
         &self,
         payload: Vec<u8>,
         timeout: Option<Duration>,
@@ -483,30 +489,43 @@ impl Connection {
         }))
     }
 
-    /// The next kept message, waiting at most `timeout` (`None`: forever).
-    pub fn recv(
-        &self,
-        timeout: Option<Duration>,
-        interrupt: &AtomicBool,
-    ) -> Result<Message, RecvError> {
-        self.shared.inbox.recv(timeout, interrupt, None)
+    /// The next message from the peer, waiting at most `timeout` (`None`:
+    /// until one arrives or the connection ends).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws::{ConnectOptions, Connection, EchoServer, Message, RecvError};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// connection.send_binary(vec![1, 2, 3])?;
+    /// assert_eq!(connection.recv(None)?, Message::Binary(vec![1, 2, 3]));
+    /// let nothing = connection.recv(Some(Duration::from_millis(10)));
+    /// assert!(matches!(nothing, Err(RecvError::Timeout(_))));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn recv(&self, timeout: Option<Duration>) -> Result<Message, RecvError> {
+        self.shared
+            .inbox
+            .recv(timeout, &self.shared.interrupt, None)
     }
 
-    /// Like [`recv`](Self::recv), but a wait with no message ends with
-    /// [`RecvError::Reconnected`] once a connection past the `known`-th
-    /// has opened (`--reconnect`), so the caller can greet it first.
-    pub fn recv_watching(
+    /// Like [`recv`](Self::recv), ended early by `interrupt`; with `known`,
+    /// a wait with no message also ends with [`RecvError::Reconnected`] once
+    /// a connection past the `known`-th has opened (`--reconnect`), so the
+    /// caller can greet it first.
+    pub(crate) fn recv_watching(
         &self,
         timeout: Option<Duration>,
         interrupt: &AtomicBool,
-        known: u64,
+        known: Option<u64>,
     ) -> Result<Message, RecvError> {
-        self.shared.inbox.recv(timeout, interrupt, Some(known))
+        self.shared.inbox.recv(timeout, interrupt, known)
     }
 
     /// How many connections this handle has had: 1, and one more after
     /// each reconnection.
-    pub fn connections(&self) -> u64 {
+    pub(crate) fn connections(&self) -> u64 {
         self.shared.inbox.connections()
     }
 }
@@ -532,7 +551,7 @@ pub(crate) type ClientEngine =
     Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
 
 /// The error for using a connection that has ended.
-pub fn closed_error(info: &CloseInfo) -> Error {
+pub(crate) fn closed_error(info: &CloseInfo) -> Error {
     let reason = if info.reason.is_empty() {
         String::new()
     } else {

@@ -87,7 +87,7 @@ pub fn retries(info: &CloseInfo) -> bool {
 }
 
 /// How a connection was lost, in a few words.
-pub fn lost(info: &CloseInfo) -> String {
+pub(crate) fn lost(info: &CloseInfo) -> String {
     if info.by == Closer::Dropped {
         return info
             .error

@@ -102,14 +102,9 @@ impl Console {
     }
 
     /// Whether incoming traffic goes anywhere: to the terminal, or to a sink.
-    pub fn shows_traffic(&self) -> bool {
+    pub(crate) fn shows_traffic(&self) -> bool {
         let inner = self.lock();
         !inner.quiet || !inner.sinks.is_empty()
-    }
-
-    /// Whether the terminal output uses colours.
-    pub fn colored(&self) -> bool {
-        self.lock().terminal.colored()
     }
 
     /// Prints a line on standard output.
@@ -122,19 +117,8 @@ impl Console {
         self.emit(Stream::Err, line);
     }
 
-    /// Prints a line on standard output unless the console is quiet; sinks
-    /// always get it.
-    pub fn traffic(&self, line: Line) {
-        let stream = if self.quiet() {
-            Stream::SinksOnly
-        } else {
-            Stream::Out
-        };
-        self.emit(stream, line);
-    }
-
     /// Prints lines in one go, so no other output comes between them.
-    pub fn emit_all(&self, stream: Stream, lines: Vec<Line>) {
+    pub(crate) fn emit_all(&self, stream: Stream, lines: Vec<Line>) {
         let mut inner = self.lock();
         for line in &lines {
             inner.write(stream, line);
@@ -142,7 +126,7 @@ impl Console {
     }
 
     /// Prints one line.
-    pub fn emit(&self, stream: Stream, line: Line) {
+    pub(crate) fn emit(&self, stream: Stream, line: Line) {
         self.lock().write(stream, &line);
     }
 
@@ -186,7 +170,7 @@ impl Console {
 
     /// Waits until everything printed so far has reached the terminal, at
     /// most `limit`.
-    pub fn flush(&self, limit: std::time::Duration) {
+    pub(crate) fn flush(&self, limit: std::time::Duration) {
         let pending = self.lock().terminal.flush_ticket();
         if let Some(ticket) = pending {
             let _ = ticket.recv_timeout(limit);

@@ -41,7 +41,7 @@ pub enum Role {
 impl Role {
     /// The terminal colour of this role and whether it is bold; `None` is the
     /// terminal's default colour.
-    pub fn ansi(self) -> (Option<AnsiColors>, bool) {
+    pub(crate) fn ansi(self) -> (Option<AnsiColors>, bool) {
         use AnsiColors::*;
         match self {
             Role::Plain | Role::Input => (None, false),

@@ -28,7 +28,7 @@ impl Session {
 
     /// Runs `script` (named `name` in messages) as the first input, after
     /// the welcome, then the interactive loop; returns the exit status.
-    pub fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
+    pub(crate) fn repl_after_script(&mut self, name: &str, script: &str) -> i32 {
         run(self, Some((name, script)))
     }
 }

@@ -9,7 +9,7 @@
 //! [`Sink`]s) and to the file system; [`cast`] also reads recordings back
 //! for `ws replay`.
 
-pub mod cast;
+pub(crate) mod cast;
 mod html;
 mod svg;
 mod text;
@@ -47,7 +47,7 @@ const MONOSPACE: &str =
 /// # Example
 ///
 /// ```
-/// use ws::console::{Console, Role};
+/// use ws::{Console, Role};
 ///
 /// let path = std::env::temp_dir().join(format!("ws-doc-{}.html", std::process::id()));
 /// let console = Console::silent();
