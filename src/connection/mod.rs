@@ -301,8 +301,8 @@ impl Connection {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The URL this handle is connected to, its password masked (see
-    /// [`redact::url`]): this is the form every output shows.
+    /// The URL this handle is connected to, its password and secret query
+    /// parameters masked as `***`: this is the form every output shows.
     pub fn url(&self) -> &str {
         &self.shared.url
     }

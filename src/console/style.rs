@@ -60,8 +60,8 @@ impl Role {
         }
     }
 
-    /// The colour of this role as `#rrggbb` on the dark background of
-    /// [`BACKGROUND`], for HTML and SVG transcripts.
+    /// The colour of this role as `#rrggbb` on the dark background of the
+    /// HTML and SVG transcripts.
     pub fn rgb(self) -> &'static str {
         match self.ansi().0 {
             None => FOREGROUND,
