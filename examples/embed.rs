@@ -5,10 +5,8 @@
 //! Run with: `cargo run --example embed`
 
 fn main() -> ws::Result<()> {
-    let address = ws::server::spawn_local()?;
-    let mut session = ws::Session::builder()
-        .url(format!("ws://{address}/"))
-        .build()?;
+    let server = ws::EchoServer::start()?;
+    let mut session = ws::Session::builder().url(server.url()).build()?;
 
     // A host function: Rhai code calls it like any other.
     session.engine_mut().register_fn("signed", |text: &str| {

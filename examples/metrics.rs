@@ -1,5 +1,5 @@
 //! A host program with functions of its own for Rhai and a custom
-//! [`ws::console::Sink`], both feeding one metrics struct the host reads
+//! [`ws::Sink`], both feeding one metrics struct the host reads
 //! after the script: the sink counts the `Sent …` lines the console shows
 //! (the terminal shows nothing), and the host function `record` counts
 //! the replies the script hands it.
@@ -9,7 +9,7 @@
 use std::io;
 use std::sync::{Arc, Mutex};
 
-use ws::console::{Console, Line, Mark, Sink};
+use ws::{Console, Line, Mark, Sink};
 
 /// What the host wants to know about a run.
 #[derive(Debug, Default)]
@@ -37,13 +37,13 @@ impl Sink for Counter {
 }
 
 fn main() -> ws::Result<()> {
-    let address = ws::server::spawn_local()?;
+    let server = ws::EchoServer::start()?;
     let metrics = Arc::new(Mutex::new(Metrics::default()));
     let console = Console::silent();
     console.add_sink(Box::new(Counter(metrics.clone())));
 
     let mut session = ws::Session::builder()
-        .url(format!("ws://{address}/"))
+        .url(server.url())
         .console(console)
         // Confirm each send with a `Sent …` line, as the interactive
         // session does, and keep messages for `recv` all the same.

@@ -7,11 +7,9 @@
 //! Run with: `cargo run --example server_check [URL]`
 
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use ws::connection::{Message, RecvError};
+use ws::{Message, RecvError};
 
 fn main() -> ExitCode {
     match check() {
@@ -27,22 +25,22 @@ fn main() -> ExitCode {
 }
 
 fn check() -> Result<(), String> {
+    // Without a URL, the check runs against the library's echo server.
+    let mut server = None;
     let url = match std::env::args().nth(1) {
         Some(url) => url,
-        None => format!(
-            "ws://{}/",
-            ws::server::spawn_local().map_err(|e| e.to_string())?
-        ),
+        None => server
+            .insert(ws::EchoServer::start().map_err(|e| e.to_string())?)
+            .url(),
     };
     let mut session = ws::Session::builder()
         .url(url)
-        .console(ws::console::Console::silent())
+        .console(ws::Console::silent())
         .build()
         .map_err(|e| e.to_string())?;
     let connection = session.connection().ok_or("no connection was opened")?;
 
     // Text and binary come back as sent.
-    let never = Arc::new(AtomicBool::new(false));
     for message in [
         Message::Text("hello".into()),
         Message::Binary(vec![0, 1, 254, 255]),
@@ -53,7 +51,7 @@ fn check() -> Result<(), String> {
             Message::Binary(bytes) => connection.send_binary(bytes.clone()),
         }
         .map_err(|e| e.to_string())?;
-        let echo = connection.recv(Some(Duration::from_secs(5)), &never);
+        let echo = connection.recv(Some(Duration::from_secs(5)));
         match echo {
             Ok(echo) if echo == sent => {}
             Ok(other) => return Err(format!("sent {sent:?}, got {other:?}")),

@@ -16,10 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 venv=.venv/interop
-if [[ ! -x $venv/bin/python ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check websockets
-fi
+source scripts/venv.sh
+python_venv "$venv" websockets
 cargo build --release --quiet --bin ws
 WS=target/release/ws
 py=$venv/bin/python

@@ -23,10 +23,8 @@ venv=.venv/conformance
 out=target/conformance
 mkdir -p "$out"
 
-if [[ ! -x $venv/bin/kosoku ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check kosoku
-fi
+source scripts/venv.sh
+python_venv "$venv" kosoku
 if [[ -z ${WS:-} ]]; then
     cargo build --release --quiet --bin ws
     WS=target/release/ws

@@ -15,10 +15,8 @@ cd "$(dirname "$0")/.."
 venv=.venv/interop
 out=target/interop
 mkdir -p "$out"
-if [[ ! -x $venv/bin/python ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check websockets
-fi
+source scripts/venv.sh
+python_venv "$venv" websockets
 if [[ -z ${WS:-} ]]; then
     cargo build --quiet --bin ws
     WS=target/debug/ws

@@ -7,6 +7,17 @@ use std::io;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in `ws`.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, Error};
+///
+/// let Err(error) = Connection::open("localhost", &ConnectOptions::default()) else { panic!() };
+/// assert!(matches!(error, Error::InvalidUrl(_)));
+/// assert_eq!(
+///     error.to_string(),
+///     "localhost is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)"
+/// );
+/// ```
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -111,9 +122,38 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
+impl From<crate::connection::RecvError> for Error {
+    fn from(e: crate::connection::RecvError) -> Self {
+        use crate::connection::RecvError;
+        match e {
+            RecvError::Timeout(Some(limit)) => Error::Connection(format!(
+                "no message arrived within {} s",
+                limit.as_secs_f64()
+            )),
+            RecvError::Timeout(None) => Error::Connection("no message arrived".into()),
+            RecvError::Interrupted => Error::Interrupted,
+            RecvError::Closed(info) => crate::connection::closed_error(&info),
+            RecvError::Reconnected => {
+                Error::Connection("a new connection opened while waiting for a message".into())
+            }
+        }
+    }
+}
+
 impl Error {
     /// The process exit status for this error. Output to a closed pipe
     /// (`ws completion bash | head -1`) is a success, as in other tools.
+    ///
+    /// ```
+    /// use ws::{Console, Session};
+    ///
+    /// let mut session = Session::builder().console(Console::silent()).build()?;
+    /// let error = session.run_script("fails", r#"throw "no""#).unwrap_err();
+    /// assert_eq!(error.exit_status(), 1);
+    /// let exit = session.run_script("exits", "exit(3)").unwrap_err();
+    /// assert_eq!(exit.exit_status(), 3);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn exit_status(&self) -> i32 {
         match self {
             _ if self.is_broken_pipe() => 0,
@@ -126,12 +166,12 @@ impl Error {
 
     /// Whether this is standard output (or another pipe) closed by the
     /// reader; such an end is quiet.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// A shorthand for [`Error::File`].
-    pub fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
+    pub(crate) fn file(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::File {
             action,
             path: path.into(),
@@ -140,7 +180,7 @@ impl Error {
     }
 
     /// A shorthand for [`Error::Io`].
-    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+    pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
             context: context.into(),
             source,
@@ -149,6 +189,17 @@ impl Error {
 }
 
 /// The result type of this crate.
+///
+/// ```
+/// fn echo_once(text: &str) -> ws::Result<ws::Message> {
+///     let server = ws::EchoServer::start()?;
+///     let connection = ws::Connection::open(&server.url(), &ws::ConnectOptions::default())?;
+///     connection.send_text(text.into())?;
+///     Ok(connection.recv(None)?) // a RecvError becomes an Error
+/// }
+/// assert_eq!(echo_once("hi")?, ws::Message::Text("hi".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

@@ -1,15 +1,5 @@
-//! The `ws` binary: parses the command line and hands it to the library.
-
-use clap::Parser;
+//! The `ws` binary: the library's command line, nothing more.
 
 fn main() {
-    let cli = ws::cli::Cli::parse();
-    let status = match ws::commands::run(cli) {
-        Ok(status) => status,
-        Err(error) => {
-            ws::commands::report(&error);
-            error.exit_status()
-        }
-    };
-    std::process::exit(status);
+    std::process::exit(ws::run_command_line(std::env::args_os()));
 }

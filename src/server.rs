@@ -85,14 +85,14 @@ impl ServerOptions {
     }
 }
 
-/// A bound echo server, ready to [`run`](EchoServer::run).
-pub struct EchoServer {
+/// A bound echo server, ready to [`run`](Server::run).
+pub(crate) struct Server {
     listener: TcpListener,
     address: SocketAddr,
     options: ServerOptions,
 }
 
-impl EchoServer {
+impl Server {
     /// Binds `addr` (`host:port`; port 0 picks a free one).
     pub async fn bind(addr: &str, options: ServerOptions) -> Result<Self> {
         let cannot = |e: std::io::Error| {
@@ -206,13 +206,76 @@ async fn drain(mut clients: JoinSet<()>) {
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), all).await;
 }
 
-/// Starts an echo server on 127.0.0.1 with an ephemeral port, in the
-/// background on the shared runtime; returns its address.
-pub fn spawn_local() -> Result<SocketAddr> {
-    let server = runtime().block_on(EchoServer::bind("127.0.0.1:0", ServerOptions::default()))?;
-    let address = server.local_addr();
-    runtime().spawn(server.run(1, std::future::pending()));
-    Ok(address)
+/// An echo server on 127.0.0.1, on a port of its own, serving in the
+/// background until it is dropped (then it closes its clients with 1001).
+/// It is the server `ws echo-server` runs, with its defaults: it echoes
+/// text and binary messages, answers pings, and accepts permessage-deflate.
+/// Made for tests and examples of clients, without a network.
+///
+/// ```
+/// use ws::{Connection, ConnectOptions, EchoServer, Message};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// connection.send_text("hello".into())?;
+/// assert_eq!(connection.recv(None)?, Message::Text("hello".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
+pub struct EchoServer {
+    address: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl EchoServer {
+    /// Binds a free port on 127.0.0.1 and starts serving.
+    ///
+    /// ```
+    /// let server = ws::EchoServer::start()?;
+    /// assert!(server.local_addr().ip().is_loopback());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn start() -> Result<Self> {
+        let server = runtime().block_on(Server::bind("127.0.0.1:0", ServerOptions::default()))?;
+        let address = server.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        runtime().spawn(server.run(1, async {
+            let _ = stopped.await;
+        }));
+        Ok(Self {
+            address,
+            stop: Some(stop),
+        })
+    }
+
+    /// The address it listens on.
+    ///
+    /// ```
+    /// let server = ws::EchoServer::start()?;
+    /// assert_ne!(server.local_addr().port(), 0);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// Its `ws://` URL.
+    ///
+    /// ```
+    /// let server = ws::EchoServer::start()?;
+    /// assert_eq!(server.url(), format!("ws://{}/", server.local_addr()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn url(&self) -> String {
+        format!("ws://{}/", self.address)
+    }
+}
+
+impl Drop for EchoServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 async fn serve(stream: TcpStream, options: ServerOptions, stopped: watch::Receiver<bool>) {

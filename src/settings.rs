@@ -10,6 +10,8 @@
 //! separated by newlines, or the TOML form of the file
 //! (`[["X-A", "1"], ["X-B", "2"]]`).
 
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub(crate) use value::parse_size;
@@ -54,6 +56,22 @@ pub const KEYS: [&str; 22] = [
 ];
 
 /// The effective settings of one command.
+///
+/// ```
+/// use std::time::Duration;
+/// use ws::{Console, EchoServer, Session, Settings};
+///
+/// let server = EchoServer::start()?;
+/// let settings = Settings {
+///     response_timeout: Some(Duration::from_millis(100)),
+///     extra_headers: vec![("X-Client".into(), "docs".into())],
+///     ..Settings::default()
+/// };
+/// let mut session = Session::builder().url(server.url()).settings(settings)
+///     .console(Console::silent()).build()?;
+/// assert!(session.run_script("nothing comes", "recv()").is_err());
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// How long to wait for the TCP, TLS and websocket handshakes.
@@ -99,6 +117,18 @@ pub struct Settings {
 
 /// The limits that keep Rhai code inside the process's means; going over
 /// one is an error that names it, never an abort.
+///
+/// ```
+/// use ws::{Console, ScriptLimits, Session, Settings};
+///
+/// let limits = ScriptLimits { max_string_size: 10, ..ScriptLimits::default() };
+/// let settings = Settings { limits, ..Settings::default() };
+/// let mut session = Session::builder().settings(settings).console(Console::silent()).build()?;
+/// assert!(session.run_script("short", r#"let s = "0123456789";"#).is_ok());
+/// let error = session.run_script("long", r#"let s = "0123456789" + "!";"#).unwrap_err();
+/// assert!(error.to_string().contains("string"), "{error}");
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScriptLimits {
     /// Longest string, in bytes.
@@ -154,6 +184,19 @@ impl Default for Settings {
 
 impl Settings {
     /// Connection options carrying these settings (headers, timeouts, TLS files).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws::{Connection, EchoServer, Settings};
+    ///
+    /// let settings = Settings { max_message_size: 1024, connect_timeout: Duration::from_secs(1), ..Settings::default() };
+    /// let options = settings.connect_options();
+    /// assert_eq!((options.max_message_size, options.connect_timeout), (1024, Duration::from_secs(1)));
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &options)?;
+    /// assert!(connection.send_binary(vec![0; 2048]).is_err()); // over 1024 bytes
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
             headers: self.extra_headers.clone(),
@@ -192,7 +235,7 @@ impl Settings {
     }
 
     /// The keepalive of `ping_interval` and `ping_timeout`, if any.
-    pub fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
+    pub(crate) fn keepalive(&self) -> Option<crate::connection::KeepaliveSettings> {
         let interval = self.ping_interval?;
         Some(crate::connection::KeepaliveSettings {
             interval,
@@ -202,7 +245,7 @@ impl Settings {
 
     /// The transcript width: the setting, else the width of the terminal
     /// on standard output, else 100.
-    pub fn width(&self) -> usize {
+    pub(crate) fn width(&self) -> usize {
         self.terminal_width
             .or_else(crate::os::stdout_columns)
             .unwrap_or(100)
@@ -290,6 +333,7 @@ pub struct Loaded {
 
 impl Loaded {
     /// Where `key`'s value came from.
+    #[cfg(test)]
     pub fn source(&self, key: &str) -> Option<&Source> {
         self.sources.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
     }
@@ -302,19 +346,6 @@ pub fn env_name(key: &str) -> String {
 
 /// Layers the settings: `flags`, then `WS_*` variables of `env`, then
 /// `files` in order (most important first), then the defaults.
-///
-/// ```
-/// use std::collections::HashMap;
-/// use ws::settings::{ConfigFile, Flags, Source, resolve};
-///
-/// let env = HashMap::from([("WS_CONNECT_TIMEOUT".to_string(), "2.5".to_string())]);
-/// let file = ConfigFile { path: "ws.toml".into(), text: "max_message_size = \"64K\"".into() };
-/// let loaded = resolve(&env, &[file], &Flags::default())?;
-/// assert_eq!(loaded.settings.connect_timeout.as_millis(), 2500);
-/// assert_eq!(loaded.settings.max_message_size, 65536);
-/// assert_eq!(loaded.source("max_message_size"), Some(&Source::File("ws.toml".into())));
-/// # Ok::<(), ws::Error>(())
-/// ```
 pub fn resolve(
     env: &HashMap<String, String>,
     files: &[ConfigFile],

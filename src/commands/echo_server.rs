@@ -11,7 +11,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 use crate::cli::EchoServerArgs;
 use crate::error::{Error, Result};
-use crate::server::{EchoServer, ServerOptions};
+use crate::server::{Server, ServerOptions};
 
 pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     // A client gets connect_timeout for its handshake and send_timeout
@@ -49,7 +49,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         args.host.clone()
     };
     // The acceptor and the signal handlers run here; the connections on
-    // worker threads of their own (see EchoServer::run).
+    // worker threads of their own (see Server::run).
     let acceptor = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -57,7 +57,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     acceptor.block_on(async {
         // Handlers first: a signal right after the first line must stop us cleanly.
         let stop = super::wire::stop_signal()?;
-        let server = EchoServer::bind(&format!("{host}:{}", args.port), options).await?;
+        let server = Server::bind(&format!("{host}:{}", args.port), options).await?;
         let address = server.local_addr();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());

@@ -4,17 +4,19 @@
 use crate::cli::SessionArgs;
 use crate::console::{Console, Role};
 use crate::error::Result;
+use crate::server::EchoServer;
 use crate::session::Session;
 
 pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     let (settings, options) =
         super::client_settings(&args.connect, args.terminal_width.as_deref())?;
     let console = Console::stdio();
+    // The echo server started for the session serves until it ends.
+    let mut server = None;
     let url = match args.url {
         Some(url) => url,
         None => {
-            let address = crate::server::spawn_local()?;
-            let url = format!("ws://{address}/");
+            let url = server.insert(EchoServer::start()?).url();
             console.say(
                 Role::Info,
                 format!("No URL given: started an echo server on {url}"),
@@ -36,8 +38,10 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
         .build();
     super::record(&console, &built);
     let mut session = built.inspect_err(|_| console.finish())?;
-    Ok(match &script {
+    let status = match &script {
         Some((name, text)) => session.repl_after_script(name, text),
         None => session.repl(),
-    })
+    };
+    drop(server);
+    Ok(status)
 }

@@ -40,10 +40,12 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         std::fs::File::create(path).map_err(|e| Error::file("create", path, e))?;
     }
     let needs_server = args.url.is_none() && cases.iter().any(|c| c.file.url.is_none());
-    let fallback = match needs_server {
-        true => Some(format!("ws://{}/", crate::server::spawn_local()?)),
+    // The echo server for tests without a URL serves until they end.
+    let server = match needs_server {
+        true => Some(crate::server::EchoServer::start()?),
         false => None,
     };
+    let fallback = server.as_ref().map(|server| server.url());
     let width = settings.width();
     let env = Environment {
         settings,

@@ -80,13 +80,18 @@ pub(super) async fn open(
     settings: &crate::settings::Settings,
 ) -> Result<(ClientEngine, crate::connection::Handshake)> {
     let (ws, handshake) = crate::connection::dial(url, options).await?;
-    let engine = client_engine(
+    Ok((engine(ws, settings), handshake))
+}
+
+/// The engine over a dialled stream, with the settings' deadlines and
+/// keepalive.
+fn engine(ws: crate::connection::WsStream, settings: &crate::settings::Settings) -> ClientEngine {
+    client_engine(
         ws,
         settings.send_timeout,
         settings.disconnect_timeout,
         settings.keepalive(),
-    );
-    Ok((engine, handshake))
+    )
 }
 
 /// Closes with 1001 when our side ends the connection: Ctrl+C or SIGTERM
@@ -144,13 +149,7 @@ impl<'a> Dialer<'a> {
     pub(super) async fn open_measured(&self) -> Result<(ClientEngine, Option<SentSizes>)> {
         let (mut ws, handshake) = crate::connection::dial(self.url, self.options).await?;
         let sizes = handshake.compression.map(|_| ws.get_mut().log_sent_sizes());
-        let engine = client_engine(
-            ws,
-            self.settings.send_timeout,
-            self.settings.disconnect_timeout,
-            self.settings.keepalive(),
-        );
-        Ok((self.started(engine), sizes))
+        Ok((self.started(engine(ws, self.settings)), sizes))
     }
 
     fn started(&self, mut engine: ClientEngine) -> ClientEngine {
@@ -179,13 +178,7 @@ impl<'a> Dialer<'a> {
         let (ws, _, attempt) = attempts
             .redial(self.url, self.options, lost, report)
             .await?;
-        let engine = client_engine(
-            ws,
-            self.settings.send_timeout,
-            self.settings.disconnect_timeout,
-            self.settings.keepalive(),
-        );
-        Ok((self.started(engine), attempt))
+        Ok((self.started(engine(ws, self.settings)), attempt))
     }
 }
 

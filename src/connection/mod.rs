@@ -21,8 +21,7 @@ pub mod url;
 
 pub(crate) use close::close_code_for;
 pub use close::{
-    MAX_CONTROL_PAYLOAD, MAX_REASON, check_close_code, check_control_payload, check_reason,
-    close_code_name, parse_close_code,
+    check_close_code, check_control_payload, check_reason, close_code_name, parse_close_code,
 };
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
@@ -31,9 +30,9 @@ pub use inbox::RecvError;
 pub use keepalive::{KeepaliveSettings, Note};
 pub use options::{ConnectOptions, TlsFiles};
 pub(crate) use reconnect::Attempts;
-pub use reconnect::{Preamble, ReconnectSettings, Retry, lost, retries};
+pub use reconnect::{Preamble, ReconnectSettings, Retry, retries};
 pub(crate) use task::describe;
-pub use tls::INSECURE_WARNING;
+pub(crate) use tls::INSECURE_WARNING;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, mpsc};
@@ -51,6 +50,19 @@ use link::{Link, Stopped};
 use task::Command;
 
 /// A message from the peer.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer, Message};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// connection.send_text("hi".into())?;
+/// match connection.recv(None)? {
+///     Message::Text(text) => assert_eq!(text, "hi"),
+///     Message::Binary(bytes) => panic!("a text was sent, {} bytes came", bytes.len()),
+/// }
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// A text message.
@@ -60,6 +72,17 @@ pub enum Message {
 }
 
 /// Who ended a connection.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer, RecvError};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// drop(server); // a server that stops closes its clients with 1001
+/// let Err(RecvError::Closed(info)) = connection.recv(None) else { panic!("still open") };
+/// assert_eq!((info.by, info.code), (Closer::Peer, 1001));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Closer {
     /// The peer sent a close frame.
@@ -70,7 +93,20 @@ pub enum Closer {
     Dropped,
 }
 
-/// How a connection ended.
+/// How a connection ended: what [`Connection::close`] returns, what
+/// [`Connection::close_info`] gives once it has ended, and what
+/// [`RecvError::Closed`] carries.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let info = connection.close(4000, "done")?;
+/// assert_eq!((info.by, info.code, info.reason.as_str()), (Closer::Us, 4000, "done"));
+/// assert_eq!(info.error, None);
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseInfo {
     /// Who ended it.
@@ -86,12 +122,34 @@ pub struct CloseInfo {
 
 impl CloseInfo {
     /// Whether the code is a normal one (1000 or 1001).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(connection.close(1000, "")?.is_normal());
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(!other.close(1011, "")?.is_normal());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn is_normal(&self) -> bool {
         matches!(self.code, 1000 | 1001)
     }
 
     /// What the code means ("normal closure"), or for a peer's close with
     /// a code that is not valid, the note that says so.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.close(1000, "")?.code_meaning(), "normal closure");
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(other.close(4001, "")?.code_meaning(), "private use");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn code_meaning(&self) -> &str {
         match (&self.by, &self.error) {
             (Closer::Peer, Some(note)) => note,
@@ -188,7 +246,21 @@ impl Default for HandleSettings {
     }
 }
 
-/// A blocking, cloneable handle on one websocket connection.
+/// A blocking, cloneable handle on one websocket connection: every clone
+/// is the same connection, and each method may be called from any thread.
+/// The connection itself runs on a background task, which answers pings
+/// and keeps what arrives for [`recv`](Self::recv); no async code is needed.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer, Message};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let sender = connection.clone();
+/// std::thread::spawn(move || sender.send_text("from a thread".into())).join().unwrap()?;
+/// assert_eq!(connection.recv(None)?, Message::Text("from a thread".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Connection {
     shared: Arc<Shared>,
@@ -207,9 +279,27 @@ struct Shared {
 }
 
 impl Connection {
-    /// Connects to `url` (any form of SPEC §1) and starts the connection's
-    /// task. Blocks until the handshake is done or fails.
-    pub fn open(
+    /// Connects to `url` (any form of SPEC §1, e.g. `ws://host:port/path`,
+    /// `wss://…` or `:PORT`) with `options`, and starts the connection's
+    /// task. Blocks until the handshake is done or fails. Pings are
+    /// answered and messages kept for [`recv`](Self::recv) (the latest
+    /// 10,000) from the start.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.url(), server.url());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn open(url: &str, options: &ConnectOptions) -> Result<Connection> {
+        Self::open_with(url, options, HandleSettings::default(), Arc::new(|_| {}))
+    }
+
+    /// Like [`open`](Self::open), with the handle's settings and an
+    /// observer that sees every event on the connection's task.
+    pub(crate) fn open_with(
         url: &str,
         options: &ConnectOptions,
         settings: HandleSettings,
@@ -232,17 +322,6 @@ impl Connection {
         Ok(Self::start(
             url, stream, handshake, settings, observer, redial,
         ))
-    }
-
-    /// Wraps an open stream (for hosts that dial themselves).
-    pub fn from_stream(
-        url: String,
-        stream: WsStream,
-        handshake: Handshake,
-        settings: HandleSettings,
-        observer: Observer,
-    ) -> Connection {
-        Self::start(url, stream, handshake, settings, observer, None)
     }
 
     fn start(
@@ -291,38 +370,72 @@ impl Connection {
     }
 
     /// Whether two handles are on the same connection.
-    pub fn same(&self, other: &Connection) -> bool {
+    pub(crate) fn same(&self, other: &Connection) -> bool {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The URL this handle is connected to, its password masked (see
-    /// [`redact::url`]): this is the form every output shows.
+    /// The URL this handle is connected to, normalised (`:PORT` becomes
+    /// `ws://localhost:PORT/`, an empty path `/`) and with the password of
+    /// its `user:password@` masked as `***`: this is the form every output
+    /// shows. What goes on the wire is never masked.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let url = format!("ws://alice:s3cret@{}", server.local_addr());
+    /// let connection = Connection::open(&url, &ConnectOptions::default())?;
+    /// assert_eq!(connection.url(), format!("ws://alice:***@{}/", server.local_addr()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.shared.url
     }
 
-    /// The subprotocol the server chose.
+    /// The subprotocol the server chose (from
+    /// [`ConnectOptions::subprotocols`]), if any.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// // Nothing was offered, so nothing was chosen.
+    /// assert_eq!(connection.subprotocol(), None);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn subprotocol(&self) -> Option<&str> {
         self.shared.subprotocol.as_deref()
     }
 
     /// The compression agreed on (permessage-deflate), if any.
-    pub fn compression(&self) -> Option<deflate::Params> {
+    pub(crate) fn compression(&self) -> Option<deflate::Params> {
         self.shared.compression
     }
 
     /// How the connection ended, once it has.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.close_info(), None);
+    /// connection.close(1000, "bye")?;
+    /// assert_eq!(connection.close_info().map(|info| info.code), Some(1000));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn close_info(&self) -> Option<CloseInfo> {
         self.shared.link.ended()
     }
 
     /// Keeps incoming messages for `recv` (or stops keeping and drops them).
-    pub fn set_keep(&self, keep: bool) {
+    pub(crate) fn set_keep(&self, keep: bool) {
         self.shared.inbox.set_keep(keep);
     }
 
     /// `Ok` while the connection is open; the close as an error after.
-    pub fn check_open(&self) -> Result<()> {
+    pub(crate) fn check_open(&self) -> Result<()> {
         match self.close_info() {
             Some(info) => Err(closed_error(&info)),
             None => Ok(()),
@@ -340,6 +453,16 @@ impl Connection {
     /// Queues a text message; returns its size in bytes. Waits while more
     /// than `send_buffer_size` bytes are waiting to be written, this
     /// message's included (see [`send_binary`](Self::send_binary)).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer, Message};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.send_text("héllo".into())?, 6); // bytes, not characters
+    /// assert_eq!(connection.recv(None)?, Message::Text("héllo".into()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn send_text(&self, text: String) -> Result<usize> {
         self.send(WsMessage::text(text), None)
     }
@@ -348,7 +471,19 @@ impl Connection {
     /// than `send_buffer_size` bytes are waiting to be written, this
     /// message's included: a message larger than that returns once it is
     /// written out. Fails when the connection ends before, or on interrupt
-    /// (the message still goes).
+    /// (the message still goes), or at once when the message is larger than
+    /// [`ConnectOptions::max_message_size`] or the connection has ended.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.send_binary(vec![0xde, 0xad])?, 2);
+    /// connection.close(1000, "")?;
+    /// assert!(connection.send_binary(vec![0xbe, 0xef]).is_err());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
         self.send(WsMessage::binary(bytes), None)
     }
@@ -357,7 +492,7 @@ impl Connection {
     /// [`send_binary`](Self::send_binary); on a compressed connection it
     /// then waits until the message is written (at most the disconnect
     /// timeout, or until interrupted) to give its size on the wire too.
-    pub fn send_measured(&self, message: Message) -> Result<(usize, Option<usize>)> {
+    pub(crate) fn send_measured(&self, message: Message) -> Result<(usize, Option<usize>)> {
         let message = match message {
             Message::Text(text) => WsMessage::text(text),
             Message::Binary(bytes) => WsMessage::binary(bytes),
@@ -410,14 +545,14 @@ impl Connection {
     }
 
     /// Sends an unsolicited pong.
-    pub fn pong(&self, payload: Vec<u8>) -> Result<()> {
+    pub(crate) fn pong(&self, payload: Vec<u8>) -> Result<()> {
         check_control_payload(payload.len())?;
         self.command(Command::Send(WsMessage::Pong(payload.into()), None))
     }
 
     /// Sends a ping and waits for its pong: the round trip, or `None` when
     /// no pong came within `timeout`.
-    pub fn ping(
+    pub(crate) fn ping(
         &self,
         payload: Vec<u8>,
         timeout: Option<Duration>,
@@ -450,7 +585,21 @@ impl Connection {
 
     /// Closes with `code` and `reason` and waits for the close handshake
     /// (at most the disconnect timeout). Closing a closed connection is a
-    /// no-op that returns how it ended.
+    /// no-op that returns how it ended. The code must be one that may be sent
+    /// (1000–1003, 1007–1014, 3000–4999) and the reason at most 123
+    /// bytes, or this fails before anything is sent.
+    ///
+    /// ```
+    /// use ws::{Closer, ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(connection.close(1006, "").is_err()); // 1006 is never sent
+    /// let info = connection.close(1000, "done")?;
+    /// assert_eq!((info.by, info.code), (Closer::Us, 1000));
+    /// assert_eq!(connection.close(1001, "again")?, info);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn close(&self, code: u16, reason: &str) -> Result<CloseInfo> {
         check_close_code(code)?;
         check_reason(reason)?;
@@ -483,30 +632,43 @@ impl Connection {
         }))
     }
 
-    /// The next kept message, waiting at most `timeout` (`None`: forever).
-    pub fn recv(
-        &self,
-        timeout: Option<Duration>,
-        interrupt: &AtomicBool,
-    ) -> Result<Message, RecvError> {
-        self.shared.inbox.recv(timeout, interrupt, None)
+    /// The next message from the peer, waiting at most `timeout` (`None`:
+    /// until one arrives or the connection ends).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws::{ConnectOptions, Connection, EchoServer, Message, RecvError};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// connection.send_binary(vec![1, 2, 3])?;
+    /// assert_eq!(connection.recv(None)?, Message::Binary(vec![1, 2, 3]));
+    /// let nothing = connection.recv(Some(Duration::from_millis(10)));
+    /// assert!(matches!(nothing, Err(RecvError::Timeout(_))));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn recv(&self, timeout: Option<Duration>) -> Result<Message, RecvError> {
+        self.shared
+            .inbox
+            .recv(timeout, &self.shared.interrupt, None)
     }
 
-    /// Like [`recv`](Self::recv), but a wait with no message ends with
-    /// [`RecvError::Reconnected`] once a connection past the `known`-th
-    /// has opened (`--reconnect`), so the caller can greet it first.
-    pub fn recv_watching(
+    /// Like [`recv`](Self::recv), ended early by `interrupt`; with `known`,
+    /// a wait with no message also ends with [`RecvError::Reconnected`] once
+    /// a connection past the `known`-th has opened (`--reconnect`), so the
+    /// caller can greet it first.
+    pub(crate) fn recv_watching(
         &self,
         timeout: Option<Duration>,
         interrupt: &AtomicBool,
-        known: u64,
+        known: Option<u64>,
     ) -> Result<Message, RecvError> {
-        self.shared.inbox.recv(timeout, interrupt, Some(known))
+        self.shared.inbox.recv(timeout, interrupt, known)
     }
 
     /// How many connections this handle has had: 1, and one more after
     /// each reconnection.
-    pub fn connections(&self) -> u64 {
+    pub(crate) fn connections(&self) -> u64 {
         self.shared.inbox.connections()
     }
 }
@@ -532,7 +694,7 @@ pub(crate) type ClientEngine =
     Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
 
 /// The error for using a connection that has ended.
-pub fn closed_error(info: &CloseInfo) -> Error {
+pub(crate) fn closed_error(info: &CloseInfo) -> Error {
     let reason = if info.reason.is_empty() {
         String::new()
     } else {

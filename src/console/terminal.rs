@@ -42,10 +42,6 @@ impl Terminal {
         }
     }
 
-    pub(super) fn colored(&self) -> bool {
-        self.colored
-    }
-
     pub(super) fn set_prompt_printer(&mut self, printer: Option<PromptPrinter>) {
         self.flush();
         self.forwarder = printer.map(spawn_forwarder);

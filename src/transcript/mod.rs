@@ -5,11 +5,11 @@
 //! This module picks the format from the file name and owns the layout the
 //! three formats share: control characters made visible, tabs expanded and
 //! long lines wrapped at the transcript width, so a row is the same row in
-//! every format. The writers only talk to [`crate::console`] (they are
-//! [`Sink`]s) and to the file system; [`cast`] also reads recordings back
-//! for `ws replay`.
+//! every format. The writers only talk to the console (they are
+//! [`Sink`]s) and to the file system; the asciicast reader also reads
+//! recordings back for `ws replay`.
 
-pub mod cast;
+pub(crate) mod cast;
 mod html;
 mod svg;
 mod text;
@@ -47,7 +47,7 @@ const MONOSPACE: &str =
 /// # Example
 ///
 /// ```
-/// use ws::console::{Console, Role};
+/// use ws::{Console, Role};
 ///
 /// let path = std::env::temp_dir().join(format!("ws-doc-{}.html", std::process::id()));
 /// let console = Console::silent();

@@ -13,7 +13,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use ws::connection::deflate::{self, DeflateStream, Side};
+use ws::internals::deflate::{self, DeflateStream, Side};
 
 use crate::support::server::spawn_server;
 use crate::support::{home, ws_cmd};

@@ -274,7 +274,7 @@ fn the_fuzz_target_survives_the_table_and_garbage() {
         .stack_size(8 << 20)
         .spawn(move || {
             for line in EXPRESSIONS.iter().chain(garbage.iter()) {
-                ws::fuzz_session_line(line);
+                ws::internals::session_line(line);
             }
         })
         .unwrap()

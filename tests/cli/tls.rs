@@ -185,7 +185,11 @@ fn insecure_connects_without_the_ca_and_warns() {
     let (address, files) = start(home.path());
     let env = &client_env(&files)[1..];
     let stderr = assert_status(&run(home.path(), address, env, &["-k"]), 0);
-    assert_eq!(stderr.trim(), ws::connection::INSECURE_WARNING);
+    assert_eq!(
+        stderr.trim(),
+        "ws: warning: --insecure (-k) is on: the server's TLS certificate is not verified, so anyone \
+         between you and the server can read and change this connection."
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
-use ws::console::{Console, Line, Role, Stream};
+use ws::{Console, Line, Role};
 
 use crate::support::pty::Pty;
 use crate::support::server::{Frame, TestServer};
@@ -129,7 +129,9 @@ fn write(dir: &Path, name: &str, width: usize) -> String {
     let path = dir.join(name);
     let console = Console::silent();
     console.add_sink(ws::transcript::open(&path, width).expect("open the transcript"));
-    console.emit_all(Stream::Out, sample());
+    for line in sample() {
+        console.out(line);
+    }
     console.finish();
     console.finish();
     std::fs::read_to_string(&path).expect("the transcript")

@@ -195,7 +195,7 @@ impl Context {
         };
         let handle = self.settings.handle_settings(true, self.interrupt.clone());
         let connection =
-            Connection::open(url, &connect, handle, observer(self.console.clone(), view))
+            Connection::open_with(url, &connect, handle, observer(self.console.clone(), view))
                 .map_err(to_rhai)?;
         self.opened.borrow_mut().push(connection.clone());
         Ok(connection)

@@ -27,12 +27,12 @@ impl Context {
         greet: Greet<'_>,
     ) -> Fallible<Result<Message, RecvError>> {
         let Some(greet) = greet else {
-            return Ok(connection.recv(wait.limit, &self.interrupt));
+            return Ok(connection.recv_watching(wait.limit, &self.interrupt, None));
         };
         loop {
             greet()?;
             let known = self.greeted.get();
-            match connection.recv_watching(wait.limit, &self.interrupt, known) {
+            match connection.recv_watching(wait.limit, &self.interrupt, Some(known)) {
                 Err(RecvError::Reconnected) => {}
                 received => return Ok(received),
             }
