@@ -35,9 +35,10 @@
 //!
 //! # Your own functions in Rhai
 //!
-//! The engine is an ordinary [`rhai::Engine`] (re-exported as [`rhai`]):
-//! register the host's functions before running code, and share values
-//! through the session's scope.
+//! The engine is an ordinary
+//! [`rhai::Engine`](https://docs.rs/rhai/1/rhai/struct.Engine.html) (the
+//! crate is re-exported as `ws::rhai`): register the host's functions
+//! before running code, and share values through the session's scope.
 //!
 //! ```
 //! use ws::{Console, Session};

@@ -38,7 +38,7 @@ pub(crate) enum Control {
     Terminate,
 }
 
-/// How a line (or a script) left the session.
+/// How a line left the session: what [`Session::eval_line`] returns.
 ///
 /// ```
 /// use ws::{Console, Outcome, Session};
@@ -52,7 +52,8 @@ pub(crate) enum Control {
 pub enum Outcome {
     /// Go on reading lines.
     Continue,
-    /// The session is over, with this exit status.
+    /// The session is over, with this exit status: `n` after `exit(n)`, 0
+    /// after `quit` or `close` closed the session's connection.
     End(i32),
 }
 
@@ -104,7 +105,8 @@ impl SessionBuilder {
     /// Work on a connection the host opened itself (instead of a URL):
     /// the session functions (`text`, `recv`, `expect`, …) are bound to
     /// it. What arrives is kept for `recv` but not shown on the console,
-    /// since the session did not open it; what the session sends is shown.
+    /// since the session did not open it; what the session sends is
+    /// confirmed as on any connection (see [`interactive`](Self::interactive)).
     ///
     /// ```
     /// use ws::{ConnectOptions, Connection, Console, EchoServer, Session};
@@ -123,7 +125,9 @@ impl SessionBuilder {
         self
     }
 
-    /// Use the connection options (headers, TLS…) instead of the settings' defaults.
+    /// Open the [`url`](Self::url) with these options (headers,
+    /// subprotocols, TLS…) instead of the ones made from the settings
+    /// ([`Settings::connect_options`]).
     ///
     /// ```
     /// use ws::{ConnectOptions, Console, EchoServer, Session};
@@ -315,7 +319,10 @@ impl SessionBuilder {
         self
     }
 
-    /// Opens the connection (if a URL was given) and builds the engine.
+    /// Opens the connection (if a URL was given) and builds the engine. A
+    /// URL that is not valid, a server that cannot be reached or refuses
+    /// the handshake, and a preamble script that does not compile are
+    /// errors.
     ///
     /// ```
     /// use ws::{Error, Session};
@@ -375,7 +382,10 @@ impl SessionBuilder {
     }
 }
 
-/// A console on (at most) one connection, with a Rhai engine.
+/// A console on (at most) one connection, with a Rhai engine whose session
+/// functions (`text`, `recv`, `expect`, `close`, …) are bound to it, one
+/// scope for every line and script, and the functions defined so far.
+/// Build it with [`Session::builder`].
 ///
 /// ```
 /// use ws::{Console, EchoServer, Session};
@@ -557,8 +567,14 @@ impl Session {
         self.ctx.close_all(code);
     }
 
-    /// Evaluates one line by the dispatch rule of SPEC §2 and prints what
-    /// comes of it.
+    /// Evaluates one line as the prompt does and prints what comes of it:
+    /// a plain command (`text hello`, `close 1003 'bye'`) when the line
+    /// reads as one, Rhai code otherwise; the value of an expression is
+    /// printed, and so is a failure (it is not returned). Functions and
+    /// variables stay defined for later lines. As at the prompt, messages
+    /// are kept for `recv` only while a line runs: what arrives between two
+    /// lines is shown, not kept (also for [`Connection::recv`] on the
+    /// session's connection).
     ///
     /// ```
     /// use ws::{Console, EchoServer, Outcome, Session};

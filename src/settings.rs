@@ -55,7 +55,11 @@ pub const KEYS: [&str; 22] = [
     "reconnect",
 ];
 
-/// The effective settings of one command.
+/// The settings of a session and its connection: timeouts, sizes,
+/// keepalive, reconnection, TLS files and script limits. The `ws` binary
+/// resolves them from its flags, `WS_*` variables and config files; a host
+/// starts from [`Settings::default`] and sets the fields it needs, then
+/// hands them to [`SessionBuilder::settings`](crate::SessionBuilder::settings).
 ///
 /// ```
 /// use std::time::Duration;
@@ -96,7 +100,9 @@ pub struct Settings {
     pub preamble: Option<crate::connection::Preamble>,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
-    /// Width of transcripts in columns; `None` takes the terminal's or 100.
+    /// Width of the transcripts the `ws` commands write (`--transcript`), in
+    /// columns; `None` takes the terminal's or 100. A host gives the width
+    /// to [`transcript::open`](crate::transcript::open) itself.
     pub terminal_width: Option<usize>,
     /// PEM file of extra trusted certificate authorities.
     pub tls_ca_file: Option<PathBuf>,

@@ -54,7 +54,9 @@ pub enum RecvError {
     /// The connection is closed and every message before the close is taken.
     Closed(CloseInfo),
     /// A new connection opened (`--reconnect`) since the one the caller
-    /// knew of, and no message is waiting.
+    /// knew of, and no message is waiting. Only the session's own waits
+    /// (Rhai's `recv`, `expect`) end so, to greet the new connection first;
+    /// [`Connection::recv`](crate::Connection::recv) goes on waiting.
     Reconnected,
 }
 

@@ -37,7 +37,9 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Largest message accepted, in bytes.
     pub max_message_size: usize,
-    /// HTTP proxy URL for CONNECT; `None` consults the environment.
+    /// HTTP proxy URL for CONNECT; `None` takes `https_proxy` (for
+    /// `wss://`) or `http_proxy` (for `ws://`) from the environment unless
+    /// `no_proxy` names the host; `Some("")` uses no proxy at all.
     pub proxy: Option<String>,
     /// TLS files.
     pub tls: TlsFiles,

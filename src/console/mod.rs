@@ -84,8 +84,10 @@ pub enum Stream {
     SinksOnly,
 }
 
-/// The console: a cloneable handle shared by the connection, the engine and
-/// the prompt.
+/// Where everything a session shows goes: the terminal (or nowhere, see
+/// [`Console::silent`]) and every [`Sink`] attached. A cloneable handle:
+/// every clone is the same console, shared by the connection, the engine
+/// and the prompt.
 ///
 /// ```
 /// # use std::sync::{Arc, Mutex};
