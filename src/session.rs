@@ -193,7 +193,8 @@ impl SessionBuilder {
         self
     }
 
-    /// Pretty-print JSON messages.
+    /// Pretty-print the JSON text messages the console shows (as `--json`
+    /// does); what `recv` returns is unchanged.
     ///
     /// ```
     /// # use std::sync::{Arc, Mutex};
