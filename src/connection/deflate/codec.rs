@@ -9,6 +9,9 @@ use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, 
 /// every compressed message.
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
+/// Compressed frames up to this long are inflated with their tail at once.
+const SHORT: usize = 256;
+
 /// How hard we compress: zlib's level 1, the fast one (JSON still shrinks
 /// several times over, at a fraction of level 6's time).
 pub const LEVEL: u32 = 1;
@@ -120,12 +123,20 @@ impl Inflater {
         limit: usize,
     ) -> Result<(), InflateError> {
         let start = out.len();
-        self.run(input, out, start, limit)?;
-        if last {
-            self.run(&TAIL, out, start, limit)?;
-            if self.no_context_takeover {
-                self.decompress.reset(false);
+        let mut joined = [0; SHORT + TAIL.len()];
+        if last && input.len() <= SHORT {
+            // A short message and its tail in one call: each call costs.
+            joined[..input.len()].copy_from_slice(input);
+            joined[input.len()..input.len() + TAIL.len()].copy_from_slice(&TAIL);
+            self.run(&joined[..input.len() + TAIL.len()], out, start, limit)?;
+        } else {
+            self.run(input, out, start, limit)?;
+            if last {
+                self.run(&TAIL, out, start, limit)?;
             }
+        }
+        if last && self.no_context_takeover {
+            self.decompress.reset(false);
         }
         Ok(())
     }
