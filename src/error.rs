@@ -7,6 +7,17 @@ use std::io;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in `ws`.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, Error};
+///
+/// let Err(error) = Connection::open("localhost", &ConnectOptions::default()) else { panic!() };
+/// assert!(matches!(error, Error::InvalidUrl(_)));
+/// assert_eq!(
+///     error.to_string(),
+///     "localhost is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)"
+/// );
+/// ```
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -132,6 +143,17 @@ impl From<crate::connection::RecvError> for Error {
 impl Error {
     /// The process exit status for this error. Output to a closed pipe
     /// (`ws completion bash | head -1`) is a success, as in other tools.
+    ///
+    /// ```
+    /// use ws::{Console, Session};
+    ///
+    /// let mut session = Session::builder().console(Console::silent()).build()?;
+    /// let error = session.run_script("fails", r#"throw "no""#).unwrap_err();
+    /// assert_eq!(error.exit_status(), 1);
+    /// let exit = session.run_script("exits", "exit(3)").unwrap_err();
+    /// assert_eq!(exit.exit_status(), 3);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn exit_status(&self) -> i32 {
         match self {
             _ if self.is_broken_pipe() => 0,
@@ -167,6 +189,17 @@ impl Error {
 }
 
 /// The result type of this crate.
+///
+/// ```
+/// fn echo_once(text: &str) -> ws::Result<ws::Message> {
+///     let server = ws::EchoServer::start()?;
+///     let connection = ws::Connection::open(&server.url(), &ws::ConnectOptions::default())?;
+///     connection.send_text(text.into())?;
+///     Ok(connection.recv(None)?) // a RecvError becomes an Error
+/// }
+/// assert_eq!(echo_once("hi")?, ws::Message::Text("hi".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

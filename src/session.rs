@@ -38,16 +38,38 @@ pub(crate) enum Control {
     Terminate,
 }
 
-/// How a line (or a script) left the session.
+/// How a line left the session: what [`Session::eval_line`] returns.
+///
+/// ```
+/// use ws::{Console, Outcome, Session};
+///
+/// let mut session = Session::builder().console(Console::silent()).build()?;
+/// assert_eq!(session.eval_line("let answer = 42"), Outcome::Continue);
+/// assert_eq!(session.eval_line("exit(answer - 40)"), Outcome::End(2));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// Go on reading lines.
     Continue,
-    /// The session is over, with this exit status.
+    /// The session is over, with this exit status: `n` after `exit(n)`, 0
+    /// after `quit` or `close` closed the session's connection.
     End(i32),
 }
 
 /// Builds a [`Session`].
+///
+/// ```
+/// use ws::{Console, EchoServer, Session};
+///
+/// let server = EchoServer::start()?;
+/// let mut session = Session::builder()
+///     .url(server.url())
+///     .console(Console::silent())
+///     .build()?;
+/// session.run_script("echo", r#"text("hi"); expect("hi", 5);"#)?;
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub struct SessionBuilder {
     url: Option<String>,
     connection: Option<Connection>,
@@ -64,6 +86,17 @@ pub struct SessionBuilder {
 
 impl SessionBuilder {
     /// Connect to this URL when building.
+    ///
+    /// ```
+    /// use ws::{Console, EchoServer, Error, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let session = Session::builder().url(server.url()).console(Console::silent()).build()?;
+    /// assert_eq!(session.connection().unwrap().url(), server.url());
+    /// let refused = Session::builder().url("nowhere").build();
+    /// assert!(matches!(refused, Err(Error::InvalidUrl(_))));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
@@ -72,7 +105,8 @@ impl SessionBuilder {
     /// Work on a connection the host opened itself (instead of a URL):
     /// the session functions (`text`, `recv`, `expect`, …) are bound to
     /// it. What arrives is kept for `recv` but not shown on the console,
-    /// since the session did not open it; what the session sends is shown.
+    /// since the session did not open it; what the session sends is
+    /// confirmed as on any connection (see [`interactive`](Self::interactive)).
     ///
     /// ```
     /// use ws::{ConnectOptions, Connection, Console, EchoServer, Session};
@@ -91,25 +125,99 @@ impl SessionBuilder {
         self
     }
 
-    /// Use the connection options (headers, TLS…) instead of the settings' defaults.
+    /// Open the [`url`](Self::url) with these options (headers,
+    /// subprotocols, TLS…) instead of the ones made from the settings
+    /// ([`Settings::connect_options`]).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let options = ConnectOptions { max_message_size: 4, ..ConnectOptions::default() };
+    /// let mut session = Session::builder().url(server.url()).connect_options(options)
+    ///     .console(Console::silent()).build()?;
+    /// assert!(session.run_script("short", r#"text("four")"#).is_ok());
+    /// assert!(session.run_script("long", r#"text("too long")"#).is_err());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn connect_options(mut self, options: crate::connection::ConnectOptions) -> Self {
         self.options = Some(options);
         self
     }
 
     /// Print to this console (default: standard output and error).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Console, Session};
+    ///
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let seen = Seen::default();
+    /// let console = Console::silent();
+    /// console.add_sink(Box::new(seen.clone()));
+    /// let mut session = Session::builder().console(console).build()?;
+    /// session.run_script("hello", r#"print("hello")"#)?;
+    /// assert_eq!(seen.text(), "hello");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn console(mut self, console: Console) -> Self {
         self.console = Some(console);
         self
     }
 
     /// Use these settings (timeouts, queue size…).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws::{Console, EchoServer, Session, Settings};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let settings = Settings { response_timeout: Some(Duration::from_millis(50)), ..Settings::default() };
+    /// let mut session = Session::builder().url(server.url()).settings(settings)
+    ///     .console(Console::silent()).build()?;
+    /// let error = session.run_script("wait", "recv()").unwrap_err();
+    /// assert!(error.to_string().contains("0.05 s"), "{error}");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
     }
 
-    /// Pretty-print JSON messages.
+    /// Pretty-print the JSON text messages the console shows (as `--json`
+    /// does); what `recv` returns is unchanged.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// let mut session = Session::builder().url(server.url()).console(console).json(true).build()?;
+    /// session.run_script("json", r#"text(`{"a":1}`); recv();"#)?;
+    /// assert!(seen.text().contains("\"a\": 1"), "{}", seen.text());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn json(mut self, json: bool) -> Self {
         self.json = json;
         self
@@ -117,6 +225,29 @@ impl SessionBuilder {
 
     /// Print confirmations (`Sent …`, `PING …`) as the interactive session
     /// does; scripts run quiet by default.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// let mut session = Session::builder().url(server.url()).console(console).interactive(true).build()?;
+    /// session.eval_line("text hello");
+    /// assert!(seen.text().starts_with("Sent"), "{}", seen.text());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn interactive(mut self, interactive: bool) -> Self {
         self.interactive = interactive;
         self
@@ -124,6 +255,19 @@ impl SessionBuilder {
 
     /// Keeps messages for `recv` from the moment the connection opens, even
     /// in an interactive session (for a `--script` that waits for a greeting).
+    ///
+    /// ```
+    /// use ws::{Console, EchoServer, Preamble, Session, Settings};
+    ///
+    /// let server = EchoServer::start()?;
+    /// // The preamble's echo arrives before any line runs.
+    /// let preamble = Some(Preamble::Lines(vec!["hello".into()]));
+    /// let settings = Settings { preamble, ..Settings::default() };
+    /// let mut session = Session::builder().url(server.url()).settings(settings)
+    ///     .interactive(true).keep_from_start(true).console(Console::silent()).build()?;
+    /// session.run_script("greeting", r#"if recv() != "hello" { throw "lost" }"#)?;
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn keep_from_start(mut self, keep: bool) -> Self {
         self.keep_from_start = keep;
         self
@@ -142,12 +286,55 @@ impl SessionBuilder {
     }
 
     /// Show the keepalive pings sent and their pongs (`--verbose`).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use std::time::Duration;
+    /// use ws::{Console, EchoServer, Session, Settings};
+    ///
+    /// let server = EchoServer::start()?;
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// let settings = Settings { ping_interval: Some(Duration::from_millis(20)), ..Settings::default() };
+    /// let session = Session::builder().url(server.url()).settings(settings)
+    ///     .console(console).verbose(true).build()?;
+    /// let shown = std::time::Instant::now() + Duration::from_secs(10);
+    /// while !seen.text().contains("keepalive pong received") {
+    ///     assert!(std::time::Instant::now() < shown, "no keepalive shown");
+    ///     std::thread::sleep(Duration::from_millis(10));
+    /// }
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn verbose(mut self, verbose: bool) -> Self {
         self.verbose = verbose;
         self
     }
 
-    /// Opens the connection (if a URL was given) and builds the engine.
+    /// Opens the connection (if a URL was given) and builds the engine. A
+    /// URL that is not valid, a server that cannot be reached or refuses
+    /// the handshake, and a preamble script that does not compile are
+    /// errors.
+    ///
+    /// ```
+    /// use ws::{Error, Session};
+    ///
+    /// // Nothing to connect to: a session for Rhai alone.
+    /// let session = Session::builder().console(ws::Console::silent()).build()?;
+    /// assert!(session.connection().is_none());
+    /// let unreachable = Session::builder().url("ws://127.0.0.1:1/").build();
+    /// assert!(matches!(unreachable, Err(Error::Connect(_))));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn build(self) -> Result<Session> {
         let console = self.console.unwrap_or_else(Console::stdio);
         let mut context = Context::new(
@@ -196,7 +383,21 @@ impl SessionBuilder {
     }
 }
 
-/// A console on (at most) one connection, with a Rhai engine.
+/// A console on (at most) one connection, with a Rhai engine whose session
+/// functions (`text`, `recv`, `expect`, `close`, …) are bound to it, one
+/// scope for every line and script, and the functions defined so far.
+/// Build it with [`Session::builder`].
+///
+/// ```
+/// use ws::{Console, EchoServer, Session};
+///
+/// let server = EchoServer::start()?;
+/// let mut session = Session::builder().url(server.url()).console(Console::silent()).build()?;
+/// session.engine_mut().register_fn("shout", |s: &str| s.to_uppercase());
+/// session.run_script("shout", r#"text(shout("hi")); expect("HI", 5);"#)?;
+/// session.close_all(1000);
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub struct Session {
     ctx: Rc<Context>,
     engine: Engine,
@@ -209,6 +410,12 @@ pub struct Session {
 
 impl Session {
     /// A builder with default settings and no connection.
+    ///
+    /// ```
+    /// let session = ws::Session::builder().console(ws::Console::silent()).build()?;
+    /// assert!(session.connection().is_none());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn builder() -> SessionBuilder {
         SessionBuilder {
             url: None,
@@ -268,21 +475,67 @@ impl Session {
     }
 
     /// The Rhai engine, to register more functions before running.
+    ///
+    /// ```
+    /// let mut session = ws::Session::builder().console(ws::Console::silent()).build()?;
+    /// session.engine_mut().register_fn("double", |x: i64| x * 2);
+    /// session.run_script("double", "if double(21) != 42 { throw \"wrong\" }")?;
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
     }
 
     /// The scope shared by every line and script of this session.
+    ///
+    /// ```
+    /// let mut session = ws::Session::builder().console(ws::Console::silent()).build()?;
+    /// session.scope_mut().push("greeting", "hello");
+    /// session.run_script("set", r#"let count = greeting.len();"#)?;
+    /// assert_eq!(session.scope_mut().get_value::<i64>("count"), Some(5));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn scope_mut(&mut self) -> &mut Scope<'static> {
         &mut self.scope
     }
 
     /// The console this session prints to.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// let session = ws::Session::builder().console(console).build()?;
+    /// session.console().say(ws::Role::Info, "ready");
+    /// assert_eq!(seen.text(), "ready");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn console(&self) -> &Console {
         &self.ctx.console
     }
 
     /// The session's connection, if it has one.
+    ///
+    /// ```
+    /// use ws::{Console, EchoServer, Message, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let mut session = Session::builder().url(server.url()).console(Console::silent()).build()?;
+    /// session.run_script("send", r#"text("from Rhai")"#)?;
+    /// let connection = session.connection().expect("connected");
+    /// assert_eq!(connection.recv(None)?, Message::Text("from Rhai".into()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn connection(&self) -> Option<Connection> {
         self.ctx.session_connection()
     }
@@ -300,12 +553,41 @@ impl Session {
     }
 
     /// Closes every open connection with `code`.
+    ///
+    /// ```
+    /// use ws::{Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let session = Session::builder().url(server.url()).console(Console::silent()).build()?;
+    /// session.close_all(1001);
+    /// let info = session.connection().and_then(|c| c.close_info());
+    /// assert_eq!(info.map(|i| i.code), Some(1001));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn close_all(&self, code: u16) {
         self.ctx.close_all(code);
     }
 
-    /// Evaluates one line by the dispatch rule of SPEC §2 and prints what
-    /// comes of it.
+    /// Evaluates one line as the prompt does and prints what comes of it:
+    /// a plain command (`text hello`, `close 1003 'bye'`) when the line
+    /// reads as one, Rhai code otherwise; the value of an expression is
+    /// printed, and so is a failure (it is not returned). Functions and
+    /// variables stay defined for later lines. As at the prompt, messages
+    /// are kept for `recv` only while a line runs: what arrives between two
+    /// lines is shown, not kept (also for [`Connection::recv`] on the
+    /// session's connection).
+    ///
+    /// ```
+    /// use ws::{Console, EchoServer, Outcome, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let mut session = Session::builder().url(server.url()).console(Console::silent()).build()?;
+    /// assert_eq!(session.eval_line("let n = 3"), Outcome::Continue); // Rhai
+    /// assert_eq!(session.eval_line("text hello"), Outcome::Continue); // a plain command
+    /// assert_eq!(session.eval_line(r#"expect("hello", 5); n"#), Outcome::Continue);
+    /// assert_eq!(session.eval_line("exit(n)"), Outcome::End(3));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn eval_line(&mut self, line: &str) -> Outcome {
         let oracle = Oracle {
             engine: &self.engine,
@@ -497,6 +779,18 @@ impl Session {
 
     /// Compiles a whole script (a syntax error is returned before anything
     /// runs), then runs it in the session's scope. `name` is used in messages.
+    ///
+    /// ```
+    /// use ws::{Console, Error, Session};
+    ///
+    /// let mut session = Session::builder().console(Console::silent()).build()?;
+    /// session.run_script("define", "fn twice(x) { x * 2 }")?;
+    /// session.run_script("use", "if twice(2) != 4 { throw \"wrong\" }")?;
+    /// let Err(Error::Script(message)) = session.run_script("bad.rhai", "let x = ;") else { panic!() };
+    /// assert!(message.contains("bad.rhai"), "{message}");
+    /// assert!(matches!(session.run_script("end", "exit(4)"), Err(Error::Exit(4))));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn run_script(&mut self, name: &str, text: &str) -> Result<()> {
         let source = Source {
             name: Some(name),

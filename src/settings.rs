@@ -55,7 +55,27 @@ pub const KEYS: [&str; 22] = [
     "reconnect",
 ];
 
-/// The effective settings of one command.
+/// The settings of a session and its connection: timeouts, sizes,
+/// keepalive, reconnection, TLS files and script limits. The `ws` binary
+/// resolves them from its flags, `WS_*` variables and config files; a host
+/// starts from [`Settings::default`] and sets the fields it needs, then
+/// hands them to [`SessionBuilder::settings`](crate::SessionBuilder::settings).
+///
+/// ```
+/// use std::time::Duration;
+/// use ws::{Console, EchoServer, Session, Settings};
+///
+/// let server = EchoServer::start()?;
+/// let settings = Settings {
+///     response_timeout: Some(Duration::from_millis(100)),
+///     extra_headers: vec![("X-Client".into(), "docs".into())],
+///     ..Settings::default()
+/// };
+/// let mut session = Session::builder().url(server.url()).settings(settings)
+///     .console(Console::silent()).build()?;
+/// assert!(session.run_script("nothing comes", "recv()").is_err());
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// How long to wait for the TCP, TLS and websocket handshakes.
@@ -80,7 +100,9 @@ pub struct Settings {
     pub preamble: Option<crate::connection::Preamble>,
     /// Headers added to every handshake.
     pub extra_headers: Vec<(String, String)>,
-    /// Width of transcripts in columns; `None` takes the terminal's or 100.
+    /// Width of the transcripts the `ws` commands write (`--transcript`), in
+    /// columns; `None` takes the terminal's or 100. A host gives the width
+    /// to [`transcript::open`](crate::transcript::open) itself.
     pub terminal_width: Option<usize>,
     /// PEM file of extra trusted certificate authorities.
     pub tls_ca_file: Option<PathBuf>,
@@ -101,6 +123,18 @@ pub struct Settings {
 
 /// The limits that keep Rhai code inside the process's means; going over
 /// one is an error that names it, never an abort.
+///
+/// ```
+/// use ws::{Console, ScriptLimits, Session, Settings};
+///
+/// let limits = ScriptLimits { max_string_size: 10, ..ScriptLimits::default() };
+/// let settings = Settings { limits, ..Settings::default() };
+/// let mut session = Session::builder().settings(settings).console(Console::silent()).build()?;
+/// assert!(session.run_script("short", r#"let s = "0123456789";"#).is_ok());
+/// let error = session.run_script("long", r#"let s = "0123456789" + "!";"#).unwrap_err();
+/// assert!(error.to_string().contains("string"), "{error}");
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScriptLimits {
     /// Longest string, in bytes.
@@ -156,6 +190,19 @@ impl Default for Settings {
 
 impl Settings {
     /// Connection options carrying these settings (headers, timeouts, TLS files).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ws::{Connection, EchoServer, Settings};
+    ///
+    /// let settings = Settings { max_message_size: 1024, connect_timeout: Duration::from_secs(1), ..Settings::default() };
+    /// let options = settings.connect_options();
+    /// assert_eq!((options.max_message_size, options.connect_timeout), (1024, Duration::from_secs(1)));
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &options)?;
+    /// assert!(connection.send_binary(vec![0; 2048]).is_err()); // over 1024 bytes
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
             headers: self.extra_headers.clone(),

@@ -29,7 +29,22 @@ struct State {
     waiting: usize,
 }
 
-/// Why `recv` returned without a message.
+/// Why [`Connection::recv`](crate::Connection::recv) returned without a
+/// message. It converts into [`Error`](crate::Error), so `?` works in a
+/// function that returns [`ws::Result`](crate::Result).
+///
+/// ```
+/// use std::time::Duration;
+/// use ws::{ConnectOptions, Connection, EchoServer, RecvError};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let wait = Some(Duration::from_millis(20));
+/// assert!(matches!(connection.recv(wait), Err(RecvError::Timeout(_))));
+/// connection.close(1000, "")?;
+/// assert!(matches!(connection.recv(wait), Err(RecvError::Closed(info)) if info.code == 1000));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Debug)]
 pub enum RecvError {
     /// Nothing arrived in time.
@@ -39,7 +54,9 @@ pub enum RecvError {
     /// The connection is closed and every message before the close is taken.
     Closed(CloseInfo),
     /// A new connection opened (`--reconnect`) since the one the caller
-    /// knew of, and no message is waiting.
+    /// knew of, and no message is waiting. Only the session's own waits
+    /// (Rhai's `recv`, `expect`) end so, to greet the new connection first;
+    /// [`Connection::recv`](crate::Connection::recv) goes on waiting.
     Reconnected,
 }
 

@@ -50,6 +50,19 @@ use link::{Link, Stopped};
 use task::Command;
 
 /// A message from the peer.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer, Message};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// connection.send_text("hi".into())?;
+/// match connection.recv(None)? {
+///     Message::Text(text) => assert_eq!(text, "hi"),
+///     Message::Binary(bytes) => panic!("a text was sent, {} bytes came", bytes.len()),
+/// }
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Message {
     /// A text message.
@@ -59,6 +72,17 @@ pub enum Message {
 }
 
 /// Who ended a connection.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer, RecvError};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// drop(server); // a server that stops closes its clients with 1001
+/// let Err(RecvError::Closed(info)) = connection.recv(None) else { panic!("still open") };
+/// assert_eq!((info.by, info.code), (Closer::Peer, 1001));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Closer {
     /// The peer sent a close frame.
@@ -69,7 +93,20 @@ pub enum Closer {
     Dropped,
 }
 
-/// How a connection ended.
+/// How a connection ended: what [`Connection::close`] returns, what
+/// [`Connection::close_info`] gives once it has ended, and what
+/// [`RecvError::Closed`] carries.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let info = connection.close(4000, "done")?;
+/// assert_eq!((info.by, info.code, info.reason.as_str()), (Closer::Us, 4000, "done"));
+/// assert_eq!(info.error, None);
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseInfo {
     /// Who ended it.
@@ -85,12 +122,34 @@ pub struct CloseInfo {
 
 impl CloseInfo {
     /// Whether the code is a normal one (1000 or 1001).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(connection.close(1000, "")?.is_normal());
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(!other.close(1011, "")?.is_normal());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn is_normal(&self) -> bool {
         matches!(self.code, 1000 | 1001)
     }
 
     /// What the code means ("normal closure"), or for a peer's close with
     /// a code that is not valid, the note that says so.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.close(1000, "")?.code_meaning(), "normal closure");
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(other.close(4001, "")?.code_meaning(), "private use");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn code_meaning(&self) -> &str {
         match (&self.by, &self.error) {
             (Closer::Peer, Some(note)) => note,
@@ -187,7 +246,21 @@ impl Default for HandleSettings {
     }
 }
 
-/// A blocking, cloneable handle on one websocket connection.
+/// A blocking, cloneable handle on one websocket connection: every clone
+/// is the same connection, and each method may be called from any thread.
+/// The connection itself runs on a background task, which answers pings
+/// and keeps what arrives for [`recv`](Self::recv); no async code is needed.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer, Message};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let sender = connection.clone();
+/// std::thread::spawn(move || sender.send_text("from a thread".into())).join().unwrap()?;
+/// assert_eq!(connection.recv(None)?, Message::Text("from a thread".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Connection {
     shared: Arc<Shared>,
@@ -301,13 +374,36 @@ impl Connection {
         Arc::ptr_eq(&self.shared, &other.shared)
     }
 
-    /// The URL this handle is connected to, its password and secret query
-    /// parameters masked as `***`: this is the form every output shows.
+    /// The URL this handle is connected to, normalised (`:PORT` becomes
+    /// `ws://localhost:PORT/`, an empty path `/`) and with the password of
+    /// its `user:password@` masked as `***`: this is the form every output
+    /// shows. What goes on the wire is never masked.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let url = format!("ws://alice:s3cret@{}", server.local_addr());
+    /// let connection = Connection::open(&url, &ConnectOptions::default())?;
+    /// assert_eq!(connection.url(), format!("ws://alice:***@{}/", server.local_addr()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn url(&self) -> &str {
         &self.shared.url
     }
 
-    /// The subprotocol the server chose.
+    /// The subprotocol the server chose (from
+    /// [`ConnectOptions::subprotocols`]), if any.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// // Nothing was offered, so nothing was chosen.
+    /// assert_eq!(connection.subprotocol(), None);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn subprotocol(&self) -> Option<&str> {
         self.shared.subprotocol.as_deref()
     }
@@ -318,6 +414,17 @@ impl Connection {
     }
 
     /// How the connection ended, once it has.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.close_info(), None);
+    /// connection.close(1000, "bye")?;
+    /// assert_eq!(connection.close_info().map(|info| info.code), Some(1000));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn close_info(&self) -> Option<CloseInfo> {
         self.shared.link.ended()
     }
@@ -346,6 +453,16 @@ impl Connection {
     /// Queues a text message; returns its size in bytes. Waits while more
     /// than `send_buffer_size` bytes are waiting to be written, this
     /// message's included (see [`send_binary`](Self::send_binary)).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer, Message};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.send_text("héllo".into())?, 6); // bytes, not characters
+    /// assert_eq!(connection.recv(None)?, Message::Text("héllo".into()));
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn send_text(&self, text: String) -> Result<usize> {
         self.send(WsMessage::text(text), None)
     }
@@ -354,7 +471,19 @@ impl Connection {
     /// than `send_buffer_size` bytes are waiting to be written, this
     /// message's included: a message larger than that returns once it is
     /// written out. Fails when the connection ends before, or on interrupt
-    /// (the message still goes).
+    /// (the message still goes), or at once when the message is larger than
+    /// [`ConnectOptions::max_message_size`] or the connection has ended.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.send_binary(vec![0xde, 0xad])?, 2);
+    /// connection.close(1000, "")?;
+    /// assert!(connection.send_binary(vec![0xbe, 0xef]).is_err());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
         self.send(WsMessage::binary(bytes), None)
     }
@@ -456,7 +585,21 @@ impl Connection {
 
     /// Closes with `code` and `reason` and waits for the close handshake
     /// (at most the disconnect timeout). Closing a closed connection is a
-    /// no-op that returns how it ended.
+    /// no-op that returns how it ended. The code must be one that may be sent
+    /// (1000–1003, 1007–1014, 3000–4999) and the reason at most 123
+    /// bytes, or this fails before anything is sent.
+    ///
+    /// ```
+    /// use ws::{Closer, ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(connection.close(1006, "").is_err()); // 1006 is never sent
+    /// let info = connection.close(1000, "done")?;
+    /// assert_eq!((info.by, info.code), (Closer::Us, 1000));
+    /// assert_eq!(connection.close(1001, "again")?, info);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn close(&self, code: u16, reason: &str) -> Result<CloseInfo> {
         check_close_code(code)?;
         check_reason(reason)?;

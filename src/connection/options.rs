@@ -3,7 +3,24 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How to open a client connection.
+/// How to open a client connection: the handshake's extras, TLS, limits.
+/// Start from the defaults (5 s to connect, 16 MiB messages, compression
+/// offered) and change what you need; [`Settings::connect_options`]
+/// makes one from the settings.
+///
+/// [`Settings::connect_options`]: crate::Settings::connect_options
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer};
+///
+/// let server = EchoServer::start()?;
+/// let options = ConnectOptions { max_message_size: 4, ..ConnectOptions::default() };
+/// let connection = Connection::open(&server.url(), &options)?;
+/// assert_eq!(connection.send_text("four".into())?, 4);
+/// let refused = connection.send_text("five!".into()).unwrap_err();
+/// assert!(refused.to_string().contains("over max_message_size"));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConnectOptions {
     /// Extra handshake headers, in order.
@@ -20,7 +37,9 @@ pub struct ConnectOptions {
     pub connect_timeout: Duration,
     /// Largest message accepted, in bytes.
     pub max_message_size: usize,
-    /// HTTP proxy URL for CONNECT; `None` consults the environment.
+    /// HTTP proxy URL for CONNECT; `None` takes `https_proxy` (for
+    /// `wss://`) or `http_proxy` (for `ws://`) from the environment unless
+    /// `no_proxy` names the host; `Some("")` uses no proxy at all.
     pub proxy: Option<String>,
     /// TLS files.
     pub tls: TlsFiles,
@@ -28,7 +47,22 @@ pub struct ConnectOptions {
     pub compression: bool,
 }
 
-/// PEM files for TLS.
+/// PEM files for TLS (`wss://`), read when a connection opens; a file
+/// that cannot be read or used is an [`Error::Tls`](crate::Error::Tls)
+/// that names it.
+///
+/// ```
+/// use ws::{ConnectOptions, Connection, EchoServer, Error, TlsFiles};
+///
+/// let server = EchoServer::start()?;
+/// let missing = std::env::temp_dir().join(format!("ws-doc-{}-none.pem", std::process::id()));
+/// let tls = TlsFiles { ca_file: Some(missing), ..TlsFiles::default() };
+/// let options = ConnectOptions { tls, ..ConnectOptions::default() };
+/// let url = format!("wss://{}/", server.local_addr());
+/// let Err(Error::Tls(why)) = Connection::open(&url, &options) else { panic!("opened") };
+/// assert!(why.contains("tls_ca_file"), "{why}");
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsFiles {
     /// Extra trusted CAs.

@@ -24,14 +24,52 @@ const CAP: Duration = Duration::from_secs(30);
 /// The wait before the first attempt, before jitter.
 const FIRST: Duration = Duration::from_millis(500);
 
-/// How a client reconnects (`--reconnect [N]`).
+/// How a client reconnects (`--reconnect [N]`, the `reconnect` setting):
+/// after an abnormal close by the server or a broken connection, never
+/// after a close of ours; waits with exponential backoff (the first
+/// attempt within a second, none more than 30 s after the one before).
+/// Set it in [`Settings::reconnect`](crate::Settings::reconnect).
+///
+/// ```
+/// use ws::{Console, EchoServer, Message, Preamble, ReconnectSettings, Session, Settings};
+///
+/// let server = EchoServer::start()?;
+/// let settings = Settings {
+///     reconnect: Some(ReconnectSettings { attempts: Some(3) }),
+///     preamble: Some(Preamble::Lines(vec!["hello".into()])), // sent on every connection
+///     max_message_size: 32 << 20,
+///     ..Settings::default()
+/// };
+/// let session = Session::builder().url(server.url()).settings(settings)
+///     .console(Console::silent()).build()?;
+/// let connection = session.connection().expect("connected");
+/// assert_eq!(connection.recv(None)?, Message::Text("hello".into()));
+/// // Over the server's 16 MiB limit: it closes with 1009, and a new connection opens.
+/// let _ = connection.send_binary(vec![0; 17 << 20]);
+/// assert_eq!(connection.recv(None)?, Message::Text("hello".into()));
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReconnectSettings {
     /// Failed attempts in a row before giving up; `None`: no limit.
     pub attempts: Option<u32>,
 }
 
-/// What is sent after every connection (`--preamble FILE`).
+/// What is sent after every connection (`--preamble FILE`): set it in
+/// [`Settings::preamble`](crate::Settings::preamble).
+///
+/// ```
+/// use ws::{Console, EchoServer, Preamble, Session, Settings};
+///
+/// let server = EchoServer::start()?;
+/// let preamble = Preamble::Lines(vec!["hello".into()]);
+/// let settings = Settings { preamble: Some(preamble), ..Settings::default() };
+/// let mut session = Session::builder().url(server.url()).settings(settings)
+///     .console(Console::silent()).build()?;
+/// // The echo of the preamble is the first message.
+/// session.run_script("check", r#"if recv() != "hello" { throw "no echo" }"#)?;
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Preamble {
     /// Text messages, one a line of the file (blank lines skipped).
@@ -48,7 +86,18 @@ pub enum Preamble {
 
 impl Preamble {
     /// Reads a preamble file: a `.rhai` file is a script, anything else
-    /// text lines.
+    /// text lines (blank lines skipped).
+    ///
+    /// ```
+    /// use ws::Preamble;
+    ///
+    /// let path = std::env::temp_dir().join(format!("ws-doc-{}-preamble.txt", std::process::id()));
+    /// std::fs::write(&path, "login alice\n\nsubscribe news\n")?;
+    /// let preamble = Preamble::load(&path)?;
+    /// std::fs::remove_file(&path)?;
+    /// assert_eq!(preamble.lines(), ["login alice", "subscribe news"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(path: &Path) -> Result<Preamble> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
         if path.extension().is_some_and(|e| e == "rhai") {
@@ -66,6 +115,14 @@ impl Preamble {
     }
 
     /// The text messages of a preamble of lines (none for a script).
+    ///
+    /// ```
+    /// use ws::Preamble;
+    ///
+    /// assert_eq!(Preamble::Lines(vec!["hi".into()]).lines(), ["hi"]);
+    /// let script = Preamble::Script { path: "hello.rhai".into(), text: r#"text("hi")"#.into() };
+    /// assert!(script.lines().is_empty());
+    /// ```
     pub fn lines(&self) -> &[String] {
         match self {
             Preamble::Lines(lines) => lines,

@@ -18,10 +18,57 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use terminal::Terminal;
 
 /// A consumer of console lines besides the terminal, such as a transcript file.
+///
+/// ```
+/// use std::io;
+/// use std::sync::{Arc, Mutex};
+/// use ws::{Console, Line, Role, Sink};
+///
+/// struct Errors(Arc<Mutex<usize>>); // counts the error lines
+/// impl Sink for Errors {
+///     fn line(&mut self, line: &Line) -> io::Result<()> {
+///         let error = line.segments.iter().any(|s| s.role == Role::Error);
+///         Ok(*self.0.lock().unwrap() += usize::from(error))
+///     }
+///     fn finish(&mut self) -> io::Result<()> { Ok(()) }
+/// }
+/// let count = Arc::new(Mutex::new(0));
+/// let console = Console::silent();
+/// console.add_sink(Box::new(Errors(count.clone())));
+/// let mut session = ws::Session::builder().console(console).build()?;
+/// session.eval_line("nonsense(");
+/// assert_eq!(*count.lock().unwrap(), 1);
+/// # Ok::<(), ws::Error>(())
+/// ```
 pub trait Sink: Send {
     /// Takes one line, as it is printed.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let path = std::env::temp_dir().join(format!("ws-doc-{}-line.txt", std::process::id()));
+    /// let mut sink = ws::transcript::open(&path, 80)?;
+    /// sink.line(&Line::of(Role::Info, "one"))?;
+    /// sink.line(&Line::of(Role::Info, "two"))?;
+    /// sink.finish()?;
+    /// assert_eq!(std::fs::read_to_string(&path)?, "one\ntwo\n");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn line(&mut self, line: &Line) -> io::Result<()>;
     /// Completes the output (closing tags, final assembly). Called once.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let path = std::env::temp_dir().join(format!("ws-doc-{}-finish.svg", std::process::id()));
+    /// let mut sink = ws::transcript::open(&path, 80)?;
+    /// sink.line(&Line::of(Role::Info, "hello"))?;
+    /// sink.finish()?; // the picture is complete
+    /// assert!(std::fs::read_to_string(&path)?.trim_end().ends_with("</svg>"));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn finish(&mut self) -> io::Result<()>;
 }
 
@@ -37,8 +84,33 @@ pub enum Stream {
     SinksOnly,
 }
 
-/// The console: a cloneable handle shared by the connection, the engine and
-/// the prompt.
+/// Where everything a session shows goes: the terminal (or nowhere, see
+/// [`Console::silent`]) and every [`Sink`] attached. A cloneable handle:
+/// every clone is the same console, shared by the connection, the engine
+/// and the prompt.
+///
+/// ```
+/// # use std::sync::{Arc, Mutex};
+/// # #[derive(Clone, Default)]
+/// # struct Seen(Arc<Mutex<Vec<String>>>);
+/// # impl ws::Sink for Seen {
+/// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+/// #         Ok(self.0.lock().unwrap().push(line.plain()))
+/// #     }
+/// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+/// # }
+/// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+/// use ws::{Console, Role};
+///
+/// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+/// let seen = Seen::default();
+/// let console = Console::silent();
+/// console.add_sink(Box::new(seen.clone()));
+/// let clone = console.clone(); // the same console
+/// clone.say(Role::Success, "done");
+/// assert_eq!(seen.text(), "done");
+/// # Ok::<(), ws::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct Console {
     inner: Arc<Mutex<Inner>>,
@@ -58,12 +130,37 @@ struct SinkSlot {
 impl Console {
     /// A console on this process's standard output and error, with colours
     /// when they are terminals and `NO_COLOR` is not set.
+    ///
+    /// ```
+    /// let console = ws::Console::stdio();
+    /// assert!(!console.quiet());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn stdio() -> Self {
         Self::with_terminal(Terminal::stdio())
     }
 
     /// A console whose terminal output is discarded (sinks still get every
     /// line). Useful for embedding and tests.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.say(ws::Role::Info, "not on the terminal, but in the sink");
+    /// assert_eq!(seen.text(), "not on the terminal, but in the sink");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn silent() -> Self {
         Self::with_terminal(Terminal::silent())
     }
@@ -84,6 +181,27 @@ impl Console {
     }
 
     /// Adds a sink; it receives every line from now on.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let console = ws::Console::silent();
+    /// console.say(ws::Role::Info, "before");
+    /// let seen = Seen::default();
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.say(ws::Role::Info, "after");
+    /// assert_eq!(seen.text(), "after");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn add_sink(&self, sink: Box<dyn Sink>) {
         self.lock().sinks.push(SinkSlot {
             sink,
@@ -92,11 +210,43 @@ impl Console {
     }
 
     /// Hides incoming traffic on the terminal (sinks still get it).
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Console, EchoServer, Session};
+    ///
+    /// let server = EchoServer::start()?;
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.set_quiet(true);
+    /// let mut session = Session::builder().url(server.url()).console(console).build()?;
+    /// session.run_script("echo", r#"text("hi"); recv();"#)?;
+    /// assert!(seen.text().contains("hi")); // the sink still gets it
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn set_quiet(&self, quiet: bool) {
         self.lock().quiet = quiet;
     }
 
     /// Whether incoming traffic is hidden on the terminal.
+    ///
+    /// ```
+    /// let console = ws::Console::silent();
+    /// assert!(!console.quiet());
+    /// console.clone().set_quiet(true);
+    /// assert!(console.quiet());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn quiet(&self) -> bool {
         self.lock().quiet
     }
@@ -108,11 +258,53 @@ impl Console {
     }
 
     /// Prints a line on standard output.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Line, Role};
+    ///
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.out(Line::of(Role::Info, "took ").push(Role::Number, "12").push(Role::Info, " ms"));
+    /// assert_eq!(seen.text(), "took 12 ms");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn out(&self, line: Line) {
         self.emit(Stream::Out, line);
     }
 
     /// Prints a line on standard error.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// use ws::{Line, Role};
+    ///
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.err(Line::of(Role::Error, "it broke"));
+    /// assert_eq!(seen.text(), "it broke"); // sinks get both streams
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn err(&self, line: Line) {
         self.emit(Stream::Err, line);
     }
@@ -131,12 +323,45 @@ impl Console {
     }
 
     /// Shortcut for a one-segment line on standard output.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # #[derive(Clone, Default)]
+    /// # struct Seen(Arc<Mutex<Vec<String>>>);
+    /// # impl ws::Sink for Seen {
+    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
+    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
+    /// #     }
+    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
+    /// # }
+    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
+    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
+    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// console.add_sink(Box::new(seen.clone()));
+    /// console.say(ws::Role::Warning, "careful");
+    /// assert_eq!(seen.text(), "careful");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn say(&self, role: Role, text: impl Into<String>) {
         self.out(Line::of(role, text));
     }
 
     /// Writes out pending terminal output and completes every sink. The
     /// console still prints to the terminal afterwards.
+    ///
+    /// ```
+    /// use ws::{Console, Role};
+    ///
+    /// let path = std::env::temp_dir().join(format!("ws-doc-{}-console.txt", std::process::id()));
+    /// let console = Console::silent();
+    /// console.add_sink(ws::transcript::open(&path, 80)?);
+    /// console.say(Role::Info, "all done");
+    /// console.finish(); // the transcript is complete (and detached)
+    /// console.say(Role::Info, "not in the file");
+    /// assert_eq!(std::fs::read_to_string(&path)?, "all done\n");
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish(&self) {
         let mut inner = self.lock();
         inner.terminal.flush();

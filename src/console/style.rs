@@ -5,6 +5,14 @@
 use owo_colors::AnsiColors;
 
 /// What a piece of console text means; sinks choose how to show it.
+///
+/// ```
+/// use ws::{Line, Role};
+///
+/// let line = Line::of(Role::Error, "failed: ").push(Role::Url, "ws://example.com/");
+/// let roles: Vec<Role> = line.segments.iter().map(|s| s.role).collect();
+/// assert_eq!(roles, [Role::Error, Role::Url]);
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Role {
@@ -62,6 +70,13 @@ impl Role {
 
     /// The colour of this role as `#rrggbb` on the dark background of the
     /// HTML and SVG transcripts.
+    ///
+    /// ```
+    /// use ws::Role;
+    ///
+    /// assert_eq!(Role::Error.rgb(), "#f38ba8");
+    /// assert_ne!(Role::Success.rgb(), Role::Error.rgb());
+    /// ```
     pub fn rgb(self) -> &'static str {
         match self.ansi().0 {
             None => FOREGROUND,
@@ -70,6 +85,11 @@ impl Role {
     }
 
     /// Whether text of this role is drawn bold.
+    ///
+    /// ```
+    /// assert!(ws::Role::Error.bold());
+    /// assert!(!ws::Role::Plain.bold());
+    /// ```
     pub fn bold(self) -> bool {
         self.ansi().1
     }
@@ -98,6 +118,13 @@ fn ansi_rgb(colour: AnsiColors) -> &'static str {
 }
 
 /// A run of text with one role. It never holds a newline.
+///
+/// ```
+/// use ws::{Line, Role, Segment};
+///
+/// let line = Line::of(Role::Number, "42");
+/// assert_eq!(line.segments, [Segment { role: Role::Number, text: "42".into() }]);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
     /// What the text means.
@@ -108,6 +135,14 @@ pub struct Segment {
 
 /// Where a line stands in the exchange. Transcripts that group and filter
 /// messages (the HTML page) read it; the terminal ignores it.
+///
+/// ```
+/// use ws::{Line, Mark, Role};
+///
+/// assert_eq!(Line::of(Role::Info, "a notice").mark, Mark::Note);
+/// let typed = Line::of(Role::Input, "text hi").marked(Mark::Typed);
+/// assert_eq!(typed.mark, Mark::Typed);
+/// ```
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Mark {
@@ -126,6 +161,14 @@ pub enum Mark {
 }
 
 /// One console line: the segments in order. It never holds a newline.
+///
+/// ```
+/// use ws::{Line, Role};
+///
+/// let line = Line::of(Role::Info, "sent ").push(Role::Number, "5").push(Role::Info, " bytes");
+/// assert_eq!(line.plain(), "sent 5 bytes");
+/// assert_eq!(line.segments.len(), 3);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Line {
     /// The segments, left to right.
@@ -136,29 +179,68 @@ pub struct Line {
 
 impl Line {
     /// An empty line.
+    ///
+    /// ```
+    /// let line = ws::Line::new();
+    /// assert!(line.segments.is_empty());
+    /// assert_eq!(line.plain(), "");
+    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// A line of one segment.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let line = Line::of(Role::Success, "connected");
+    /// assert_eq!((line.segments[0].role, line.plain()), (Role::Success, "connected".to_string()));
+    /// ```
     pub fn of(role: Role, text: impl Into<String>) -> Self {
         Self::new().push(role, text)
     }
 
-    /// Appends a segment (builder style). Newlines in `text` become spaces;
-    /// callers split multi-line text into several lines first.
+    /// Appends a segment (builder style). Newlines in `text` become spaces
+    /// (split multi-line text into several lines first, see
+    /// [`split`](Self::split)); an empty `text` adds nothing.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let line = Line::of(Role::Info, "a").push(Role::Plain, "b\nc").push(Role::Plain, "");
+    /// assert_eq!(line.plain(), "ab c");
+    /// assert_eq!(line.segments.len(), 2); // empty text adds nothing
+    /// ```
     pub fn push(mut self, role: Role, text: impl Into<String>) -> Self {
         self.add(role, text);
         self
     }
 
     /// The same line with `mark` (builder style).
+    ///
+    /// ```
+    /// use ws::{Line, Mark, Role};
+    ///
+    /// let line = Line::of(Role::Outgoing, "> text").marked(Mark::Sent);
+    /// assert_eq!(line.mark, Mark::Sent);
+    /// ```
     pub fn marked(mut self, mark: Mark) -> Self {
         self.mark = mark;
         self
     }
 
-    /// Appends a segment in place.
+    /// Appends a segment in place, as [`push`](Self::push) does.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let mut line = Line::of(Role::Info, "size:");
+    /// for part in [" 12", " KiB"] {
+    ///     line.add(Role::Number, part);
+    /// }
+    /// assert_eq!(line.plain(), "size: 12 KiB");
+    /// ```
     pub fn add(&mut self, role: Role, text: impl Into<String>) {
         let mut text = text.into();
         if text.contains(['\n', '\r']) {
@@ -170,11 +252,26 @@ impl Line {
     }
 
     /// The text without styling.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let line = Line::of(Role::Warning, "careful: ").push(Role::Literal, "'quoted'");
+    /// assert_eq!(line.plain(), "careful: 'quoted'");
+    /// ```
     pub fn plain(&self) -> String {
         self.segments.iter().map(|s| s.text.as_str()).collect()
     }
 
     /// Splits `text` at newlines into lines of one role each.
+    ///
+    /// ```
+    /// use ws::{Line, Role};
+    ///
+    /// let lines = Line::split(Role::Error, "first\r\nsecond");
+    /// let texts: Vec<String> = lines.iter().map(Line::plain).collect();
+    /// assert_eq!(texts, ["first", "second"]);
+    /// ```
     pub fn split(role: Role, text: &str) -> Vec<Line> {
         text.split('\n')
             .map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part)))

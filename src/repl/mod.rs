@@ -21,7 +21,28 @@ pub(crate) const PROMPT: &str = "ws> ";
 /// The interactive loop is the repl's to run: the session itself knows
 /// nothing of prompts, so the two modules do not depend on each other.
 impl Session {
-    /// Runs the interactive loop until the session ends; returns the exit status.
+    /// Runs the interactive loop until the session ends; returns the exit
+    /// status. It prints the welcome, then reads lines (with rustyline on a
+    /// terminal, plain lines from standard input otherwise) and runs each
+    /// with [`eval_line`](Session::eval_line); Ctrl+C interrupts the line
+    /// that runs. The status is 0 after `quit`, Ctrl+D or a normal close
+    /// by the server, 1 after an abnormal one, `n` after `exit(n)` and 130
+    /// after SIGTERM. The console is finished ([`Console::finish`]) at the
+    /// end.
+    ///
+    /// [`Console::finish`]: crate::Console::finish
+    ///
+    /// ```no_run
+    /// let mut session = ws::Session::builder()
+    ///     .url("ws://localhost:8000/")
+    ///     .interactive(true)
+    ///     .build()?;
+    /// let status = session.repl(); // prompts until the session ends
+    /// if status != 0 {
+    ///     eprintln!("the session ended with status {status}");
+    /// }
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn repl(&mut self) -> i32 {
         run(self, None)
     }

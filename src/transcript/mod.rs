@@ -3,7 +3,7 @@
 //! recording (`.cast`) or plain text.
 //!
 //! This module picks the format from the file name and owns the layout the
-//! three formats share: control characters made visible, tabs expanded and
+//! four formats share: control characters made visible, tabs expanded and
 //! long lines wrapped at the transcript width, so a row is the same row in
 //! every format. The writers only talk to the console (they are
 //! [`Sink`]s) and to the file system; the asciicast reader also reads
