@@ -5,10 +5,7 @@
 //! only headers are parsed (payloads are skipped), and watching stops at
 //! the first close frame.
 
-use super::frame::{Header, apply_mask};
-
-/// The longest header: 2 bytes, 8 of length, 4 of mask.
-const MAX_HEADER: usize = 14;
+use super::frame::{Header, MAX_HEADER, apply_mask};
 /// The longest close payload a valid frame has.
 const MAX_CLOSE: usize = 125;
 /// The close opcode.

@@ -109,8 +109,9 @@ impl Inflater {
         }
     }
 
-    /// Inflates one frame's payload into `out`, which holds at most `limit`
-    /// bytes when it returns `Ok`; `last` for the frame that ends the message.
+    /// Inflates one frame's payload onto the end of `out`, adding at most
+    /// `limit` bytes when it returns `Ok`; `last` for the frame that ends
+    /// the message.
     pub fn inflate(
         &mut self,
         input: &[u8],
@@ -118,9 +119,10 @@ impl Inflater {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), InflateError> {
-        self.run(input, out, limit)?;
+        let start = out.len();
+        self.run(input, out, start, limit)?;
         if last {
-            self.run(&TAIL, out, limit)?;
+            self.run(&TAIL, out, start, limit)?;
             if self.no_context_takeover {
                 self.decompress.reset(false);
             }
@@ -128,7 +130,15 @@ impl Inflater {
         Ok(())
     }
 
-    fn run(&mut self, input: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), InflateError> {
+    /// Inflates `input` onto `out`, whose bytes from `start` on are at most
+    /// `limit`.
+    fn run(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+        start: usize,
+        limit: usize,
+    ) -> Result<(), InflateError> {
         let mut consumed = 0;
         loop {
             if out.len() == out.capacity() {
@@ -137,7 +147,8 @@ impl Inflater {
                     .saturating_mul(4)
                     .max(out.len())
                     .max(4096);
-                out.reserve_exact(want.min(limit.saturating_sub(out.len()).saturating_add(1)));
+                let room = limit.saturating_sub(out.len() - start).saturating_add(1);
+                out.reserve_exact(want.min(room));
             }
             let before = self.decompress.total_in();
             let status = self
@@ -145,7 +156,7 @@ impl Inflater {
                 .decompress_vec(&input[consumed..], out, FlushDecompress::Sync)
                 .map_err(|_| InflateError::Corrupt)?;
             consumed += (self.decompress.total_in() - before) as usize;
-            if out.len() > limit {
+            if out.len() - start > limit {
                 return Err(InflateError::TooBig { max_size: limit });
             }
             match status {

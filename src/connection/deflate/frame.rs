@@ -82,34 +82,64 @@ impl Header {
     }
 }
 
-/// Appends a frame header: `first` as given, the payload length, and the
-/// mask when there is one.
-pub(super) fn write_header(out: &mut Vec<u8>, first: u8, mask: Option<[u8; 4]>, len: usize) {
-    out.push(first);
+/// The longest header: 2 bytes, 8 of length, 4 of mask.
+pub(super) const MAX_HEADER: usize = 14;
+
+/// A frame header: `first` as given, the payload length, and the mask when
+/// there is one; the bytes and how many of them are used.
+pub(super) fn encode_header(
+    first: u8,
+    mask: Option<[u8; 4]>,
+    len: usize,
+) -> ([u8; MAX_HEADER], usize) {
+    let mut bytes = [0; MAX_HEADER];
+    bytes[0] = first;
     let masked = if mask.is_some() { MASKED } else { 0 };
-    match len {
-        0..=125 => out.push(masked | len as u8),
+    let mut at = match len {
+        0..=125 => {
+            bytes[1] = masked | len as u8;
+            2
+        }
         126..=0xffff => {
-            out.push(masked | 126);
-            out.extend_from_slice(&(len as u16).to_be_bytes());
+            bytes[1] = masked | 126;
+            bytes[2..4].copy_from_slice(&(len as u16).to_be_bytes());
+            4
         }
         _ => {
-            out.push(masked | 127);
-            out.extend_from_slice(&(len as u64).to_be_bytes());
+            bytes[1] = masked | 127;
+            bytes[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+            10
         }
-    }
+    };
     if let Some(mask) = mask {
-        out.extend_from_slice(&mask);
+        bytes[at..at + 4].copy_from_slice(&mask);
+        at += 4;
     }
+    (bytes, at)
 }
 
-/// Applies (or removes: it is the same) a masking key.
+/// Appends a frame header (see [`encode_header`]).
+pub(super) fn write_header(out: &mut Vec<u8>, first: u8, mask: Option<[u8; 4]>, len: usize) {
+    let (bytes, used) = encode_header(first, mask, len);
+    out.extend_from_slice(&bytes[..used]);
+}
+
+/// Applies (or removes: it is the same) a masking key, eight bytes at a time.
 pub(super) fn apply_mask(bytes: &mut [u8], mask: [u8; 4]) {
     if mask == [0; 4] {
         return;
     }
-    for (i, byte) in bytes.iter_mut().enumerate() {
-        *byte ^= mask[i & 3];
+    let [a, b, c, d] = mask;
+    let wide = u64::from_ne_bytes([a, b, c, d, a, b, c, d]);
+    let mut words = bytes.chunks_exact_mut(8);
+    for word in &mut words {
+        let value = u64::from_ne_bytes([
+            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
+        ]);
+        word.copy_from_slice(&(value ^ wide).to_ne_bytes());
+    }
+    for (byte, key) in words.into_remainder().iter_mut().zip(mask.iter().cycle()) {
+        *byte ^= key;
     }
 }
 
@@ -140,5 +170,18 @@ mod tests {
         assert_ne!(bytes, b"hello world");
         apply_mask(&mut bytes, [9, 8, 7, 6]);
         assert_eq!(bytes, b"hello world");
+    }
+
+    #[test]
+    fn masking_matches_the_rfc_byte_by_byte() {
+        let mask = [0x37, 0xfa, 0x21, 0x3d];
+        for len in [0, 3, 8, 13, 64, 1001] {
+            let plain: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let mut masked = plain.clone();
+            apply_mask(&mut masked, mask);
+            for (i, (m, p)) in masked.iter().zip(&plain).enumerate() {
+                assert_eq!(*m, p ^ mask[i % 4], "byte {i} of {len}");
+            }
+        }
     }
 }

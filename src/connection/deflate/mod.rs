@@ -16,6 +16,7 @@ mod close_watch;
 mod codec;
 mod extension;
 mod frame;
+mod transform;
 
 use std::io;
 use std::pin::Pin;
@@ -27,9 +28,8 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use close_watch::CloseWatch;
 pub use codec::InflateError;
-use codec::{Deflater, Inflater};
 pub use extension::{CLIENT_OFFER, Params, client_accepts, server_accepts};
-use frame::{Header, RSV1, apply_mask, write_header};
+use transform::Codec;
 
 /// The header that carries extension offers and answers.
 pub const HEADER: &str = "sec-websocket-extensions";
@@ -61,27 +61,6 @@ enum Mode {
     Deflate(Box<Codec>),
 }
 
-/// Both directions' state once compression is agreed.
-struct Codec {
-    limit: usize,
-    inflater: Inflater,
-    /// The incoming message being inflated, if any; its inflated size so far.
-    inflating: Option<usize>,
-    /// Bytes of an incoming frame still to pass as they are.
-    read_skip: u64,
-    /// `None` when the agreed window is too small for our compressor
-    /// (8 bits): messages are then sent uncompressed, as RFC 7692 allows.
-    deflater: Option<Deflater>,
-    /// Whether the outgoing message in progress is being compressed.
-    deflating: bool,
-    /// Bytes of an outgoing frame still to pass as they are.
-    write_skip: u64,
-    /// Payload bytes on the wire of the outgoing data message so far.
-    message_out: usize,
-    /// Where the wire size of each whole data message goes, if asked.
-    sent: Option<SentSizes>,
-}
-
 /// The size on the wire of each data message written on a compressed
 /// connection, in order (see [`DeflateStream::log_sent_sizes`]): whoever
 /// asks for it takes the sizes as they come, so it stays short.
@@ -111,8 +90,9 @@ pub struct DeflateStream<S> {
     failed: Option<InflateError>,
     /// Follows the frames handed to tungstenite, once the handshake is done.
     watch: Option<CloseWatch>,
-    /// Read from the socket, not yet handled.
+    /// Read from the socket, not yet handled (from `raw_at`).
     raw: Vec<u8>,
+    raw_at: usize,
     /// Handled, for tungstenite to read (from `ready_at`).
     ready: Vec<u8>,
     ready_at: usize,
@@ -135,6 +115,7 @@ impl<S> DeflateStream<S> {
             failed: None,
             watch: None,
             raw: Vec::new(),
+            raw_at: 0,
             ready: Vec::new(),
             ready_at: 0,
             written: Vec::new(),
@@ -191,174 +172,6 @@ impl<S> WireClose for DeflateStream<S> {
     }
 }
 
-impl Codec {
-    fn new(side: Side, params: Params, limit: usize) -> Codec {
-        let (ours, theirs) = match side {
-            Side::Client => (
-                (
-                    params.client_max_window_bits,
-                    params.client_no_context_takeover,
-                ),
-                (
-                    params.server_max_window_bits,
-                    params.server_no_context_takeover,
-                ),
-            ),
-            Side::Server => (
-                (
-                    params.server_max_window_bits,
-                    params.server_no_context_takeover,
-                ),
-                (
-                    params.client_max_window_bits,
-                    params.client_no_context_takeover,
-                ),
-            ),
-        };
-        let our_bits = ours.0.unwrap_or(15);
-        Codec {
-            limit,
-            inflater: Inflater::new(theirs.0.unwrap_or(15), theirs.1),
-            inflating: None,
-            read_skip: 0,
-            deflater: (our_bits > 8).then(|| Deflater::new(our_bits, ours.1)),
-            deflating: false,
-            write_skip: 0,
-            message_out: 0,
-            sent: None,
-        }
-    }
-
-    /// Moves the whole frames at the start of `raw` into `ready`, inflated;
-    /// returns how many bytes of `raw` were used.
-    fn incoming(&mut self, raw: &mut [u8], ready: &mut Vec<u8>) -> Result<usize, InflateError> {
-        let mut at = 0;
-        loop {
-            if self.read_skip > 0 {
-                let n = (raw.len() - at).min(self.read_skip as usize);
-                ready.extend_from_slice(&raw[at..at + n]);
-                (at, self.read_skip) = (at + n, self.read_skip - n as u64);
-                if self.read_skip > 0 {
-                    return Ok(at);
-                }
-            }
-            let Some(header) = Header::parse(&raw[at..]) else {
-                return Ok(at);
-            };
-            if !self.is_compressed(&header) {
-                ready.extend_from_slice(&raw[at..at + header.header_len]);
-                at += header.header_len;
-                self.read_skip = header.payload_len;
-                continue;
-            }
-            let so_far = self.inflating.unwrap_or(0);
-            if header.payload_len > self.limit as u64 {
-                return Err(InflateError::TooBig {
-                    max_size: self.limit,
-                });
-            }
-            let end = at + header.header_len + header.payload_len as usize;
-            if raw.len() < end {
-                return Ok(at);
-            }
-            let payload = &mut raw[at + header.header_len..end];
-            if let Some(mask) = header.mask {
-                apply_mask(payload, mask);
-            }
-            let mut inflated = Vec::new();
-            let last = header.is_final();
-            self.inflater
-                .inflate(payload, last, &mut inflated, self.limit - so_far)?;
-            self.inflating = (!last).then_some(so_far + inflated.len());
-            // A zero mask keeps a client's frame masked, as tungstenite
-            // wants it, at no cost.
-            let mask = header.mask.map(|_| [0; 4]);
-            write_header(ready, header.first & !RSV1, mask, inflated.len());
-            ready.extend_from_slice(&inflated);
-            at = end;
-        }
-    }
-
-    /// Whether an incoming frame carries compressed data; notes the start
-    /// and end of messages.
-    fn is_compressed(&mut self, header: &Header) -> bool {
-        if header.starts_message() {
-            self.inflating = header.rsv1().then_some(0);
-        }
-        header.starts_message() && header.rsv1()
-            || header.continues_message() && !header.rsv1() && self.inflating.is_some()
-    }
-
-    /// Moves the whole frames at the start of `written` into `out`,
-    /// deflated; returns how many bytes of `written` were used.
-    fn outgoing(&mut self, written: &[u8], out: &mut Vec<u8>) -> usize {
-        let mut at = 0;
-        loop {
-            if self.write_skip > 0 {
-                let n = (written.len() - at).min(self.write_skip as usize);
-                out.extend_from_slice(&written[at..at + n]);
-                (at, self.write_skip) = (at + n, self.write_skip - n as u64);
-                if self.write_skip > 0 {
-                    return at;
-                }
-            }
-            let Some(header) = Header::parse(&written[at..]) else {
-                return at;
-            };
-            if header.starts_message() {
-                self.deflating = self.deflater.is_some();
-            }
-            let data = header.starts_message() || header.continues_message();
-            let compress = self.deflating && data;
-            if !compress {
-                if data {
-                    self.count_out(header.payload_len as usize, header.is_final());
-                }
-                out.extend_from_slice(&written[at..at + header.header_len]);
-                at += header.header_len;
-                self.write_skip = header.payload_len;
-                continue;
-            }
-            let end = at + header.header_len + header.payload_len as usize;
-            if written.len() < end {
-                return at;
-            }
-            let mut payload = written[at + header.header_len..end].to_vec();
-            if let Some(mask) = header.mask {
-                apply_mask(&mut payload, mask);
-            }
-            let mut compressed = Vec::new();
-            let deflater = self
-                .deflater
-                .as_mut()
-                .expect("deflating implies a deflater");
-            deflater.deflate(&payload, header.is_final(), &mut compressed);
-            if let Some(mask) = header.mask {
-                apply_mask(&mut compressed, mask);
-            }
-            let first = match header.starts_message() {
-                true => header.first | RSV1,
-                false => header.first,
-            };
-            write_header(out, first, header.mask, compressed.len());
-            out.extend_from_slice(&compressed);
-            self.count_out(compressed.len(), header.is_final());
-            at = end;
-        }
-    }
-
-    /// Counts payload bytes of the outgoing data message; its total is
-    /// logged with its last frame.
-    fn count_out(&mut self, bytes: usize, last: bool) {
-        self.message_out += bytes;
-        if last && let Some(sent) = &self.sent {
-            sent.push(std::mem::take(&mut self.message_out));
-        } else if last {
-            self.message_out = 0;
-        }
-    }
-}
-
 /// Empties a buffer whose content is used up, giving back a large capacity.
 fn recycle(buffer: &mut Vec<u8>, used: usize) {
     buffer.drain(..used);
@@ -370,6 +183,8 @@ fn recycle(buffer: &mut Vec<u8>, used: usize) {
 impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
     /// Reads more from the socket into `raw`; `Ok(0)` at its end.
     fn fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        // What is left is the start of a frame: it moves to the front.
+        self.raw.drain(..std::mem::take(&mut self.raw_at));
         let len = self.raw.len();
         self.raw.resize(len + READ_CHUNK, 0);
         let mut buf = ReadBuf::new(&mut self.raw[len..]);
@@ -412,16 +227,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
                 self.ready_at = 0;
                 !self.ready.is_empty()
             }
-            Mode::Deflate(codec) => match codec.incoming(&mut self.raw, &mut self.ready) {
-                Ok(used) => {
-                    recycle(&mut self.raw, used);
-                    used > 0
+            Mode::Deflate(codec) => {
+                match codec.incoming(&mut self.raw[self.raw_at..], &mut self.ready) {
+                    Ok(handled) => {
+                        self.raw_at += handled.used;
+                        self.ready_at = handled.skip;
+                        if self.raw_at == self.raw.len() {
+                            recycle(&mut self.raw, std::mem::take(&mut self.raw_at));
+                        }
+                        handled.used > 0
+                    }
+                    Err(e) => {
+                        self.failed = Some(e);
+                        true
+                    }
                 }
-                Err(e) => {
-                    self.failed = Some(e);
-                    true
-                }
-            },
+            }
         }
     }
 
@@ -519,9 +340,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for DeflateStream<S> {
         let Mode::Deflate(codec) = &mut this.mode else {
             unreachable!("checked above");
         };
-        this.written.extend_from_slice(buf);
-        let used = codec.outgoing(&this.written, &mut this.out);
-        recycle(&mut this.written, used);
+        if this.written.is_empty() {
+            // Whole frames, as tungstenite writes them, need no copy.
+            let used = codec.outgoing(buf, &mut this.out);
+            this.written.extend_from_slice(&buf[used..]);
+        } else {
+            this.written.extend_from_slice(buf);
+            let used = codec.outgoing(&this.written, &mut this.out);
+            recycle(&mut this.written, used);
+        }
         if let Poll::Ready(Err(e)) = this.drain(cx) {
             return Poll::Ready(Err(e));
         }

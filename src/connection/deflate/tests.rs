@@ -151,3 +151,41 @@ async fn a_message_inflating_past_the_limit_is_refused() {
         })
     );
 }
+
+#[tokio::test]
+async fn messages_in_flight_together_arrive_whole_and_in_order() {
+    let (mut client, mut server, _, _) = pair(Some(CLIENT_OFFER), 1 << 24).await;
+    let messages: Vec<String> = (0..60).map(|i| json(i * 37 % 500)).collect();
+    for (i, message) in messages.iter().enumerate() {
+        client.feed(Message::text(message.clone())).await.unwrap();
+        if i % 10 == 0 {
+            client
+                .feed(Message::Ping(vec![i as u8].into()))
+                .await
+                .unwrap();
+        }
+    }
+    client.flush().await.unwrap();
+    let mut echoed = Vec::new();
+    while echoed.len() < messages.len() {
+        match server.next().await.unwrap().unwrap() {
+            Message::Text(text) => echoed.push(text.to_string()),
+            Message::Ping(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(echoed, messages);
+    for message in echoed {
+        server.feed(Message::text(message)).await.unwrap();
+    }
+    server.flush().await.unwrap();
+    let mut back = Vec::new();
+    while back.len() < messages.len() {
+        match client.next().await.unwrap().unwrap() {
+            Message::Text(text) => back.push(text.to_string()),
+            Message::Pong(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(back, messages);
+}

@@ -1,0 +1,258 @@
+//! Both directions' frames once compression is agreed ([`Codec`]):
+//! incoming frames of compressed messages are inflated and handed on as
+//! plain frames, outgoing data frames are deflated and marked with RSV1,
+//! every other frame passes as it is. Working buffers live as long as the
+//! connection (up to a size), and a payload is copied only where the
+//! transform needs it: an inflated message goes straight into the buffer
+//! tungstenite reads from, a server's outgoing payload is compressed where
+//! tungstenite wrote it.
+
+use super::codec::{Deflater, InflateError, Inflater};
+use super::extension::Params;
+use super::frame::{Header, MAX_HEADER, RSV1, apply_mask, encode_header, write_header};
+use super::{KEEP_CAPACITY, READ_CHUNK, SentSizes, Side};
+
+/// Both directions' state once compression is agreed.
+pub(super) struct Codec {
+    limit: usize,
+    inflater: Inflater,
+    /// The incoming message being inflated, if any; its inflated size so far.
+    inflating: Option<usize>,
+    /// Bytes of an incoming frame still to pass as they are.
+    read_skip: u64,
+    /// `None` when the agreed window is too small for our compressor
+    /// (8 bits): messages are then sent uncompressed, as RFC 7692 allows.
+    deflater: Option<Deflater>,
+    /// Whether the outgoing message in progress is being compressed.
+    deflating: bool,
+    /// Bytes of an outgoing frame still to pass as they are.
+    write_skip: u64,
+    /// Payload bytes on the wire of the outgoing data message so far.
+    message_out: usize,
+    /// Where the wire size of each whole data message goes, if asked.
+    pub sent: Option<SentSizes>,
+    /// A client's outgoing payload, unmasked for the compressor.
+    unmasked: Vec<u8>,
+    /// An outgoing payload, compressed.
+    packed: Vec<u8>,
+}
+
+/// What [`Codec::incoming`] did.
+pub(super) struct Handled {
+    /// Bytes of the input used.
+    pub used: usize,
+    /// Bytes at the start of the output that are not part of it.
+    pub skip: usize,
+}
+
+impl Codec {
+    pub fn new(side: Side, params: Params, limit: usize) -> Codec {
+        let client = (
+            params.client_max_window_bits,
+            params.client_no_context_takeover,
+        );
+        let server = (
+            params.server_max_window_bits,
+            params.server_no_context_takeover,
+        );
+        let (ours, theirs) = match side {
+            Side::Client => (client, server),
+            Side::Server => (server, client),
+        };
+        let our_bits = ours.0.unwrap_or(15);
+        Codec {
+            limit,
+            inflater: Inflater::new(theirs.0.unwrap_or(15), theirs.1),
+            inflating: None,
+            read_skip: 0,
+            deflater: (our_bits > 8).then(|| Deflater::new(our_bits, ours.1)),
+            deflating: false,
+            write_skip: 0,
+            message_out: 0,
+            sent: None,
+            unmasked: Vec::new(),
+            packed: Vec::new(),
+        }
+    }
+
+    /// Moves the whole frames at the start of `raw` into the empty `ready`,
+    /// inflated, until `ready` holds [`READ_CHUNK`] bytes.
+    pub fn incoming(
+        &mut self,
+        raw: &mut [u8],
+        ready: &mut Vec<u8>,
+    ) -> Result<Handled, InflateError> {
+        let (mut at, mut skip) = (0, 0);
+        loop {
+            if self.read_skip > 0 {
+                let left = raw.len() - at;
+                let n = left.min(usize::try_from(self.read_skip).unwrap_or(usize::MAX));
+                ready.extend_from_slice(&raw[at..at + n]);
+                (at, self.read_skip) = (at + n, self.read_skip - n as u64);
+                if self.read_skip > 0 {
+                    return Ok(Handled { used: at, skip });
+                }
+            }
+            if ready.len() >= READ_CHUNK {
+                return Ok(Handled { used: at, skip });
+            }
+            let Some(header) = Header::parse(&raw[at..]) else {
+                return Ok(Handled { used: at, skip });
+            };
+            if !self.is_compressed(&header) {
+                ready.extend_from_slice(&raw[at..at + header.header_len]);
+                at += header.header_len;
+                self.read_skip = header.payload_len;
+                continue;
+            }
+            if header.payload_len > self.limit as u64 {
+                return Err(InflateError::TooBig {
+                    max_size: self.limit,
+                });
+            }
+            let end = at + header.header_len + header.payload_len as usize;
+            if raw.len() < end {
+                return Ok(Handled { used: at, skip });
+            }
+            let start = ready.len();
+            let gap = self.inflate(&header, &mut raw[at + header.header_len..end], ready)?;
+            if start == 0 {
+                // The frame comes first: tungstenite starts after the gap.
+                skip = gap;
+            } else {
+                ready.copy_within(start + gap.., start);
+                ready.truncate(ready.len() - gap);
+            }
+            at = end;
+        }
+    }
+
+    /// Inflates one frame's `payload` onto `ready` as a frame, after room
+    /// for the longest header; returns how much of that room its header
+    /// left unused, before it.
+    fn inflate(
+        &mut self,
+        header: &Header,
+        payload: &mut [u8],
+        ready: &mut Vec<u8>,
+    ) -> Result<usize, InflateError> {
+        if let Some(mask) = header.mask {
+            apply_mask(payload, mask);
+        }
+        let so_far = self.inflating.unwrap_or(0);
+        let last = header.is_final();
+        let start = ready.len();
+        ready.resize(start + MAX_HEADER, 0);
+        let inflated = self
+            .inflater
+            .inflate(payload, last, ready, self.limit - so_far);
+        if let Err(error) = inflated {
+            // Nothing of a refused frame reaches tungstenite.
+            ready.truncate(start);
+            return Err(error);
+        }
+        let size = ready.len() - start - MAX_HEADER;
+        self.inflating = (!last).then_some(so_far + size);
+        // A zero mask keeps a client's frame masked, as tungstenite
+        // wants it, at no cost.
+        let mask = header.mask.map(|_| [0; 4]);
+        let (head, len) = encode_header(header.first & !RSV1, mask, size);
+        let gap = MAX_HEADER - len;
+        ready[start + gap..start + MAX_HEADER].copy_from_slice(&head[..len]);
+        Ok(gap)
+    }
+
+    /// Whether an incoming frame carries compressed data; notes the start
+    /// and end of messages.
+    fn is_compressed(&mut self, header: &Header) -> bool {
+        if header.starts_message() {
+            self.inflating = header.rsv1().then_some(0);
+        }
+        header.starts_message() && header.rsv1()
+            || header.continues_message() && !header.rsv1() && self.inflating.is_some()
+    }
+
+    /// Moves the whole frames at the start of `written` into `out`,
+    /// deflated; returns how many bytes of `written` were used.
+    pub fn outgoing(&mut self, written: &[u8], out: &mut Vec<u8>) -> usize {
+        let mut at = 0;
+        loop {
+            if self.write_skip > 0 {
+                let n = (written.len() - at)
+                    .min(usize::try_from(self.write_skip).unwrap_or(usize::MAX));
+                out.extend_from_slice(&written[at..at + n]);
+                (at, self.write_skip) = (at + n, self.write_skip - n as u64);
+                if self.write_skip > 0 {
+                    return at;
+                }
+            }
+            let Some(header) = Header::parse(&written[at..]) else {
+                return at;
+            };
+            if header.starts_message() {
+                self.deflating = self.deflater.is_some();
+            }
+            let data = header.starts_message() || header.continues_message();
+            if !(self.deflating && data) {
+                if data {
+                    self.count_out(header.payload_len as usize, header.is_final());
+                }
+                out.extend_from_slice(&written[at..at + header.header_len]);
+                at += header.header_len;
+                self.write_skip = header.payload_len;
+                continue;
+            }
+            let end = at + header.header_len + header.payload_len as usize;
+            if written.len() < end {
+                return at;
+            }
+            self.deflate(&header, &written[at + header.header_len..end], out);
+            at = end;
+        }
+    }
+
+    /// Deflates one outgoing frame's payload into a frame in `out`.
+    fn deflate(&mut self, header: &Header, payload: &[u8], out: &mut Vec<u8>) {
+        let plain = match header.mask {
+            Some(mask) => {
+                self.unmasked.clear();
+                self.unmasked.extend_from_slice(payload);
+                apply_mask(&mut self.unmasked, mask);
+                &self.unmasked[..]
+            }
+            None => payload,
+        };
+        let deflater = self
+            .deflater
+            .as_mut()
+            .expect("deflating implies a deflater");
+        self.packed.clear();
+        deflater.deflate(plain, header.is_final(), &mut self.packed);
+        if let Some(mask) = header.mask {
+            apply_mask(&mut self.packed, mask);
+        }
+        let first = match header.starts_message() {
+            true => header.first | RSV1,
+            false => header.first,
+        };
+        write_header(out, first, header.mask, self.packed.len());
+        out.extend_from_slice(&self.packed);
+        self.count_out(self.packed.len(), header.is_final());
+        for buffer in [&mut self.unmasked, &mut self.packed] {
+            if buffer.capacity() > KEEP_CAPACITY {
+                *buffer = Vec::new();
+            }
+        }
+    }
+
+    /// Counts payload bytes of the outgoing data message; its total is
+    /// logged with its last frame.
+    fn count_out(&mut self, bytes: usize, last: bool) {
+        self.message_out += bytes;
+        if last && let Some(sent) = &self.sent {
+            sent.push(std::mem::take(&mut self.message_out));
+        } else if last {
+            self.message_out = 0;
+        }
+    }
+}
