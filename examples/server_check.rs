@@ -56,7 +56,7 @@ fn check() -> Result<(), String> {
             Ok(echo) if echo == sent => {}
             Ok(other) => return Err(format!("sent {sent:?}, got {other:?}")),
             Err(RecvError::Timeout(_)) => return Err(format!("no echo of {sent:?} within 5 s")),
-            Err(e) => return Err(format!("waiting for the echo of {sent:?}: {e:?}")),
+            Err(e) => return Err(format!("waiting for the echo of {sent:?}: {e}")),
         }
     }
 

@@ -187,19 +187,27 @@ pub use settings::{ScriptLimits, Settings};
 /// The `ws` command line as a function: parses `args` (the program's name
 /// first, as [`std::env::args_os`] gives them), runs the command and
 /// returns its exit status. Errors are printed on standard error as the
-/// binary prints them; `--help` and bad arguments print and exit the
-/// process, as clap does.
+/// binary prints them; `--help` prints and returns 0, bad arguments print
+/// their usage error and return 2.
 ///
 /// ```
 /// let status = ws::run_command_line(["ws", "config"]);
 /// assert_eq!(status, 0);
+/// assert_eq!(ws::run_command_line(["ws", "no-such-command"]), 2);
+/// assert_eq!(ws::run_command_line(["ws", "text", "--help"]), 0);
 /// ```
 pub fn run_command_line<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let cli = <cli::Cli as clap::Parser>::parse_from(args);
+    let cli = match <cli::Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return e.exit_code();
+        }
+    };
     match commands::run(cli) {
         Ok(status) => status,
         Err(error) => {

@@ -89,6 +89,16 @@ pub(crate) struct Engine<S> {
     keepalive: Keepalive,
 }
 
+/// What a queued message counts for in the bounds on what waits to be
+/// written: its payload and what it costs beyond it (its place in the
+/// queues, its frame header), so a flood of empty messages (pongs) is
+/// bounded like a flood of large ones.
+pub(crate) fn cost(message: &WsMessage) -> usize {
+    /// A message's cost beyond its payload, in bytes.
+    const OVERHEAD: usize = 64;
+    message.len() + OVERHEAD
+}
+
 impl<S> Engine<S>
 where
     S: AsyncRead + AsyncWrite + Unpin + WireClose,
@@ -118,7 +128,7 @@ where
         if !matches!(self.closing, Closing::Open) {
             return;
         }
-        let size = message.len();
+        let size = cost(&message);
         self.queued_bytes += size;
         self.outgoing.push_back((message, size));
     }

@@ -45,7 +45,7 @@ struct State {
 /// assert!(matches!(connection.recv(wait), Err(RecvError::Closed(info)) if info.code == 1000));
 /// # Ok::<(), ws::Error>(())
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum RecvError {
     /// Nothing arrived in time.
     Timeout(Option<Duration>),
@@ -59,6 +59,16 @@ pub enum RecvError {
     /// [`Connection::recv`](crate::Connection::recv) goes on waiting.
     Reconnected,
 }
+
+/// The sentence of the [`Error`](crate::Error) it converts into, e.g. `no
+/// message arrived within 0.5 s`.
+impl std::fmt::Display for RecvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        crate::Error::from(self.clone()).fmt(f)
+    }
+}
+
+impl std::error::Error for RecvError {}
 
 impl Inbox {
     pub(crate) fn new(capacity: usize, keep: bool) -> Self {

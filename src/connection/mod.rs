@@ -532,9 +532,10 @@ impl Connection {
             )));
         }
         self.check_open()?;
-        self.shared.link.add(size);
+        let cost = engine::cost(&message);
+        self.shared.link.add(cost);
         if let Err(e) = self.command(Command::Send(message, wire_size)) {
-            self.shared.link.release(size);
+            self.shared.link.release(cost);
             return Err(e);
         }
         match self.shared.link.wait_room(&self.shared.interrupt) {
@@ -547,7 +548,7 @@ impl Connection {
     /// Sends an unsolicited pong.
     pub(crate) fn pong(&self, payload: Vec<u8>) -> Result<()> {
         check_control_payload(payload.len())?;
-        self.command(Command::Send(WsMessage::Pong(payload.into()), None))
+        self.send(WsMessage::Pong(payload.into()), None).map(drop)
     }
 
     /// Sends a ping and waits for its pong: the round trip, or `None` when

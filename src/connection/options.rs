@@ -39,7 +39,8 @@ pub struct ConnectOptions {
     pub max_message_size: usize,
     /// HTTP proxy URL for CONNECT; `None` takes `https_proxy` (for
     /// `wss://`) or `http_proxy` (for `ws://`) from the environment unless
-    /// `no_proxy` names the host; `Some("")` uses no proxy at all.
+    /// `no_proxy` names the host or the host is this machine (`localhost`,
+    /// 127.0.0.0/8, `::1`); `Some("")` uses no proxy at all.
     pub proxy: Option<String>,
     /// TLS files.
     pub tls: TlsFiles,

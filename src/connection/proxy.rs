@@ -93,7 +93,9 @@ fn split_host_port(text: &str) -> Option<(String, u16)> {
 }
 
 /// The proxy for a connection to `host`: the flag, else the environment
-/// (looked up through `var`), unless `no_proxy` names the host.
+/// (looked up through `var`), unless `no_proxy` names the host or the host
+/// is this machine (`localhost`, 127.0.0.0/8, `::1`), which an environment
+/// proxy is never asked to reach (as Go's net/http does).
 pub(crate) fn choose(
     flag: Option<&str>,
     host: &str,
@@ -105,6 +107,9 @@ pub(crate) fn choose(
             "" => Ok(None),
             url => parse(url, "--proxy").map(Some),
         };
+    }
+    if is_loopback(host) {
+        return Ok(None);
     }
     let name = if tls { "https_proxy" } else { "http_proxy" };
     let found = [name.to_string(), name.to_ascii_uppercase()]
@@ -124,6 +129,15 @@ pub(crate) fn choose(
         return Ok(None);
     }
     parse(&url, &format!("env {name}")).map(Some)
+}
+
+/// Whether `host` names this machine.
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether `no_proxy` (comma-separated names, `.domain` suffixes or `*`)
@@ -266,6 +280,15 @@ mod tests {
             host(choose(None, "skipped.example", true, &env).unwrap()),
             None
         );
+        for local in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1"] {
+            assert_eq!(
+                host(choose(None, local, true, &env).unwrap()),
+                None,
+                "{local}"
+            );
+        }
+        let flag = choose(Some("http://f:3"), "127.0.0.1", true, &env).unwrap();
+        assert_eq!(host(flag).as_deref(), Some("f"));
         let flag = choose(Some("http://f:3"), "skipped.example", true, &env).unwrap();
         assert_eq!(host(flag).as_deref(), Some("f"));
         assert_eq!(choose(Some(""), "h", true, &env).unwrap(), None);

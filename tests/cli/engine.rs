@@ -139,6 +139,39 @@ fn sends_to_a_server_that_does_not_read_block_and_ctrl_c_interrupts_them() {
 }
 
 #[test]
+fn pongs_to_a_server_that_does_not_read_wait_like_messages() {
+    // A pong is a frame like a message: a loop of them waits once
+    // send_buffer_size is queued, and ends when send_timeout runs out,
+    // instead of queueing two million frames.
+    let (url, home) = (deaf_server(), home());
+    let script = r#"
+        let sent = 0;
+        let payload = "";
+        payload.pad(125, 'p');
+        try { for i in 0..2_000_000 { pong(payload); sent += 1; } }
+        catch (e) { print(`stopped after ${sent}: ${e}`); }
+    "#;
+    let env = [
+        ("WS_SEND_BUFFER_SIZE", "64K"),
+        ("WS_SEND_TIMEOUT", "1"),
+        ("WS_DISCONNECT_TIMEOUT", "1"),
+    ];
+    let out = run(home.path(), &url, script, &env).output().unwrap();
+    let stdout = text(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|line| line.starts_with("stopped after "))
+        .unwrap_or_else(|| panic!("the pongs never waited: {stdout}"));
+    assert!(line.contains("the server stopped reading"), "{line}");
+    let sent: u64 = line["stopped after ".len()..]
+        .split(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(sent < 2_000_000, "{line}");
+}
+
+#[test]
 fn a_large_message_to_a_server_that_does_not_read_ends_after_send_timeout() {
     let (url, home) = (deaf_server(), home());
     let file = home.path().join("big");

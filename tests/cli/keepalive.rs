@@ -24,20 +24,19 @@ fn a_peer_that_answers_is_pinged_and_nothing_is_shown() {
         ])
         .output()
         .unwrap();
+    assert_eq!(succeeded(&out), "");
+    assert!(keepalive_pings(&server) >= 2, "{:?}", server.frames());
+}
+
+/// The standard output of a command that must have ended with status 0.
+fn succeeded(out: &std::process::Output) -> String {
     assert_eq!(
         out.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
-    server.wait_gone();
-    let pings = server
-        .frames()
-        .iter()
-        .filter(|f| matches!(f, Frame::Ping(p) if p.starts_with(b"ws keepalive ")))
-        .count();
-    assert!(pings >= 2, "{:?}", server.frames());
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -113,13 +112,7 @@ fn wait_with_pings(server: &TestServer, extra: &[&str]) -> String {
         .args(extra)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    succeeded(&out)
 }
 
 fn keepalive_pings(server: &TestServer) -> usize {

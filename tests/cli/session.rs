@@ -373,3 +373,36 @@ fn without_a_url_the_session_runs_its_own_echo_server() {
     pty.expect("Bye! 👋");
     assert_eq!(pty.code(), 0);
 }
+
+/// The peak resident memory of process `pid`, in KiB (`VmHWM`).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
+#[test]
+fn a_flood_while_the_terminal_is_paused_is_bounded_and_counted() {
+    use crate::support::server::Action;
+    use tokio_tungstenite::tungstenite::Message;
+    let (server, home) = (TestServer::silent(), home());
+    let mut pty = session(&server, home.path());
+    // Ctrl+S: the terminal takes nothing while 150 MB of messages arrive.
+    pty.pause();
+    server.order(Action::Repeat(Message::text("x".repeat(1000)), 150_000));
+    // The pong to this ping is sent once everything before it is read,
+    // whether or not the terminal takes any of it.
+    server.order(Action::Send(Message::Ping(b"flood read".to_vec().into())));
+    server.wait_for("the pong", |f| *f == Frame::Pong(b"flood read".to_vec()));
+    let peak = peak_rss_kib(pty.pid());
+    assert!(peak < 100 * 1024, "peak RSS {peak} KiB");
+    pty.resume();
+    pty.expect("The terminal did not keep up: ");
+    pty.expect("line(s) were not shown.");
+    pty.next_prompt();
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}

@@ -51,6 +51,8 @@ pub struct Pty {
     screen: Screen,
     seen: usize,
     prompts: usize,
+    /// While true, nothing is read from the terminal (as Ctrl+S does).
+    paused: Arc<(Mutex<bool>, Condvar)>,
 }
 
 impl Pty {
@@ -77,9 +79,17 @@ impl Pty {
         let mut answers = File::from(master.try_clone().unwrap());
         let screen: Screen = Arc::default();
         let sink = screen.clone();
+        let paused: Arc<(Mutex<bool>, Condvar)> = Arc::default();
+        let pause = paused.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 4096];
-            while let Ok(n) = output.read(&mut buf) {
+            loop {
+                let mut stopped = pause.0.lock().unwrap();
+                while *stopped {
+                    stopped = pause.1.wait(stopped).unwrap();
+                }
+                drop(stopped);
+                let Ok(n) = output.read(&mut buf) else { break };
                 if n == 0 {
                     break;
                 }
@@ -110,7 +120,25 @@ impl Pty {
             screen,
             seen: 0,
             prompts: 0,
+            paused,
         }
+    }
+
+    /// Stops reading the terminal, as a user's Ctrl+S does: once the
+    /// terminal's buffer is full, the program's writes to it block.
+    pub fn pause(&self) {
+        *self.paused.0.lock().unwrap() = true;
+    }
+
+    /// Reads the terminal again.
+    pub fn resume(&self) {
+        *self.paused.0.lock().unwrap() = false;
+        self.paused.1.notify_all();
+    }
+
+    /// The process id of the command.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Types text (no Enter).
