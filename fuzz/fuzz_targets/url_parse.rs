@@ -7,6 +7,8 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        ws::internals::url(text);
+        if let Err(broken) = ws::internals::url(text) {
+            panic!("{broken}");
+        }
     }
 });

@@ -8,7 +8,7 @@
 //!
 //! It keeps up with a fast server: lines are rendered straight into one
 //! buffer (see [`render::write_text`]) and handed to the thread that writes
-//! standard output ([`Output`]) when the socket has nothing more ready, or
+//! standard output (a [`Spool`]) when the socket has nothing more ready, or
 //! at once per message when standard output is a terminal. A reader that
 //! stops taking the output never stops reads and pongs: past
 //! [`super::output::QUEUE_BYTES`] waiting, messages are dropped with a notice. With `-f` every line goes through the [`Console`] instead, so
@@ -21,11 +21,11 @@ use std::time::SystemTime;
 use futures_util::FutureExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::output::Output;
 use super::wire;
 use crate::cli::ListenArgs;
 use crate::connection::{ClientEngine, CloseInfo, Message, Step, url};
 use crate::console::render::{self, Clock};
+use crate::console::spool::Spool;
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::Result;
 use crate::runtime::runtime;
@@ -158,7 +158,7 @@ enum Printer {
 }
 
 struct Direct {
-    out: Output,
+    out: Spool,
     /// Messages rendered into `buffer` and not handed over yet.
     messages: usize,
     /// `--raw`: payloads byte for byte, without headers or escaping.
@@ -177,7 +177,7 @@ impl Printer {
         let terminal = io::stdout().is_terminal();
         let colored = render::colour_wanted(terminal);
         Ok(Printer::Direct(Direct {
-            out: Output::stdout()?,
+            out: super::output::stdout()?,
             messages: 0,
             raw,
             buffer: String::with_capacity(CHUNK * 2),

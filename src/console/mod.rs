@@ -5,6 +5,7 @@
 
 pub mod escape;
 pub mod render;
+pub(crate) mod spool;
 mod style;
 mod terminal;
 pub mod traffic;
@@ -396,9 +397,9 @@ impl Console {
     /// Waits until everything printed so far has reached the terminal, at
     /// most `limit`.
     pub(crate) fn flush(&self, limit: std::time::Duration) {
-        let pending = self.lock().terminal.flush_ticket();
-        if let Some(ticket) = pending {
-            let _ = ticket.recv_timeout(limit);
+        let pending = self.lock().terminal.written();
+        if let Some(written) = pending {
+            written.wait(limit);
         }
     }
 }

@@ -10,30 +10,29 @@ pub(super) fn help_overview() -> Vec<Line> {
         "Commands (<> marks an optional argument; `help <command>` for more):",
     )];
     for c in commands::commands() {
-        lines.push(
-            Line::new()
-                .push(Role::Command, format!("  {:<6}", c.name))
-                .push(Role::Muted, format!(" {:<16}", c.params))
-                .push(Role::Plain, format!(" {}", c.summary)),
-        );
+        lines.push(row((c.name, 6), (c.params, 16), c.summary));
     }
     lines.push(Line::of(
         Role::Info,
         "Rhai functions (also as c.name(…) on a connection from connect):",
     ));
     for f in commands::functions() {
-        lines.push(
-            Line::new()
-                .push(Role::Command, format!("  {:<12}", f.name))
-                .push(Role::Muted, format!(" {:<18}", f.params))
-                .push(Role::Plain, format!(" {}", f.summary)),
-        );
+        lines.push(row((f.name, 12), (f.params, 18), f.summary));
     }
     lines.push(Line::of(
         Role::Info,
         "Any other line is Rhai code, e.g. for i in 0..3 { text(\"n\" + i) }",
     ));
     lines
+}
+
+/// One row of the overview: the name and the parameters padded to their
+/// columns' widths, then the summary.
+fn row(name: (&str, usize), params: (&str, usize), summary: &str) -> Line {
+    Line::new()
+        .push(Role::Command, format!("  {:<1$}", name.0, name.1))
+        .push(Role::Muted, format!(" {:<1$}", params.0, params.1))
+        .push(Role::Plain, format!(" {summary}"))
 }
 
 pub(super) fn help_for(name: &str) -> Result<Vec<Line>, String> {
