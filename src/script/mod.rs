@@ -66,24 +66,20 @@ impl shim::RhaiOracle for Oracle<'_> {
     fn knows(&self, word: &str) -> bool {
         self.scope.contains(word)
             || self.functions.iter_functions().any(|f| f.name == word)
-            || is_keyword(word)
+            || is_keyword(self.engine, word)
             || commands::find(word).is_some()
             || commands::find_function(word).is_some()
     }
 }
 
 /// Whether Rhai reserves `word` (`let`, `fn`, `print`, `Fn`, …): asked of
-/// Rhai's own parser, which refuses a reserved word as a variable name, so
+/// `engine`'s parser, which refuses a reserved word as a variable name, so
 /// no copy of its keyword list can drift. `global` is reserved only before
 /// `::`, so it is named.
-fn is_keyword(word: &str) -> bool {
+fn is_keyword(engine: &Engine, word: &str) -> bool {
     let identifier = word.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    identifier
-        && (word == "global"
-            || Engine::new_raw()
-                .compile(format!("let {word} = 1;"))
-                .is_err())
+    identifier && (word == "global" || engine.compile(format!("let {word} = 1;")).is_err())
 }
 
 /// Whether `text` is Rhai cut short (an open block, string or bracket), so
@@ -147,13 +143,14 @@ mod tests {
 
     #[test]
     fn keywords_are_what_rhai_reserves() {
+        let engine = Engine::new_raw();
         for word in [
             "let", "fn", "if", "loop", "print", "type_of", "Fn", "this", "global",
         ] {
-            assert!(is_keyword(word), "{word}");
+            assert!(is_keyword(&engine, word), "{word}");
         }
         for word in ["text", "recv", "foo", "x1", "", "1x", "a-b"] {
-            assert!(!is_keyword(word), "{word}");
+            assert!(!is_keyword(&engine, word), "{word}");
         }
     }
 }
