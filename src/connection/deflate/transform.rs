@@ -45,6 +45,16 @@ pub(super) struct Handled {
     pub skip: usize,
 }
 
+/// Copies the next bytes of a payload that passes unchanged (`skip` left
+/// of it, at most what `from` holds past `at`) into `out`; gives the
+/// position after them.
+fn pass_through(skip: &mut u64, from: &[u8], at: usize, out: &mut Vec<u8>) -> usize {
+    let n = (from.len() - at).min(usize::try_from(*skip).unwrap_or(usize::MAX));
+    out.extend_from_slice(&from[at..at + n]);
+    *skip -= n as u64;
+    at + n
+}
+
 impl Codec {
     pub fn new(side: Side, params: Params, limit: usize) -> Codec {
         let client = (
@@ -85,10 +95,7 @@ impl Codec {
         let (mut at, mut skip) = (0, 0);
         loop {
             if self.read_skip > 0 {
-                let left = raw.len() - at;
-                let n = left.min(usize::try_from(self.read_skip).unwrap_or(usize::MAX));
-                ready.extend_from_slice(&raw[at..at + n]);
-                (at, self.read_skip) = (at + n, self.read_skip - n as u64);
+                at = pass_through(&mut self.read_skip, raw, at, ready);
                 if self.read_skip > 0 {
                     return Ok(Handled { used: at, skip });
                 }
@@ -178,10 +185,7 @@ impl Codec {
         let mut at = 0;
         loop {
             if self.write_skip > 0 {
-                let n = (written.len() - at)
-                    .min(usize::try_from(self.write_skip).unwrap_or(usize::MAX));
-                out.extend_from_slice(&written[at..at + n]);
-                (at, self.write_skip) = (at + n, self.write_skip - n as u64);
+                at = pass_through(&mut self.write_skip, written, at, out);
                 if self.write_skip > 0 {
                     return at;
                 }
