@@ -26,7 +26,8 @@ use super::deflate::WireClose;
 use super::keepalive::{Keepalive, KeepaliveSettings, Tick};
 use super::{CloseInfo, Closer, close_code_for};
 
-/// How many frames are read in a row before queued writes get their turn.
+/// How many frames are read in a row, by default, before queued writes
+/// get their turn (see [`Engine::set_read_batch`]).
 const READ_BATCH: usize = 64;
 /// How long a peer that broke the protocol gets to take our close frame.
 const REFUSAL_LINGER: Duration = Duration::from_secs(1);
@@ -81,6 +82,8 @@ pub(crate) struct Engine<S> {
     closing: Closing,
     close_deadline: Option<Instant>,
     reads_in_row: usize,
+    /// How many frames are read in a row before writes get their turn.
+    read_batch: usize,
     /// Reads pause while more than this is queued for writing.
     backlog: usize,
     /// Wakes the task at the next deadline (made on first use, inside
@@ -116,6 +119,7 @@ where
             closing: Closing::Open,
             close_deadline: None,
             reads_in_row: 0,
+            read_batch: READ_BATCH,
             backlog: usize::MAX,
             timer: None,
             keepalive: Keepalive::new(limits.keepalive),
@@ -156,6 +160,14 @@ where
     /// goes out before the answer to the close.
     pub(crate) fn limit_backlog(&mut self, bytes: usize) {
         self.backlog = bytes;
+    }
+
+    /// Sets how many frames are read in a row before what they brought
+    /// about (echoes, pongs) is written out. Large batches cost fewer
+    /// writes; small ones let a peer that waits for them start on the
+    /// first answers while the rest are read.
+    pub(crate) fn set_read_batch(&mut self, frames: usize) {
+        self.read_batch = frames.max(1);
     }
 
     /// Whether to read now: not while too much waits to be written, nor
@@ -239,7 +251,7 @@ where
             }
             // Whether a read is armed (it returned Pending this round).
             let mut read_armed = false;
-            if self.reading() && self.reads_in_row < READ_BATCH {
+            if self.reading() && self.reads_in_row < self.read_batch {
                 match Pin::new(&mut self.ws).poll_next(cx) {
                     Poll::Ready(item) => {
                         self.reads_in_row += 1;
@@ -299,7 +311,7 @@ where
                     // The pong waits inside the stream: write what was
                     // queued before it (so it does not overtake), then it.
                     self.needs_flush = true;
-                    self.reads_in_row = READ_BATCH;
+                    self.reads_in_row = self.read_batch;
                 }
                 match self.closing {
                     Closing::Open | Closing::Sent(_) => Some(Step::Message(message)),
