@@ -5,24 +5,26 @@
 //! peer takes is woken once per batch, not once per message), and how the
 //! connection ended, as soon as the task knows.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::CloseInfo;
 use super::inbox::SLICE;
 
+/// The counts every send and every write touch are atomics, so a sender
+/// and the task do not contend for a lock per message; the lock and the
+/// condition variable are only for those who wait.
 pub(super) struct Link {
-    state: Mutex<State>,
+    /// Bytes handed to the task and not yet written out.
+    queued: AtomicUsize,
+    /// Senders waiting for room.
+    waiting: AtomicUsize,
+    /// Whether `ended` holds the end.
+    has_ended: AtomicBool,
+    ended: Mutex<Option<CloseInfo>>,
     changed: Condvar,
     capacity: usize,
-}
-
-struct State {
-    queued: usize,
-    /// Senders waiting for room.
-    waiting: usize,
-    ended: Option<CloseInfo>,
 }
 
 /// Why a wait for room ended without it.
@@ -34,23 +36,22 @@ pub(super) enum Stopped {
 impl Link {
     pub(super) fn new(capacity: usize) -> Self {
         Self {
-            state: Mutex::new(State {
-                queued: 0,
-                waiting: 0,
-                ended: None,
-            }),
+            queued: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            has_ended: AtomicBool::new(false),
+            ended: Mutex::new(None),
             changed: Condvar::new(),
             capacity: capacity.max(1),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, Option<CloseInfo>> {
+        self.ended.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Counts bytes handed to the task.
     pub(super) fn add(&self, bytes: usize) {
-        self.lock().queued += bytes;
+        self.queued.fetch_add(bytes, Ordering::SeqCst);
     }
 
     /// Where a sender that found the queue full resumes: half of it.
@@ -61,69 +62,79 @@ impl Link {
     /// Counts bytes written out; wakes the senders waiting for room once
     /// the queue is down to the resume mark.
     pub(super) fn release(&self, bytes: usize) {
-        let mut state = self.lock();
-        state.queued = state.queued.saturating_sub(bytes);
-        let wake = state.waiting > 0 && state.queued <= self.resume_mark();
-        drop(state);
-        if wake {
+        let before = self
+            .queued
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |q| {
+                Some(q.saturating_sub(bytes))
+            })
+            .unwrap_or_else(|q| q);
+        let now = before.saturating_sub(bytes);
+        if self.waiting.load(Ordering::SeqCst) > 0 && now <= self.resume_mark() {
+            // Taking the lock orders this wake-up after a waiter's check.
+            drop(self.lock());
             self.changed.notify_all();
         }
     }
 
     /// Records how the connection ended (the first end counts).
     pub(super) fn end(&self, info: CloseInfo) {
-        self.lock().ended.get_or_insert(info);
+        self.lock().get_or_insert(info);
+        self.has_ended.store(true, Ordering::SeqCst);
         self.changed.notify_all();
     }
 
     pub(super) fn ended(&self) -> Option<CloseInfo> {
-        self.lock().ended.clone()
+        if !self.has_ended.load(Ordering::SeqCst) {
+            return None;
+        }
+        self.lock().clone()
     }
 
     /// Returns at once while what is queued fits in the send buffer;
     /// otherwise waits until it is down to half. Fails when interrupted,
     /// or when the connection ended with the bytes unsent.
     pub(super) fn wait_room(&self, interrupt: &AtomicBool) -> Result<(), Stopped> {
-        let mut state = self.lock();
-        if state.queued <= self.capacity {
+        if self.queued.load(Ordering::SeqCst) <= self.capacity {
             return Ok(());
         }
-        state.waiting += 1;
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let mut ended = self.lock();
         let stopped = loop {
-            if state.queued <= self.resume_mark() {
+            if self.queued.load(Ordering::SeqCst) <= self.resume_mark() {
                 break None;
             }
-            if let Some(info) = &state.ended {
+            if let Some(info) = ended.as_ref() {
                 break Some(Stopped::Ended(info.clone()));
             }
             if interrupt.load(Ordering::Relaxed) {
                 break Some(Stopped::Interrupted);
             }
-            state = self
+            ended = self
                 .changed
-                .wait_timeout(state, SLICE)
+                .wait_timeout(ended, SLICE)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         };
-        state.waiting -= 1;
+        drop(ended);
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
         stopped.map_or(Ok(()), Err)
     }
 
     /// Waits at most `limit` for the end.
     pub(super) fn wait_end(&self, limit: Duration) -> Option<CloseInfo> {
         let deadline = Instant::now() + limit;
-        let mut state = self.lock();
+        let mut ended = self.lock();
         loop {
-            if let Some(info) = &state.ended {
+            if let Some(info) = ended.as_ref() {
                 return Some(info.clone());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return None;
             }
-            state = self
+            ended = self
                 .changed
-                .wait_timeout(state, left.min(SLICE))
+                .wait_timeout(ended, left.min(SLICE))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
