@@ -5,8 +5,8 @@
 //! stops the task's reads and pongs. The hop holds at most as many
 //! messages as the receive queue; past that the oldest go, and drops are
 //! reported once per burst, like those of the receive queue. The task
-//! wakes the thread once per batch of reads ([`Events::wake`]), not once
-//! per message.
+//! hands events over and wakes the thread once per batch of reads
+//! ([`Events::push_all`]), not once per message.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -17,8 +17,9 @@ use super::{CloseInfo, Event, Message, Note, Observer, Retry};
 
 /// How long drops are gathered into one notice.
 const OVERFLOW_REPORT_DELAY: Duration = Duration::from_millis(250);
-/// How many events may wait before a push wakes the thread by itself.
-const WAKE_BATCH: usize = 64;
+/// How many events may wait before a push wakes the thread by itself (and
+/// how many a task gathers before it hands them over).
+pub(super) const WAKE_BATCH: usize = 64;
 
 /// An event the task hands over.
 pub(super) enum Owned {
@@ -68,9 +69,33 @@ impl Events {
     }
 
     /// Hands an event over, never waiting. The thread is woken by
-    /// [`wake`](Self::wake), or here once a batch is waiting.
+    /// [`push_all`](Self::push_all), or here once a batch is waiting.
     pub(super) fn push(&self, event: Owned) {
         let mut state = self.lock();
+        self.add(&mut state, event);
+        let wake = state.waiting && state.queue.len() >= WAKE_BATCH;
+        drop(state);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Hands over the events gathered (emptying `events`) under one lock,
+    /// and wakes the thread if it waits: the end of a batch of reads.
+    pub(super) fn push_all(&self, events: &mut Vec<Owned>) {
+        let mut state = self.lock();
+        for event in events.drain(..) {
+            self.add(&mut state, event);
+        }
+        let wake = state.waiting && !state.queue.is_empty();
+        drop(state);
+        if wake {
+            self.ready.notify_one();
+        }
+    }
+
+    /// Queues an event; a message past the capacity drops the oldest.
+    fn add(&self, state: &mut State, event: Owned) {
         if matches!(event, Owned::Message(_)) {
             if state.messages >= self.capacity {
                 let oldest = state
@@ -86,21 +111,6 @@ impl Events {
             state.messages += 1;
         }
         state.queue.push_back(event);
-        let wake = state.waiting && state.queue.len() >= WAKE_BATCH;
-        drop(state);
-        if wake {
-            self.ready.notify_one();
-        }
-    }
-
-    /// Wakes the thread for the events pushed, if it waits.
-    pub(super) fn wake(&self) {
-        let state = self.lock();
-        let wake = state.waiting && !state.queue.is_empty();
-        drop(state);
-        if wake {
-            self.ready.notify_one();
-        }
     }
 
     /// The last event: the thread shows what is left, then the end.

@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::deflate::SentSizes;
 use super::engine::{Engine, Limits, Step};
-use super::events::{Events, Owned};
+use super::events::{Events, Owned, WAKE_BATCH};
 use super::link::Link;
 use super::reconnect::{self, Attempts};
 use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Message, WsStream};
@@ -80,6 +80,8 @@ pub(super) struct Task {
     commands: UnboundedReceiver<Command>,
     link: Arc<Link>,
     events: Arc<Events>,
+    /// Events gathered during a batch of reads, handed over together.
+    held: Vec<Owned>,
     limits: Limits,
     preamble: Vec<String>,
     redial: Option<Redial>,
@@ -104,6 +106,7 @@ impl Task {
             commands,
             link: setup.link,
             events: setup.events,
+            held: Vec::new(),
             limits: setup.limits,
             preamble: setup.preamble,
             redial: setup.redial,
@@ -217,7 +220,7 @@ impl Task {
             self.take_commands(cx);
             let step = self.engine.poll_step(cx);
             for note in self.engine.keepalive_mut().take_notes() {
-                self.events.push(Owned::Keepalive(note));
+                self.emit(Owned::Keepalive(note));
             }
             let written = self.engine.take_flushed();
             if written > 0 {
@@ -226,11 +229,14 @@ impl Task {
             }
             match step {
                 Poll::Ready(Step::Message(message)) => self.incoming(message),
-                Poll::Ready(Step::Ended(info)) => return Poll::Ready(info),
+                Poll::Ready(Step::Ended(info)) => {
+                    self.events.push_all(&mut self.held);
+                    return Poll::Ready(info);
+                }
                 Poll::Pending => {
-                    // Everything there was to read is read: one wake-up
-                    // for the whole batch.
-                    self.events.wake();
+                    // Everything there was to read is read: one hand-over
+                    // and one wake-up for the whole batch.
+                    self.events.push_all(&mut self.held);
                     return Poll::Pending;
                 }
             }
@@ -281,7 +287,15 @@ impl Task {
             },
             WsMessage::Close(_) | WsMessage::Frame(_) => return,
         };
-        self.events.push(event);
+        self.emit(event);
+    }
+
+    /// Gathers an event for the events thread; a full batch goes at once.
+    fn emit(&mut self, event: Owned) {
+        self.held.push(event);
+        if self.held.len() >= WAKE_BATCH {
+            self.events.push_all(&mut self.held);
+        }
     }
 
     /// Answers the ping this pong is for; whether there was one.
