@@ -55,8 +55,16 @@ pub(crate) fn out_of_resources(error: &io::Error) -> bool {
         .any(|e| Some(e) == errno)
 }
 
-/// Returns freed heap memory to the system (glibc keeps it otherwise).
+/// Returns freed heap memory to the system, from the allocator the `ws`
+/// binary uses (mimalloc, which otherwise returns it only while the
+/// thread that freed it goes on allocating) and from the C library's
+/// (glibc keeps it otherwise). Called on the thread that freed it.
 pub(crate) fn give_back_memory() {
+    // SAFETY: mi_collect only releases free memory of mimalloc's heap of
+    // this thread (none when mimalloc is not the program's allocator).
+    unsafe {
+        libmimalloc_sys::mi_collect(true);
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only releases free memory of the allocator.
     unsafe {
