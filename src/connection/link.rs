@@ -6,23 +6,24 @@
 //! connection ended, as soon as the task knows.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::CloseInfo;
 use super::inbox::SLICE;
 
-/// The counts every send and every write touch are atomics, so a sender
-/// and the task do not contend for a lock per message; the lock and the
+/// What every send and every write touch is lock-free, so a sender and
+/// the task do not contend for a lock per message; the lock and the
 /// condition variable are only for those who wait.
 pub(super) struct Link {
     /// Bytes handed to the task and not yet written out.
     queued: AtomicUsize,
     /// Senders waiting for room.
     waiting: AtomicUsize,
-    /// Whether `ended` holds the end.
-    has_ended: AtomicBool,
-    ended: Mutex<Option<CloseInfo>>,
+    /// How the connection ended (the first end counts).
+    ended: OnceLock<CloseInfo>,
+    /// Held by a waiter while it checks, and by whoever wakes it.
+    gate: Mutex<()>,
     changed: Condvar,
     capacity: usize,
 }
@@ -38,15 +39,22 @@ impl Link {
         Self {
             queued: AtomicUsize::new(0),
             waiting: AtomicUsize::new(0),
-            has_ended: AtomicBool::new(false),
-            ended: Mutex::new(None),
+            ended: OnceLock::new(),
+            gate: Mutex::new(()),
             changed: Condvar::new(),
             capacity: capacity.max(1),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<CloseInfo>> {
-        self.ended.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        self.gate.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes every waiter; taking the gate orders the wake-up after a
+    /// waiter's check.
+    fn wake(&self) {
+        drop(self.lock());
+        self.changed.notify_all();
     }
 
     /// Counts bytes handed to the task.
@@ -70,24 +78,18 @@ impl Link {
             .unwrap_or_else(|q| q);
         let now = before.saturating_sub(bytes);
         if self.waiting.load(Ordering::SeqCst) > 0 && now <= self.resume_mark() {
-            // Taking the lock orders this wake-up after a waiter's check.
-            drop(self.lock());
-            self.changed.notify_all();
+            self.wake();
         }
     }
 
     /// Records how the connection ended (the first end counts).
     pub(super) fn end(&self, info: CloseInfo) {
-        self.lock().get_or_insert(info);
-        self.has_ended.store(true, Ordering::SeqCst);
-        self.changed.notify_all();
+        let _ = self.ended.set(info);
+        self.wake();
     }
 
     pub(super) fn ended(&self) -> Option<CloseInfo> {
-        if !self.has_ended.load(Ordering::SeqCst) {
-            return None;
-        }
-        self.lock().clone()
+        self.ended.get().cloned()
     }
 
     /// Returns at once while what is queued fits in the send buffer;
@@ -98,24 +100,24 @@ impl Link {
             return Ok(());
         }
         self.waiting.fetch_add(1, Ordering::SeqCst);
-        let mut ended = self.lock();
+        let mut gate = self.lock();
         let stopped = loop {
             if self.queued.load(Ordering::SeqCst) <= self.resume_mark() {
                 break None;
             }
-            if let Some(info) = ended.as_ref() {
+            if let Some(info) = self.ended.get() {
                 break Some(Stopped::Ended(info.clone()));
             }
             if interrupt.load(Ordering::Relaxed) {
                 break Some(Stopped::Interrupted);
             }
-            ended = self
+            gate = self
                 .changed
-                .wait_timeout(ended, SLICE)
+                .wait_timeout(gate, SLICE)
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         };
-        drop(ended);
+        drop(gate);
         self.waiting.fetch_sub(1, Ordering::SeqCst);
         stopped.map_or(Ok(()), Err)
     }
@@ -123,18 +125,18 @@ impl Link {
     /// Waits at most `limit` for the end.
     pub(super) fn wait_end(&self, limit: Duration) -> Option<CloseInfo> {
         let deadline = Instant::now() + limit;
-        let mut ended = self.lock();
+        let mut gate = self.lock();
         loop {
-            if let Some(info) = ended.as_ref() {
+            if let Some(info) = self.ended.get() {
                 return Some(info.clone());
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return None;
             }
-            ended = self
+            gate = self
                 .changed
-                .wait_timeout(ended, left.min(SLICE))
+                .wait_timeout(gate, left.min(SLICE))
                 .unwrap_or_else(|e| e.into_inner())
                 .0;
         }
