@@ -3,9 +3,13 @@
 # the stack: a `ws run` script sends N messages of S bytes to `wsbench echo`,
 # then receives the N echoes and compares each; next to it `wsbench
 # echo-load` with the same N and S and a window of 64. Both as MB/s of
-# payload sent (echoes come back on top). Then, when websocat is installed,
-# the echo cells of the shared kit (peers.sh, section echo) for `ws
-# echo-server`, websocat 1.14 and websocat 4.
+# payload sent (echoes come back on top), timed two ways so that like is
+# set against like: each whole process from start to exit (start-up,
+# connect and close included), and the exchange alone, from the first send
+# to the last echo compared (the script times itself with `timestamp()`;
+# echo-load's own figure leaves out its connect the same way). Then, when
+# websocat is installed, the echo cells of the shared kit (peers.sh,
+# section echo) for `ws echo-server`, websocat 1.14 and websocat 4.
 #
 #   scripts/bench-bulk.sh                 # 1,000 x 64 KiB and 100,000 x 1 KiB
 #   CASES="1000x65536" RUNS=3 scripts/bench-bulk.sh
@@ -40,30 +44,43 @@ url=$(grep -o 'ws://[^ ]*' "$work/echo.err" | head -1)
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-printf '%-14s %14s %14s %7s\n' "N x S" "ws run MB/s" "echo-load MB/s" "ratio"
+rate() { awk -v mb="$1" -v t="$2" 'BEGIN {printf "%.1f", mb / t}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN {print b - a}'; }
+
+printf '%-14s | %-31s | %-31s\n' "" "whole process, MB/s" "the exchange alone, MB/s"
+printf '%-14s | %10s %10s %9s | %10s %10s %9s\n' "N x S" "ws run" "echo-load" "ratio" "ws run" "echo-load" "ratio"
 for case in $CASES; do
     n=${case%x*}
     s=${case#*x}
     cat >"$work/bulk.rhai" <<EOF
 let pad = "";
 pad.pad($s, 'x');
+let start = timestamp();
 for i in 0..$n { text(pad); }
 for i in 0..$n { if recv() != pad { throw \`echo \${i} differs\`; } }
+print(\`exchange \${start.elapsed}\`);
 EOF
     mb=$(awk -v n="$n" -v s="$s" 'BEGIN {print n * s / 1e6}')
-    ws_rates=() load_rates=()
+    ws_whole=() ws_alone=() load_whole=() load_alone=()
     for _ in $(seq "$RUNS"); do
         start=$(date +%s.%N)
-        WS_MESSAGE_QUEUE_SIZE=$((n + 1)) "$WS" run "$work/bulk.rhai" "$url" -q >/dev/null
+        out=$(WS_MESSAGE_QUEUE_SIZE=$((n + 1)) "$WS" run "$work/bulk.rhai" "$url" -q)
         end=$(date +%s.%N)
-        ws_rates+=("$(awk -v mb="$mb" -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", mb / (b - a)}')")
+        ws_whole+=("$(rate "$mb" "$(elapsed "$start" "$end")")")
+        ws_alone+=("$(rate "$mb" "$(echo "$out" | sed -n 's/^exchange //p')")")
+        start=$(date +%s.%N)
         line=$("$WSBENCH" echo-load --url "$url" --messages "$n" --size "$s" --window 64 2>&1 | tail -1)
-        secs=$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')
-        load_rates+=("$(awk -v mb="$mb" -v t="$secs" 'BEGIN {printf "%.1f", mb / t}')")
+        end=$(date +%s.%N)
+        load_whole+=("$(rate "$mb" "$(elapsed "$start" "$end")")")
+        load_alone+=("$(rate "$mb" "$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')")")
     done
-    w=$(printf '%s\n' "${ws_rates[@]}" | median)
-    l=$(printf '%s\n' "${load_rates[@]}" | median)
-    printf '%-14s %14s %14s %7s\n' "$n x $s" "$w" "$l" "$(awk -v a="$w" -v b="$l" 'BEGIN {printf "%.2f", a / b}')"
+    ww=$(printf '%s\n' "${ws_whole[@]}" | median)
+    lw=$(printf '%s\n' "${load_whole[@]}" | median)
+    wa=$(printf '%s\n' "${ws_alone[@]}" | median)
+    la=$(printf '%s\n' "${load_alone[@]}" | median)
+    printf '%-14s | %10s %10s %9s | %10s %10s %9s\n' "$n x $s" \
+        "$ww" "$lw" "$(ratio "$ww" "$lw")" "$wa" "$la" "$(ratio "$wa" "$la")"
 done
 
 if [ "$ECHO_CELLS" = 1 ] && [ -x "$PEERS" ]; then
