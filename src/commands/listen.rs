@@ -335,8 +335,13 @@ impl Direct {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let chunk = std::mem::replace(&mut self.buffer, String::with_capacity(CHUNK * 2));
+        // The output thread gets an exact copy (on a terminal each message
+        // is a chunk of its own), and the buffer keeps its room for the
+        // next, up to two chunks' worth.
+        let chunk = self.buffer.as_bytes().to_vec();
+        self.buffer.clear();
+        self.buffer.shrink_to(CHUNK * 2);
         let messages = std::mem::take(&mut self.messages);
-        self.out.send(chunk.into_bytes(), messages)
+        self.out.send(chunk, messages)
     }
 }

@@ -13,6 +13,16 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+/// What a chunk counts for in the bound: the memory it holds (its
+/// capacity: a buffer made for 128 KiB that carries one short line holds
+/// 128 KiB) and its place in the queue, so a flood of tiny chunks is
+/// bounded like a few large ones.
+fn cost(chunk: &Vec<u8>) -> usize {
+    /// A chunk's cost beyond its buffer, in bytes.
+    const OVERHEAD: usize = 64;
+    chunk.capacity() + OVERHEAD
+}
+
 /// Where a spool's thread writes.
 pub(crate) trait Drain: Send + 'static {
     /// Writes a batch of chunks, in order.
@@ -82,11 +92,12 @@ impl Spool {
         if let Some(error) = failure(&state) {
             return Err(error);
         }
-        if state.bytes > 0 && state.bytes + chunk.len() > self.shared.capacity {
+        let cost = cost(&chunk);
+        if state.bytes > 0 && state.bytes + cost > self.shared.capacity {
             state.dropped += items;
             return Ok(());
         }
-        state.bytes += chunk.len();
+        state.bytes += cost;
         state.sent += 1;
         state.chunks.push_back(chunk);
         drop(state);
@@ -159,7 +170,7 @@ impl Shared {
     fn write_all(&self, drain: &mut impl Drain) {
         loop {
             let (batch, dropped, finished) = self.take();
-            let (bytes, chunks) = (batch.iter().map(Vec::len).sum::<usize>(), batch.len());
+            let (bytes, chunks) = (batch.iter().map(cost).sum::<usize>(), batch.len());
             let mut written = drain.write(batch);
             if written.is_ok() && dropped > 0 {
                 written = drain.dropped(dropped);

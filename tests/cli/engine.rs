@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::echo_server::Server;
 use crate::support::pty::Pty;
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
-use crate::support::{home, ws_cmd};
+use crate::support::{home, peak_rss_kib, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
 /// different, then receives as many and compares each with what was sent.
@@ -475,4 +475,25 @@ fn listen_answers_pings_while_its_output_is_not_read() {
     assert_eq!(pong, Frame::Pong(b"still there".to_vec()));
     let _ = child.kill();
     let _ = child.wait();
+}
+
+#[test]
+fn listen_on_a_paused_terminal_holds_bounded_memory_and_answers_pings() {
+    // On a terminal each message is handed to the output thread alone:
+    // 100,000 short ones while the terminal takes nothing (Ctrl+S) must
+    // cost what they hold (past 16 MiB they are dropped), not a buffer each.
+    let server = TestServer::silent();
+    let home = home();
+    let mut command = ws_cmd(home.path());
+    command.args(["listen", &server.url()]);
+    let pty = Pty::spawn(command);
+    pty.pause();
+    server.order(Action::Repeat(Message::text("x".repeat(100)), 100_000));
+    // The pong comes once everything before the ping is read.
+    server.order(Action::Send(Message::Ping(b"all read".to_vec().into())));
+    server.wait_for("the pong", |f| *f == Frame::Pong(b"all read".to_vec()));
+    let peak = peak_rss_kib(pty.pid());
+    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    pty.signal(libc::SIGKILL);
+    pty.wait();
 }

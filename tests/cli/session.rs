@@ -3,7 +3,7 @@
 
 use crate::support::pty::Pty;
 use crate::support::server::{Frame, TestServer};
-use crate::support::{home, ws_cmd};
+use crate::support::{home, peak_rss_kib, ws_cmd};
 
 /// A session on `server`, past its welcome and first prompt.
 fn session(server: &TestServer, home: &std::path::Path) -> Pty {
@@ -372,16 +372,6 @@ fn without_a_url_the_session_runs_its_own_echo_server() {
     pty.line("quit");
     pty.expect("Bye! 👋");
     assert_eq!(pty.code(), 0);
-}
-
-/// The peak resident memory of process `pid`, in KiB (`VmHWM`).
-fn peak_rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmHWM in /proc/PID/status")
 }
 
 #[test]

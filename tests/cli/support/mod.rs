@@ -48,6 +48,16 @@ pub fn ws_with_stdin(home: &Path, args: &[&str], stdin: impl AsRef<[u8]>) -> Out
     child.wait_with_output().expect("ws ends")
 }
 
+/// The peak resident memory of process `pid`, in KiB (`VmHWM`).
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM in /proc/PID/status")
+}
+
 /// A fresh temporary home directory.
 pub fn home() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
