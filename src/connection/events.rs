@@ -3,8 +3,10 @@
 //! (through the [`Observer`]) and then keeps the messages for `recv`, in
 //! arrival order. So a terminal that is paused or a slow transcript never
 //! stops the task's reads and pongs. The hop holds at most as many
-//! messages as the receive queue; past that the oldest go, and drops are
-//! reported once per burst, like those of the receive queue. The task
+//! messages as the receive queue, pings and pongs counted with them (a
+//! ping flood while the output is stuck is bounded like a message flood);
+//! past that the oldest go, and drops are reported once per burst, like
+//! those of the receive queue. The task
 //! hands events over and wakes the thread once per batch of reads
 //! ([`Events::push_all`]), not once per message.
 
@@ -31,6 +33,13 @@ pub(super) enum Owned {
     Keepalive(Note),
 }
 
+impl Owned {
+    /// Whether the peer sent it: what a flood is made of.
+    fn is_traffic(&self) -> bool {
+        matches!(self, Owned::Message(_) | Owned::Ping(_) | Owned::Pong(_))
+    }
+}
+
 pub(super) struct Events {
     state: Mutex<State>,
     ready: Condvar,
@@ -40,7 +49,8 @@ pub(super) struct Events {
 #[derive(Default)]
 struct State {
     queue: VecDeque<Owned>,
-    messages: usize,
+    /// Messages, pings and pongs in the queue: the kinds a peer can flood.
+    traffic: usize,
     dropped: usize,
     ended: Option<CloseInfo>,
     /// Whether the thread waits for events.
@@ -94,21 +104,18 @@ impl Events {
         }
     }
 
-    /// Queues an event; a message past the capacity drops the oldest.
+    /// Queues an event; a message, ping or pong past the capacity drops
+    /// the oldest of them.
     fn add(&self, state: &mut State, event: Owned) {
-        if matches!(event, Owned::Message(_)) {
-            if state.messages >= self.capacity {
-                let oldest = state
-                    .queue
-                    .iter()
-                    .position(|e| matches!(e, Owned::Message(_)));
-                if let Some(index) = oldest {
-                    state.queue.remove(index);
-                    state.messages -= 1;
-                    state.dropped += 1;
-                }
+        if event.is_traffic() {
+            if state.traffic >= self.capacity
+                && let Some(index) = state.queue.iter().position(Owned::is_traffic)
+            {
+                state.queue.remove(index);
+                state.traffic -= 1;
+                state.dropped += 1;
             }
-            state.messages += 1;
+            state.traffic += 1;
         }
         state.queue.push_back(event);
     }
@@ -179,7 +186,7 @@ impl Events {
             state.waiting = false;
         }
         let batch = std::mem::take(&mut state.queue);
-        state.messages = 0;
+        state.traffic = 0;
         let dropped = std::mem::take(&mut state.dropped);
         let ended = if batch.is_empty() {
             state.ended.take()

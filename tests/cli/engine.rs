@@ -497,3 +497,61 @@ fn listen_on_a_paused_terminal_holds_bounded_memory_and_answers_pings() {
     pty.signal(libc::SIGKILL);
     pty.wait();
 }
+
+#[test]
+fn a_ping_flood_while_the_output_is_stuck_holds_bounded_memory() {
+    // Each ping is shown; with standard output a pipe nobody reads, those
+    // waiting to be shown are at most as many as the receive queue holds
+    // (unbounded, a million of them took about 220 MB).
+    let (read_tx, all_read) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let read_tx = read_tx.clone();
+        async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+                return;
+            };
+            let ping = Message::Ping(vec![b'p'; 125].into());
+            for _ in 0..10_000 {
+                for _ in 0..100 {
+                    if ws.feed(ping.clone()).await.is_err() {
+                        return;
+                    }
+                }
+                if ws.flush().await.is_err() {
+                    return;
+                }
+            }
+            // Its pong comes once every ping before it is read.
+            if ws
+                .send(Message::Ping(b"last".to_vec().into()))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            while let Some(Ok(message)) = ws.next().await {
+                if message == Message::Pong(b"last".to_vec().into()) {
+                    let _ = read_tx.send(());
+                    return;
+                }
+            }
+        }
+    });
+    let home = home();
+    let path = home.path().join("script.rhai");
+    std::fs::write(&path, "sleep(60);").unwrap();
+    let mut child = ws_cmd(home.path())
+        .arg("run")
+        .arg(&path)
+        .arg(format!("ws://{address}/"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let read = all_read.recv_timeout(Duration::from_secs(60));
+    let peak = peak_rss_kib(child.id());
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(read, Ok(()), "the 1,000,000 pings were not all read");
+    assert!(peak < 128 * 1024, "peak RSS {peak} KiB");
+}
