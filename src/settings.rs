@@ -30,11 +30,12 @@ use crate::error::{Error, Result};
 pub const MAX_SECONDS: f64 = 1e9;
 
 /// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 22] = [
+pub const KEYS: [&str; 23] = [
     "connect_timeout",
     "disconnect_timeout",
     "response_timeout",
     "message_queue_size",
+    "message_queue_bytes",
     "max_message_size",
     "extra_headers",
     "terminal_width",
@@ -86,6 +87,9 @@ pub struct Settings {
     pub response_timeout: Option<Duration>,
     /// How many received messages are kept for `recv`.
     pub message_queue_size: usize,
+    /// How many bytes of received messages are kept for `recv` (each
+    /// counted as its payload and 64 bytes more).
+    pub message_queue_bytes: usize,
     /// The largest message accepted, in bytes.
     pub max_message_size: usize,
     /// Whether clients offer permessage-deflate.
@@ -169,6 +173,7 @@ impl Default for Settings {
             disconnect_timeout: Duration::from_secs(5),
             response_timeout: Some(Duration::from_secs(5)),
             message_queue_size: 10_000,
+            message_queue_bytes: 256 * 1024 * 1024,
             max_message_size: 16 * 1024 * 1024,
             compression: true,
             ping_interval: None,
@@ -228,6 +233,7 @@ impl Settings {
     ) -> crate::connection::HandleSettings {
         crate::connection::HandleSettings {
             queue_size: self.message_queue_size,
+            queue_bytes: self.message_queue_bytes,
             keep,
             disconnect_timeout: self.disconnect_timeout,
             send_buffer_size: self.send_buffer_size,
@@ -375,7 +381,9 @@ pub fn resolve(
     }
     if !flags.headers.is_empty() {
         value::add_flag_headers(&mut settings.extra_headers, &flags.headers)?;
-        sources[5].1 = Source::Flag("-H");
+        if let Some((_, source)) = sources.iter_mut().find(|(k, _)| *k == "extra_headers") {
+            *source = Source::Flag("-H");
+        }
     }
     Ok(Loaded { settings, sources })
 }

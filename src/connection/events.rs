@@ -2,11 +2,11 @@
 //! events over without waiting, and one thread per connection shows them
 //! (through the [`Observer`]) and then keeps the messages for `recv`, in
 //! arrival order. So a terminal that is paused or a slow transcript never
-//! stops the task's reads and pongs. The hop holds at most as many
-//! messages as the receive queue, pings and pongs counted with them (a
-//! ping flood while the output is stuck is bounded like a message flood);
-//! past that the oldest go, and drops are reported once per burst, like
-//! those of the receive queue. The task
+//! stops the task's reads and pongs. The hop holds at most as much as the
+//! receive queue (its [`Bound`] of messages and bytes), pings and pongs
+//! counted with the messages (a ping flood while the output is stuck is
+//! bounded like a message flood); past that the oldest go, and drops are
+//! reported once per burst, like those of the receive queue. The task
 //! hands events over and wakes the thread once per batch of reads
 //! ([`Events::push_all`]), not once per message.
 
@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::inbox::Inbox;
+use super::inbox::{Bound, Inbox, cost};
 use super::{CloseInfo, Event, Message, Note, Observer, Retry};
 
 /// How long drops are gathered into one notice.
@@ -34,23 +34,31 @@ pub(super) enum Owned {
 }
 
 impl Owned {
-    /// Whether the peer sent it: what a flood is made of.
-    fn is_traffic(&self) -> bool {
-        matches!(self, Owned::Message(_) | Owned::Ping(_) | Owned::Pong(_))
+    /// What it counts for in the bound when the peer sent it (what a flood
+    /// is made of): a message, a ping or a pong.
+    fn traffic(&self) -> Option<usize> {
+        match self {
+            Owned::Message(Message::Text(text)) => Some(cost(text.len())),
+            Owned::Message(Message::Binary(bytes)) => Some(cost(bytes.len())),
+            Owned::Ping(payload) | Owned::Pong(payload) => Some(cost(payload.len())),
+            _ => None,
+        }
     }
 }
 
 pub(super) struct Events {
     state: Mutex<State>,
     ready: Condvar,
-    capacity: usize,
+    bound: Bound,
 }
 
 #[derive(Default)]
 struct State {
     queue: VecDeque<Owned>,
-    /// Messages, pings and pongs in the queue: the kinds a peer can flood.
+    /// Messages, pings and pongs in the queue (the kinds a peer can
+    /// flood), and what they count for.
     traffic: usize,
+    held: usize,
     dropped: usize,
     ended: Option<CloseInfo>,
     /// Whether the thread waits for events.
@@ -59,11 +67,11 @@ struct State {
 
 impl Events {
     /// Starts the thread that shows events and fills `inbox`.
-    pub(super) fn start(capacity: usize, inbox: Arc<Inbox>, observer: Observer) -> Arc<Events> {
+    pub(super) fn start(bound: Bound, inbox: Arc<Inbox>, observer: Observer) -> Arc<Events> {
         let events = Arc::new(Events {
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
-            capacity: capacity.max(1),
+            bound,
         });
         let shown = events.clone();
         // A thread that cannot start leaves the events unshown; the task
@@ -104,18 +112,22 @@ impl Events {
         }
     }
 
-    /// Queues an event; a message, ping or pong past the capacity drops
-    /// the oldest of them.
+    /// Queues an event; a message, ping or pong past the bound drops the
+    /// oldest of them.
     fn add(&self, state: &mut State, event: Owned) {
-        if event.is_traffic() {
-            if state.traffic >= self.capacity
-                && let Some(index) = state.queue.iter().position(Owned::is_traffic)
-            {
-                state.queue.remove(index);
+        if let Some(cost) = event.traffic() {
+            while self.bound.full(state.traffic, state.held, cost) {
+                let Some(index) = state.queue.iter().position(|e| e.traffic().is_some()) else {
+                    break;
+                };
+                if let Some(oldest) = state.queue.remove(index) {
+                    state.held -= oldest.traffic().unwrap_or(0);
+                }
                 state.traffic -= 1;
                 state.dropped += 1;
             }
             state.traffic += 1;
+            state.held += cost;
         }
         state.queue.push_back(event);
     }
@@ -187,6 +199,7 @@ impl Events {
         }
         let batch = std::mem::take(&mut state.queue);
         state.traffic = 0;
+        state.held = 0;
         let dropped = std::mem::take(&mut state.dropped);
         let ended = if batch.is_empty() {
             state.ended.take()

@@ -1,7 +1,7 @@
 //! The receive queue behind `recv`: the connection task pushes, the blocking
 //! side waits on a condition variable in short slices so an interrupt is
 //! seen promptly. One hop per message; a push wakes only when someone
-//! waits.
+//! waits. It holds at most a [`Bound`] of messages and of bytes.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,6 +13,39 @@ use super::{CloseInfo, Message};
 /// How long a blocking wait sleeps before it looks at the interrupt flag.
 pub(crate) const SLICE: Duration = Duration::from_millis(20);
 
+/// How much a queue of received messages holds: at most `messages` of
+/// them, and at most `bytes` counted as [`cost`] (one message larger than
+/// that is still taken, alone).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Bound {
+    pub messages: usize,
+    pub bytes: usize,
+}
+
+impl Bound {
+    /// Whether a queue of `count` items that hold `held` bytes must let
+    /// its oldest go before it takes an item of `cost` bytes.
+    pub(crate) fn full(&self, count: usize, held: usize, cost: usize) -> bool {
+        count >= self.messages.max(1) || (count > 0 && held + cost > self.bytes)
+    }
+}
+
+/// What a received payload counts for: its bytes and what it costs beyond
+/// them (its place in the queue), so a flood of empty messages is bounded
+/// like a flood of large ones.
+pub(crate) fn cost(payload: usize) -> usize {
+    /// An item's cost beyond its payload, in bytes.
+    const OVERHEAD: usize = 64;
+    payload + OVERHEAD
+}
+
+fn message_cost(message: &Message) -> usize {
+    cost(match message {
+        Message::Text(text) => text.len(),
+        Message::Binary(bytes) => bytes.len(),
+    })
+}
+
 pub(crate) struct Inbox {
     state: Mutex<State>,
     ready: Condvar,
@@ -20,7 +53,9 @@ pub(crate) struct Inbox {
 
 struct State {
     queue: VecDeque<Message>,
-    capacity: usize,
+    /// What the queued messages count for (see [`cost`]).
+    held: usize,
+    bound: Bound,
     keep: bool,
     closed: Option<CloseInfo>,
     /// Connections made so far (more than one after a reconnect).
@@ -71,11 +106,12 @@ impl std::fmt::Display for RecvError {
 impl std::error::Error for RecvError {}
 
 impl Inbox {
-    pub(crate) fn new(capacity: usize, keep: bool) -> Self {
+    pub(crate) fn new(bound: Bound, keep: bool) -> Self {
         Self {
             state: Mutex::new(State {
                 queue: VecDeque::new(),
-                capacity: capacity.max(1),
+                held: 0,
+                bound,
                 keep,
                 closed: None,
                 connections: 1,
@@ -97,10 +133,15 @@ impl Inbox {
             return 0;
         }
         let mut dropped = 0;
-        while state.queue.len() >= state.capacity {
-            state.queue.pop_front();
+        let cost = message_cost(&message);
+        while state.bound.full(state.queue.len(), state.held, cost) {
+            let Some(oldest) = state.queue.pop_front() else {
+                break;
+            };
+            state.held -= message_cost(&oldest);
             dropped += 1;
         }
+        state.held += cost;
         state.queue.push_back(message);
         let wake = state.waiting > 0;
         drop(state);
@@ -151,6 +192,7 @@ impl Inbox {
         state.keep = keep;
         if !keep {
             state.queue.clear();
+            state.held = 0;
         }
     }
 
@@ -178,6 +220,7 @@ impl Inbox {
         let mut state = self.lock();
         loop {
             if let Some(message) = state.queue.pop_front() {
+                state.held -= message_cost(&message);
                 return Ok(message);
             }
             if known.is_some_and(|known| state.connections > known) {
@@ -206,9 +249,37 @@ impl Inbox {
 mod tests {
     use super::*;
 
+    fn messages(count: usize) -> Bound {
+        Bound {
+            messages: count,
+            bytes: usize::MAX,
+        }
+    }
+
+    #[test]
+    fn the_bytes_held_are_bounded_too() {
+        let inbox = Inbox::new(
+            Bound {
+                messages: 100,
+                bytes: cost(1000) * 2,
+            },
+            true,
+        );
+        let text = |c: char| Message::Text(c.to_string().repeat(1000));
+        assert_eq!(inbox.push(text('a')), 0);
+        assert_eq!(inbox.push(text('b')), 0);
+        assert_eq!(inbox.push(text('c')), 1);
+        // One message over the bound is still taken, alone.
+        assert_eq!(inbox.push(Message::Text("d".repeat(5000))), 2);
+        let flag = AtomicBool::new(false);
+        let first = inbox.recv(Some(Duration::ZERO), &flag, None).unwrap();
+        assert_eq!(first, Message::Text("d".repeat(5000)));
+        assert_eq!(inbox.push(text('e')), 0);
+    }
+
     #[test]
     fn a_full_queue_drops_the_oldest() {
-        let inbox = Inbox::new(2, true);
+        let inbox = Inbox::new(messages(2), true);
         assert_eq!(inbox.push(Message::Text("a".into())), 0);
         inbox.push(Message::Text("b".into()));
         assert_eq!(inbox.push(Message::Text("c".into())), 1);
@@ -219,7 +290,7 @@ mod tests {
 
     #[test]
     fn messages_are_not_kept_unless_asked() {
-        let inbox = Inbox::new(10, false);
+        let inbox = Inbox::new(messages(10), false);
         inbox.push(Message::Text("a".into()));
         let flag = AtomicBool::new(false);
         let result = inbox.recv(Some(Duration::from_millis(30)), &flag, None);
@@ -228,7 +299,7 @@ mod tests {
 
     #[test]
     fn an_interrupt_ends_the_wait() {
-        let inbox = Inbox::new(10, true);
+        let inbox = Inbox::new(messages(10), true);
         let flag = AtomicBool::new(true);
         assert!(matches!(
             inbox.recv(None, &flag, None),

@@ -45,7 +45,7 @@ use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
 use events::Events;
-use inbox::{Inbox, SLICE};
+use inbox::{Bound, Inbox, SLICE};
 use link::{Link, Stopped};
 use task::Command;
 
@@ -208,6 +208,9 @@ pub type Observer = Arc<dyn Fn(Event<'_>) + Send + Sync>;
 pub struct HandleSettings {
     /// How many messages are kept for `recv`.
     pub queue_size: usize,
+    /// How many bytes of messages are kept for `recv` (each counted as its
+    /// payload and 64 bytes more); past either bound the oldest go.
+    pub queue_bytes: usize,
     /// Whether messages are kept from the start (scripts) or only while
     /// code runs (the session turns this on per line).
     pub keep: bool,
@@ -233,6 +236,7 @@ impl Default for HandleSettings {
     fn default() -> Self {
         Self {
             queue_size: 10_000,
+            queue_bytes: 256 * 1024 * 1024,
             keep: true,
             disconnect_timeout: Duration::from_secs(5),
             send_buffer_size: 4 * 1024 * 1024,
@@ -332,8 +336,12 @@ impl Connection {
         observer: Observer,
         redial: Option<task::Redial>,
     ) -> Connection {
-        let inbox = Arc::new(Inbox::new(settings.queue_size, settings.keep));
-        let events = Events::start(settings.queue_size, inbox.clone(), observer);
+        let bound = Bound {
+            messages: settings.queue_size,
+            bytes: settings.queue_bytes,
+        };
+        let inbox = Arc::new(Inbox::new(bound, settings.keep));
+        let events = Events::start(bound, inbox.clone(), observer);
         let link = Arc::new(Link::new(settings.send_buffer_size));
         let (commands, receiver) = tokio_mpsc::unbounded_channel();
         let max_message_size = stream.get_config().max_message_size.unwrap_or(usize::MAX);

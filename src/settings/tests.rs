@@ -242,6 +242,30 @@ fn a_bad_value_in_the_project_file_names_the_file() {
 }
 
 #[test]
+fn the_receive_queue_bytes_take_a_size_and_refuse_anything_else() {
+    let loaded = resolve(
+        &env(&[("WS_MESSAGE_QUEUE_BYTES", "64M")]),
+        &[],
+        &Flags::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.settings.message_queue_bytes, 64 * 1024 * 1024);
+    let message = error(
+        &[("WS_MESSAGE_QUEUE_BYTES", "lots")],
+        &[],
+        &Flags::default(),
+    );
+    assert_mentions(
+        &message,
+        &[
+            "message_queue_bytes",
+            "WS_MESSAGE_QUEUE_BYTES",
+            "number of bytes",
+        ],
+    );
+}
+
+#[test]
 fn a_bad_value_in_the_user_file_names_the_file() {
     let files = [file(USER, "message_queue_size = \"many\"")];
     let message = error(&[], &files, &Flags::default());

@@ -27,7 +27,7 @@ fn allowed(key: &str) -> &'static str {
             "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever"
         }
         "message_queue_size" => "use a whole number from 1 to 100000000",
-        "max_message_size" | "send_buffer_size" => {
+        "max_message_size" | "send_buffer_size" | "message_queue_bytes" => {
             "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)"
         }
         "extra_headers" => {
@@ -94,6 +94,7 @@ pub(super) fn apply(
         "message_queue_size" => {
             settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
         }
+        "message_queue_bytes" => settings.message_queue_bytes = size(raw).ok_or_else(bad)?,
         "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
         "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
         "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
@@ -342,6 +343,7 @@ pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> Stri
                 .map_or(quoted("inf"), secs),
         ),
         "message_queue_size" => Some(settings.message_queue_size.to_string()),
+        "message_queue_bytes" => Some(show_size(settings.message_queue_bytes)),
         "max_message_size" => Some(show_size(settings.max_message_size)),
         "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
         "send_timeout" => Some(secs(&settings.send_timeout)),

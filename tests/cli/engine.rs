@@ -555,3 +555,60 @@ fn a_ping_flood_while_the_output_is_stuck_holds_bounded_memory() {
     assert_eq!(read, Ok(()), "the 1,000,000 pings were not all read");
     assert!(peak < 128 * 1024, "peak RSS {peak} KiB");
 }
+
+#[test]
+fn the_receive_queue_is_bounded_in_bytes_too() {
+    // 100 messages of 64 KiB while the script takes none until the
+    // connection is closed: with message_queue_bytes = 512K at most 7 wait
+    // in each queue (the hop to the console and the one for `recv`), so
+    // the oldest are dropped and counted, and the newest 7 always stay.
+    let address = spawn_server(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        for i in 0..100 {
+            let text = format!("{i:03} {}", "x".repeat((64 << 10) - 4));
+            if ws.send(Message::text(text)).await.is_err() {
+                return;
+            }
+        }
+        let _ = ws.close(None).await;
+    });
+    let home = home();
+    let path = home.path().join("script.rhai");
+    std::fs::write(
+        &path,
+        "while !closed() { sleep(0.05); }\n\
+         let kept = [];\n\
+         loop { let m = recv(); if m == () { break; } kept.push(m.sub_string(0, 3)); }\n\
+         print(`kept: ${kept}`);\n",
+    )
+    .unwrap();
+    let out = ws_cmd(home.path())
+        .env("WS_MESSAGE_QUEUE_BYTES", "512K")
+        .arg("run")
+        .arg(&path)
+        .arg(format!("ws://{address}/"))
+        .output()
+        .unwrap();
+    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    let kept: Vec<&str> = shown
+        .lines()
+        .find_map(|line| line.strip_prefix("kept: "))
+        .expect("the script's line")
+        .split(['[', ']', ',', ' ', '"'])
+        .filter(|s| s.len() == 3)
+        .collect();
+    let dropped: usize = shown
+        .lines()
+        .filter_map(|line| line.strip_prefix("The receive queue is full: dropped the "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(dropped > 0, "{shown}");
+    assert_eq!(kept.len() + dropped, 100, "{shown}");
+    let newest: Vec<String> = (93..100).map(|i| format!("{i:03}")).collect();
+    assert!(
+        kept.ends_with(&newest.iter().map(String::as_str).collect::<Vec<_>>()),
+        "{kept:?}"
+    );
+}
