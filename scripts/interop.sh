@@ -6,6 +6,10 @@
 # exchanges a large compressible JSON message each way), --no-compression,
 # that a 1 KiB message inflating past --max-message-size is refused, and
 # that `ws listen --reconnect --preamble` comes back after two 1011 closes.
+# Then the connection engine against it: a bulk exchange (every echo
+# compared), a server that reads nothing (a large `ws text`, a close that
+# is never answered, a ping flood at `ws listen`), and `ws echo-server`
+# with a client that never sends the upgrade beside a `websockets` client.
 #
 #   scripts/interop.sh              # builds ws (debug) first
 #   WS=target/release/ws scripts/interop.sh
@@ -86,5 +90,56 @@ printf 'auth secret\n' >"$out/auth.txt"
 [[ $(grep -c "^got auth secret$" "$log") == 3 ]] || ok=1
 [[ $(grep -c "^reconnected (attempt 1)$" "$out/run-$runs.err") == 2 ]] || ok=1
 check "listen --reconnect --preamble: three connections, the preamble on each" $ok
+
+# The connection engine against the Python peer.
+start_peer
+ok=0
+WS_MESSAGE_QUEUE_SIZE=1001 "$WS" run -q scripts/interop/exchange.rhai "ws://127.0.0.1:$port/" \
+    -- 65536 1000 >"$out/run-$runs.log" 2>&1 || ok=1
+grep -q "^1000 echoes of 65536 bytes, all as sent$" "$out/run-$runs.log" || ok=1
+check "1,000 x 64 KiB sent before one is read: every echo back, in order" $ok
+
+start_peer --deaf
+# Uncompressed: 8 MB of one letter would deflate into the socket buffers.
+head -c 8000000 /dev/zero | tr '\0' x >"$out/large.txt"
+ok=0
+start=$SECONDS
+if WS_SEND_TIMEOUT=2 WS_COMPRESSION=false "$WS" text "ws://127.0.0.1:$port/" "file@$out/large.txt" \
+    >"$out/run-$runs.log" 2>&1; then ok=1; fi
+grep -q "the server stopped reading: nothing could be sent for 2 s (send_timeout)" \
+    "$out/run-$runs.log" || ok=1
+((SECONDS - start <= 10)) || ok=1
+check "8 MB uncompressed to a server that reads nothing: ends after send_timeout, says so" $ok
+
+start_peer --deaf
+ok=0
+start=$SECONDS
+WS_DISCONNECT_TIMEOUT=1 "$WS" run - "ws://127.0.0.1:$port/" <<<'close(); print("closed");' \
+    >"$out/run-$runs.log" 2>&1 || ok=1
+grep -q "^closed$" "$out/run-$runs.log" || ok=1
+((SECONDS - start <= 6)) || ok=1
+check "a close the server never answers: close() returns after disconnect_timeout" $ok
+
+start_peer --deaf --ping-flood
+ok=0
+if WS_SEND_TIMEOUT=2 /usr/bin/time -f "peak %M KiB" -o "$out/peak-$runs.txt" \
+    "$WS" listen "ws://127.0.0.1:$port/" >/dev/null 2>"$out/run-$runs.log"; then ok=1; fi
+grep -q "the server stopped reading" "$out/run-$runs.log" || ok=1
+peak=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' "$out/peak-$runs.txt")
+((${peak:-999999} < 64 * 1024)) || ok=1
+check "a ping flood from a server that reads nothing: listen ends, peak ${peak:-?} KiB" $ok
+
+WS_CONNECT_TIMEOUT=1 "$WS" echo-server -p 0 >"$out/echo-server.log" 2>&1 &
+pids+=("$!")
+for _ in $(seq 100); do
+    grep -q '^Running server on' "$out/echo-server.log" && break
+    sleep 0.1
+done
+echo_port=$(sed -n 's/^Running server on .*:\([0-9]*\)$/\1/p' "$out/echo-server.log")
+ok=0
+"$venv/bin/python" scripts/interop/stalled.py "$echo_port" 5 >"$out/stalled.log" 2>&1 || ok=1
+grep -q "^served$" "$out/stalled.log" || ok=1
+grep -q "^dropped after" "$out/stalled.log" || ok=1
+check "echo-server: a client that never upgrades is dropped, another served meanwhile" $ok
 
 exit $status

@@ -3,7 +3,7 @@ and scripts/bench-compression.sh: an independent permessage-deflate peer.
 
   peer.py [--params "server_no_context_takeover; server_max_window_bits=10"]
           [--no-compression] [--first TEXT | --bomb BYTES] [--max-size BYTES]
-          [--end-first K --code CODE]
+          [--end-first K --code CODE] [--deaf [--ping-flood]]
 
 Prints `port N` once listening on 127.0.0.1, then, for each connection, the
 extension agreed (`agreed permessage-deflate; ...` or `agreed none`). With
@@ -11,7 +11,9 @@ extension agreed (`agreed permessage-deflate; ...` or `agreed none`). With
 (which compresses about a hundredfold) and then waits for the close.
 With --end-first K, connection n prints `got TEXT` for its first message,
 sends `hello n` and closes: with CODE for the first K connections, with
-1000 after them (for `--reconnect` with a preamble).
+1000 after them (for `--reconnect` with a preamble). With --deaf it reads
+nothing after the handshake (no data, no pongs, no close) and prints
+`deaf`; with --ping-flood as well it sends pings without end meanwhile.
 """
 
 import argparse
@@ -39,6 +41,8 @@ async def main():
     parser.add_argument("--max-size", type=int, default=64 * 1024 * 1024)
     parser.add_argument("--end-first", type=int)
     parser.add_argument("--code", type=int, default=1011)
+    parser.add_argument("--deaf", action="store_true")
+    parser.add_argument("--ping-flood", action="store_true")
     args = parser.parse_args()
     connections = 0
     extensions = [] if args.no_compression else [factory(args.params)]
@@ -48,6 +52,16 @@ async def main():
         await ws.send(f"hello {n}")
         await ws.close(args.code if n <= args.end_first else 1000)
 
+    async def deaf(ws):
+        ws.transport.pause_reading()
+        print("deaf", flush=True)
+        sent = 0
+        while args.ping_flood:
+            sent += 1
+            # Each ping waits for room in the send buffer, never for its pong.
+            await ws.ping(f"{sent:0120d}")
+        await asyncio.Future()
+
     async def echo(ws):
         nonlocal connections
         connections += 1
@@ -55,6 +69,8 @@ async def main():
         print(f"agreed {agreed or 'none'}", flush=True)
         if args.end_first is not None:
             return await end(ws, connections)
+        if args.deaf:
+            return await deaf(ws)
         if args.first is not None:
             await ws.send(args.first)
         if args.bomb:
