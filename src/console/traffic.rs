@@ -72,9 +72,14 @@ impl Hold {
 /// An observer that renders every event of a connection on `console`.
 pub fn observer(console: Console, view: TrafficView) -> Observer {
     Arc::new(move |event| {
+        // What the peer sent is what `-q` hides; notices (a full receive
+        // queue, a reconnect, the close) show regardless.
+        let received = matches!(event, Event::Message(_) | Event::Ping(_) | Event::Pong(_));
+        if received && !console.shows_traffic() {
+            // Rendering what nobody sees is skipped (quiet, no transcript).
+            return;
+        }
         let lines = match event {
-            // Rendering a message nobody sees is skipped (quiet, no transcript).
-            Event::Message(_) if !console.shows_traffic() => return,
             Event::Message(message) => message_lines(message, SystemTime::now(), view.json),
             Event::Ping(payload) => vec![control_line("ping", payload, SystemTime::now())],
             Event::Pong(payload) => vec![control_line("pong", payload, SystemTime::now())],
@@ -107,7 +112,7 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
                 return;
             }
         };
-        let stream = if console.quiet() {
+        let stream = if console.quiet() && received {
             Stream::SinksOnly
         } else {
             Stream::Out

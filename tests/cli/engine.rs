@@ -561,7 +561,8 @@ fn the_receive_queue_is_bounded_in_bytes_too() {
     // 100 messages of 64 KiB while the script takes none until the
     // connection is closed: with message_queue_bytes = 512K at most 7 wait
     // in each queue (the hop to the console and the one for `recv`), so
-    // the oldest are dropped and counted, and the newest 7 always stay.
+    // the oldest are dropped and counted (the notice shows under -q, which
+    // hides only what the server sent), and the newest 7 always stay.
     let address = spawn_server(|stream| async move {
         let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
             return;
@@ -589,6 +590,7 @@ fn the_receive_queue_is_bounded_in_bytes_too() {
         .arg("run")
         .arg(&path)
         .arg(format!("ws://{address}/"))
+        .arg("-q")
         .output()
         .unwrap();
     let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
