@@ -92,14 +92,15 @@ pub(crate) struct Engine<S> {
     keepalive: Keepalive,
 }
 
-/// What a queued message counts for in the bounds on what waits to be
-/// written: its payload and what it costs beyond it (its place in the
-/// queues, its frame header), so a flood of empty messages (pongs) is
-/// bounded like a flood of large ones.
-pub(crate) fn cost(message: &WsMessage) -> usize {
+/// What a queued message of `payload` bytes counts for in the bounds on
+/// queues (what waits to be written, to be shown, to be taken by `recv`):
+/// its payload and what it costs beyond it (its place in the queues, its
+/// frame header), so a flood of empty messages (pongs) is bounded like a
+/// flood of large ones.
+pub(crate) fn cost(payload: usize) -> usize {
     /// A message's cost beyond its payload, in bytes.
     const OVERHEAD: usize = 64;
-    message.len() + OVERHEAD
+    payload + OVERHEAD
 }
 
 impl<S> Engine<S>
@@ -132,7 +133,7 @@ where
         if !matches!(self.closing, Closing::Open) {
             return;
         }
-        let size = cost(&message);
+        let size = cost(message.len());
         self.queued_bytes += size;
         self.outgoing.push_back((message, size));
     }

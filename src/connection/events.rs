@@ -14,7 +14,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use super::inbox::{Bound, Inbox, cost};
+use super::engine::cost;
+use super::inbox::{Bound, Inbox};
 use super::{CloseInfo, Event, Message, Note, Observer, Retry};
 
 /// How long drops are gathered into one notice.
@@ -38,8 +39,7 @@ impl Owned {
     /// is made of): a message, a ping or a pong.
     fn traffic(&self) -> Option<usize> {
         match self {
-            Owned::Message(Message::Text(text)) => Some(cost(text.len())),
-            Owned::Message(Message::Binary(bytes)) => Some(cost(bytes.len())),
+            Owned::Message(message) => Some(cost(message.len())),
             Owned::Ping(payload) | Owned::Pong(payload) => Some(cost(payload.len())),
             _ => None,
         }
@@ -115,8 +115,8 @@ impl Events {
     /// Queues an event; a message, ping or pong past the bound drops the
     /// oldest of them.
     fn add(&self, state: &mut State, event: Owned) {
-        if let Some(cost) = event.traffic() {
-            while self.bound.full(state.traffic, state.held, cost) {
+        if let Some(size) = event.traffic() {
+            while self.bound.full(state.traffic, state.held, size) {
                 let Some(index) = state.queue.iter().position(|e| e.traffic().is_some()) else {
                     break;
                 };
@@ -127,7 +127,7 @@ impl Events {
                 state.dropped += 1;
             }
             state.traffic += 1;
-            state.held += cost;
+            state.held += size;
         }
         state.queue.push_back(event);
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::engine::cost;
 use super::{CloseInfo, Message};
 
 /// How long a blocking wait sleeps before it looks at the interrupt flag.
@@ -28,22 +29,6 @@ impl Bound {
     pub(crate) fn full(&self, count: usize, held: usize, cost: usize) -> bool {
         count >= self.messages.max(1) || (count > 0 && held + cost > self.bytes)
     }
-}
-
-/// What a received payload counts for: its bytes and what it costs beyond
-/// them (its place in the queue), so a flood of empty messages is bounded
-/// like a flood of large ones.
-pub(crate) fn cost(payload: usize) -> usize {
-    /// An item's cost beyond its payload, in bytes.
-    const OVERHEAD: usize = 64;
-    payload + OVERHEAD
-}
-
-fn message_cost(message: &Message) -> usize {
-    cost(match message {
-        Message::Text(text) => text.len(),
-        Message::Binary(bytes) => bytes.len(),
-    })
 }
 
 pub(crate) struct Inbox {
@@ -133,15 +118,15 @@ impl Inbox {
             return 0;
         }
         let mut dropped = 0;
-        let cost = message_cost(&message);
-        while state.bound.full(state.queue.len(), state.held, cost) {
+        let size = cost(message.len());
+        while state.bound.full(state.queue.len(), state.held, size) {
             let Some(oldest) = state.queue.pop_front() else {
                 break;
             };
-            state.held -= message_cost(&oldest);
+            state.held -= cost(oldest.len());
             dropped += 1;
         }
-        state.held += cost;
+        state.held += size;
         state.queue.push_back(message);
         let wake = state.waiting > 0;
         drop(state);
@@ -220,7 +205,7 @@ impl Inbox {
         let mut state = self.lock();
         loop {
             if let Some(message) = state.queue.pop_front() {
-                state.held -= message_cost(&message);
+                state.held -= cost(message.len());
                 return Ok(message);
             }
             if known.is_some_and(|known| state.connections > known) {

@@ -71,6 +71,29 @@ pub enum Message {
     Binary(Vec<u8>),
 }
 
+impl Message {
+    /// The payload's size in bytes.
+    ///
+    /// ```
+    /// assert_eq!(ws::Message::Text("héllo".into()).len(), 6);
+    /// ```
+    pub fn len(&self) -> usize {
+        match self {
+            Message::Text(text) => text.len(),
+            Message::Binary(bytes) => bytes.len(),
+        }
+    }
+
+    /// Whether the payload is empty.
+    ///
+    /// ```
+    /// assert!(ws::Message::Binary(Vec::new()).is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// Who ended a connection.
 ///
 /// ```
@@ -540,7 +563,7 @@ impl Connection {
             )));
         }
         self.check_open()?;
-        let cost = engine::cost(&message);
+        let cost = engine::cost(message.len());
         self.shared.link.add(cost);
         if let Err(e) = self.command(Command::Send(message, wire_size)) {
             self.shared.link.release(cost);
