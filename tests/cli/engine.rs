@@ -335,24 +335,34 @@ fn wait_with_peak(child: std::process::Child) -> (Option<i32>, i64) {
     (code, usage.ru_maxrss)
 }
 
+/// Sends `hundreds` times 100 pings of 125 bytes, as fast as they go (100
+/// written at a time); false once the connection fails.
+async fn flood_pings<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>, hundreds: usize) -> bool
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let ping = Message::Ping(vec![b'p'; 125].into());
+    for _ in 0..hundreds {
+        for _ in 0..100 {
+            if ws.feed(ping.clone()).await.is_err() {
+                return false;
+            }
+        }
+        if ws.flush().await.is_err() {
+            return false;
+        }
+    }
+    true
+}
+
 #[test]
 fn a_ping_flood_from_a_server_that_does_not_read_ends_listen_with_bounded_memory() {
     let address = spawn_server(|stream| async move {
         let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
             return;
         };
-        let ping = Message::Ping(vec![b'p'; 125].into());
         // Pings as fast as they go; the pongs are never read.
-        loop {
-            for _ in 0..100 {
-                if ws.feed(ping.clone()).await.is_err() {
-                    return;
-                }
-            }
-            if ws.flush().await.is_err() {
-                return;
-            }
-        }
+        flood_pings(&mut ws, usize::MAX).await;
     });
     let home = home();
     let mut stderr = String::new();
@@ -510,16 +520,8 @@ fn a_ping_flood_while_the_output_is_stuck_holds_bounded_memory() {
             let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                 return;
             };
-            let ping = Message::Ping(vec![b'p'; 125].into());
-            for _ in 0..10_000 {
-                for _ in 0..100 {
-                    if ws.feed(ping.clone()).await.is_err() {
-                        return;
-                    }
-                }
-                if ws.flush().await.is_err() {
-                    return;
-                }
+            if !flood_pings(&mut ws, 10_000).await {
+                return;
             }
             // Its pong comes once every ping before it is read.
             if ws
