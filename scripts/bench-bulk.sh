@@ -23,12 +23,8 @@ CASES=${CASES:-"1000x65536 100000x1024"}
 RUNS=${RUNS:-3}
 ECHO_CELLS=${ECHO_CELLS:-1}
 ECHO_RUNS=${ECHO_RUNS:-3}
-SHARED=${SHARED:-../../shared/bench}
-[ -d "$SHARED" ] || SHARED=/work/shared/bench
-WSBENCH=${WSBENCH:-$SHARED/target/release/wsbench}
-[ -x "$WSBENCH" ] || WSBENCH=/tmp/wsbench-target/release/wsbench
+source scripts/wsbench.sh
 PEERS=${PEERS:-$SHARED/peers.sh}
-[ -x "$WSBENCH" ] || { echo "bench-bulk.sh: no wsbench; build it in $SHARED (or set WSBENCH)" >&2; exit 1; }
 
 cargo build --release --quiet --bin ws
 WS=$PWD/target/release/ws

@@ -13,13 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
 SECS=${SECS:-3}
-SHARED=${SHARED:-../../shared/bench}
-[ -d "$SHARED" ] || SHARED=/work/shared/bench
-WSBENCH=${WSBENCH:-$SHARED/target/release/wsbench}
-[ -x "$WSBENCH" ] || WSBENCH=/tmp/wsbench-target/release/wsbench
+source scripts/wsbench.sh
 WEBSOCAT=${WEBSOCAT:-/tmp/peers/websocat/bin/websocat}
 WEBSOCAT4=${WEBSOCAT4:-/tmp/peers/websocat4/bin/websocat}
-for bin in "$WSBENCH" "$WEBSOCAT" "$WEBSOCAT4"; do
+for bin in "$WEBSOCAT" "$WEBSOCAT4"; do
     [ -x "$bin" ] || { echo "bench-echo.sh: $bin is missing (see $SHARED/README.md)" >&2; exit 1; }
 done
 cargo build --release --quiet --bin ws

@@ -117,12 +117,11 @@ impl Events {
     fn add(&self, state: &mut State, event: Owned) {
         if let Some(size) = event.traffic() {
             while self.bound.full(state.traffic, state.held, size) {
-                let Some(index) = state.queue.iter().position(|e| e.traffic().is_some()) else {
+                let oldest = state.queue.iter().position(|e| e.traffic().is_some());
+                let Some(gone) = oldest.and_then(|i| state.queue.remove(i)?.traffic()) else {
                     break;
                 };
-                if let Some(oldest) = state.queue.remove(index) {
-                    state.held -= oldest.traffic().unwrap_or(0);
-                }
+                state.held -= gone;
                 state.traffic -= 1;
                 state.dropped += 1;
             }
