@@ -12,7 +12,7 @@ use base64::Engine as _;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::error::{ProtocolError, TlsError};
+use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError, TlsError};
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -336,6 +336,14 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
         )),
         WsError::Protocol(ProtocolError::HandshakeIncomplete) => Error::Connect(format!(
             "{host} closed the connection before the websocket handshake finished; check that it is a websocket server, and use wss:// for a TLS port"
+        )),
+        // tungstenite's limits on a response: 64 KiB, 512 reads (or reads
+        // of under 128 bytes on average), 124 headers.
+        WsError::AttackAttempt => Error::Connect(format!(
+            "{host} sent a handshake response over 64 KiB, or in a trickle of tiny pieces, so it was dropped; check that it is a websocket server"
+        )),
+        WsError::Capacity(CapacityError::TooManyHeaders) => Error::Connect(format!(
+            "{host} sent a handshake response with more than 124 headers, so it was dropped; check that it is a websocket server"
         )),
         WsError::Url(e) => Error::Connect(format!("cannot connect to {host}: {e}")),
         other => Error::Connect(format!(

@@ -318,7 +318,10 @@ pub(crate) fn describe(error: &WsError) -> String {
         WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => format!(
             "a message of {size} bytes arrived, over max_message_size ({max_size} bytes); raise it with --max-message-size"
         ),
-        WsError::Utf8(_) => "the server sent a text message that is not valid UTF-8".into(),
+        WsError::Utf8(_) => {
+            "the server sent text that is not valid UTF-8 (in a text message or a close reason)"
+                .into()
+        }
         WsError::Protocol(e) => format!("the server broke the websocket protocol: {e}"),
         WsError::Io(e) => match super::deflate::inflate_error(e) {
             Some(refused) => refused.to_string(),

@@ -1,6 +1,7 @@
 //! SPEC §7 errors caused by a server that breaks the protocol: a raw TCP
 //! server completes the handshake, then writes bytes no websocket library
-//! would send, and records the close frame `ws` answers with.
+//! would send, and records the close frame `ws` answers with; or answers
+//! the upgrade with a response past the handshake's limits.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -105,6 +106,65 @@ fn invalid_utf8_in_a_text_frame_is_one_sentence_and_closes_with_1007() {
     assert_one_sentence(&stderr);
     assert!(stderr.contains("UTF-8"), "{stderr}");
     assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1007)));
+}
+
+#[test]
+fn invalid_utf8_in_a_close_reason_is_one_sentence_and_closes_with_1007() {
+    let (address, close) = raw_server(&[0x88, 0x04, 0x03, 0xe8, 0xff, 0xfe]);
+    let out = listen(address);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_one_sentence(&stderr);
+    assert!(stderr.contains("not valid UTF-8"), "{stderr}");
+    assert!(stderr.contains("close reason"), "{stderr}");
+    assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1007)));
+}
+
+/// Accepts one client, reads its upgrade request and writes `answer`
+/// instead of a handshake response.
+fn answering_server(answer: Vec<u8>) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let _ = (&stream).write_all(&answer);
+    });
+    address
+}
+
+#[test]
+fn an_oversized_handshake_response_is_one_sentence_that_says_so() {
+    let long_header = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nX-Junk: {}\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many_headers = format!(
+        "HTTP/1.1 101 Switching Protocols\r\n{}\r\n",
+        "X-Junk: a\r\n".repeat(200)
+    );
+    let cases = [
+        (long_header, "handshake response over 64 KiB"),
+        (
+            many_headers,
+            "handshake response with more than 124 headers",
+        ),
+    ];
+    for (answer, said) in cases {
+        let address = answering_server(answer.into_bytes());
+        let out = listen(address);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_one_sentence(&stderr);
+        assert!(
+            stderr.contains(&format!("{address} sent a {said}")),
+            "{stderr}"
+        );
+    }
 }
 
 #[test]
