@@ -103,6 +103,7 @@ fn error_text(error: &Error) -> Option<String> {
             let mut text =
                 format!("ws: error: the server refused the websocket handshake: HTTP {status}\n");
             for (name, value) in headers {
+                let value = crate::connection::redact::header_value(name, value);
                 text.push_str(&format!("  {name}: {value}\n"));
             }
             if !body.trim().is_empty() {

@@ -1,7 +1,8 @@
 //! What counts as a secret and how it is shown: the password of a URL's
 //! `user:password@`, and the values of `Authorization`,
-//! `Proxy-Authorization` and `Cookie` headers become `***` wherever `ws`
-//! prints or records them (the console, transcripts, errors, `ws config`).
+//! `Proxy-Authorization`, `Cookie` and `Set-Cookie` headers become `***`
+//! wherever `ws` prints or records them (the console, transcripts, errors
+//! with a refused handshake's response, `ws config`).
 //! What goes on the wire is never masked.
 
 /// The mask shown in place of a secret.
@@ -33,9 +34,14 @@ pub fn url(url: &str) -> String {
 
 /// Whether a header's value is a secret.
 pub fn is_secret_header(name: &str) -> bool {
-    ["authorization", "proxy-authorization", "cookie"]
-        .iter()
-        .any(|secret| name.trim().eq_ignore_ascii_case(secret))
+    [
+        "authorization",
+        "proxy-authorization",
+        "cookie",
+        "set-cookie",
+    ]
+    .iter()
+    .any(|secret| name.trim().eq_ignore_ascii_case(secret))
 }
 
 /// A header's value as it may be shown: masked when it is a secret.
@@ -67,6 +73,7 @@ mod tests {
     fn secret_headers_are_masked_whatever_their_case() {
         assert_eq!(header_value("AUTHORIZATION", "Bearer x"), MASK);
         assert_eq!(header_value(" cookie", "a=b"), MASK);
+        assert_eq!(header_value("Set-Cookie", "a=b; HttpOnly"), MASK);
         assert_eq!(header_value("Proxy-Authorization", "Basic x"), MASK);
         assert_eq!(header_value("X-Trace", "1"), "1");
     }

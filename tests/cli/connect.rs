@@ -67,6 +67,10 @@ async fn serve(stream: TcpStream, answer: Answer, requests: mpsc::Sender<Request
                 refusal
                     .headers_mut()
                     .insert("x-reason", HeaderValue::from_static("test"));
+                refusal.headers_mut().insert(
+                    "set-cookie",
+                    HeaderValue::from_static("session=s3cret-token; HttpOnly"),
+                );
                 Err(refusal)
             }
             Answer::Accept(Some(chosen)) if offered.split(", ").any(|p| p == chosen) => {
@@ -182,6 +186,9 @@ fn a_refused_handshake_prints_status_headers_and_body() {
     for part in ["HTTP 403 Forbidden", "x-reason: test", "go away, no token"] {
         assert!(stderr.contains(part), "{part} not in: {stderr}");
     }
+    // A cookie the server hands out is a secret like the one sent.
+    assert!(stderr.contains("set-cookie: ***"), "{stderr}");
+    assert!(!stderr.contains("s3cret"), "{stderr}");
 }
 
 #[test]
