@@ -63,7 +63,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
         tokio::pin!(stop);
         let deadline = duration.map(|d| tokio::time::Instant::now() + d);
         let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws listen")?;
-        let (mut engine, handshake) = dialer.open().await?;
+        let (mut engine, handshake) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
         if let Some(compression) = handshake.compression {
             printer.notice(
                 Line::of(Role::Info, "Connected to ")

@@ -61,11 +61,12 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
         let stop = wire::stop_signal()?;
-        let (mut engine, _) = dialer.open().await?;
+        tokio::pin!(stop);
+        let (mut engine, _) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut engine, &plan, &console, &mut stats) => end,
-            () = stop => None,
+            () = &mut stop => None,
             () = wire::sleep_for(plan.duration) => None,
         };
         summary(&console, &plan, &stats);

@@ -73,7 +73,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
         let stop = wire::stop_signal()?;
         tokio::pin!(stop);
         let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws pipe")?;
-        let (mut engine, _) = dialer.open().await?;
+        let (mut engine, _) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
         let mut input = spawn_reader(mode);
         let mut output = Output::new(mode);
         loop {

@@ -3,6 +3,7 @@
 //! [`Dialer`] that opens (and with `--reconnect`, reopens) a connection
 //! and sends the preamble on each.
 
+use std::pin::Pin;
 use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -49,6 +50,18 @@ pub(super) fn stop_signal() -> Result<impl Future<Output = ()>> {
             () = end => {}
         }
     })
+}
+
+/// Runs `work` (the connect, say) unless a stop signal comes first: a
+/// Ctrl+C or SIGTERM ends a wait of up to `connect_timeout` at once.
+pub(super) async fn unless_stopped<T>(
+    work: impl Future<Output = Result<T>>,
+    stop: Pin<&mut impl Future<Output = ()>>,
+) -> Result<T> {
+    tokio::select! {
+        done = work => done,
+        () = stop => Err(Error::Interrupted),
+    }
 }
 
 /// Completes after `duration`, or never.

@@ -34,7 +34,7 @@ pub use reconnect::{Preamble, ReconnectSettings, Retry, retries};
 pub(crate) use task::describe;
 pub(crate) use tls::INSECURE_WARNING;
 
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
@@ -251,7 +251,8 @@ pub struct HandleSettings {
     pub preamble: Vec<String>,
     /// Report keepalive pings and pongs as events (`--verbose`).
     pub keepalive_notes: bool,
-    /// Set to interrupt a send that waits for room (Ctrl+C).
+    /// Set to interrupt a send that waits for room, or the wait for the
+    /// handshake (Ctrl+C).
     pub interrupt: Arc<AtomicBool>,
 }
 
@@ -335,12 +336,26 @@ impl Connection {
         let url = url::parse(url)?;
         let (tx, rx) = mpsc::sync_channel(1);
         let (dial_url, dial_options) = (url.clone(), options.clone());
-        runtime().spawn(async move {
+        let dialing = runtime().spawn(async move {
             let _ = tx.send(dial(&dial_url, &dial_options).await);
         });
-        let (stream, handshake) = rx
-            .recv()
-            .map_err(|_| Error::Connect(format!("could not connect to {}", redact::url(&url))))??;
+        // The wait for the handshake (up to connect_timeout) watches the
+        // interrupt flag like every other wait; an interrupt drops the dial.
+        let (stream, handshake) = loop {
+            match rx.recv_timeout(SLICE) {
+                Ok(dialed) => break dialed?,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if settings.interrupt.load(Ordering::SeqCst) {
+                        dialing.abort();
+                        return Err(Error::Interrupted);
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let url = redact::url(&url);
+                    return Err(Error::Connect(format!("could not connect to {url}")));
+                }
+            }
+        };
         let redial = settings.reconnect.map(|reconnect| task::Redial {
             url: url.clone(),
             options: options.clone(),

@@ -1,7 +1,7 @@
 //! Connection options and §7 errors through the real binary: what a server
 //! receives of `-H`, `--origin`, `--auth` and `--subprotocol`, the chosen
 //! subprotocol in the welcome, an HTTP CONNECT proxy, a refused handshake,
-//! a refused connection and a timeout.
+//! a refused connection, a timeout and Ctrl+C while the handshake waits.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -225,6 +225,51 @@ fn a_silent_server_times_out_naming_the_setting() {
         "{stderr}"
     );
     drop(rx);
+}
+
+#[test]
+fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
+    let home = home();
+    let script = home.path().join("connect.rhai");
+    for command in ["listen", "pipe", "ping", "connect()"] {
+        let (tx, accepted) = mpsc::channel::<TcpStream>();
+        // Accepts and holds connections without ever answering.
+        let address = spawn_server(move |stream| {
+            let _ = tx.send(stream);
+            async {}
+        });
+        let url = format!("ws://{address}/");
+        let args = match command {
+            "connect()" => {
+                std::fs::write(&script, format!("connect(\"{url}\");\n")).unwrap();
+                vec!["run".to_string(), script.display().to_string()]
+            }
+            _ => vec![command.to_string(), url],
+        };
+        let mut child = ws_cmd(home.path())
+            .args(&args)
+            .args(["--connect-timeout", "600"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _held = accepted.recv_timeout(PATIENCE).expect("ws connects");
+        // SAFETY: kill(2) on the pid of our own child process.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{command}: still waiting for the handshake after Ctrl+C");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(130), "{command}");
+    }
 }
 
 /// An HTTP CONNECT proxy that reports each request line and then relays.
