@@ -17,7 +17,7 @@
 //! through one buffer, written when the socket has nothing more ready.
 
 use std::future::poll_fn;
-use std::io::{self, BufRead, BufWriter, IsTerminal, StdoutLock, Write};
+use std::io::{self, BufRead, BufWriter, IsTerminal, Read, StdoutLock, Write};
 use std::task::Poll;
 use std::time::SystemTime;
 
@@ -74,7 +74,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
         tokio::pin!(stop);
         let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws pipe")?;
         let (mut engine, _) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
-        let mut input = spawn_reader(mode);
+        let mut input = spawn_reader(mode, settings.max_message_size);
         let mut output = Output::new(mode);
         loop {
             let end = tokio::select! {
@@ -164,8 +164,11 @@ async fn finish(engine: &mut ClientEngine, end: End) -> Result<i32> {
 
 /// Reads standard input on a thread of its own, in batches: a batch goes
 /// when it is big enough or when no more input is ready, so lines typed
-/// by hand go at once and a file goes in large pieces.
-fn spawn_reader(mode: Mode) -> mpsc::Receiver<Batch> {
+/// by hand go at once and a file goes in large pieces. A line is read up
+/// to what can hold a message of `max_message_size`, so a line without
+/// an end cannot fill memory: past that it is an error that names it.
+fn spawn_reader(mode: Mode, max_message_size: usize) -> mpsc::Receiver<Batch> {
+    let longest = longest_line(mode, max_message_size);
     let (batches, receiver) = mpsc::channel(BATCHES);
     std::thread::spawn(move || {
         let stdin = io::stdin();
@@ -176,7 +179,7 @@ fn spawn_reader(mode: Mode) -> mpsc::Receiver<Batch> {
         let mut number = 0usize;
         loop {
             line.clear();
-            match reader.read_until(b'\n', &mut line) {
+            match Read::take(&mut reader, longest + 1).read_until(b'\n', &mut line) {
                 Ok(0) => break,
                 Ok(_) => number += 1,
                 Err(e) => {
@@ -184,7 +187,12 @@ fn spawn_reader(mode: Mode) -> mpsc::Receiver<Batch> {
                     return;
                 }
             }
-            match message(mode, &mut line, number) {
+            let read = if line.len() as u64 > longest {
+                Err(too_long(number, max_message_size))
+            } else {
+                message(mode, &mut line, number).and_then(|m| fits(m, number, max_message_size))
+            };
+            match read {
                 Ok(message) => {
                     size += message.len();
                     batch.push(message);
@@ -210,6 +218,30 @@ fn spawn_reader(mode: Mode) -> mpsc::Receiver<Batch> {
         }
     });
     receiver
+}
+
+/// The longest line read: a message of `max_message_size` and its line
+/// ending, or as JSON (escaped text, or base64 at 4 bytes for 3).
+fn longest_line(mode: Mode, max_message_size: usize) -> u64 {
+    let longest = match mode {
+        Mode::Jsonl => max_message_size.saturating_mul(6).saturating_add(1024),
+        Mode::Text | Mode::Binary => max_message_size.saturating_add(2),
+    };
+    longest as u64
+}
+
+fn too_long(number: usize, max_message_size: usize) -> Error {
+    Error::Usage(format!(
+        "line {number} of standard input is longer than max_message_size ({max_message_size} bytes); raise it with --max-message-size"
+    ))
+}
+
+/// The message if it is within `max_message_size`.
+fn fits(message: WsMessage, number: usize, max_message_size: usize) -> Result<WsMessage> {
+    if message.len() > max_message_size {
+        return Err(too_long(number, max_message_size));
+    }
+    Ok(message)
 }
 
 /// The message of one input line (its line ending dropped).

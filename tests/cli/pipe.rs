@@ -132,6 +132,56 @@ fn a_bad_jsonl_line_is_named_and_what_came_before_is_sent() {
 }
 
 #[test]
+fn a_line_over_max_message_size_is_named_and_what_came_before_is_sent() {
+    let limit = "1000";
+    let exact = "x".repeat(1000);
+    // A line with no end, far over the limit: read up to the limit only.
+    let endless = "y".repeat(20_000_000);
+    let cases = [
+        (format!("first\n{exact}\n{exact}z\nnever\n"), "text", 3),
+        (format!("first\n{exact}\n{endless}"), "text", 3),
+        (format!("first\n{exact}\r\n{endless}"), "binary", 3),
+        (
+            format!(
+                "{{\"data\": \"first\"}}\n{{\"data\": \"{exact}\"}}\n{{\"data\": \"{exact}z\"}}\n"
+            ),
+            "jsonl",
+            3,
+        ),
+    ];
+    for (input, mode, line) in cases {
+        let (server, home) = (TestServer::echo(), home());
+        let url = server.url();
+        let mut args = vec!["pipe", &url, "--max-message-size", limit];
+        args.extend(match mode {
+            "binary" => &["--binary"][..],
+            "jsonl" => &["--jsonl"][..],
+            _ => &[][..],
+        });
+        let out = pipe(home.path(), &args, input.as_bytes());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{mode}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "ws: error: line {line} of standard input is longer than max_message_size \
+                 (1000 bytes); raise it with --max-message-size\n"
+            ),
+            "{mode}"
+        );
+        let received: Vec<Vec<u8>> = (server.frames().into_iter())
+            .filter_map(|frame| match frame {
+                Frame::Text(text) => Some(text.into_bytes()),
+                Frame::Binary(bytes) => Some(bytes),
+                _ => None,
+            })
+            .collect();
+        let sent = [b"first".to_vec(), exact.clone().into_bytes()];
+        assert_eq!(received, sent, "{mode}");
+    }
+}
+
+#[test]
 fn a_server_close_ends_the_pipe_with_its_status() {
     let server = TestServer::scripted(vec![
         Action::text("bye soon"),
