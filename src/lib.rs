@@ -148,6 +148,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod bounded;
 mod cli;
 mod commands;
 mod connection;

@@ -6,12 +6,12 @@
 //! other than 1000 or 1001 (1009 for a message too big, say) is an error,
 //! and so is a server that stops reading for `send_timeout`.
 
-use std::io::Read;
 use std::path::Path;
 
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::wire;
+use crate::bounded;
 use crate::cli::SendArgs;
 use crate::connection::url;
 use crate::console::Console;
@@ -34,7 +34,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     wire::refuse_reconnect(&args.connect, command)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
     let dialer = wire::Dialer::new(&url, &options, &settings, command)?;
-    let bytes = read_message(&args.message)?;
+    let bytes = read_message(&args.message, settings.max_message_size)?;
     let message = match kind {
         Kind::Text => WsMessage::text(into_text(bytes, &args.message)?),
         Kind::Binary => WsMessage::binary(bytes),
@@ -65,18 +65,22 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
 }
 
 /// The bytes of a message argument: `file@PATH` is the file's content, `-`
-/// standard input, anything else the text itself.
-pub(crate) fn read_message(argument: &str) -> Result<Vec<u8>> {
+/// standard input, anything else the text itself. A file or standard
+/// input is read only up to `max_message_size`.
+pub(crate) fn read_message(argument: &str, max_message_size: usize) -> Result<Vec<u8>> {
+    let too_large = |what: &str| {
+        let why = bounded::too_large(what, "max_message_size", max_message_size);
+        Error::Usage(format!("{why}; raise it with --max-message-size"))
+    };
     if let Some(path) = argument.strip_prefix("file@") {
-        return std::fs::read(path).map_err(|e| Error::file("read", path, e));
+        return bounded::read_file(path, max_message_size)
+            .map_err(|e| Error::file("read", path, e))?
+            .ok_or_else(|| too_large(&Path::new(path).display().to_string()));
     }
     if argument == "-" {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io("cannot read standard input", e))?;
-        return Ok(bytes);
+        return bounded::read_at_most(std::io::stdin().lock(), max_message_size)
+            .map_err(|e| Error::io("cannot read standard input", e))?
+            .ok_or_else(|| too_large("standard input"));
     }
     Ok(argument.as_bytes().to_vec())
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::context::{Context, Fallible, Greet, Wait};
+use super::context::{Context, Fallible, Greet, Limit, Wait};
 use super::diagnostics::runtime;
 use super::options::seconds;
 use crate::connection::{Connection, check_close_code};
@@ -210,13 +210,23 @@ pub(crate) fn help(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("help", move |name: &str| c.help(Some(name)));
 }
 
-pub(crate) fn read_file(engine: &mut Engine, _: &Rc<Context>) {
-    engine.register_fn("read_file", |path: &str| super::context::read_text(path));
+pub(crate) fn read_file(engine: &mut Engine, ctx: &Rc<Context>) {
+    let limit = Limit {
+        bytes: ctx.settings.limits.max_string_size,
+        setting: "max_string_size",
+    };
+    engine.register_fn("read_file", move |path: &str| {
+        super::context::read_text(path, limit)
+    });
 }
 
-pub(crate) fn read_blob(engine: &mut Engine, _: &Rc<Context>) {
-    engine.register_fn("read_blob", |path: &str| {
-        super::context::read_bytes(path).map(Dynamic::from_blob)
+pub(crate) fn read_blob(engine: &mut Engine, ctx: &Rc<Context>) {
+    let limit = Limit {
+        bytes: ctx.settings.limits.max_array_size,
+        setting: "max_array_size",
+    };
+    engine.register_fn("read_blob", move |path: &str| {
+        super::context::read_bytes(path, limit).map(Dynamic::from_blob)
     });
 }
 

@@ -79,6 +79,9 @@ pub(crate) fn stop(error: &EvalAltResult, source: &Source, engine: &Engine) -> S
             Err(_) => Stop::Interrupted,
         };
     }
+    if let Some(message) = over_limit(innermost(error), engine) {
+        return Stop::Failed(render(&message, innermost_position(error), source));
+    }
     let message = match error {
         EvalAltResult::ErrorRuntime(value, _) => value.to_string(),
         EvalAltResult::ErrorTooManyOperations(_) => {
@@ -103,6 +106,60 @@ pub(crate) fn stop(error: &EvalAltResult, source: &Source, engine: &Engine) -> S
         }
     };
     Stop::Failed(render(&message, innermost_position(error), source))
+}
+
+/// A limit of the settings that the script went over, said with its name
+/// and value (Rhai says only "Length of string too large").
+fn over_limit(error: &EvalAltResult, engine: &Engine) -> Option<String> {
+    let (setting, what) = match error {
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let what = what.to_lowercase();
+            if what.contains("string") {
+                let limit = engine.max_string_size();
+                (
+                    "max_string_size",
+                    format!("a string would be longer than max_string_size ({limit} bytes)"),
+                )
+            } else if what.contains("map") {
+                let limit = engine.max_map_size();
+                (
+                    "max_map_size",
+                    format!("an object map would have more than max_map_size ({limit}) properties"),
+                )
+            } else {
+                let limit = engine.max_array_size();
+                (
+                    "max_array_size",
+                    format!(
+                        "an array or blob would be larger than max_array_size ({limit} elements or bytes)"
+                    ),
+                )
+            }
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            let limit = engine.max_call_levels();
+            (
+                "max_call_levels",
+                format!("function calls are nested deeper than max_call_levels ({limit})"),
+            )
+        }
+        _ => return None,
+    };
+    Some(format!("{what}; {}", raise(setting)))
+}
+
+/// How to raise a limit of the settings.
+pub(crate) fn raise(setting: &str) -> String {
+    let variable = setting.to_uppercase();
+    format!("raise it in ws.toml or with WS_{variable}")
+}
+
+/// The innermost error (inside function calls).
+fn innermost(error: &EvalAltResult) -> &EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
+    }
 }
 
 /// The position of the innermost error (inside function calls).

@@ -27,7 +27,7 @@ pub(crate) fn text(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("text", args)?;
     let connection = c.session()?;
     match file_argument(message) {
-        Some(path) => c.text(&connection, &read_text(path)?),
+        Some(path) => c.text(&connection, &read_text(path, c.message_limit())?),
         None => c.text(&connection, message),
     }
 }
@@ -36,7 +36,7 @@ pub(crate) fn byte(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("byte", args)?;
     let connection = c.session()?;
     if let Some(path) = file_argument(message) {
-        return c.send_bytes(&connection, read_bytes(path)?);
+        return c.send_bytes(&connection, read_bytes(path, c.message_limit())?);
     }
     match super::bytes::typed(message) {
         Some(bytes) => c.send_bytes(&connection, bytes.map_err(runtime)?),

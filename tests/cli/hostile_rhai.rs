@@ -180,9 +180,13 @@ fn limits_end_runaway_scripts_with_a_sentence() {
     for (code, want) in [
         (
             "let s = \"x\"; loop { s += s }",
-            "Length of string too large",
+            "a string would be longer than max_string_size (67108864 bytes); \
+             raise it in ws.toml or with WS_MAX_STRING_SIZE",
         ),
-        ("blob(10_000_000_000)", "Size of array/BLOB too large"),
+        (
+            "blob(10_000_000_000)",
+            "an array or blob would be larger than max_array_size (16777216 elements or bytes)",
+        ),
         (
             "let x = []; for i in 0..1000 { x = [x] } print(x)",
             "print: the value nests arrays or maps more than 128 levels deep",
@@ -194,27 +198,38 @@ fn limits_end_runaway_scripts_with_a_sentence() {
         assert_eq!(out.status.code(), Some(1), "{code}: {err}");
         assert!(err.contains(want), "{code}: {err}");
     }
-    // Settings move the limits.
+    // Settings move the limits; a file is read only up to them.
+    std::fs::write(home.path().join("big.txt"), "x".repeat(11)).unwrap();
     for (code, variable, want) in [
         (
             "let s = \"x\".pad(2000, 'x');",
             "WS_MAX_STRING_SIZE",
-            "Length of string too large",
+            "a string would be longer than max_string_size (10 bytes)",
         ),
         (
             "let m = #{}; for i in 0..100 { m[`k${i}`] = i; } m.len()",
             "WS_MAX_MAP_SIZE",
-            "Size of object map too large",
+            "an object map would have more than max_map_size (10) properties",
         ),
         (
             "let a = []; for i in 0..100 { a.push(i) }",
             "WS_MAX_ARRAY_SIZE",
-            "Size of array/BLOB too large",
+            "an array or blob would be larger than max_array_size (10 elements or bytes)",
         ),
         (
             "fn f(x) { f(x + 1) } f(0)",
             "WS_MAX_CALL_LEVELS",
-            "Stack overflow",
+            "function calls are nested deeper than max_call_levels (10)",
+        ),
+        (
+            "read_file(\"big.txt\")",
+            "WS_MAX_STRING_SIZE",
+            "big.txt is larger than max_string_size (10 bytes)",
+        ),
+        (
+            "read_blob(\"big.txt\")",
+            "WS_MAX_ARRAY_SIZE",
+            "big.txt is larger than max_array_size (10 bytes)",
         ),
     ] {
         std::fs::write(home.path().join("l.rhai"), code).unwrap();

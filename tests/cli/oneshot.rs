@@ -112,6 +112,44 @@ fn a_missing_file_is_named_and_nothing_is_sent() {
 }
 
 #[test]
+fn a_file_or_input_over_max_message_size_is_refused_unread_and_nothing_is_sent() {
+    let home = home();
+    std::fs::write(home.path().join("big.txt"), "x".repeat(101)).unwrap();
+    let over = [7u8; 101];
+    // /dev/zero never ends: it is read up to the limit, not to the end.
+    let cases: [(&[&str], &[u8], &str, &str); 3] = [
+        (
+            &["text", "file@big.txt", "--max-message-size", "100"],
+            b"",
+            "big.txt",
+            "100",
+        ),
+        (
+            &["byte", "-", "--max-message-size", "100"],
+            &over,
+            "standard input",
+            "100",
+        ),
+        (&["byte", "file@/dev/zero"], b"", "/dev/zero", "16777216"),
+    ];
+    for (args, input, what, limit) in cases {
+        let server = TestServer::silent();
+        let url = server.url();
+        let args: Vec<&str> = [&args[..1], &[url.as_str()], &args[1..]].concat();
+        let out = ws(home.path(), &args, input);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            format!(
+                "ws: error: {what} is larger than max_message_size ({limit} bytes); \
+                 raise it with --max-message-size\n"
+            )
+        );
+        server.assert_unused();
+    }
+}
+
+#[test]
 fn text_that_is_not_utf8_is_refused() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["text", &server.url(), "-"], [0xff, 0xfe]);

@@ -19,8 +19,9 @@ use std::time::{Duration, Instant};
 use rhai::EvalAltResult;
 
 use super::commands;
-use super::diagnostics::{interrupted, runtime, to_rhai};
+use super::diagnostics::{interrupted, raise, runtime, to_rhai};
 use super::save::Record;
+use crate::bounded;
 use crate::connection::Connection;
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
@@ -95,6 +96,15 @@ impl Context {
     }
 
     /// The session's connection, or an error when there is none.
+    /// How much of a file a plain `text file@` or `byte file@` reads: a
+    /// message's worth.
+    pub(crate) fn message_limit(&self) -> Limit {
+        Limit {
+            bytes: self.settings.max_message_size,
+            setting: "max_message_size",
+        }
+    }
+
     pub(crate) fn session(&self) -> Fallible<Connection> {
         self.session_connection().ok_or_else(|| {
             runtime("there is no connection: give a URL, or open one with connect(url)")
@@ -224,14 +234,27 @@ pub(crate) fn file_argument(message: &str) -> Option<&str> {
     message.strip_prefix("file@").filter(|p| !p.is_empty())
 }
 
-/// A file's bytes (`read_blob`, `byte file@PATH`).
-pub(crate) fn read_bytes(path: &str) -> Fallible<Vec<u8>> {
-    std::fs::read(path).map_err(|e| to_rhai(Error::file("read", path, e)))
+/// How much of a file may be read, and the setting that says so.
+#[derive(Clone, Copy)]
+pub(crate) struct Limit {
+    pub bytes: usize,
+    pub setting: &'static str,
 }
 
-/// A file's text (`read_file`, `text file@PATH`); refused when not UTF-8.
-pub(crate) fn read_text(path: &str) -> Fallible<String> {
-    String::from_utf8(read_bytes(path)?).map_err(|_| {
+/// A file's bytes (`read_blob`, `byte file@PATH`), read only up to `limit`.
+pub(crate) fn read_bytes(path: &str, limit: Limit) -> Fallible<Vec<u8>> {
+    bounded::read_file(path, limit.bytes)
+        .map_err(|e| to_rhai(Error::file("read", path, e)))?
+        .ok_or_else(|| {
+            let why = bounded::too_large(path, limit.setting, limit.bytes);
+            runtime(format!("{why}; {}", raise(limit.setting)))
+        })
+}
+
+/// A file's text (`read_file`, `text file@PATH`), read only up to `limit`;
+/// refused when not UTF-8.
+pub(crate) fn read_text(path: &str, limit: Limit) -> Fallible<String> {
+    String::from_utf8(read_bytes(path, limit)?).map_err(|_| {
         runtime(format!(
             "{path} is not UTF-8 text; read it with read_blob(path) or send it with byte file@{path}"
         ))
