@@ -53,7 +53,7 @@ type Batch = std::result::Result<Vec<WsMessage>, Error>;
 enum End {
     /// The connection ended (after our close or the server's).
     Ended(CloseInfo),
-    /// A line could not be read or is not a message.
+    /// A line could not be read or is not a message (the close has run).
     Input(Error),
     /// Standard output failed (a closed pipe ends quietly).
     Output(io::Error),
@@ -117,6 +117,10 @@ async fn pump(
     output: &mut Output,
 ) -> End {
     let mut reading = true;
+    // A line that is not a message ends the input like its end does (the
+    // close goes after what came before, whose replies are still shown),
+    // and is the error once the connection is over.
+    let mut failed = None;
     poll_fn(|cx| {
         loop {
             match engine.poll_step(cx) {
@@ -126,7 +130,12 @@ async fn pump(
                     }
                     continue;
                 }
-                Poll::Ready(Step::Ended(info)) => return Poll::Ready(End::Ended(info)),
+                Poll::Ready(Step::Ended(info)) => {
+                    return Poll::Ready(match failed.take() {
+                        Some(error) => End::Input(error),
+                        None => End::Ended(info),
+                    });
+                }
                 Poll::Pending => {}
             }
             if let Err(e) = output.flush() {
@@ -137,8 +146,8 @@ async fn pump(
             }
             match input.poll_recv(cx) {
                 Poll::Ready(Some(Ok(batch))) => batch.into_iter().for_each(|m| engine.queue(m)),
-                Poll::Ready(Some(Err(e))) => return Poll::Ready(End::Input(e)),
-                Poll::Ready(None) => {
+                Poll::Ready(ended) => {
+                    failed = ended.and_then(Result::err);
                     reading = false;
                     engine.close(1000, "");
                 }
@@ -153,10 +162,7 @@ async fn pump(
 async fn finish(engine: &mut ClientEngine, end: End) -> Result<i32> {
     match end {
         End::Ended(info) => wire::outcome(&info).map(|()| 0),
-        End::Input(error) => {
-            engine.close_and_wait(1000, "").await;
-            Err(error)
-        }
+        End::Input(error) => Err(error),
         End::Output(e) => wire::leave(engine, Some(e)).await,
         End::Interrupted => wire::leave(engine, None).await,
     }

@@ -178,6 +178,10 @@ fn a_line_over_max_message_size_is_named_and_what_came_before_is_sent() {
             .collect();
         let sent = [b"first".to_vec(), exact.clone().into_bytes()];
         assert_eq!(received, sent, "{mode}");
+        // Their echoes came before the server's answer to the close.
+        if mode != "jsonl" {
+            assert_eq!(text(&out.stdout), format!("first\n{exact}\n"), "{mode}");
+        }
     }
 }
 
