@@ -10,6 +10,8 @@
 # compared), a server that reads nothing (a large `ws text`, a close that
 # is never answered, a ping flood at `ws listen`), and `ws echo-server`
 # with a client that never sends the upgrade beside a `websockets` client.
+# Then what a user can lose to it: Ctrl+C while it never answers the
+# handshake, its Set-Cookie on a refusal, a piped line over the limit.
 #
 #   scripts/interop.sh              # builds ws (debug) first
 #   WS=target/release/ws scripts/interop.sh
@@ -141,5 +143,54 @@ ok=0
 grep -q "^served$" "$out/stalled.log" || ok=1
 grep -q "^dropped after" "$out/stalled.log" || ok=1
 check "echo-server: a client that never upgrades is dropped, another served meanwhile" $ok
+
+for command in listen pipe "run -"; do
+    start_peer --stall-handshake
+    ok=0
+    # `run -` runs a script (standard input) that connects; the others dial.
+    url=ws://127.0.0.1:$port/
+    [[ $command == "run -" ]] && url=
+    WS_CONNECT_TIMEOUT=600 "$WS" $command $url \
+        <<<"connect(\"ws://127.0.0.1:$port/\");" >"$out/run-$runs.log" 2>&1 &
+    client=$!
+    for _ in $(seq 100); do
+        grep -q '^request$' "$log" && break
+        sleep 0.1
+    done
+    kill -INT "$client"
+    code=0
+    for _ in $(seq 50); do
+        kill -0 "$client" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$client" 2>/dev/null; then
+        kill "$client"
+        ok=1
+    fi
+    wait "$client" || code=$?
+    ((code == 130)) || ok=1
+    check "Ctrl+C while the handshake is never answered: $command ends at once with 130" $ok
+done
+
+start_peer --refuse-with-cookie "session=s3cret; HttpOnly"
+ok=0
+if "$WS" text "ws://127.0.0.1:$port/" hi >"$out/run-$runs.log" 2>&1; then ok=1; fi
+grep -q "HTTP 403 Forbidden" "$out/run-$runs.log" || ok=1
+grep -qi "set-cookie: \*\*\*" "$out/run-$runs.log" || ok=1
+grep -q "s3cret" "$out/run-$runs.log" && ok=1
+check "a refused handshake: status and body shown, its Set-Cookie masked" $ok
+
+start_peer --no-compression
+ok=0
+{ echo first; head -c 2000 /dev/zero | tr '\0' y; echo; echo never; } >"$out/long.txt"
+code=0
+"$WS" pipe "ws://127.0.0.1:$port/" --max-message-size 1000 <"$out/long.txt" \
+    >"$out/pipe-out-$runs.log" 2>"$out/run-$runs.log" || code=$?
+((code == 2)) || ok=1
+grep -q "line 2 of standard input is longer than max_message_size (1000 bytes)" \
+    "$out/run-$runs.log" || ok=1
+# What came before went, then the close (1000); never the line after.
+grep -q "^closed 1000$" "$log" || ok=1
+check "ws pipe: a line over max_message_size is named, the close goes after the line before" $ok
 
 exit $status

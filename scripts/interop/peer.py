@@ -4,6 +4,7 @@ and scripts/bench-compression.sh: an independent permessage-deflate peer.
   peer.py [--params "server_no_context_takeover; server_max_window_bits=10"]
           [--no-compression] [--first TEXT | --bomb BYTES] [--max-size BYTES]
           [--end-first K --code CODE] [--deaf [--ping-flood]]
+          [--stall-handshake | --refuse-with-cookie COOKIE]
 
 Prints `port N` once listening on 127.0.0.1, then, for each connection, the
 extension agreed (`agreed permessage-deflate; ...` or `agreed none`). With
@@ -14,10 +15,15 @@ sends `hello n` and closes: with CODE for the first K connections, with
 1000 after them (for `--reconnect` with a preamble). With --deaf it reads
 nothing after the handshake (no data, no pongs, no close) and prints
 `deaf`; with --ping-flood as well it sends pings without end meanwhile.
+With --stall-handshake it prints `request` for each upgrade request and
+never answers it; with --refuse-with-cookie it answers 403 with a
+Set-Cookie header of COOKIE.
 """
 
 import argparse
 import asyncio
+
+from http import HTTPStatus
 
 from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
@@ -43,6 +49,8 @@ async def main():
     parser.add_argument("--code", type=int, default=1011)
     parser.add_argument("--deaf", action="store_true")
     parser.add_argument("--ping-flood", action="store_true")
+    parser.add_argument("--stall-handshake", action="store_true")
+    parser.add_argument("--refuse-with-cookie")
     args = parser.parse_args()
     connections = 0
     extensions = [] if args.no_compression else [factory(args.params)]
@@ -61,6 +69,16 @@ async def main():
             # Each ping waits for room in the send buffer, never for its pong.
             await ws.ping(f"{sent:0120d}")
         await asyncio.Future()
+
+    async def request(connection, _request):
+        if args.stall_handshake:
+            print("request", flush=True)
+            await asyncio.Future()
+        if args.refuse_with_cookie is not None:
+            response = connection.respond(HTTPStatus.FORBIDDEN, "log in first\n")
+            response.headers["Set-Cookie"] = args.refuse_with_cookie
+            return response
+        return None
 
     async def echo(ws):
         nonlocal connections
@@ -84,7 +102,8 @@ async def main():
             print(f"closed {ws.close_code}", flush=True)
 
     async with serve(echo, "127.0.0.1", 0, compression=None, extensions=extensions,
-                     max_size=args.max_size) as server:
+                     max_size=args.max_size, process_request=request,
+                     open_timeout=None) as server:
         port = server.sockets[0].getsockname()[1]
         print(f"port {port}", flush=True)
         await asyncio.Future()
