@@ -3,6 +3,9 @@
 //! script ends, 1 when it throws, n on `exit(n)`, 130 on Ctrl+C or SIGTERM
 //! (every open connection closed with 1001).
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
 use rhai::{Array, Dynamic};
 
 use crate::cli::RunArgs;
@@ -44,12 +47,14 @@ fn run_with(
     if let Some(url) = &args.url {
         builder = builder.url(url.clone());
     }
-    let mut session = builder.build()?;
+    // Handlers first: Ctrl+C or SIGTERM during the connect ends it too.
+    let interrupt = Arc::new(AtomicBool::new(false));
+    crate::repl::signals::install(interrupt.clone(), None);
+    let mut session = builder.interrupt_flag(interrupt).build()?;
     add_args(&mut session, &args.args);
     if let Some(limit) = args.max_operations {
         session.engine_mut().set_max_operations(limit);
     }
-    crate::repl::signals::install(session.interrupt_flag(), None);
     let ast = session.compile(name, text)?;
     let result = session.run_compiled(name, text, ast);
     let code = if matches!(result, Err(Error::Interrupted)) {

@@ -231,7 +231,7 @@ fn a_silent_server_times_out_naming_the_setting() {
 fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
     let home = home();
     let script = home.path().join("connect.rhai");
-    for command in ["listen", "pipe", "ping", "connect()"] {
+    for command in ["listen", "pipe", "ping", "connect()", "run URL"] {
         let (tx, accepted) = mpsc::channel::<TcpStream>();
         // Accepts and holds connections without ever answering.
         let address = spawn_server(move |stream| {
@@ -243,6 +243,10 @@ fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
             "connect()" => {
                 std::fs::write(&script, format!("connect(\"{url}\");\n")).unwrap();
                 vec!["run".to_string(), script.display().to_string()]
+            }
+            "run URL" => {
+                std::fs::write(&script, "print(1);\n").unwrap();
+                vec!["run".to_string(), script.display().to_string(), url]
             }
             _ => vec![command.to_string(), url],
         };
