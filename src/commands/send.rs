@@ -4,7 +4,9 @@
 //! for the server's close frame (bounded by `disconnect_timeout`), and exit.
 //! How the server ended the connection decides the status: a close code
 //! other than 1000 or 1001 (1009 for a message too big, say) is an error,
-//! and so is a server that stops reading for `send_timeout`.
+//! and so is a server that stops reading for `send_timeout`. Ctrl+C or
+//! SIGTERM while it connects or writes ends it (closing with 1001 once
+//! connected) with status 130.
 
 use std::path::Path;
 
@@ -48,9 +50,21 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     let end = runtime().block_on(async {
-        let (mut engine, sizes) = dialer.open_measured().await?;
+        let stop = wire::stop_signal()?;
+        tokio::pin!(stop);
+        let (mut engine, sizes) =
+            wire::unless_stopped(dialer.open_measured(), stop.as_mut()).await?;
         engine.queue(message);
-        if let Err(info) = engine.write_out().await {
+        let written = tokio::select! {
+            written = engine.write_out() => Some(written),
+            () = &mut stop => None,
+        };
+        let Some(written) = written else {
+            // Ctrl+C or SIGTERM while the server is slow to take it.
+            engine.close_and_wait(1001, "").await;
+            return Err(Error::Interrupted);
+        };
+        if let Err(info) = written {
             return Ok::<_, Error>(info);
         }
         // The message is the last one written (after the preamble).

@@ -231,7 +231,7 @@ fn a_silent_server_times_out_naming_the_setting() {
 fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
     let home = home();
     let script = home.path().join("connect.rhai");
-    for command in ["listen", "pipe", "ping", "connect()", "run URL"] {
+    for command in ["listen", "pipe", "ping", "text", "connect()", "run URL"] {
         let (tx, accepted) = mpsc::channel::<TcpStream>();
         // Accepts and holds connections without ever answering.
         let address = spawn_server(move |stream| {
@@ -248,6 +248,7 @@ fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
                 std::fs::write(&script, "print(1);\n").unwrap();
                 vec!["run".to_string(), script.display().to_string(), url]
             }
+            "text" => vec![command.to_string(), url, "hi".to_string()],
             _ => vec![command.to_string(), url],
         };
         let mut child = ws_cmd(home.path())

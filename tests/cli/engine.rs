@@ -12,7 +12,7 @@ use futures_util::{SinkExt, StreamExt, TryStreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::echo_server::Server;
-use crate::support::pty::Pty;
+use crate::support::pty::{PATIENCE, Pty};
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
 use crate::support::{home, peak_rss_kib, ws_cmd};
 
@@ -188,6 +188,46 @@ fn a_large_message_to_a_server_that_does_not_read_ends_after_send_timeout() {
         stderr,
         "ws: error: the server stopped reading: nothing could be sent for 1 s (send_timeout)\n"
     );
+    assert!(!text(&out.stdout).contains("Sent"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn ctrl_c_ends_a_large_message_to_a_server_that_does_not_read() {
+    let (tx, connected) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let tx = tx.clone();
+        async move {
+            let ws = tokio_tungstenite::accept_async(stream).await;
+            let _ = tx.send(());
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(ws);
+        }
+    });
+    let home = home();
+    let file = home.path().join("big");
+    std::fs::write(&file, vec![7u8; 16_000_000]).unwrap();
+    let mut child = ws_cmd(home.path())
+        .env("WS_DISCONNECT_TIMEOUT", "1")
+        .args(["byte", &format!("ws://{address}/")])
+        .arg(format!("file@{}", file.display()))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    connected.recv_timeout(PATIENCE).expect("ws connects");
+    // SAFETY: kill(2) on the pid of our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    // send_timeout (30 s) is far off: only the signal can end it now.
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("ws byte still writing after Ctrl+C");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("Sent"), "{}", text(&out.stdout));
 }
 
