@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 
 use crate::support::pty::PATIENCE;
 use crate::support::server::spawn_server;
-use crate::support::{home, ws_cmd};
+use crate::support::{home, interrupt, ws_cmd};
 
 /// How the test server answers a handshake.
 #[derive(Clone, Copy)]
@@ -260,20 +260,8 @@ fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
             .spawn()
             .unwrap();
         let _held = accepted.recv_timeout(PATIENCE).expect("ws connects");
-        // SAFETY: kill(2) on the pid of our own child process.
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
-        let deadline = std::time::Instant::now() + PATIENCE;
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                panic!("{command}: still waiting for the handshake after Ctrl+C");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        assert_eq!(status.code(), Some(130), "{command}");
+        let still = format!("{command}: still waiting for the handshake");
+        assert_eq!(interrupt(&mut child, &still).code(), Some(130), "{command}");
     }
 }
 

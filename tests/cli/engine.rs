@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::echo_server::Server;
 use crate::support::pty::{PATIENCE, Pty};
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
-use crate::support::{home, peak_rss_kib, ws_cmd};
+use crate::support::{home, interrupt, peak_rss_kib, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
 /// different, then receives as many and compares each with what was sent.
@@ -215,17 +215,8 @@ fn ctrl_c_ends_a_large_message_to_a_server_that_does_not_read() {
         .spawn()
         .unwrap();
     connected.recv_timeout(PATIENCE).expect("ws connects");
-    // SAFETY: kill(2) on the pid of our own child process.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     // send_timeout (30 s) is far off: only the signal can end it now.
-    let deadline = std::time::Instant::now() + PATIENCE;
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("ws byte still writing after Ctrl+C");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    interrupt(&mut child, "ws byte still writing");
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", text(&out.stderr));
     assert!(!text(&out.stdout).contains("Sent"), "{}", text(&out.stdout));

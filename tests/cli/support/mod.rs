@@ -10,7 +10,26 @@ pub mod server;
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+
+/// Sends `child` SIGINT (Ctrl+C) and waits for it to exit, for at most
+/// [`pty::PATIENCE`]: past that it is killed and the test fails, saying
+/// what was `still` going on.
+pub fn interrupt(child: &mut Child, still: &str) -> ExitStatus {
+    // SAFETY: kill(2) on the pid of our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    let deadline = std::time::Instant::now() + pty::PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{still} after Ctrl+C");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
 
 /// The `ws` binary with HOME, config and data directories of its own, no
 /// colours and no `WS_*` settings from the caller's environment.
