@@ -49,7 +49,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         )));
     }
     let console = Console::stdio();
-    let end = runtime().block_on(async {
+    runtime().block_on(async {
         let stop = wire::stop_signal()?;
         tokio::pin!(stop);
         let (mut engine, sizes) =
@@ -61,21 +61,19 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         };
         let Some(written) = written else {
             // Ctrl+C or SIGTERM while the server is slow to take it.
-            engine.close_and_wait(1001, "").await;
-            return Err(Error::Interrupted);
+            return wire::leave(&mut engine, None).await;
         };
         if let Err(info) = written {
-            return Ok::<_, Error>(info);
+            return wire::outcome(&info).map(|()| 0);
         }
         // The message is the last one written (after the preamble).
         match sizes.and_then(|sizes| sizes.take().pop_back()) {
             Some(on_wire) => console.out(sent_line_compressed(size, on_wire)),
             None => console.out(sent_line(size)),
         }
-        Ok(engine.close_and_wait(1000, "").await)
-    })?;
-    wire::outcome(&end)?;
-    Ok(0)
+        let info = engine.close_and_wait(1000, "").await;
+        wire::outcome(&info).map(|()| 0)
+    })
 }
 
 /// The bytes of a message argument: `file@PATH` is the file's content, `-`

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::context::{Context, Fallible, Greet, Limit, Wait};
+use super::context::{Context, Fallible, Greet, ReadFor, Wait};
 use super::diagnostics::runtime;
 use super::options::seconds;
 use crate::connection::{Connection, check_close_code};
@@ -211,20 +211,14 @@ pub(crate) fn help(engine: &mut Engine, ctx: &Rc<Context>) {
 }
 
 pub(crate) fn read_file(engine: &mut Engine, ctx: &Rc<Context>) {
-    let limit = Limit {
-        bytes: ctx.settings.limits.max_string_size,
-        setting: "max_string_size",
-    };
+    let limit = ctx.limit(ReadFor::Text);
     engine.register_fn("read_file", move |path: &str| {
         super::context::read_text(path, limit)
     });
 }
 
 pub(crate) fn read_blob(engine: &mut Engine, ctx: &Rc<Context>) {
-    let limit = Limit {
-        bytes: ctx.settings.limits.max_array_size,
-        setting: "max_array_size",
-    };
+    let limit = ctx.limit(ReadFor::Blob);
     engine.register_fn("read_blob", move |path: &str| {
         super::context::read_bytes(path, limit).map(Dynamic::from_blob)
     });

@@ -3,7 +3,7 @@
 //! here are typed forms honoured: `file@PATH` (in `text`/`byte`),
 //! `hex:`/`base64:` (in `byte`) and a close code given as text.
 
-use super::context::{Context, Fallible, file_argument, read_bytes, read_text};
+use super::context::{Context, Fallible, ReadFor, file_argument, read_bytes, read_text};
 use super::diagnostics::{runtime, to_rhai};
 use crate::connection::parse_close_code;
 
@@ -27,7 +27,7 @@ pub(crate) fn text(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("text", args)?;
     let connection = c.session()?;
     match file_argument(message) {
-        Some(path) => c.text(&connection, &read_text(path, c.message_limit())?),
+        Some(path) => c.text(&connection, &read_text(path, c.limit(ReadFor::Message))?),
         None => c.text(&connection, message),
     }
 }
@@ -36,7 +36,7 @@ pub(crate) fn byte(c: &Context, args: &[String]) -> Fallible<()> {
     let message = message("byte", args)?;
     let connection = c.session()?;
     if let Some(path) = file_argument(message) {
-        return c.send_bytes(&connection, read_bytes(path, c.message_limit())?);
+        return c.send_bytes(&connection, read_bytes(path, c.limit(ReadFor::Message))?);
     }
     match super::bytes::typed(message) {
         Some(bytes) => c.send_bytes(&connection, bytes.map_err(runtime)?),

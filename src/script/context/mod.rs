@@ -96,13 +96,14 @@ impl Context {
     }
 
     /// The session's connection, or an error when there is none.
-    /// How much of a file a plain `text file@` or `byte file@` reads: a
-    /// message's worth.
-    pub(crate) fn message_limit(&self) -> Limit {
-        Limit {
-            bytes: self.settings.max_message_size,
-            setting: "max_message_size",
-        }
+    /// How much of a file is read for `read`, and the setting that says so.
+    pub(crate) fn limit(&self, read: ReadFor) -> Limit {
+        let (bytes, setting) = match read {
+            ReadFor::Message => (self.settings.max_message_size, "max_message_size"),
+            ReadFor::Text => (self.settings.limits.max_string_size, "max_string_size"),
+            ReadFor::Blob => (self.settings.limits.max_array_size, "max_array_size"),
+        };
+        Limit { bytes, setting }
     }
 
     pub(crate) fn session(&self) -> Fallible<Connection> {
@@ -232,6 +233,15 @@ impl Context {
 /// `file@PATH` → `PATH`.
 pub(crate) fn file_argument(message: &str) -> Option<&str> {
     message.strip_prefix("file@").filter(|p| !p.is_empty())
+}
+
+/// What a file is read for: a message (`text file@`, `byte file@`), a
+/// string (`read_file`) or a blob (`read_blob`).
+#[derive(Clone, Copy)]
+pub(crate) enum ReadFor {
+    Message,
+    Text,
+    Blob,
 }
 
 /// How much of a file may be read, and the setting that says so.
