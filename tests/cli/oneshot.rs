@@ -469,7 +469,7 @@ fn listen_stops_after_the_duration_with_1000() {
 #[test]
 fn listen_closes_with_1001_on_sigint() {
     let (server, home) = (TestServer::silent(), home());
-    let child = ws_cmd(home.path())
+    let mut child = ws_cmd(home.path())
         .args(["listen", &server.url()])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -477,6 +477,14 @@ fn listen_closes_with_1001_on_sigint() {
         .unwrap();
     server.wait_connected();
     server.send_text("ready?");
+    // Shown, so the handshake is over on ws's side too (a Ctrl+C during
+    // the handshake drops it without a close).
+    let mut shown = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("ready?") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut shown, &mut line).unwrap() > 0);
+    }
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     assert_eq!(server.wait_close(), (1001, String::new()));
     let out = child.wait_with_output().unwrap();
