@@ -231,7 +231,15 @@ fn a_silent_server_times_out_naming_the_setting() {
 fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
     let home = home();
     let script = home.path().join("connect.rhai");
-    for command in ["listen", "pipe", "ping", "text", "connect()", "run URL"] {
+    for command in [
+        "listen",
+        "pipe",
+        "ping",
+        "text",
+        "connect()",
+        "run URL",
+        "session",
+    ] {
         let (tx, accepted) = mpsc::channel::<TcpStream>();
         // Accepts and holds connections without ever answering.
         let address = spawn_server(move |stream| {
