@@ -2,7 +2,10 @@
 //! so a reader that stops taking it (a terminal paused with Ctrl+S, a slow
 //! pipe) never stops the connection's reads and pongs. A chunk that finds
 //! the queue full is dropped, and the items it held are counted and told
-//! to the [`Drain`] after the batch written before them. A failed write is
+//! to the [`Drain`] after the batch written before them. A chunk sent with
+//! [`Spool::send_reserved`] may also take a reserve beyond the capacity
+//! (a quarter of it), so what is sent that way (the result of a line, an
+//! error) survives a flood of the rest. A failed write is
 //! kept and returned by the next [`Spool::send`] or by [`Spool::finish`].
 //! `ws listen` writes standard output through one; the session's prompt
 //! printer is fed through another.
@@ -85,6 +88,17 @@ impl Spool {
     /// Hands over a chunk holding `items` items; drops it (counted) when
     /// the queue is full. Fails once a write has failed.
     pub(crate) fn send(&self, chunk: Vec<u8>, items: usize) -> io::Result<()> {
+        self.push(chunk, items, self.shared.capacity)
+    }
+
+    /// Like [`send`](Spool::send), for a chunk that may take the reserve:
+    /// it is dropped only when the queue is full beyond it too.
+    pub(crate) fn send_reserved(&self, chunk: Vec<u8>, items: usize) -> io::Result<()> {
+        let capacity = self.shared.capacity;
+        self.push(chunk, items, capacity.saturating_add(capacity / 4))
+    }
+
+    fn push(&self, chunk: Vec<u8>, items: usize, capacity: usize) -> io::Result<()> {
         if chunk.is_empty() {
             return Ok(());
         }
@@ -93,7 +107,7 @@ impl Spool {
             return Err(error);
         }
         let cost = cost(&chunk);
-        if state.bytes > 0 && state.bytes + cost > self.shared.capacity {
+        if state.bytes > 0 && state.bytes + cost > capacity {
             state.dropped += items;
             return Ok(());
         }
@@ -202,5 +216,77 @@ impl Shared {
         let batch = state.chunks.drain(..).collect();
         let dropped = std::mem::take(&mut state.dropped);
         (batch, dropped, state.finished)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// Writes into a channel, each batch once the test lets it.
+    struct Gated {
+        go: mpsc::Receiver<()>,
+        out: mpsc::Sender<String>,
+    }
+
+    impl Drain for Gated {
+        fn write(&mut self, batch: Vec<Vec<u8>>) -> io::Result<()> {
+            let _ = self.go.recv();
+            for chunk in batch {
+                let _ = self.out.send(String::from_utf8_lossy(&chunk).into_owned());
+            }
+            Ok(())
+        }
+
+        fn dropped(&mut self, count: usize) -> io::Result<()> {
+            let _ = self.out.send(format!("dropped {count}"));
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_reserved_chunk_passes_a_flood_that_fills_the_queue() {
+        let (go, gate) = mpsc::channel();
+        let (out, written) = mpsc::channel();
+        let mut spool = Spool::start("test-spool", 4096, Gated { go: gate, out }).unwrap();
+        // The writer holds the first chunk until the gate opens; the rest
+        // fill the queue and then find it full.
+        for i in 0..100 {
+            spool.send(format!("traffic {i}").into_bytes(), 1).unwrap();
+        }
+        spool.send_reserved(b"result".to_vec(), 1).unwrap();
+        for _ in 0..100 {
+            let _ = go.send(());
+        }
+        drop(go);
+        spool.finish().unwrap();
+        let written: Vec<String> = written.try_iter().collect();
+        let traffic = written.iter().filter(|w| w.starts_with("traffic")).count();
+        assert!(traffic < 100, "nothing was dropped: {written:?}");
+        assert!(written.contains(&"result".to_string()), "{written:?}");
+        assert_eq!(written.last(), Some(&format!("dropped {}", 100 - traffic)));
+    }
+
+    #[test]
+    fn the_reserve_is_bounded_too() {
+        let (go, gate) = mpsc::channel();
+        let (out, written) = mpsc::channel();
+        let mut spool = Spool::start("test-spool", 4096, Gated { go: gate, out }).unwrap();
+        for i in 0..100 {
+            spool
+                .send_reserved(format!("result {i}").into_bytes(), 1)
+                .unwrap();
+        }
+        for _ in 0..100 {
+            let _ = go.send(());
+        }
+        drop(go);
+        spool.finish().unwrap();
+        let written: Vec<String> = written.try_iter().collect();
+        let kept = written.iter().filter(|w| w.starts_with("result")).count();
+        // 4096 bytes and a quarter more, at least 64 bytes a chunk.
+        assert!(kept <= 5120 / 64 + 1, "{kept} kept");
+        assert_eq!(written.last(), Some(&format!("dropped {}", 100 - kept)));
     }
 }

@@ -3,15 +3,17 @@
 //! is open, output goes through rustyline's external printer so the line
 //! being edited stays intact; a [`Spool`] sits in front of it, because the
 //! printer may block (a terminal paused with Ctrl+S), and reads and pongs
-//! must not wait for it. It holds at most [`QUEUE_BYTES`]; lines that find
-//! it full are dropped and counted, and the count is shown after the lines
-//! the terminal has taken.
+//! must not wait for it. It holds at most [`QUEUE_BYTES`]; messages that
+//! find it full are dropped and counted, and the count is shown after the
+//! lines the terminal has taken. The console's own lines (what a line
+//! printed, its result or error, notices) may take a reserve beyond that,
+//! so a flood of messages does not hide how the line ended.
 
 use std::io::{self, IsTerminal, Write};
 use std::time::Duration;
 
 use super::spool::{Drain, Spool, Written};
-use super::{Line, Role, Stream};
+use super::{Line, Mark, Role, Stream};
 
 /// How many bytes of output may wait for a prompt printer that does not
 /// take them: screens of it, so only a flood loses lines (transcripts get
@@ -60,10 +62,17 @@ impl Terminal {
         }
         let mut text = String::new();
         super::render::paint(line, self.colored, &mut text);
-        if let Some(forwarder) = &self.forwarder
-            && forwarder.send(text.clone().into_bytes(), 1).is_ok()
-        {
-            return;
+        if let Some(forwarder) = &self.forwarder {
+            // Traffic may be dropped in a flood; the console's own lines
+            // (a result, an error, a notice) take the reserve.
+            let chunk = text.clone().into_bytes();
+            let sent = match line.mark {
+                Mark::Received(_) | Mark::Sent | Mark::More => forwarder.send(chunk, 1),
+                Mark::Note | Mark::Typed => forwarder.send_reserved(chunk, 1),
+            };
+            if sent.is_ok() {
+                return;
+            }
         }
         // A closed pipe or a full disk must not stop the console.
         let _ = match stream {

@@ -375,6 +375,32 @@ fn without_a_url_the_session_runs_its_own_echo_server() {
 }
 
 #[test]
+fn what_a_line_prints_survives_a_flood_the_paused_terminal_drops() {
+    use crate::support::server::Action;
+    use tokio_tungstenite::tungstenite::Message;
+    let (server, home) = (TestServer::silent(), home());
+    let mut pty = session(&server, home.path());
+    // Ctrl+S, then the line: 5,000 messages are shown to a terminal that
+    // takes nothing, more than may wait for it (within message_queue_size).
+    pty.pause();
+    pty.line(
+        "text(\"ready\"); let n = 0; for i in 0..5000 { recv(); n += 1 } \
+         let tail = \"\"; tail.pad(300, 'y'); print(`received ${n} ${tail}`); text(\"done\")",
+    );
+    server.wait_for("the line's start", |f| *f == Frame::Text("ready".into()));
+    server.order(Action::Repeat(Message::text("x"), 5_000));
+    server.wait_for("the line's end", |f| *f == Frame::Text("done".into()));
+    pty.resume();
+    // A result longer than any of the messages, so it could not slip into
+    // the room one of them left.
+    pty.expect("received 5000 yyy");
+    pty.expect("The terminal did not keep up: ");
+    pty.next_prompt();
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+}
+
+#[test]
 fn a_flood_while_the_terminal_is_paused_is_bounded_and_counted() {
     use crate::support::server::Action;
     use tokio_tungstenite::tungstenite::Message;
