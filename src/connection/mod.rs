@@ -13,6 +13,7 @@ mod keepalive;
 mod link;
 mod options;
 mod proxy;
+mod read_ahead;
 mod reconnect;
 pub mod redact;
 mod task;

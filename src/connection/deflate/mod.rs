@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 
+use super::read_ahead::ReadAhead;
 use close_watch::CloseWatch;
 pub use codec::InflateError;
 pub use extension::{CLIENT_OFFER, Params, client_accepts, server_accepts};
@@ -83,7 +84,7 @@ impl SentSizes {
 
 /// A byte stream that adds permessage-deflate below tungstenite.
 pub struct DeflateStream<S> {
-    inner: S,
+    inner: ReadAhead<S>,
     side: Side,
     mode: Mode,
     waiting: Option<Waker>,
@@ -108,7 +109,7 @@ impl<S> DeflateStream<S> {
     /// Wraps a stream before the websocket handshake.
     pub fn new(inner: S, side: Side) -> Self {
         Self {
-            inner,
+            inner: ReadAhead::new(inner),
             side,
             mode: Mode::Handshake,
             waiting: None,
@@ -154,7 +155,7 @@ impl<S> DeflateStream<S> {
 
     /// The wrapped stream.
     pub fn get_ref(&self) -> &S {
-        &self.inner
+        self.inner.get_ref()
     }
 }
 
