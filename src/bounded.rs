@@ -20,6 +20,36 @@ pub(crate) fn read_file(path: impl AsRef<Path>, limit: usize) -> io::Result<Opti
     read_at_most(std::fs::File::open(path)?, limit)
 }
 
+/// The most read of a file of code or settings the user names (a
+/// script, a preamble, a settings file, a TLS certificate or key): far more
+/// than any of them holds, so a wrong path (a device, a log) is an error
+/// rather than all of memory.
+pub(crate) const CONFIG_LIMIT: usize = 16 << 20;
+
+/// Reads a file of code or settings whole, up to [`CONFIG_LIMIT`]; a larger
+/// one is an error that says so.
+pub(crate) fn read_config(reader: impl Read) -> io::Result<Vec<u8>> {
+    read_at_most(reader, CONFIG_LIMIT)?.ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::FileTooLarge,
+            format!(
+                "it is larger than {} MiB, more than a script, settings or key file holds",
+                CONFIG_LIMIT >> 20
+            ),
+        )
+    })
+}
+
+/// [`read_config`] of a file, as text.
+pub(crate) fn read_config_text(reader: impl Read) -> io::Result<String> {
+    String::from_utf8(read_config(reader)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
 /// What is said of a file or standard input over a limit: `what` is
 /// "PATH" or "standard input", `setting` the setting's name.
 pub(crate) fn too_large(what: &str, setting: &str, limit: usize) -> String {
@@ -38,5 +68,18 @@ mod tests {
         assert_eq!(read_at_most(&ten[..], 0).unwrap(), Some(ten.to_vec()));
         // An endless source stops one byte past the limit.
         assert_eq!(read_at_most(io::repeat(1), 1000).unwrap(), None);
+    }
+
+    #[test]
+    fn a_file_of_code_or_settings_is_read_up_to_its_limit() {
+        let error = read_config(io::repeat(b'x')).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
+        assert!(
+            error.to_string().starts_with("it is larger than 16 MiB"),
+            "{error}"
+        );
+        assert_eq!(read_config_text(&b"print(1);"[..]).unwrap(), "print(1);");
+        let error = read_config_text(&[0xff, 0xfe][..]).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::InvalidData);
     }
 }

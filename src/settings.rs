@@ -431,7 +431,7 @@ fn home_dir(env: &HashMap<String, String>) -> Option<PathBuf> {
 fn read_files(paths: &[PathBuf]) -> Result<Vec<ConfigFile>> {
     let mut files = Vec::new();
     for path in paths {
-        match std::fs::read_to_string(path) {
+        match std::fs::File::open(path).and_then(crate::bounded::read_config_text) {
             Ok(text) => files.push(ConfigFile {
                 path: path.clone(),
                 text,

@@ -148,15 +148,13 @@ pub(crate) fn client_settings(
 /// The name and text of a script argument; `-` reads standard input.
 pub(crate) fn read_script(path: &std::path::Path) -> Result<(String, String)> {
     if path.as_os_str() == "-" {
-        use std::io::Read;
-        let mut text = String::new();
-        std::io::stdin()
-            .lock()
-            .read_to_string(&mut text)
+        let text = crate::bounded::read_config_text(std::io::stdin().lock())
             .map_err(|e| Error::io("cannot read the script from standard input", e))?;
         return Ok(("<stdin>".to_string(), text));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
+    let text = std::fs::File::open(path)
+        .and_then(crate::bounded::read_config_text)
+        .map_err(|e| Error::file("read", path, e))?;
     Ok((path.display().to_string(), text))
 }
 

@@ -99,7 +99,9 @@ impl Preamble {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(path: &Path) -> Result<Preamble> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::file("read", path, e))?;
+        let text = std::fs::File::open(path)
+            .and_then(crate::bounded::read_config_text)
+            .map_err(|e| Error::file("read", path, e))?;
         if path.extension().is_some_and(|e| e == "rhai") {
             return Ok(Preamble::Script {
                 path: path.to_path_buf(),

@@ -30,7 +30,9 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>> {
     let mut cases = Vec::new();
     for root in &roots {
         for (path, name) in files_of(root)? {
-            let text = std::fs::read_to_string(&path).map_err(|e| Error::file("read", &path, e))?;
+            let text = std::fs::File::open(&path)
+                .and_then(crate::bounded::read_config_text)
+                .map_err(|e| Error::file("read", &path, e))?;
             cases.extend(cases_of(Arc::new(TestFile::new(name, text))));
         }
     }

@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::support::server::{Action, Frame, TestServer};
 use crate::support::ws_with_stdin as ws;
-use crate::support::{home, ws_cmd};
+use crate::support::{home, with_stdin, ws_cmd};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -147,6 +147,54 @@ fn a_file_or_input_over_max_message_size_is_refused_unread_and_nothing_is_sent()
         );
         server.assert_unused();
     }
+}
+
+#[test]
+fn a_script_settings_or_key_file_that_never_ends_is_refused_before_connecting() {
+    // Where code, settings and keys are read, an endless file (or input)
+    // is read up to 16 MiB, then named; nothing is sent.
+    let home = home();
+    let too_large = "it is larger than 16 MiB, more than a script, settings or key file holds";
+    std::fs::create_dir(home.path().join("suite")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", home.path().join("suite/endless.rhai")).unwrap();
+    let endless = vec![b' '; (16 << 20) + 1];
+    let server = TestServer::silent();
+    let (url, tls_url) = (server.url(), server.url().replace("ws://", "wss://"));
+    let cases: [(&[&str], &[u8], &str); 5] = [
+        (&["run", "/dev/zero", &url], b"", "/dev/zero"),
+        (
+            &["run", "-", &url],
+            &endless,
+            "the script from standard input",
+        ),
+        (
+            &["listen", &url, "--preamble", "/dev/zero"],
+            b"",
+            "/dev/zero",
+        ),
+        (&["test", "suite", "--url", &url], b"", "suite/endless.rhai"),
+        (&["text", &tls_url, "hi"], b"", "tls_ca_file /dev/zero"),
+    ];
+    for (args, input, what) in cases {
+        let mut command = ws_cmd(home.path());
+        command.args(args).env("WS_TLS_CA_FILE", "/dev/zero");
+        let out = with_stdin(command, input);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert_eq!(
+            text(&out.stderr),
+            format!("ws: error: cannot read {what}: {too_large}\n"),
+            "{args:?}"
+        );
+    }
+    // The settings file in the working folder.
+    std::os::unix::fs::symlink("/dev/zero", home.path().join("ws.toml")).unwrap();
+    let out = ws(home.path(), &["text", &url, "hi"], b"");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!("ws: error: cannot read the settings file ./ws.toml: {too_large}\n")
+    );
+    server.assert_unused();
 }
 
 #[test]

@@ -54,8 +54,15 @@ pub fn ws_cmd(home: &Path) -> Command {
 /// `ws` that ends before reading all of it is no write error here: the
 /// test looks at what it printed.
 pub fn ws_with_stdin(home: &Path, args: &[&str], stdin: impl AsRef<[u8]>) -> Output {
-    let mut child = ws_cmd(home)
-        .args(args)
+    let mut command = ws_cmd(home);
+    command.args(args);
+    with_stdin(command, stdin)
+}
+
+/// Runs `command` with `stdin` as its standard input (what it does not
+/// read is dropped) and returns what it printed.
+pub fn with_stdin(mut command: Command, stdin: impl AsRef<[u8]>) -> Output {
+    let mut child = command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
