@@ -144,7 +144,7 @@ grep -q "^served$" "$out/stalled.log" || ok=1
 grep -q "^dropped after" "$out/stalled.log" || ok=1
 check "echo-server: a client that never upgrades is dropped, another served meanwhile" $ok
 
-for command in listen pipe "run -"; do
+for command in listen pipe session "run -"; do
     start_peer --stall-handshake
     ok=0
     # `run -` runs a script (standard input) that connects; the others dial.
