@@ -26,9 +26,29 @@ pub(crate) fn read_file(path: impl AsRef<Path>, limit: usize) -> io::Result<Opti
 /// rather than all of memory.
 pub(crate) const CONFIG_LIMIT: usize = 16 << 20;
 
-/// Reads a file of code or settings whole, up to [`CONFIG_LIMIT`]; a larger
-/// one is an error that says so.
-pub(crate) fn read_config(reader: impl Read) -> io::Result<Vec<u8>> {
+/// The file of code or settings at `path`, whole, up to [`CONFIG_LIMIT`];
+/// a larger one is an error that says so.
+pub(crate) fn read_config(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    config_bytes(std::fs::File::open(path)?)
+}
+
+/// [`read_config`], as text.
+pub(crate) fn read_config_text(path: impl AsRef<Path>) -> io::Result<String> {
+    config_text(std::fs::File::open(path)?)
+}
+
+/// Code or settings from `reader` (standard input), as text, up to
+/// [`CONFIG_LIMIT`].
+pub(crate) fn config_text(reader: impl Read) -> io::Result<String> {
+    String::from_utf8(config_bytes(reader)?).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        )
+    })
+}
+
+fn config_bytes(reader: impl Read) -> io::Result<Vec<u8>> {
     read_at_most(reader, CONFIG_LIMIT)?.ok_or_else(|| {
         io::Error::new(
             io::ErrorKind::FileTooLarge,
@@ -36,16 +56,6 @@ pub(crate) fn read_config(reader: impl Read) -> io::Result<Vec<u8>> {
                 "it is larger than {} MiB, more than a script, settings or key file holds",
                 CONFIG_LIMIT >> 20
             ),
-        )
-    })
-}
-
-/// [`read_config`] of a file, as text.
-pub(crate) fn read_config_text(reader: impl Read) -> io::Result<String> {
-    String::from_utf8(read_config(reader)?).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            "stream did not contain valid UTF-8",
         )
     })
 }
@@ -72,14 +82,14 @@ mod tests {
 
     #[test]
     fn a_file_of_code_or_settings_is_read_up_to_its_limit() {
-        let error = read_config(io::repeat(b'x')).unwrap_err();
+        let error = config_bytes(io::repeat(b'x')).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::FileTooLarge);
         assert!(
             error.to_string().starts_with("it is larger than 16 MiB"),
             "{error}"
         );
-        assert_eq!(read_config_text(&b"print(1);"[..]).unwrap(), "print(1);");
-        let error = read_config_text(&[0xff, 0xfe][..]).unwrap_err();
+        assert_eq!(config_text(&b"print(1);"[..]).unwrap(), "print(1);");
+        let error = config_text(&[0xff, 0xfe][..]).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidData);
     }
 }

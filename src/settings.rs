@@ -431,7 +431,7 @@ fn home_dir(env: &HashMap<String, String>) -> Option<PathBuf> {
 fn read_files(paths: &[PathBuf]) -> Result<Vec<ConfigFile>> {
     let mut files = Vec::new();
     for path in paths {
-        match std::fs::File::open(path).and_then(crate::bounded::read_config_text) {
+        match crate::bounded::read_config_text(path) {
             Ok(text) => files.push(ConfigFile {
                 path: path.clone(),
                 text,

@@ -69,11 +69,8 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
 }
 
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
-    let read = |path: &Path| {
-        std::fs::File::open(path)
-            .and_then(crate::bounded::read_config)
-            .map_err(|e| Error::file("read", path, e))
-    };
+    let read =
+        |path: &Path| crate::bounded::read_config(path).map_err(|e| Error::file("read", path, e));
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
         .collect::<Result<_, _>>()
         .map_err(|_| Error::Tls(format!("{} is not a PEM certificate file", cert.display())))?;

@@ -148,13 +148,11 @@ pub(crate) fn client_settings(
 /// The name and text of a script argument; `-` reads standard input.
 pub(crate) fn read_script(path: &std::path::Path) -> Result<(String, String)> {
     if path.as_os_str() == "-" {
-        let text = crate::bounded::read_config_text(std::io::stdin().lock())
+        let text = crate::bounded::config_text(std::io::stdin().lock())
             .map_err(|e| Error::io("cannot read the script from standard input", e))?;
         return Ok(("<stdin>".to_string(), text));
     }
-    let text = std::fs::File::open(path)
-        .and_then(crate::bounded::read_config_text)
-        .map_err(|e| Error::file("read", path, e))?;
+    let text = crate::bounded::read_config_text(path).map_err(|e| Error::file("read", path, e))?;
     Ok((path.display().to_string(), text))
 }
 

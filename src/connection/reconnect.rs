@@ -99,9 +99,8 @@ impl Preamble {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn load(path: &Path) -> Result<Preamble> {
-        let text = std::fs::File::open(path)
-            .and_then(crate::bounded::read_config_text)
-            .map_err(|e| Error::file("read", path, e))?;
+        let text =
+            crate::bounded::read_config_text(path).map_err(|e| Error::file("read", path, e))?;
         if path.extension().is_some_and(|e| e == "rhai") {
             return Ok(Preamble::Script {
                 path: path.to_path_buf(),

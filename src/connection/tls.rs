@@ -78,15 +78,13 @@ fn roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
 }
 
 fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
-    std::fs::File::open(path)
-        .and_then(crate::bounded::read_config)
-        .map_err(|e| {
-            Error::Tls(format!(
-                "cannot read {key} {}: {}",
-                path.display(),
-                crate::error::io_reason(&e)
-            ))
-        })
+    crate::bounded::read_config(path).map_err(|e| {
+        Error::Tls(format!(
+            "cannot read {key} {}: {}",
+            path.display(),
+            crate::error::io_reason(&e)
+        ))
+    })
 }
 
 /// Every PEM certificate in a file; none is an error.

@@ -30,8 +30,7 @@ pub(crate) fn discover(paths: &[PathBuf]) -> Result<Vec<TestCase>> {
     let mut cases = Vec::new();
     for root in &roots {
         for (path, name) in files_of(root)? {
-            let text = std::fs::File::open(&path)
-                .and_then(crate::bounded::read_config_text)
+            let text = crate::bounded::read_config_text(&path)
                 .map_err(|e| Error::file("read", &path, e))?;
             cases.extend(cases_of(Arc::new(TestFile::new(name, text))));
         }
