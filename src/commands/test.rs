@@ -1,8 +1,11 @@
 //! `ws test [PATH…]`: finds the tests, runs them (see `crate::testing`),
 //! prints the results and writes the JUnit file and transcripts asked for.
-//! Exit 0 when nothing failed, 1 when a test failed, 2 for bad usage.
+//! Exit 0 when nothing failed, 1 when a test failed, 2 for bad usage, 130
+//! after Ctrl+C or SIGTERM (the results so far reported, the rest skipped).
 
 use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
@@ -20,6 +23,7 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         timeout: super::seconds("--timeout", args.timeout)?,
         retries: args.retries,
         fail_fast: args.fail_fast,
+        interrupt: Arc::new(AtomicBool::new(false)),
     };
     if let Some(url) = &args.url {
         crate::connection::url::parse(url)?;
@@ -57,6 +61,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let colored = crate::console::render::colour_wanted(stdout.is_terminal());
     let mut printer = Printer::new(stdout.lock(), style, colored);
+    // Ctrl+C or SIGTERM stops the tests under way and starts no more; the
+    // results so far are reported (and written) as usual, status 130.
+    crate::repl::signals::install(plan.interrupt.clone(), None);
     let (clock, started) = (Instant::now(), SystemTime::now());
     let _ = printer.start(cases.len());
     let results = runner::run(&cases, env, &plan, |result| {
@@ -73,6 +80,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
             .filter(|r| args.transcripts_all || r.outcome.status != Status::Passed)
             .collect();
         crate::testing::write_transcripts(dir, &chosen, width)?;
+    }
+    if plan.interrupt.load(Ordering::Relaxed) {
+        return Ok(130);
     }
     let failed = results.iter().any(|r| r.outcome.status.is_failure());
     Ok(i32::from(failed))

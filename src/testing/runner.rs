@@ -3,7 +3,9 @@
 //! tries, collects their outcomes, stops a try that runs past the timeout
 //! (its interrupt flag, then a grace period, after which its worker is left
 //! behind and a new one takes its place), retries failures and stops
-//! starting new tests after a failure with `--fail-fast`.
+//! starting new tests after a failure with `--fail-fast`. Once the run's
+//! interrupt flag is set (Ctrl+C, SIGTERM), the tries under way are
+//! stopped the same way and no test starts: the rest are skipped.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -16,6 +18,8 @@ use super::{Outcome, Status, TestCase, TestResult};
 
 /// How long a stopped test gets to wind down before it is left behind.
 const GRACE: Duration = Duration::from_secs(2);
+/// How often the interrupt flag is looked at while tests run.
+const SLICE: Duration = Duration::from_millis(50);
 
 /// How the tests are run.
 #[derive(Debug, Clone)]
@@ -24,6 +28,15 @@ pub(crate) struct Plan {
     pub timeout: Duration,
     pub retries: u32,
     pub fail_fast: bool,
+    /// Set to stop the run (Ctrl+C, SIGTERM).
+    pub interrupt: Arc<AtomicBool>,
+}
+
+/// Why a try was stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Timeout,
+    Interrupt,
 }
 
 /// A try under way.
@@ -32,7 +45,7 @@ struct Running {
     try_number: u32,
     deadline: Instant,
     cancel: Arc<AtomicBool>,
-    stopped_at: Option<Instant>,
+    stopped: Option<Stop>,
     /// The thread running it, back to the idle ones when it is done.
     worker: Option<Sender<Job>>,
 }
@@ -72,6 +85,7 @@ struct Run<'a> {
     first_failure: HashMap<usize, Outcome>,
     results: Vec<Option<TestResult>>,
     stop: bool,
+    interrupted: bool,
     done: Sender<(u64, Outcome)>,
     /// Worker threads waiting for a try.
     idle: Vec<Sender<Job>>,
@@ -96,6 +110,7 @@ pub(crate) fn run(
         first_failure: HashMap::new(),
         results: vec![None; cases.len()],
         stop: false,
+        interrupted: false,
         done,
         idle: Vec::new(),
     };
@@ -105,9 +120,12 @@ pub(crate) fn run(
             break;
         }
         let wake = run.running.values().map(|r| r.deadline).min();
-        let wait = wake.map_or(Duration::ZERO, |w| {
+        let mut wait = wake.map_or(Duration::ZERO, |w| {
             w.saturating_duration_since(Instant::now())
         });
+        if !run.interrupted {
+            wait = wait.min(SLICE);
+        }
         match outcomes.recv_timeout(wait) {
             Ok((id, outcome)) => {
                 if let Some(mut running) = run.running.remove(&id) {
@@ -117,6 +135,9 @@ pub(crate) fn run(
             }
             Err(RecvTimeoutError::Timeout) => run.expire(&mut on_done),
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if !run.interrupted && plan.interrupt.load(Ordering::Relaxed) {
+            run.interrupt();
         }
     }
     for (index, _) in std::mem::take(&mut run.pending) {
@@ -150,7 +171,7 @@ impl Run<'_> {
                 try_number,
                 deadline: Instant::now() + self.plan.timeout,
                 cancel,
-                stopped_at: None,
+                stopped: None,
                 worker: None,
             };
             match started {
@@ -178,14 +199,22 @@ impl Run<'_> {
             .collect();
         for id in due {
             let running = self.running.get_mut(&id).expect("listed above");
-            if running.stopped_at.is_none() {
-                running.cancel.store(true, Ordering::Relaxed);
-                running.stopped_at = Some(now);
-                running.deadline = now + GRACE;
+            if running.stopped.is_none() {
+                running.stop(Stop::Timeout, now);
             } else {
                 let running = self.running.remove(&id).expect("listed above");
                 self.finished(running, error_outcome(String::new()), on_done);
             }
+        }
+    }
+
+    /// Stops every try under way and starts no more.
+    fn interrupt(&mut self) {
+        self.interrupted = true;
+        self.stop = true;
+        let now = Instant::now();
+        for running in self.running.values_mut() {
+            running.stop(Stop::Interrupt, now);
         }
     }
 
@@ -196,18 +225,24 @@ impl Run<'_> {
         mut outcome: Outcome,
         on_done: &mut impl FnMut(&TestResult),
     ) {
-        if running.stopped_at.is_some() {
-            outcome.status = Status::TimedOut;
-            outcome.duration = outcome.duration.max(self.plan.timeout);
-            outcome.message = format!(
-                "the test ran longer than {} s (--timeout) and was stopped",
-                self.plan.timeout.as_secs_f64()
-            );
+        match running.stopped {
+            Some(Stop::Timeout) => {
+                outcome.status = Status::TimedOut;
+                outcome.duration = outcome.duration.max(self.plan.timeout);
+                outcome.message = format!(
+                    "the test ran longer than {} s (--timeout) and was stopped",
+                    self.plan.timeout.as_secs_f64()
+                );
+            }
+            Some(Stop::Interrupt) if outcome.status.is_failure() => {
+                outcome.message = "the test was stopped by Ctrl+C or SIGTERM".into();
+            }
+            _ => {}
         }
         let index = running.index;
         outcome.tries = running.try_number;
         if outcome.status.is_failure() {
-            if running.try_number <= self.plan.retries {
+            if running.try_number <= self.plan.retries && !self.interrupted {
                 self.first_failure.entry(index).or_insert(outcome);
                 self.pending.push_front((index, running.try_number + 1));
                 return;
@@ -235,6 +270,15 @@ impl Run<'_> {
         };
         on_done(&result);
         self.results[index] = Some(result);
+    }
+}
+
+impl Running {
+    /// Tells the try to stop; it has [`GRACE`] to do so.
+    fn stop(&mut self, why: Stop, now: Instant) {
+        self.cancel.store(true, Ordering::Relaxed);
+        self.stopped = Some(why);
+        self.deadline = now + GRACE;
     }
 }
 

@@ -505,3 +505,70 @@ fn assertions_in_ws_run_show_the_values() {
         "{stderr}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_the_tests_under_way_skips_the_rest_and_reports_them() {
+    let home = home();
+    let suite = home.path().join("suite");
+    std::fs::create_dir(&suite).unwrap();
+    std::fs::write(suite.join("a.rhai"), "fn test_waits() { text(\"hi\"); }\n").unwrap();
+    std::fs::write(
+        suite.join("b.rhai"),
+        "fn test_one() { text(\"x\"); }\nfn test_two() { text(\"y\"); }\n",
+    )
+    .unwrap();
+    let (tx, accepted) = std::sync::mpsc::channel::<tokio::net::TcpStream>();
+    // Accepts and holds connections without ever answering.
+    let address = spawn_server(move |stream| {
+        let _ = tx.send(stream);
+        async {}
+    });
+    let report = home.path().join("report.xml");
+    let mut child = ws_cmd(home.path())
+        .args([
+            "test",
+            "suite",
+            "-j",
+            "1",
+            "--connect-timeout",
+            "600",
+            "--url",
+        ])
+        .arg(format!("ws://{address}/"))
+        .arg("--junit")
+        .arg(&report)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _held = accepted
+        .recv_timeout(crate::support::pty::PATIENCE)
+        .expect("the first test connects");
+    let status = crate::support::interrupt(&mut child, "ws test is still running");
+    assert_eq!(status.code(), Some(130));
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("test a.rhai::test_waits ... ERROR"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("the test was stopped by Ctrl+C or SIGTERM"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("test b.rhai::test_one ... skipped"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("0 passed, 1 failed, 2 skipped"), "{stdout}");
+    let root = junit::parse(&std::fs::read_to_string(&report).unwrap());
+    junit::check(&root);
+    assert_eq!(
+        (
+            root.attr("tests"),
+            root.attr("errors"),
+            root.attr("skipped")
+        ),
+        ("3", "1", "2")
+    );
+}
