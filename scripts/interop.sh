@@ -144,13 +144,17 @@ grep -q "^served$" "$out/stalled.log" || ok=1
 grep -q "^dropped after" "$out/stalled.log" || ok=1
 check "echo-server: a client that never upgrades is dropped, another served meanwhile" $ok
 
-for command in listen pipe session "run -"; do
+mkdir -p "$out/suite"
+echo 'fn test_connects() { text("hi"); }' >"$out/suite/stalled.rhai"
+for command in listen pipe session "run -" test; do
     start_peer --stall-handshake
     ok=0
-    # `run -` runs a script (standard input) that connects; the others dial.
-    url=ws://127.0.0.1:$port/
-    [[ $command == "run -" ]] && url=
-    WS_CONNECT_TIMEOUT=600 "$WS" $command $url \
+    # `run -` runs a script (standard input) that connects; `test` a suite
+    # whose test connects to --url; the others dial.
+    args=($command ws://127.0.0.1:$port/)
+    [[ $command == "run -" ]] && args=(run -)
+    [[ $command == test ]] && args=(test "$out/suite" --url ws://127.0.0.1:$port/)
+    WS_CONNECT_TIMEOUT=600 "$WS" "${args[@]}" \
         <<<"connect(\"ws://127.0.0.1:$port/\");" >"$out/run-$runs.log" 2>&1 &
     client=$!
     for _ in $(seq 100); do
