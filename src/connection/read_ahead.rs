@@ -69,7 +69,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for ReadAhead<S> {
             let before = buf.filled().len();
             ready!(Pin::new(&mut this.inner).poll_read(cx, buf))?;
             let filled = buf.filled().len() - before;
-            if this.buffer.is_empty() && asked < SIZE && filled > 0 && filled == asked {
+            // (Here a small ask means no buffer yet.)
+            if asked < SIZE && filled > 0 && filled == asked {
                 // More is likely waiting than was asked for.
                 this.buffer = vec![0; SIZE].into_boxed_slice();
                 this.needless = 0;

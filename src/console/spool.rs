@@ -255,23 +255,29 @@ mod tests {
             .sum()
     }
 
-    #[test]
-    fn a_reserved_chunk_passes_a_flood_that_fills_the_queue() {
+    /// What a spool of 4096 bytes wrote of what `send` handed it while
+    /// its writer was held back, once let go.
+    fn written_after(send: impl FnOnce(&Spool)) -> Vec<String> {
         let (go, gate) = mpsc::channel();
         let (out, written) = mpsc::channel();
         let mut spool = Spool::start("test-spool", 4096, Gated { go: gate, out }).unwrap();
-        // The writer holds the first chunk until the gate opens; the rest
-        // fill the queue and then find it full.
-        for i in 0..100 {
-            spool.send(format!("traffic {i}").into_bytes(), 1).unwrap();
-        }
-        spool.send_reserved(b"result".to_vec(), 1).unwrap();
-        for _ in 0..100 {
+        send(&spool);
+        for _ in 0..1000 {
             let _ = go.send(());
         }
         drop(go);
         spool.finish().unwrap();
-        let written: Vec<String> = written.try_iter().collect();
+        written.try_iter().collect()
+    }
+
+    #[test]
+    fn a_reserved_chunk_passes_a_flood_that_fills_the_queue() {
+        let written = written_after(|spool| {
+            for i in 0..100 {
+                spool.send(format!("traffic {i}").into_bytes(), 1).unwrap();
+            }
+            spool.send_reserved(b"result".to_vec(), 1).unwrap();
+        });
         let traffic = written.iter().filter(|w| w.starts_with("traffic")).count();
         assert!(traffic < 100, "nothing was dropped: {written:?}");
         assert!(written.contains(&"result".to_string()), "{written:?}");
@@ -280,20 +286,13 @@ mod tests {
 
     #[test]
     fn the_reserve_is_bounded_too() {
-        let (go, gate) = mpsc::channel();
-        let (out, written) = mpsc::channel();
-        let mut spool = Spool::start("test-spool", 4096, Gated { go: gate, out }).unwrap();
-        for i in 0..100 {
-            spool
-                .send_reserved(format!("result {i}").into_bytes(), 1)
-                .unwrap();
-        }
-        for _ in 0..100 {
-            let _ = go.send(());
-        }
-        drop(go);
-        spool.finish().unwrap();
-        let written: Vec<String> = written.try_iter().collect();
+        let written = written_after(|spool| {
+            for i in 0..100 {
+                spool
+                    .send_reserved(format!("result {i}").into_bytes(), 1)
+                    .unwrap();
+            }
+        });
         let kept = written.iter().filter(|w| w.starts_with("result")).count();
         // 4096 bytes and a quarter more, at least 64 bytes a chunk.
         assert!(kept <= 5120 / 64 + 1, "{kept} kept");
