@@ -34,7 +34,9 @@ trap cleanup EXIT
 start() {
     local log=$out/$1.log
     shift
-    "$@" >"$log" 2>&1 &
+    # Emptied here: a log left by an earlier run must not be read for the port.
+    : >"$log"
+    "$@" >>"$log" 2>&1 &
     pid=$!
     pids+=("$pid")
     for _ in $(seq 100); do
@@ -83,8 +85,9 @@ for mode in compressed plain; do
     server=$pid
     before=$(rss "$server")
     flag=$([[ $mode == plain ]] && echo --no-compression || true)
+    : >"$out/hold-$mode.log"
     "$WS" run scripts/interop/connections.rhai "ws://127.0.0.1:$port/" $flag -- 200 3 $mode \
-        >"$out/hold-$mode.log" 2>&1 &
+        >>"$out/hold-$mode.log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 300); do grep -q ready "$out/hold-$mode.log" && break; sleep 0.1; done
     after=$(rss "$server")

@@ -39,7 +39,10 @@ runs=0
 start_peer() {
     runs=$((runs + 1))
     log=$out/peer-$runs.log
-    "$venv/bin/python" scripts/interop/peer.py "$@" >"$log" 2>&1 &
+    # Emptied here, not by the background redirection: a log left by an
+    # earlier run must not be read for this peer's port.
+    : >"$log"
+    "$venv/bin/python" scripts/interop/peer.py "$@" >>"$log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 100); do
         port=$(sed -n 's/^port //p' "$log")
@@ -131,7 +134,8 @@ peak=$(sed -n 's/^peak \([0-9]*\) KiB$/\1/p' "$out/peak-$runs.txt")
 ((${peak:-999999} < 64 * 1024)) || ok=1
 check "a ping flood from a server that reads nothing: listen ends, peak ${peak:-?} KiB" $ok
 
-WS_CONNECT_TIMEOUT=1 "$WS" echo-server -p 0 >"$out/echo-server.log" 2>&1 &
+: >"$out/echo-server.log"
+WS_CONNECT_TIMEOUT=1 "$WS" echo-server -p 0 >>"$out/echo-server.log" 2>&1 &
 pids+=("$!")
 for _ in $(seq 100); do
     grep -q '^Running server on' "$out/echo-server.log" && break
