@@ -3,9 +3,6 @@
 //! script ends, 1 when it throws, n on `exit(n)`, 130 on Ctrl+C or SIGTERM
 //! (every open connection closed with 1001).
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
 use rhai::{Array, Dynamic};
 
 use crate::cli::RunArgs;
@@ -48,9 +45,9 @@ fn run_with(
         builder = builder.url(url.clone());
     }
     // Handlers first: Ctrl+C or SIGTERM during the connect ends it too.
-    let interrupt = Arc::new(AtomicBool::new(false));
-    crate::repl::signals::install(interrupt.clone(), None);
-    let mut session = builder.interrupt_flag(interrupt).build()?;
+    let mut session = builder
+        .interrupt_flag(crate::repl::signals::flag())
+        .build()?;
     add_args(&mut session, &args.args);
     if let Some(limit) = args.max_operations {
         session.engine_mut().set_max_operations(limit);

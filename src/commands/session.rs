@@ -1,9 +1,6 @@
 //! `ws session`: the interactive console, on a URL or on an echo server
 //! started for it.
 
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
-
 use crate::cli::SessionArgs;
 use crate::console::{Console, Role};
 use crate::error::Result;
@@ -31,10 +28,8 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     super::attach_transcript(&console, &args.file, &settings)?;
     // Handlers first: Ctrl+C or SIGTERM during the first connect ends it
     // (status 130). The prompt adds its own, which also end the session.
-    let interrupt = Arc::new(AtomicBool::new(false));
-    crate::repl::signals::install(interrupt.clone(), None);
     let built = Session::builder()
-        .interrupt_flag(interrupt)
+        .interrupt_flag(crate::repl::signals::flag())
         .url(url)
         .connect_options(options)
         .settings(settings)

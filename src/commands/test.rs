@@ -4,8 +4,7 @@
 //! after Ctrl+C or SIGTERM (the results so far reported, the rest skipped).
 
 use std::io::{IsTerminal, Write};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
@@ -23,7 +22,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         timeout: super::seconds("--timeout", args.timeout)?,
         retries: args.retries,
         fail_fast: args.fail_fast,
-        interrupt: Arc::new(AtomicBool::new(false)),
+        // Ctrl+C or SIGTERM stops the tests under way and starts no more;
+        // the results so far are reported (and written) as usual, status 130.
+        interrupt: crate::repl::signals::flag(),
     };
     if let Some(url) = &args.url {
         crate::connection::url::parse(url)?;
@@ -61,9 +62,6 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
     let stdout = std::io::stdout();
     let colored = crate::console::render::colour_wanted(stdout.is_terminal());
     let mut printer = Printer::new(stdout.lock(), style, colored);
-    // Ctrl+C or SIGTERM stops the tests under way and starts no more; the
-    // results so far are reported (and written) as usual, status 130.
-    crate::repl::signals::install(plan.interrupt.clone(), None);
     let (clock, started) = (Instant::now(), SystemTime::now());
     let _ = printer.start(cases.len());
     let results = runner::run(&cases, env, &plan, |result| {

@@ -39,6 +39,15 @@ async fn first(signals: &mut [Signal]) {
     futures_util::future::select_all(waits).await;
 }
 
+/// A new interrupt flag, set on SIGINT and the [`ENDING`] signals from now
+/// on (see [`install`]): for a command that must end on them from its
+/// first wait (a connect) to its last.
+pub(crate) fn flag() -> Arc<AtomicBool> {
+    let interrupt = Arc::new(AtomicBool::new(false));
+    install(interrupt.clone(), None);
+    interrupt
+}
+
 /// Sets `interrupt` on SIGINT and the [`ENDING`] signals; these also send
 /// [`Control::Terminate`] when a control channel is given. The handlers
 /// are in place when this returns, so a signal sent right after is caught.

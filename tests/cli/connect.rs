@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 use tokio_tungstenite::tungstenite::http::{HeaderValue, StatusCode};
 
 use crate::support::pty::PATIENCE;
-use crate::support::server::spawn_server;
+use crate::support::server::{silent_server, spawn_server};
 use crate::support::{home, interrupt, ws_cmd};
 
 /// How the test server answers a handshake.
@@ -210,12 +210,7 @@ fn a_refused_connection_is_one_sentence_naming_the_host() {
 
 #[test]
 fn a_silent_server_times_out_naming_the_setting() {
-    let (tx, rx) = mpsc::channel::<TcpStream>();
-    // Accepts and holds connections without ever answering.
-    let address = spawn_server(move |stream| {
-        let _ = tx.send(stream);
-        async {}
-    });
+    let (address, rx) = silent_server();
     let home = home();
     let url = format!("ws://{address}/");
     let output = run_script(home.path(), &url, &["--connect-timeout", "0.3"]);
@@ -240,12 +235,7 @@ fn ctrl_c_ends_the_wait_for_a_silent_server_at_once() {
         "run URL",
         "session",
     ] {
-        let (tx, accepted) = mpsc::channel::<TcpStream>();
-        // Accepts and holds connections without ever answering.
-        let address = spawn_server(move |stream| {
-            let _ = tx.send(stream);
-            async {}
-        });
+        let (address, accepted) = silent_server();
         let url = format!("ws://{address}/");
         let args = match command {
             "connect()" => {

@@ -517,12 +517,7 @@ fn ctrl_c_stops_the_tests_under_way_skips_the_rest_and_reports_them() {
         "fn test_one() { text(\"x\"); }\nfn test_two() { text(\"y\"); }\n",
     )
     .unwrap();
-    let (tx, accepted) = std::sync::mpsc::channel::<tokio::net::TcpStream>();
-    // Accepts and holds connections without ever answering.
-    let address = spawn_server(move |stream| {
-        let _ = tx.send(stream);
-        async {}
-    });
+    let (address, accepted) = crate::support::server::silent_server();
     let report = home.path().join("report.xml");
     let mut child = ws_cmd(home.path())
         .args([

@@ -95,7 +95,6 @@ impl Context {
         self.session.borrow().clone()
     }
 
-    /// The session's connection, or an error when there is none.
     /// How much of a file is read for `read`, and the setting that says so.
     pub(crate) fn limit(&self, read: ReadFor) -> Limit {
         let (bytes, setting) = match read {
@@ -106,6 +105,7 @@ impl Context {
         Limit { bytes, setting }
     }
 
+    /// The session's connection, or an error when there is none.
     pub(crate) fn session(&self) -> Fallible<Connection> {
         self.session_connection().ok_or_else(|| {
             runtime("there is no connection: give a URL, or open one with connect(url)")

@@ -386,6 +386,17 @@ where
     rx.recv_timeout(PATIENCE).expect("the test server started")
 }
 
+/// A server that accepts connections and never answers (a handshake that
+/// never ends): each accepted stream is handed over, to be held.
+pub fn silent_server() -> (SocketAddr, std::sync::mpsc::Receiver<tokio::net::TcpStream>) {
+    let (tx, accepted) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let _ = tx.send(stream);
+        async {}
+    });
+    (address, accepted)
+}
+
 /// Runs `handle` on every TCP connection to a new listener on 127.0.0.1.
 pub fn spawn_server<F, Fut>(handle: F) -> SocketAddr
 where
