@@ -11,7 +11,7 @@ use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
 
-use crate::connection::{CloseInfo, Connection};
+use crate::connection::{CloseInfo, Connection, Observer};
 use crate::console::traffic::{Hold, TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
 use crate::error::{Error, Result};
@@ -461,11 +461,11 @@ impl Session {
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
             let control = self.control.clone();
-            let greeting = Arc::new(move |event: crate::connection::Event<'_>| {
+            let greeting = Observer::new(move |event| {
                 if let crate::connection::Event::Reconnected(_) = event {
                     let _ = control.send(Control::Reconnected);
                 }
-                show(event);
+                show.see(event);
             });
             recording(greeting, Arc::clone(&self.ctx.record))
         } else {
@@ -889,12 +889,9 @@ impl Session {
 
 /// An observer that notes every message in `record` (for `save`), then
 /// passes the event on to `show`.
-fn recording(
-    show: crate::connection::Observer,
-    record: Arc<std::sync::Mutex<save::Record>>,
-) -> crate::connection::Observer {
+fn recording(show: Observer, record: Arc<std::sync::Mutex<save::Record>>) -> Observer {
     use crate::connection::{Event, Message};
-    Arc::new(move |event| {
+    Observer::new(move |event| {
         if let Event::Message(message) = &event {
             let text = match message {
                 Message::Text(text) => Some(text.as_str()),
@@ -905,7 +902,7 @@ fn recording(
                 .unwrap_or_else(|e| e.into_inner())
                 .received(text);
         }
-        show(event);
+        show.see(event);
     })
 }
 

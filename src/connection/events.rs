@@ -8,7 +8,10 @@
 //! bounded like a message flood); past that the oldest go, and drops are
 //! reported once per burst, like those of the receive queue. The task
 //! hands events over and wakes the thread once per batch of reads
-//! ([`Events::push_all`]), not once per message.
+//! ([`Events::push_all`]), not once per message. A message the observer
+//! does not want to see goes into the receive queue from the task itself
+//! when the thread has nothing in hand ([`Events::deliver`]): nothing it
+//! holds can then be overtaken.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -50,6 +53,8 @@ pub(super) struct Events {
     state: Mutex<State>,
     ready: Condvar,
     bound: Bound,
+    inbox: Arc<Inbox>,
+    observer: Observer,
 }
 
 #[derive(Default)]
@@ -63,6 +68,8 @@ struct State {
     ended: Option<CloseInfo>,
     /// Whether the thread waits for events.
     waiting: bool,
+    /// Whether the thread has taken events it has not finished showing.
+    showing: bool,
 }
 
 impl Events {
@@ -72,13 +79,15 @@ impl Events {
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
             bound,
+            inbox,
+            observer,
         });
         let shown = events.clone();
         // A thread that cannot start leaves the events unshown; the task
         // goes on regardless.
         let _ = std::thread::Builder::new()
             .name("ws-events".into())
-            .spawn(move || shown.show(&inbox, &observer));
+            .spawn(move || shown.show());
         events
     }
 
@@ -112,6 +121,33 @@ impl Events {
         }
     }
 
+    /// Puts a message in the receive queue at once when the observer does
+    /// not want to see it and the thread has nothing in hand: no event
+    /// queued, none being shown. Only the task hands events over, and it
+    /// is here, so none can come in between. Otherwise gives the message
+    /// back, to be handed over behind the events before it.
+    pub(super) fn deliver(&self, message: Message) -> Option<Message> {
+        if self.observer.wants_messages() {
+            return Some(message);
+        }
+        let state = self.lock();
+        if !state.queue.is_empty() || state.showing {
+            return Some(message);
+        }
+        drop(state);
+        let dropped = self.inbox.push(message);
+        if dropped > 0 {
+            let mut state = self.lock();
+            state.dropped += dropped;
+            let wake = state.waiting;
+            drop(state);
+            if wake {
+                self.ready.notify_one();
+            }
+        }
+        None
+    }
+
     /// Queues an event; a message, ping or pong past the bound drops the
     /// oldest of them.
     fn add(&self, state: &mut State, event: Owned) {
@@ -138,7 +174,8 @@ impl Events {
     }
 
     /// The thread: shows events in batches until the end is shown.
-    fn show(&self, inbox: &Inbox, observer: &Observer) {
+    fn show(&self) {
+        let (inbox, observer) = (&self.inbox, &self.observer);
         let mut dropped = 0;
         let mut due: Option<Instant> = None;
         loop {
@@ -146,16 +183,16 @@ impl Events {
             for event in batch {
                 match event {
                     Owned::Message(message) => {
-                        observer(Event::Message(&message));
+                        observer.see(Event::Message(&message));
                         dropped += inbox.push(message);
                     }
-                    Owned::Ping(payload) => observer(Event::Ping(&payload)),
-                    Owned::Pong(payload) => observer(Event::Pong(&payload)),
-                    Owned::Reconnecting(retry) => observer(Event::Reconnecting(&retry)),
-                    Owned::Keepalive(note) => observer(Event::Keepalive(note)),
+                    Owned::Ping(payload) => observer.see(Event::Ping(&payload)),
+                    Owned::Pong(payload) => observer.see(Event::Pong(&payload)),
+                    Owned::Reconnecting(retry) => observer.see(Event::Reconnecting(&retry)),
+                    Owned::Keepalive(note) => observer.see(Event::Keepalive(note)),
                     Owned::Reconnected(attempt) => {
                         inbox.reconnected();
-                        observer(Event::Reconnected(attempt));
+                        observer.see(Event::Reconnected(attempt));
                     }
                 }
             }
@@ -165,22 +202,24 @@ impl Events {
             }
             let report_now = due.is_some_and(|d| Instant::now() >= d) || ended.is_some();
             if dropped > 0 && report_now {
-                observer(Event::Overflow(dropped));
+                observer.see(Event::Overflow(dropped));
                 (dropped, due) = (0, None);
             }
             if let Some(info) = ended {
                 inbox.set_closed(info.clone());
-                observer(Event::Closed(&info));
+                observer.see(Event::Closed(&info));
                 return;
             }
         }
     }
 
-    /// Waits for events (or the end, or the overflow notice's time) and
-    /// takes all there are.
+    /// Waits for events (or the end, or drops to report, or the overflow
+    /// notice's time) and takes all there are: the batch taken before is
+    /// shown by now.
     fn take(&self, due: Option<Instant>) -> (VecDeque<Owned>, usize, Option<CloseInfo>) {
         let mut state = self.lock();
-        while state.queue.is_empty() && state.ended.is_none() {
+        state.showing = false;
+        while state.queue.is_empty() && state.ended.is_none() && state.dropped == 0 {
             let wait = match due {
                 Some(due) => due.saturating_duration_since(Instant::now()),
                 None => Duration::from_secs(3600),
@@ -197,6 +236,7 @@ impl Events {
             state.waiting = false;
         }
         let batch = std::mem::take(&mut state.queue);
+        state.showing = !batch.is_empty();
         state.traffic = 0;
         state.held = 0;
         let dropped = std::mem::take(&mut state.dropped);
@@ -206,5 +246,125 @@ impl Events {
             None
         };
         (batch, dropped, ended)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+
+    use super::*;
+    use crate::connection::{Closer, RecvError};
+
+    fn bound(messages: usize) -> Bound {
+        Bound {
+            messages,
+            bytes: usize::MAX,
+        }
+    }
+
+    fn text(s: &str) -> Message {
+        Message::Text(s.into())
+    }
+
+    fn end() -> CloseInfo {
+        CloseInfo {
+            by: Closer::Us,
+            code: 1000,
+            reason: String::new(),
+            error: None,
+        }
+    }
+
+    /// Every message in `inbox`, taken until its end is recorded.
+    fn drain(inbox: &Inbox) -> Vec<Message> {
+        let flag = AtomicBool::new(false);
+        let mut taken = Vec::new();
+        while let Ok(message) = inbox.recv(Some(Duration::from_secs(5)), &flag, None) {
+            taken.push(message);
+        }
+        taken
+    }
+
+    #[test]
+    fn a_message_nothing_shows_goes_straight_to_the_receive_queue() {
+        let inbox = Arc::new(Inbox::new(bound(10), true));
+        let events = Events::start(bound(10), inbox.clone(), Observer::none());
+        assert!(events.deliver(text("a")).is_none());
+        let flag = AtomicBool::new(false);
+        // There at once: no thread had to pass it on.
+        let first = inbox.recv(Some(Duration::ZERO), &flag, None);
+        assert_eq!(first.unwrap(), text("a"));
+    }
+
+    #[test]
+    fn a_message_shown_goes_through_the_thread() {
+        let inbox = Arc::new(Inbox::new(bound(10), true));
+        let (seen, shown) = mpsc::channel();
+        let observer = Observer::new(move |event| {
+            if let Event::Message(message) = event {
+                let _ = seen.send(message.clone());
+            }
+        });
+        let events = Events::start(bound(10), inbox.clone(), observer);
+        let message = events.deliver(text("a")).expect("handed back");
+        events.push_all(&mut vec![Owned::Message(message)]);
+        events.end(end());
+        assert_eq!(drain(&inbox), [text("a")]);
+        assert_eq!(shown.recv().unwrap(), text("a"));
+    }
+
+    #[test]
+    fn a_message_does_not_overtake_one_the_thread_still_shows() {
+        let inbox = Arc::new(Inbox::new(bound(10), true));
+        let wanted = Arc::new(AtomicBool::new(true));
+        let (release, released) = mpsc::channel::<()>();
+        let (showing, started) = mpsc::channel();
+        let released = Mutex::new(released);
+        let wants = wanted.clone();
+        let observer = Observer::new(move |event| {
+            if let Event::Message(_) = event {
+                let _ = showing.send(());
+                let _ = released.lock().unwrap().recv();
+            }
+        })
+        .messages_when(move || wants.load(Ordering::SeqCst));
+        let events = Events::start(bound(10), inbox.clone(), observer);
+        let first = events.deliver(text("first")).expect("shown");
+        events.push_all(&mut vec![Owned::Message(first)]);
+        started.recv().unwrap();
+        // The terminal stops showing traffic while the first is on screen.
+        wanted.store(false, Ordering::SeqCst);
+        let second = events.deliver(text("second")).expect("behind the first");
+        events.push_all(&mut vec![Owned::Message(second)]);
+        // The thread shows what it was handed, the second too.
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        events.end(end());
+        assert_eq!(drain(&inbox), [text("first"), text("second")]);
+    }
+
+    #[test]
+    fn messages_dropped_on_the_way_straight_in_are_reported() {
+        let inbox = Arc::new(Inbox::new(bound(2), true));
+        let (seen, reports) = mpsc::channel();
+        let observer = Observer::new(move |event| {
+            if let Event::Overflow(dropped) = event {
+                let _ = seen.send(dropped);
+            }
+        })
+        .messages_when(|| false);
+        let events = Events::start(bound(2), inbox.clone(), observer);
+        for s in ["a", "b", "c", "d", "e"] {
+            assert!(events.deliver(text(s)).is_none());
+        }
+        let report = reports.recv_timeout(Duration::from_secs(5));
+        assert_eq!(report, Ok(3));
+        events.end(end());
+        assert_eq!(drain(&inbox), [text("d"), text("e")]);
+        let flag = AtomicBool::new(false);
+        let after = inbox.recv(Some(Duration::ZERO), &flag, None);
+        assert!(matches!(after, Err(RecvError::Closed(_))));
     }
 }

@@ -224,8 +224,51 @@ pub enum Event<'a> {
     Closed(&'a CloseInfo),
 }
 
-/// Receives every [`Event`] of a connection, on the connection's task.
-pub type Observer = Arc<dyn Fn(Event<'_>) + Send + Sync>;
+/// Sees the [`Event`]s of a connection, on a thread of its own, so a
+/// terminal or a transcript that is slow never stops the task's reads. An observer may not want to see messages (nothing shows
+/// them): while it does not, and the events thread has nothing in hand,
+/// the task puts each message in the inbox itself, one thread hop less
+/// between the socket and `recv`.
+#[derive(Clone)]
+pub struct Observer {
+    see: Arc<dyn Fn(Event<'_>) + Send + Sync>,
+    wants_messages: Arc<dyn Fn() -> bool + Send + Sync>,
+}
+
+impl Observer {
+    /// An observer that sees every event.
+    pub fn new(see: impl Fn(Event<'_>) + Send + Sync + 'static) -> Self {
+        Self {
+            see: Arc::new(see),
+            wants_messages: Arc::new(|| true),
+        }
+    }
+
+    /// An observer that sees nothing.
+    pub fn none() -> Self {
+        Self {
+            see: Arc::new(|_| {}),
+            wants_messages: Arc::new(|| false),
+        }
+    }
+
+    /// This observer, seeing messages only while `wants` says so (asked
+    /// for each message, on the connection's task: it must not wait).
+    pub fn messages_when(self, wants: impl Fn() -> bool + Send + Sync + 'static) -> Self {
+        Self {
+            wants_messages: Arc::new(wants),
+            ..self
+        }
+    }
+
+    pub(crate) fn see(&self, event: Event<'_>) {
+        (self.see)(event);
+    }
+
+    fn wants_messages(&self) -> bool {
+        (self.wants_messages)()
+    }
+}
 
 /// Settings of a connection handle.
 #[derive(Clone, Debug)]
@@ -323,7 +366,7 @@ impl Connection {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn open(url: &str, options: &ConnectOptions) -> Result<Connection> {
-        Self::open_with(url, options, HandleSettings::default(), Arc::new(|_| {}))
+        Self::open_with(url, options, HandleSettings::default(), Observer::none())
     }
 
     /// Like [`open`](Self::open), with the handle's settings and an

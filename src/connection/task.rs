@@ -1,8 +1,9 @@
 //! The task that owns a client connection: it takes what the handles queue
 //! and hands it to the [`Engine`], matches pongs to our pings, passes the
-//! peer's messages to the events thread (see [`super::events`]) without
-//! waiting on it, and tells the [`Link`] what was written out and how the
-//! connection ended. When every handle is gone it closes with 1000.
+//! peer's messages to the events thread (see [`super::events`]), or to the
+//! receive queue when nothing shows them, without waiting on either, and
+//! tells the [`Link`] what was written out and how the connection ended.
+//! When every handle is gone it closes with 1000.
 //!
 //! It sends the preamble first on every connection, and with
 //! `--reconnect` it opens a new connection after an abnormal end (see
@@ -278,8 +279,8 @@ impl Task {
 
     fn incoming(&mut self, message: WsMessage) {
         let event = match message {
-            WsMessage::Text(text) => Owned::Message(Message::Text(text.as_str().to_owned())),
-            WsMessage::Binary(bytes) => Owned::Message(Message::Binary(bytes.to_vec())),
+            WsMessage::Text(text) => return self.received(Message::Text(text.as_str().to_owned())),
+            WsMessage::Binary(bytes) => return self.received(Message::Binary(bytes.to_vec())),
             WsMessage::Ping(payload) => Owned::Ping(payload.to_vec()),
             WsMessage::Pong(payload) => match self.our_pong(&payload) {
                 true => return,
@@ -288,6 +289,18 @@ impl Task {
             WsMessage::Close(_) | WsMessage::Frame(_) => return,
         };
         self.emit(event);
+    }
+
+    /// Hands a message over: straight to the receive queue when that
+    /// overtakes nothing (see [`Events::deliver`]), else gathered.
+    fn received(&mut self, message: Message) {
+        let message = match self.held.is_empty() {
+            true => self.events.deliver(message),
+            false => Some(message),
+        };
+        if let Some(message) = message {
+            self.emit(Owned::Message(message));
+        }
     }
 
     /// Gathers an event for the events thread; a full batch goes at once.

@@ -14,6 +14,7 @@ pub use style::{BACKGROUND, FOREGROUND, Line, Mark, Role, Segment};
 pub(crate) use terminal::PromptPrinter;
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use terminal::Terminal;
@@ -115,6 +116,9 @@ pub enum Stream {
 #[derive(Clone)]
 pub struct Console {
     inner: Arc<Mutex<Inner>>,
+    /// Whether incoming traffic goes anywhere, read without the lock (a
+    /// connection's task asks for each message).
+    traffic: Arc<AtomicBool>,
 }
 
 struct Inner {
@@ -174,7 +178,14 @@ impl Console {
         };
         Self {
             inner: Arc::new(Mutex::new(inner)),
+            traffic: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// Notes whether traffic goes anywhere, after a change under the lock.
+    fn note_traffic(&self, inner: &Inner) {
+        let shown = !inner.quiet || !inner.sinks.is_empty();
+        self.traffic.store(shown, Ordering::Relaxed);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -204,10 +215,12 @@ impl Console {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn add_sink(&self, sink: Box<dyn Sink>) {
-        self.lock().sinks.push(SinkSlot {
+        let mut inner = self.lock();
+        inner.sinks.push(SinkSlot {
             sink,
             failed: false,
         });
+        self.note_traffic(&inner);
     }
 
     /// Hides incoming traffic on the terminal (sinks still get it).
@@ -236,7 +249,9 @@ impl Console {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn set_quiet(&self, quiet: bool) {
-        self.lock().quiet = quiet;
+        let mut inner = self.lock();
+        inner.quiet = quiet;
+        self.note_traffic(&inner);
     }
 
     /// Whether incoming traffic is hidden on the terminal.
@@ -254,8 +269,7 @@ impl Console {
 
     /// Whether incoming traffic goes anywhere: to the terminal, or to a sink.
     pub(crate) fn shows_traffic(&self) -> bool {
-        let inner = self.lock();
-        !inner.quiet || !inner.sinks.is_empty()
+        self.traffic.load(Ordering::Relaxed)
     }
 
     /// Prints a line on standard output.
@@ -367,6 +381,7 @@ impl Console {
         let mut inner = self.lock();
         inner.terminal.flush();
         let sinks = std::mem::take(&mut inner.sinks);
+        self.note_traffic(&inner);
         let mut errors = Vec::new();
         for mut slot in sinks {
             if !slot.failed

@@ -69,9 +69,11 @@ impl Hold {
     }
 }
 
-/// An observer that renders every event of a connection on `console`.
+/// An observer that renders every event of a connection on `console`
+/// (messages only while traffic goes anywhere).
 pub fn observer(console: Console, view: TrafficView) -> Observer {
-    Arc::new(move |event| {
+    let shows = console.clone();
+    Observer::new(move |event| {
         // What the peer sent is what `-q` hides; notices (a full receive
         // queue, a reconnect, the close) show regardless.
         let received = matches!(event, Event::Message(_) | Event::Ping(_) | Event::Pong(_));
@@ -119,6 +121,7 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
         };
         show(&console, &view, stream, lines);
     })
+    .messages_when(move || shows.shows_traffic())
 }
 
 fn show(console: &Console, view: &TrafficView, stream: Stream, mut lines: Vec<Line>) {
