@@ -176,15 +176,18 @@ impl Console {
             sinks: Vec::new(),
             quiet: false,
         };
-        Self {
+        let console = Self {
             inner: Arc::new(Mutex::new(inner)),
-            traffic: Arc::new(AtomicBool::new(true)),
-        }
+            traffic: Arc::new(AtomicBool::new(false)),
+        };
+        console.note_traffic(&console.lock());
+        console
     }
 
     /// Notes whether traffic goes anywhere, after a change under the lock.
     fn note_traffic(&self, inner: &Inner) {
-        let shown = !inner.quiet || !inner.sinks.is_empty();
+        let on_terminal = !inner.quiet && !inner.terminal.is_silent();
+        let shown = on_terminal || !inner.sinks.is_empty();
         self.traffic.store(shown, Ordering::Relaxed);
     }
 
@@ -484,5 +487,19 @@ mod tests {
         console.say(Role::Info, "one");
         console.say(Role::Info, "two");
         assert_eq!(*seen.lock().unwrap(), ["one", "two"]);
+    }
+
+    #[test]
+    fn traffic_is_shown_while_a_terminal_or_a_sink_takes_it() {
+        let console = Console::silent();
+        assert!(!console.shows_traffic());
+        console.add_sink(Box::new(Collect(Arc::default(), false)));
+        assert!(console.clone().shows_traffic());
+        console.finish();
+        assert!(!console.shows_traffic());
+        let terminal = Console::stdio();
+        assert!(terminal.shows_traffic());
+        terminal.set_quiet(true);
+        assert!(!terminal.shows_traffic());
     }
 }

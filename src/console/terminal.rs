@@ -56,6 +56,11 @@ impl Terminal {
         });
     }
 
+    /// Whether it shows nothing ([`Terminal::silent`]).
+    pub(super) fn is_silent(&self) -> bool {
+        self.silent
+    }
+
     pub(super) fn write(&mut self, stream: Stream, line: &Line) {
         if self.silent {
             return;
