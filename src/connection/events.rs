@@ -277,6 +277,19 @@ mod tests {
         }
     }
 
+    /// An observer that sends what `pick` takes from an event.
+    fn forwarding<T: Send + 'static>(
+        pick: fn(&Event<'_>) -> Option<T>,
+    ) -> (Observer, mpsc::Receiver<T>) {
+        let (seen, picked) = mpsc::channel();
+        let observer = Observer::new(move |event| {
+            if let Some(value) = pick(&event) {
+                let _ = seen.send(value);
+            }
+        });
+        (observer, picked)
+    }
+
     /// Every message in `inbox`, taken until its end is recorded.
     fn drain(inbox: &Inbox) -> Vec<Message> {
         let flag = AtomicBool::new(false);
@@ -301,11 +314,9 @@ mod tests {
     #[test]
     fn a_message_shown_goes_through_the_thread() {
         let inbox = Arc::new(Inbox::new(bound(10), true));
-        let (seen, shown) = mpsc::channel();
-        let observer = Observer::new(move |event| {
-            if let Event::Message(message) = event {
-                let _ = seen.send(message.clone());
-            }
+        let (observer, shown) = forwarding(|event| match event {
+            Event::Message(message) => Some((*message).clone()),
+            _ => None,
         });
         let events = Events::start(bound(10), inbox.clone(), observer);
         let message = events.deliver(text("a")).expect("handed back");
@@ -348,13 +359,11 @@ mod tests {
     #[test]
     fn messages_dropped_on_the_way_straight_in_are_reported() {
         let inbox = Arc::new(Inbox::new(bound(2), true));
-        let (seen, reports) = mpsc::channel();
-        let observer = Observer::new(move |event| {
-            if let Event::Overflow(dropped) = event {
-                let _ = seen.send(dropped);
-            }
-        })
-        .messages_when(|| false);
+        let (observer, reports) = forwarding(|event| match event {
+            Event::Overflow(dropped) => Some(*dropped),
+            _ => None,
+        });
+        let observer = observer.messages_when(|| false);
         let events = Events::start(bound(2), inbox.clone(), observer);
         for s in ["a", "b", "c", "d", "e"] {
             assert!(events.deliver(text(s)).is_none());
