@@ -117,12 +117,21 @@ async fn serve(
 /// server that sends `hello 1` on the first connection and `hello 2` on the
 /// second; checks it ends well with both greetings received and `closed()`
 /// false, and gives its standard output.
-fn run_reconnecting(home: &std::path::Path, script: &str, url: &str, preamble: &str) -> String {
+/// Runs `script` with `--reconnect` and `preamble`; `quiet` (`-q`) shows no
+/// messages, so they go to `recv` without the events thread.
+fn run_reconnecting(
+    home: &std::path::Path,
+    script: &str,
+    url: &str,
+    preamble: &str,
+    quiet: bool,
+) -> String {
     let path = home.join("s.rhai");
     std::fs::write(&path, script).unwrap();
     let out = ws_cmd(home)
         .args(["run", path.to_str().unwrap(), url, "--reconnect"])
         .args(["--preamble", preamble])
+        .args(quiet.then_some("-q"))
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -280,6 +289,7 @@ print(`${a} ${b} closed=${closed()}`);
 "#,
         &server.url(),
         &auth,
+        false,
     );
     assert!(stdout.contains("reconnected (attempt 1)"), "{stdout}");
     assert_eq!(server.next(), ["auth secret", "subscribe news", "x"]);
@@ -329,23 +339,27 @@ fn one_shots_send_the_preamble_and_refuse_reconnect() {
 
 #[test]
 fn a_rhai_preamble_and_on_connect_greet_every_connection_of_a_script() {
-    let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
-    let home = home();
-    let preamble = home.path().join("auth.rhai");
-    std::fs::write(&preamble, r#"text("auth " + 6 * 7);"#).unwrap();
-    run_reconnecting(
-        home.path(),
-        r#"fn on_connect() { text("subscribe"); }
+    // Shown or not, the new connection's message comes after its greeting.
+    for quiet in [false, true] {
+        let server = Planned::start(vec![(3, Ending::Drop), (2, Ending::Echo)]);
+        let home = home();
+        let preamble = home.path().join("auth.rhai");
+        std::fs::write(&preamble, r#"text("auth " + 6 * 7);"#).unwrap();
+        run_reconnecting(
+            home.path(),
+            r#"fn on_connect() { text("subscribe"); }
 text("x");
 let a = recv(10);
 let b = recv(10);
 print(`${a} ${b} closed=${closed()}`);
 "#,
-        &server.url(),
-        preamble.to_str().unwrap(),
-    );
-    assert_eq!(server.next(), ["auth 42", "subscribe", "x"]);
-    assert_eq!(server.next(), ["auth 42", "subscribe"]);
+            &server.url(),
+            preamble.to_str().unwrap(),
+            quiet,
+        );
+        assert_eq!(server.next(), ["auth 42", "subscribe", "x"]);
+        assert_eq!(server.next(), ["auth 42", "subscribe"]);
+    }
 }
 
 #[test]
