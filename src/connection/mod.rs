@@ -225,10 +225,11 @@ pub enum Event<'a> {
 }
 
 /// Sees the [`Event`]s of a connection, on a thread of its own, so a
-/// terminal or a transcript that is slow never stops the task's reads. An observer may not want to see messages (nothing shows
-/// them): while it does not, and the events thread has nothing in hand,
-/// the task puts each message in the inbox itself, one thread hop less
-/// between the socket and `recv`.
+/// terminal or a transcript that is slow never stops the task's reads.
+/// An observer may not want to see messages (nothing shows them): while
+/// it does not, and the events thread has nothing in hand, the task puts
+/// each message in the inbox itself, one thread hop less between the
+/// socket and `recv`.
 #[derive(Clone)]
 pub struct Observer {
     see: Arc<dyn Fn(Event<'_>) + Send + Sync>,
