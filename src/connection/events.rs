@@ -100,11 +100,8 @@ impl Events {
     pub(super) fn push(&self, event: Owned) {
         let mut state = self.lock();
         self.add(&mut state, event);
-        let wake = state.waiting && state.queue.len() >= WAKE_BATCH;
-        drop(state);
-        if wake {
-            self.ready.notify_one();
-        }
+        let batch = state.queue.len() >= WAKE_BATCH;
+        self.release(state, batch);
     }
 
     /// Hands over the events gathered (emptying `events`) under one lock,
@@ -114,7 +111,13 @@ impl Events {
         for event in events.drain(..) {
             self.add(&mut state, event);
         }
-        let wake = state.waiting && !state.queue.is_empty();
+        let any = !state.queue.is_empty();
+        self.release(state, any);
+    }
+
+    /// Lets go of the lock, then wakes the thread if `wake` and it waits.
+    fn release(&self, state: MutexGuard<'_, State>, wake: bool) {
+        let wake = wake && state.waiting;
         drop(state);
         if wake {
             self.ready.notify_one();
@@ -139,11 +142,7 @@ impl Events {
         if dropped > 0 {
             let mut state = self.lock();
             state.dropped += dropped;
-            let wake = state.waiting;
-            drop(state);
-            if wake {
-                self.ready.notify_one();
-            }
+            self.release(state, true);
         }
         None
     }
