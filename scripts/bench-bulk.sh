@@ -9,7 +9,10 @@
 # to the last echo compared (the script times itself with `timestamp()`;
 # echo-load's own figure leaves out its connect the same way). Each case
 # has a second row, the same exchange with 64 messages in flight (see
-# `script` below). Then, when
+# `script` below). "ratio" is ws's median over echo-load's; "paired" is the
+# median of the ratios taken round by round (each ws run against the
+# echo-load run just before it), which a machine whose speed changes from
+# one second to the next sways less. Then, when
 # websocat is installed, the echo cells of the shared kit (peers.sh,
 # section echo) for `ws echo-server`, websocat 1.14 and websocat 4.
 #
@@ -64,8 +67,9 @@ script() { # mode n s
     printf 'print(`exchange ${start.elapsed}`);\n'
 }
 
-printf '%-24s | %-31s | %-31s\n' "" "whole process, MB/s" "the exchange alone, MB/s"
-printf '%-24s | %10s %10s %9s | %10s %10s %9s\n' "N x S" "ws run" "echo-load" "ratio" "ws run" "echo-load" "ratio"
+printf '%-24s | %-35s | %-35s\n' "" "whole process, MB/s" "the exchange alone, MB/s"
+printf '%-24s | %10s %10s %6s %6s | %10s %10s %6s %6s\n' "N x S" "ws run" "echo-load" "ratio" "paired" \
+    "ws run" "echo-load" "ratio" "paired"
 for case in $CASES; do
     n=${case%x*}
     s=${case#*x}
@@ -74,19 +78,27 @@ for case in $CASES; do
     mb=$(awk -v n="$n" -v s="$s" 'BEGIN {print n * s / 1e6}')
     # One file of figures per series: all, window and load, whole and alone.
     rm -f "$work"/*.whole "$work"/*.alone
+    rm -f "$work"/*.pwhole "$work"/*.palone
     for _ in $(seq "$RUNS"); do
+        start=$(date +%s.%N)
+        line=$("$WSBENCH" echo-load --url "$url" --messages "$n" --size "$s" --window 64 2>&1 | tail -1)
+        end=$(date +%s.%N)
+        lw=$(rate "$mb" "$(elapsed "$start" "$end")")
+        la=$(rate "$mb" "$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')")
+        echo "$lw" >>"$work/load.whole"
+        echo "$la" >>"$work/load.alone"
         for mode in all window; do
             start=$(date +%s.%N)
             out=$(WS_MESSAGE_QUEUE_SIZE=$((n + 1)) "$WS" run "$work/$mode.rhai" "$url" -q)
             end=$(date +%s.%N)
-            rate "$mb" "$(elapsed "$start" "$end")" >>"$work/$mode.whole"
-            rate "$mb" "$(echo "$out" | sed -n 's/^exchange //p')" >>"$work/$mode.alone"
+            ww=$(rate "$mb" "$(elapsed "$start" "$end")")
+            wa=$(rate "$mb" "$(echo "$out" | sed -n 's/^exchange //p')")
+            echo "$ww" >>"$work/$mode.whole"
+            echo "$wa" >>"$work/$mode.alone"
+            # The ratio within the round, next to the echo-load run just before.
+            echo "$(ratio "$ww" "$lw")" >>"$work/$mode.pwhole"
+            echo "$(ratio "$wa" "$la")" >>"$work/$mode.palone"
         done
-        start=$(date +%s.%N)
-        line=$("$WSBENCH" echo-load --url "$url" --messages "$n" --size "$s" --window 64 2>&1 | tail -1)
-        end=$(date +%s.%N)
-        rate "$mb" "$(elapsed "$start" "$end")" >>"$work/load.whole"
-        rate "$mb" "$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s.*/\1/p')" >>"$work/load.alone"
     done
     lw=$(median <"$work/load.whole")
     la=$(median <"$work/load.alone")
@@ -95,8 +107,9 @@ for case in $CASES; do
         wa=$(median <"$work/$mode.alone")
         label="$n x $s"
         [ "$mode" = window ] && label="  64 in flight"
-        printf '%-24s | %10s %10s %9s | %10s %10s %9s\n' "$label" \
-            "$ww" "$lw" "$(ratio "$ww" "$lw")" "$wa" "$la" "$(ratio "$wa" "$la")"
+        printf '%-24s | %10s %10s %6s %6s | %10s %10s %6s %6s\n' "$label" \
+            "$ww" "$lw" "$(ratio "$ww" "$lw")" "$(median <"$work/$mode.pwhole")" \
+            "$wa" "$la" "$(ratio "$wa" "$la")" "$(median <"$work/$mode.palone")"
     done
 done
 

@@ -5,7 +5,10 @@
 # websocat 4 and `wsbench echo` in turn, so a machine whose speed drifts
 # over minutes (a shared one) weighs on all of them alike. Prints each
 # server's median msg/s per cell, the bar of issue 11 (the best of the two
-# websocats and 0.9 x wsbench echo) and ws's ratio to it.
+# websocats and 0.9 x wsbench echo) and ws's ratio to it; "paired" is the
+# median of that ratio taken round by round, which the swings of a shared
+# machine (one echo at a time runs at 16 us or at 120 us a round trip on
+# the same machine minutes apart) sway less than the medians do.
 #
 #   scripts/bench-echo.sh                  # 3 rounds of 3 s per cell
 #   ROUNDS=5 SECS=5 scripts/bench-echo.sh
@@ -38,9 +41,10 @@ for name in "${names[@]}"; do
 done
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-printf '%-16s %9s %9s %9s %9s %9s %6s\n' cell ws websocat websocat4 wsbench bar ws/bar
+printf '%-16s %9s %9s %9s %9s %9s %6s %6s\n' cell ws websocat websocat4 wsbench bar ws/bar paired
 for c in 1 8; do for s in 64 16384; do for w in 1 64; do
     for name in "${names[@]}"; do : >"$work/$name"; done
+    : >"$work/paired"
     for round in $(seq "$ROUNDS"); do
         # A different server first each round.
         for i in 0 1 2 3; do
@@ -49,12 +53,17 @@ for c in 1 8; do for s in 64 16384; do for w in 1 64; do
                 --messages 100000000 --duration "$SECS" --size "$s" --window "$w" 2>&1 |
                 sed -n -E 's/.*: ([0-9]+) msg\/s.*/\1/p' >>"$work/$name"
         done
+        # ws against the bar of this round alone.
+        tail -qn1 "$work/ws" "$work/websocat" "$work/websocat4" "$work/wsbench" | awk '
+            {r[NR] = $1}
+            END {m = r[2]; if (r[3] > m) m = r[3]; if (0.9 * r[4] > m) m = 0.9 * r[4]; printf "%.2f\n", r[1] / m}
+        ' >>"$work/paired"
     done
     declare -A rate
     for name in "${names[@]}"; do rate[$name]=$(median <"$work/$name"); done
     bar=$(awk -v a="${rate[websocat]}" -v b="${rate[websocat4]}" -v c="${rate[wsbench]}" \
         'BEGIN {m = a; if (b > m) m = b; if (0.9 * c > m) m = 0.9 * c; printf "%.0f", m}')
-    printf '%-16s %9s %9s %9s %9s %9s %6s\n' "C=$c S=$s W=$w" "${rate[ws]}" "${rate[websocat]}" \
+    printf '%-16s %9s %9s %9s %9s %9s %6s %6s\n' "C=$c S=$s W=$w" "${rate[ws]}" "${rate[websocat]}" \
         "${rate[websocat4]}" "${rate[wsbench]}" "$bar" \
-        "$(awk -v a="${rate[ws]}" -v b="$bar" 'BEGIN {printf "%.2f", a / b}')"
+        "$(awk -v a="${rate[ws]}" -v b="$bar" 'BEGIN {printf "%.2f", a / b}')" "$(median <"$work/paired")"
 done; done; done
