@@ -18,6 +18,7 @@ use futures_util::{Sink, Stream};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
 use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::error::ProtocolError;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
@@ -101,6 +102,15 @@ pub(crate) fn cost(payload: usize) -> usize {
     /// A message's cost beyond its payload, in bytes.
     const OVERHEAD: usize = 64;
     payload + OVERHEAD
+}
+
+/// Whether the stream ended with the connection closed in order (an end
+/// of file, no reset), though without a close frame.
+fn ended_cleanly(error: &WsError) -> bool {
+    matches!(
+        error,
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
+    )
 }
 
 impl<S> Engine<S>
@@ -319,7 +329,16 @@ where
                     _ => None,
                 }
             }
-            Some(Err(error)) => self.refuse(&error).map(Step::Ended),
+            Some(Err(error)) => match &self.closing {
+                // Our close frame is out and the peer ended the connection
+                // cleanly without answering it, as some servers do: it read
+                // everything we sent (a socket closed with bytes unread
+                // ends with a reset instead), so the close is done.
+                Closing::Sent(ours) if self.written() && ended_cleanly(&error) => {
+                    Some(Step::Ended(ours.clone()))
+                }
+                _ => self.refuse(&error).map(Step::Ended),
+            },
             None => Some(Step::Ended(self.eof())),
         }
     }
@@ -379,11 +398,17 @@ where
     /// Whether a close is complete on our side: the answer to the peer's
     /// close, or our refusal, is written out.
     fn finished(&self) -> Option<CloseInfo> {
-        let written = self.outgoing.is_empty() && !self.needs_flush;
         match &self.closing {
-            Closing::Answering(info) | Closing::Refusing(info) if written => Some(info.clone()),
+            Closing::Answering(info) | Closing::Refusing(info) if self.written() => {
+                Some(info.clone())
+            }
             _ => None,
         }
+    }
+
+    /// Whether everything queued is written out and flushed.
+    fn written(&self) -> bool {
+        self.outgoing.is_empty() && !self.needs_flush
     }
 
     /// Feeds what is queued, then flushes.
@@ -412,7 +437,15 @@ where
                 break;
             };
             self.queued_bytes -= size;
+            let close = message.is_close();
             match Pin::new(&mut self.ws).start_send(message) {
+                // tungstenite writes a close frame out at once; flushing
+                // here too records it, so an end of the stream that the
+                // next read finds is known to come after it (see `incoming`).
+                Ok(()) if close => {
+                    self.sent(size);
+                    self.poll_flush(cx)?;
+                }
                 Ok(()) => self.sent(size),
                 Err(WsError::WriteBufferFull(message)) => {
                     // Make room: it goes after the flush, or back to the

@@ -47,6 +47,24 @@ fn text_sends_one_message_and_closes_with_1000() {
 }
 
 #[test]
+fn a_server_that_ends_the_connection_on_our_close_without_answering_it_is_a_success() {
+    // It read our close frame (and all before it) and closed the socket:
+    // the close is done, as far as the server lets it be.
+    let (server, home) = (TestServer::unanswering(), home());
+    let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(text(&out.stdout), "Sent 5.0 B of data over the wire.\n");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        received(&server),
+        [
+            Frame::Text("hello".into()),
+            Frame::Close(1000, String::new())
+        ]
+    );
+}
+
+#[test]
 fn byte_sends_binary_to_the_port_shorthand() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["byte", &port_of(&server), "hi there"], b"");

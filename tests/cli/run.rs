@@ -161,6 +161,18 @@ fn recv_returns_unit_after_the_server_closes() {
 }
 
 #[test]
+fn a_close_the_server_takes_without_answering_ends_as_ours() {
+    let (server, home) = (TestServer::unanswering(), home());
+    let script = "text(\"last\");\nclose(4000, \"done\");\nprint(`${closed()} ${close_code()} ${close_reason()}`);\n";
+    let out = run(home.path(), script, &[&server.url(), "-q"]);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "true 4000 done\n");
+    server.wait_gone();
+    assert!(server.frames().contains(&Frame::Close(4000, "done".into())));
+}
+
+#[test]
 fn max_operations_stops_a_runaway_loop() {
     let home = home();
     let out = run(

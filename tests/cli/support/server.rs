@@ -79,6 +79,9 @@ type Requests = Arc<Mutex<Vec<Vec<(String, String)>>>>;
 struct Behaviour {
     echo: bool,
     script: Vec<Action>,
+    /// Whether the client's close frame is answered (else the TCP
+    /// connection ends as soon as it is read).
+    answers_close: bool,
 }
 
 impl TestServer {
@@ -87,6 +90,7 @@ impl TestServer {
         Self::start(Behaviour {
             echo: true,
             script: Vec::new(),
+            answers_close: true,
         })
     }
 
@@ -95,6 +99,18 @@ impl TestServer {
         Self::start(Behaviour {
             echo: false,
             script: Vec::new(),
+            answers_close: true,
+        })
+    }
+
+    /// A server that records, and ends the TCP connection as soon as it
+    /// reads the client's close frame, without answering it (as some
+    /// servers do).
+    pub fn unanswering() -> TestServer {
+        Self::start(Behaviour {
+            echo: false,
+            script: Vec::new(),
+            answers_close: false,
         })
     }
 
@@ -104,6 +120,7 @@ impl TestServer {
         Self::start(Behaviour {
             echo: false,
             script,
+            answers_close: true,
         })
     }
 
@@ -315,6 +332,9 @@ async fn serve(
                 let Some(Ok(message)) = incoming else { break };
                 let Some(frame) = frame_of(&message) else { continue };
                 record(&log, frame);
+                if message.is_close() && !behaviour.answers_close {
+                    break;
+                }
                 if behaviour.echo && (message.is_text() || message.is_binary()) {
                     let _ = ws.send(message).await;
                 } else {
