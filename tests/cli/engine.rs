@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::echo_server::Server;
 use crate::support::pty::{PATIENCE, Pty};
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
-use crate::support::{home, interrupt, peak_rss_kib, ws_cmd};
+use crate::support::{home, interrupt, peak_rss_kib, vm_hwm_kib, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
 /// different, then receives as many and compares each with what was sent.
@@ -354,18 +354,20 @@ fn out_of_file_descriptors_the_echo_server_backs_off_and_serves_again() {
 }
 
 /// Waits for a child and returns its exit code and peak resident memory
-/// in KiB (from its own resource usage, not that of other children).
-fn wait_with_peak(child: std::process::Child) -> (Option<i32>, i64) {
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as i32;
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    (code, usage.ru_maxrss)
+/// in KiB: its own high-water mark (`VmHWM`), read until it exits. (The
+/// `ru_maxrss` that `wait4` gives would not do: a spawned child carries
+/// this test process's peak into that figure across `exec`, so a busy
+/// test run would be blamed on `ws`.) A rise in the last few milliseconds
+/// of its life can be missed, never invented.
+fn wait_with_peak(mut child: std::process::Child) -> (Option<i32>, u64) {
+    let mut peak = 0;
+    while let Some(now) = vm_hwm_kib(child.id()) {
+        peak = peak.max(now);
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = child.wait().unwrap();
+    (status.code(), peak)
 }
-
 /// Sends `hundreds` times 100 pings of 125 bytes, as fast as they go (100
 /// written at a time); false once the connection fails.
 async fn flood_pings<S>(ws: &mut tokio_tungstenite::WebSocketStream<S>, hundreds: usize) -> bool
