@@ -4,7 +4,8 @@
 //! for the server's close frame (bounded by `disconnect_timeout`), and exit.
 //! How the server ended the connection decides the status: a close code
 //! other than 1000 or 1001 (1009 for a message too big, say) is an error,
-//! and so is a server that stops reading for `send_timeout`. Ctrl+C or
+//! and so is a server that stops reading for `send_timeout`, or one that
+//! closes (with any code) before the message is out. Ctrl+C or
 //! SIGTERM while it connects or writes ends it (closing with 1001 once
 //! connected) with status 130.
 
@@ -15,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::wire;
 use crate::bounded;
 use crate::cli::SendArgs;
-use crate::connection::url;
+use crate::connection::{CloseInfo, Closer, url};
 use crate::console::Console;
 use crate::console::render::{sent_line, sent_line_compressed};
 use crate::error::{Error, Result};
@@ -64,7 +65,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
             return wire::leave(&mut engine, None).await;
         };
         if let Err(info) = written {
-            return wire::outcome(&info).map(|()| 0);
+            return Err(not_sent(&info));
         }
         // The message is the last one written (after the preamble).
         match sizes.and_then(|sizes| sizes.take().pop_back()) {
@@ -74,6 +75,27 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         let info = engine.close_and_wait(1000, "").await;
         wire::outcome(&info).map(|()| 0)
     })
+}
+
+/// Why the message never went out: the connection ended first, a close
+/// with 1000 as much as a drop (a server that closes discards what comes
+/// after its close frame).
+fn not_sent(info: &CloseInfo) -> Error {
+    let why = match (&info.by, wire::outcome(info)) {
+        (Closer::Peer, _) | (_, Ok(())) => {
+            let reason = match info.reason.as_str() {
+                "" => String::new(),
+                reason => format!(": {reason}"),
+            };
+            format!(
+                "the server closed the connection first, with code {} ({}){reason}",
+                info.code,
+                info.code_meaning()
+            )
+        }
+        (_, Err(error)) => error.to_string(),
+    };
+    Error::Connection(format!("the message was not sent: {why}"))
 }
 
 /// The bytes of a message argument: `file@PATH` is the file's content, `-`

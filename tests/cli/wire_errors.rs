@@ -1,7 +1,8 @@
 //! SPEC §7 errors caused by a server that breaks the protocol: a raw TCP
 //! server completes the handshake, then writes bytes no websocket library
 //! would send, and records the close frame `ws` answers with; or answers
-//! the upgrade with a response past the handshake's limits.
+//! the upgrade with a response past the handshake's limits; or closes at
+//! once, before the client's message is out.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
@@ -43,8 +44,11 @@ fn raw_server(frames: &'static [u8]) -> (SocketAddr, mpsc::Receiver<Option<u16>>
              Connection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
             derive_accept_key(key.as_bytes())
         );
-        writer.write_all(answer.as_bytes()).unwrap();
-        writer.write_all(frames).unwrap();
+        // One write: the frames come with the answer, before any message
+        // of the client's can be out.
+        writer
+            .write_all(&[answer.as_bytes(), frames].concat())
+            .unwrap();
         let _ = tx.send(read_close_code(&mut reader));
     });
     (address, rx)
@@ -216,4 +220,24 @@ fn a_valid_close_code_is_reported_with_its_meaning() {
         "ws: error: the connection was closed by the server with code 4000 (private use): bye\n"
     );
     assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(4000)));
+}
+
+#[test]
+fn a_message_the_server_closed_before_is_not_sent_and_says_so() {
+    // Its close frame (1000, "bye") comes with the answer to the upgrade.
+    let (address, close) = raw_server(&[0x88, 0x05, 0x03, 0xe8, b'b', b'y', b'e']);
+    let home = home();
+    let out = ws_cmd(home.path())
+        .args(["text", &format!("ws://{address}/"), "hello"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr,
+        "ws: error: the message was not sent: the server closed the connection first, \
+         with code 1000 (normal closure): bye\n"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(close.recv_timeout(Duration::from_secs(10)), Ok(Some(1000)));
 }
