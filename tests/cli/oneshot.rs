@@ -30,15 +30,15 @@ fn port_of(server: &TestServer) -> String {
     format!(":{}", server.address.port())
 }
 
-#[test]
-fn text_sends_one_message_and_closes_with_1000() {
-    let (server, home) = (TestServer::silent(), home());
+/// `ws text URL hello` succeeds, and the server got the message and our close.
+fn assert_hello_sent_and_closed(server: &TestServer) {
+    let home = home();
     let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
     assert_eq!(text(&out.stdout), "Sent 5.0 B of data over the wire.\n");
     assert_eq!(text(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
-        received(&server),
+        received(server),
         [
             Frame::Text("hello".into()),
             Frame::Close(1000, String::new())
@@ -47,21 +47,15 @@ fn text_sends_one_message_and_closes_with_1000() {
 }
 
 #[test]
+fn text_sends_one_message_and_closes_with_1000() {
+    assert_hello_sent_and_closed(&TestServer::silent());
+}
+
+#[test]
 fn a_server_that_ends_the_connection_on_our_close_without_answering_it_is_a_success() {
     // It read our close frame (and all before it) and closed the socket:
     // the close is done, as far as the server lets it be.
-    let (server, home) = (TestServer::unanswering(), home());
-    let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
-    assert_eq!(text(&out.stderr), "");
-    assert_eq!(text(&out.stdout), "Sent 5.0 B of data over the wire.\n");
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(
-        received(&server),
-        [
-            Frame::Text("hello".into()),
-            Frame::Close(1000, String::new())
-        ]
-    );
+    assert_hello_sent_and_closed(&TestServer::unanswering());
 }
 
 #[test]
