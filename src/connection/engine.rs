@@ -229,13 +229,13 @@ where
     pub(crate) async fn write_out(&mut self) -> Result<(), CloseInfo> {
         poll_fn(|cx| {
             loop {
-                if self.outgoing.is_empty() && !self.needs_flush {
+                if self.written() {
                     return Poll::Ready(Ok(()));
                 }
                 match self.poll_step(cx) {
                     Poll::Ready(Step::Ended(info)) => return Poll::Ready(Err(info)),
                     Poll::Ready(Step::Message(_)) => {}
-                    Poll::Pending if self.outgoing.is_empty() && !self.needs_flush => {
+                    Poll::Pending if self.written() => {
                         return Poll::Ready(Ok(()));
                     }
                     Poll::Pending => return Poll::Pending,
