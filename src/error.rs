@@ -96,7 +96,8 @@ fn body_hint(body: &str) -> String {
     }
 }
 
-fn reason_suffix(reason: &str) -> String {
+/// `: reason`, or nothing for an empty close reason.
+pub(crate) fn reason_suffix(reason: &str) -> String {
     if reason.is_empty() {
         String::new()
     } else {

@@ -19,7 +19,7 @@ use crate::cli::SendArgs;
 use crate::connection::{CloseInfo, Closer, url};
 use crate::console::Console;
 use crate::console::render::{sent_line, sent_line_compressed};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, reason_suffix};
 use crate::runtime::runtime;
 
 /// Which frame to send.
@@ -81,19 +81,14 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
 /// with 1000 as much as a drop (a server that closes discards what comes
 /// after its close frame).
 fn not_sent(info: &CloseInfo) -> Error {
-    let why = match (&info.by, wire::outcome(info)) {
-        (Closer::Peer, _) | (_, Ok(())) => {
-            let reason = match info.reason.as_str() {
-                "" => String::new(),
-                reason => format!(": {reason}"),
-            };
-            format!(
-                "the server closed the connection first, with code {} ({}){reason}",
-                info.code,
-                info.code_meaning()
-            )
-        }
-        (_, Err(error)) => error.to_string(),
+    let why = match wire::outcome(info) {
+        Err(error) if info.by != Closer::Peer => error.to_string(),
+        _ => format!(
+            "the server closed the connection first, with code {} ({}){}",
+            info.code,
+            info.code_meaning(),
+            reason_suffix(&info.reason)
+        ),
     };
     Error::Connection(format!("the message was not sent: {why}"))
 }
