@@ -84,23 +84,29 @@ struct Behaviour {
     answers_close: bool,
 }
 
+impl Default for Behaviour {
+    /// Records, answers the close, plays nothing, echoes nothing.
+    fn default() -> Self {
+        Behaviour {
+            echo: false,
+            script: Vec::new(),
+            answers_close: true,
+        }
+    }
+}
+
 impl TestServer {
     /// A server that echoes text and binary messages.
     pub fn echo() -> TestServer {
         Self::start(Behaviour {
             echo: true,
-            script: Vec::new(),
-            answers_close: true,
+            ..Behaviour::default()
         })
     }
 
     /// A server that only records (and answers pings).
     pub fn silent() -> TestServer {
-        Self::start(Behaviour {
-            echo: false,
-            script: Vec::new(),
-            answers_close: true,
-        })
+        Self::start(Behaviour::default())
     }
 
     /// A server that records, and ends the TCP connection as soon as it
@@ -108,9 +114,8 @@ impl TestServer {
     /// servers do).
     pub fn unanswering() -> TestServer {
         Self::start(Behaviour {
-            echo: false,
-            script: Vec::new(),
             answers_close: false,
+            ..Behaviour::default()
         })
     }
 
@@ -118,9 +123,8 @@ impl TestServer {
     /// handshake is done, then records (without echoing) until the end.
     pub fn scripted(script: Vec<Action>) -> TestServer {
         Self::start(Behaviour {
-            echo: false,
             script,
-            answers_close: true,
+            ..Behaviour::default()
         })
     }
 
