@@ -9,6 +9,8 @@
 
 mod client;
 mod measure;
+#[path = "../../tests/cli/support/peak.rs"]
+mod peak;
 mod servers;
 mod terminal;
 

@@ -5,6 +5,8 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use super::peak;
+
 /// One finished process.
 #[derive(Clone, Copy, Debug)]
 pub struct Run {
@@ -13,66 +15,22 @@ pub struct Run {
     pub status: i32,
 }
 
-/// Runs `command` to its end. The peak memory is the child's own: the
-/// `ru_maxrss` of `wait4` counts, besides the child's peak, this
-/// harness's own peak at the spawn (a spawned child carries it across
-/// `exec`), so when it is no higher than that, the figure is the child's
-/// `VmHWM` as a thread of its own last read it before the exit instead.
+/// Runs `command` to its end; the peak memory is the child's own (see
+/// [`peak`]).
 pub fn time(command: &mut Command) -> Result<Run, String> {
-    let ours = vm_hwm_kib(std::process::id()).unwrap_or(0);
     let start = Instant::now();
     let child = command.spawn().map_err(|e| format!("cannot start: {e}"))?;
-    let pid = child.id();
-    let watcher = std::thread::spawn(move || {
-        let mut peak = 0;
-        while let Some(now) = vm_hwm_kib(pid) {
-            peak = peak.max(now);
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        peak
-    });
-    // Waits for the exit without reaping, so the pid stays the child's
-    // while the watcher reads it.
-    // SAFETY: siginfo is plain data that waitid fills in.
-    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-    let exited = unsafe {
-        libc::waitid(
-            libc::P_PID,
-            pid as libc::id_t,
-            &mut info,
-            libc::WEXITED | libc::WNOWAIT,
-        )
-    };
-    let wall = start.elapsed();
-    let watched = watcher.join().map_err(|_| "the memory watcher failed")?;
-    let mut status = 0;
-    // SAFETY: rusage is plain data that wait4 fills in.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid as libc::pid_t, &mut status, 0, &mut usage) };
-    if exited != 0 || reaped != pid as libc::pid_t {
-        return Err("waiting for the process failed".into());
-    }
-    let status = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
+    let exit = peak::wait(child)?;
+    let status = if libc::WIFEXITED(exit.status) {
+        libc::WEXITSTATUS(exit.status)
     } else {
-        128 + libc::WTERMSIG(status)
+        128 + libc::WTERMSIG(exit.status)
     };
-    let reported = usage.ru_maxrss as u64;
     Ok(Run {
-        wall,
-        rss_kib: if reported > ours { reported } else { watched },
+        wall: exit.at - start,
+        rss_kib: exit.peak_kib,
         status,
     })
-}
-
-/// The peak resident memory of process `pid` so far, in KiB; `None` once
-/// it has exited.
-fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
 /// Median, min and max.

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::echo_server::Server;
 use crate::support::pty::{PATIENCE, Pty};
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
-use crate::support::{home, interrupt, peak_rss_kib, vm_hwm_kib, ws_cmd};
+use crate::support::{home, interrupt, peak, peak_rss_kib, ws_cmd};
 
 /// A script that sends `count` text messages of about `size` bytes, each
 /// different, then receives as many and compares each with what was sent.
@@ -353,27 +353,12 @@ fn out_of_file_descriptors_the_echo_server_backs_off_and_serves_again() {
     );
 }
 
-/// Waits for a child and returns its exit code and peak resident memory
-/// in KiB. `wait4`'s `ru_maxrss` counts, besides the child's own peak,
-/// this test process's peak at the spawn (a spawned child carries it
-/// across `exec`); when it is no higher than that, the figure is the
-/// child's own high-water mark (`VmHWM`) as last read before it exited.
+/// Waits for a child and returns its exit code and its own peak resident
+/// memory in KiB (see [`peak`]).
 fn wait_with_peak(child: std::process::Child) -> (Option<i32>, u64) {
-    let ours = vm_hwm_kib(std::process::id()).unwrap_or(0);
-    let pid = child.id();
-    let mut watched = 0;
-    while let Some(now) = vm_hwm_kib(pid) {
-        watched = watched.max(now);
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let mut status = 0;
-    // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid as i32, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid as i32);
-    let code = libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status));
-    let reported = usage.ru_maxrss as u64;
-    (code, if reported > ours { reported } else { watched })
+    let exit = peak::wait(child).unwrap();
+    let code = libc::WIFEXITED(exit.status).then(|| libc::WEXITSTATUS(exit.status));
+    (code, exit.peak_kib)
 }
 
 /// Sends `hundreds` times 100 pings of 125 bytes, as fast as they go (100

@@ -5,6 +5,7 @@
 
 pub mod junit;
 pub mod openpty;
+pub mod peak;
 pub mod pty;
 pub mod server;
 
@@ -76,17 +77,7 @@ pub fn with_stdin(mut command: Command, stdin: impl AsRef<[u8]>) -> Output {
 
 /// The peak resident memory of process `pid`, in KiB (`VmHWM`).
 pub fn peak_rss_kib(pid: u32) -> u64 {
-    vm_hwm_kib(pid).expect("VmHWM in /proc/PID/status")
-}
-
-/// The peak resident memory of process `pid` so far, in KiB; `None` once
-/// it has exited (a zombie has no memory left to report).
-pub fn vm_hwm_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+    peak::vm_hwm_kib(pid).expect("VmHWM in /proc/PID/status")
 }
 
 /// A fresh temporary home directory.
