@@ -41,6 +41,10 @@ for name in "${names[@]}"; do
 done
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# The bar of issue 11 from websocat, websocat 4 and wsbench echo msg/s.
+bar() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN {m = a; if (b > m) m = b; if (0.9 * c > m) m = 0.9 * c; printf "%.0f", m}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f\n", a / b}'; }
+last() { tail -n1 "$work/$1"; } # a server's figure in this round
 printf '%-16s %9s %9s %9s %9s %9s %6s %6s\n' cell ws websocat websocat4 wsbench bar ws/bar paired
 for c in 1 8; do for s in 64 16384; do for w in 1 64; do
     for name in "${names[@]}"; do : >"$work/$name"; done
@@ -54,16 +58,12 @@ for c in 1 8; do for s in 64 16384; do for w in 1 64; do
                 sed -n -E 's/.*: ([0-9]+) msg\/s.*/\1/p' >>"$work/$name"
         done
         # ws against the bar of this round alone.
-        tail -qn1 "$work/ws" "$work/websocat" "$work/websocat4" "$work/wsbench" | awk '
-            {r[NR] = $1}
-            END {m = r[2]; if (r[3] > m) m = r[3]; if (0.9 * r[4] > m) m = 0.9 * r[4]; printf "%.2f\n", r[1] / m}
-        ' >>"$work/paired"
+        ratio "$(last ws)" "$(bar "$(last websocat)" "$(last websocat4)" "$(last wsbench)")" >>"$work/paired"
     done
     declare -A rate
     for name in "${names[@]}"; do rate[$name]=$(median <"$work/$name"); done
-    bar=$(awk -v a="${rate[websocat]}" -v b="${rate[websocat4]}" -v c="${rate[wsbench]}" \
-        'BEGIN {m = a; if (b > m) m = b; if (0.9 * c > m) m = 0.9 * c; printf "%.0f", m}')
+    bar=$(bar "${rate[websocat]}" "${rate[websocat4]}" "${rate[wsbench]}")
     printf '%-16s %9s %9s %9s %9s %9s %6s %6s\n' "C=$c S=$s W=$w" "${rate[ws]}" "${rate[websocat]}" \
         "${rate[websocat4]}" "${rate[wsbench]}" "$bar" \
-        "$(awk -v a="${rate[ws]}" -v b="$bar" 'BEGIN {printf "%.2f", a / b}')" "$(median <"$work/paired")"
+        "$(ratio "${rate[ws]}" "$bar")" "$(median <"$work/paired")"
 done; done; done
