@@ -473,8 +473,20 @@ where
     }
 
     /// Flushes; whether the flush completed.
+    ///
+    /// The stream below tungstenite is flushed too, after tungstenite's own
+    /// flush: once a server has the client's close, tungstenite hands its
+    /// last bytes (echoes, the answer to the close) to the stream and
+    /// reports the flush done without flushing the stream, so what our
+    /// compression layer still holds would be dropped with the socket.
     fn poll_flush(&mut self, cx: &mut Context<'_>) -> Result<bool, WsError> {
-        match Pin::new(&mut self.ws).poll_flush(cx) {
+        let flushed = match Pin::new(&mut self.ws).poll_flush(cx) {
+            Poll::Ready(Ok(())) => Pin::new(self.ws.get_mut())
+                .poll_flush(cx)
+                .map(|done| done.map_err(WsError::Io)),
+            other => other,
+        };
+        match flushed {
             Poll::Ready(Ok(())) => {
                 self.needs_flush = false;
                 self.flushed += std::mem::take(&mut self.unflushed);
