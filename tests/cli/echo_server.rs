@@ -6,6 +6,7 @@ use std::process::{Child, Stdio};
 use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::pipe::pipe;
 use crate::support::{home, ws_cmd};
 
 /// A running `ws echo-server -p 0 ARGS…` and the port it printed.
@@ -123,15 +124,9 @@ fn with_compression_every_echo_goes_out_before_the_answer_to_a_close() {
     let server = Server::start(&[]);
     let count = 50_000;
     let home = home();
-    let input = home.path().join("input");
     let lines: String = (0..count).map(|i| format!("message {i}\n")).collect();
-    std::fs::write(&input, lines).unwrap();
     for _ in 0..3 {
-        let output = ws_cmd(home.path())
-            .args(["pipe", &server.url()])
-            .stdin(std::fs::File::open(&input).unwrap())
-            .output()
-            .unwrap();
+        let output = pipe(home.path(), &["pipe", &server.url()], lines.as_bytes());
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(output.status.success(), "{stderr}");
         let stdout = String::from_utf8(output.stdout).unwrap();

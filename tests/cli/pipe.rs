@@ -7,7 +7,7 @@ use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
 /// `ws ARGS…` with `input` as standard input (a file, as a shell redirect).
-fn pipe(home: &std::path::Path, args: &[&str], input: &[u8]) -> Output {
+pub(crate) fn pipe(home: &std::path::Path, args: &[&str], input: &[u8]) -> Output {
     let path = home.join("input");
     std::fs::write(&path, input).unwrap();
     ws_cmd(home)
