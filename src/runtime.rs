@@ -8,8 +8,8 @@
 //! socket, the script and the peer already keep two cores busy: with one,
 //! a script that sends 1,000 messages of 64 KiB and then reads the echoes
 //! takes 0.95 of the time (paired runs), and nothing measured is slower.
-//! Nothing blocks on it: name lookups and standard input go to tokio's
-//! blocking pool.
+//! Nothing blocks on it: name lookups go to tokio's blocking pool, and
+//! `ws pipe` reads standard input on a thread of its own.
 
 use std::sync::OnceLock;
 
