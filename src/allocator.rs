@@ -7,7 +7,7 @@
 //! thread's pages in a region of its own, so every thread that allocates
 //! at all costs a whole 2 MiB page where huge pages are on: a one-shot
 //! `ws text` peaked at 13.4 MiB (7.9 on small pages) and an idle
-//! `ws listen` held 15.5 MiB (8.0). Huge pages pay off once the heap
+//! `ws listen` held 16 MiB (8.4). Huge pages pay off once the heap
 //! grows by tens of MiB, with one page fault per 2 MiB instead of 512: a
 //! script holding 1,000 echoes of 64 KiB took 1.3 times as long on small
 //! pages, 100,000 of 1 KiB 1.15 times. So the process starts with huge
