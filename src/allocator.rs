@@ -56,10 +56,15 @@ static START_ON_SMALL_PAGES: extern "C" fn() = {
 
 fn set_huge_pages(on: bool) {
     #[cfg(target_os = "linux")]
-    // SAFETY: PR_SET_THP_DISABLE only sets a flag of the process; it reads
-    // no memory of ours.
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, libc::c_ulong::from(!on), 0, 0, 0);
+    {
+        // prctl's arguments are unsigned longs (a plain 0 would be an int,
+        // its upper half undefined).
+        let (disable, none): (libc::c_ulong, libc::c_ulong) = (libc::c_ulong::from(!on), 0);
+        // SAFETY: PR_SET_THP_DISABLE only sets a flag of the process; it
+        // reads no memory of ours.
+        unsafe {
+            libc::prctl(libc::PR_SET_THP_DISABLE, disable, none, none, none);
+        }
     }
     #[cfg(not(target_os = "linux"))]
     let _ = on;
