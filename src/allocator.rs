@@ -6,7 +6,7 @@
 //! mimalloc asks for huge pages for all of its memory and starts each
 //! thread's pages in a region of its own, so every thread that allocates
 //! at all costs a whole 2 MiB page where huge pages are on: a one-shot
-//! `ws text` peaked at 13.4 MiB (7.9 on small pages) and an idle
+//! `ws text` peaked at 13.4 MiB (8.2 on small pages) and an idle
 //! `ws listen` held 16 MiB (8.4). Huge pages pay off once the heap
 //! grows by tens of MiB, with one page fault per 2 MiB instead of 512: a
 //! script holding 1,000 echoes of 64 KiB took 1.3 times as long on small
