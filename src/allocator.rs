@@ -73,8 +73,12 @@ fn set_huge_pages(on: bool) {
     let _ = on;
 }
 
-/// Counts `bytes` more (or fewer) held by the heap.
+/// Counts `bytes` more (or fewer) held by the heap, until huge pages
+/// are on (nothing is counted after that).
 fn grew(bytes: isize) {
+    if HUGE.load(Ordering::Relaxed) {
+        return;
+    }
     // A thread's count lives as long as the thread (no destructor), so
     // this only fails in the thread's last moments: those bytes go uncounted.
     let _ = UNFOLDED.try_with(|unfolded| {
@@ -91,8 +95,9 @@ fn grew(bytes: isize) {
     });
 }
 
-fn size(layout: Layout) -> isize {
-    isize::try_from(layout.size()).unwrap_or(isize::MAX)
+/// A size as a count that can go down.
+fn signed(size: usize) -> isize {
+    isize::try_from(size).unwrap_or(isize::MAX)
 }
 
 // SAFETY: every call goes to mimalloc with the caller's arguments; the
@@ -102,7 +107,7 @@ unsafe impl GlobalAlloc for Allocator {
         // SAFETY: forwarded as it came.
         let block = unsafe { MiMalloc.alloc(layout) };
         if !block.is_null() {
-            grew(size(layout));
+            grew(signed(layout.size()));
         }
         block
     }
@@ -111,7 +116,7 @@ unsafe impl GlobalAlloc for Allocator {
         // SAFETY: forwarded as it came.
         let block = unsafe { MiMalloc.alloc_zeroed(layout) };
         if !block.is_null() {
-            grew(size(layout));
+            grew(signed(layout.size()));
         }
         block
     }
@@ -119,14 +124,14 @@ unsafe impl GlobalAlloc for Allocator {
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
         // SAFETY: forwarded as it came.
         unsafe { MiMalloc.dealloc(block, layout) };
-        grew(-size(layout));
+        grew(-signed(layout.size()));
     }
 
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: forwarded as it came.
         let moved = unsafe { MiMalloc.realloc(block, layout, new_size) };
         if !moved.is_null() {
-            grew(isize::try_from(new_size).unwrap_or(isize::MAX) - size(layout));
+            grew(signed(new_size) - signed(layout.size()));
         }
         moved
     }

@@ -5,6 +5,7 @@
 //! /proc/PID/smaps_rollup) while it runs.
 
 use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
 use std::process::{Child, ChildStdout, Stdio};
 
 use crate::support::server::{Action, TestServer};
@@ -30,6 +31,18 @@ fn huge_page_kib(pid: u32) -> u64 {
         .find_map(|line| line.strip_prefix("AnonHugePages:"))
         .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or_else(|| panic!("no AnonHugePages in {rollup}"))
+}
+
+/// Starts `ws ARGS…` with its output piped, and a reader of its standard output.
+fn start(home: &Path, args: &[&str]) -> (Child, BufReader<ChildStdout>) {
+    let mut child = ws_cmd(home)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ws starts");
+    let stdout = BufReader::new(child.stdout.take().expect("a stdout pipe"));
+    (child, stdout)
 }
 
 /// Reads `ws`'s standard output up to a line holding `needle`.
@@ -64,13 +77,7 @@ fn a_listener_that_has_received_takes_no_huge_pages() {
     }
     let server = TestServer::scripted(vec![Action::text("first words")]);
     let home = home();
-    let mut child = ws_cmd(home.path())
-        .args(["listen", &server.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ws starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("a stdout pipe"));
+    let (child, mut stdout) = start(home.path(), &["listen", &server.url()]);
     // Connected, received and printed: every thread of the listener ran.
     read_until(&mut stdout, "first words");
     let huge = huge_page_kib(child.id());
@@ -100,13 +107,8 @@ fn a_script_holding_tens_of_mib_gets_huge_pages() {
          sleep(60);\n",
     )
     .expect("the script is written");
-    let mut child = ws_cmd(home.path())
-        .args(["run", script.to_str().expect("a UTF-8 path"), &server.url()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ws starts");
-    let mut stdout = BufReader::new(child.stdout.take().expect("a stdout pipe"));
+    let script = script.to_str().expect("a UTF-8 path");
+    let (child, mut stdout) = start(home.path(), &["run", script, &server.url()]);
     read_until(&mut stdout, "held 600");
     let huge = huge_page_kib(child.id());
     let stderr = stop(child);
