@@ -269,3 +269,62 @@ fn many_clients_at_once_and_sigint_stops_it() {
     });
     assert_eq!(server.child.wait().unwrap().code(), Some(0));
 }
+
+/// The glibc settings a running process was started with, a line each:
+/// the pieces of its environment that name glibc, nothing else (the rest
+/// may hold secrets, and a failing assertion prints this). glibc cuts
+/// `GLIBC_TUNABLES` short in place at its first `:` as it reads it, so
+/// what came after is a piece of its own.
+fn started_with(child: &Child) -> String {
+    let raw = std::fs::read(format!("/proc/{}/environ", child.id())).unwrap();
+    String::from_utf8_lossy(&raw)
+        .split('\0')
+        .filter(|piece| piece.to_ascii_lowercase().contains("glibc"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+#[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
+fn on_amd_the_server_starts_again_with_glibcs_vector_copies_and_nothing_else_does() {
+    let amd = std::fs::read_to_string("/proc/cpuinfo")
+        .unwrap()
+        .contains("AuthenticAMD");
+    let ours = "glibc.cpu.x86_rep_movsb_threshold=4194304";
+    let server = Server::start_with(&[], &[("GLIBC_TUNABLES", "glibc.malloc.arena_max=2")]);
+    let env = started_with(&server.child);
+    assert_eq!(env.contains(ours), amd, "{env}");
+    assert!(env.contains("glibc.malloc.arena_max=2"), "{env}");
+    block_on(async {
+        let (mut ws, _) = tokio_tungstenite::connect_async(server.url())
+            .await
+            .unwrap();
+        let big = "e".repeat(16 * 1024 + 3);
+        ws.send(Message::text(big.clone())).await.unwrap();
+        assert_eq!(ws.next().await.unwrap().unwrap(), Message::text(big));
+    });
+
+    // A value the user chose stays.
+    let own = "glibc.cpu.x86_rep_movsb_threshold=9000";
+    let chosen = Server::start_with(&[], &[("GLIBC_TUNABLES", own)]);
+    let env = started_with(&chosen.child);
+    assert!(env.contains(own) && !env.contains(ours), "{env}");
+
+    // Other commands start once, as they are: read once the first line
+    // is out, after any new start would have happened.
+    let home = home();
+    let mut ping = ws_cmd(home.path())
+        .args(["ping", &server.url(), "-n", "-1", "-i", "0.2"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(ping.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("PING "), "{first}");
+    let env = started_with(&ping);
+    let _ = ping.kill();
+    let _ = ping.wait();
+    assert!(!env.contains("x86_rep_movsb_threshold"), "{env}");
+}
