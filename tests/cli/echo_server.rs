@@ -31,10 +31,7 @@ impl Server {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut first)
-            .unwrap();
+        let first = first_line(&mut child);
         let port = first
             .trim()
             .strip_prefix("Running server on 127.0.0.1:")
@@ -51,6 +48,15 @@ impl Server {
     pub(crate) fn url(&self) -> String {
         format!("ws://127.0.0.1:{}/", self.port)
     }
+}
+
+/// The first line `child` writes to its standard output (piped).
+fn first_line(child: &mut Child) -> String {
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    first
 }
 
 impl Drop for Server {
@@ -318,10 +324,7 @@ fn on_amd_the_server_starts_again_with_glibcs_vector_copies_and_nothing_else_doe
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = String::new();
-    BufReader::new(ping.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let first = first_line(&mut ping);
     assert!(first.starts_with("PING "), "{first}");
     let env = started_with(&ping);
     let _ = ping.kill();
