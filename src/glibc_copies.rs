@@ -28,6 +28,9 @@ use std::process::Command;
 
 /// The glibc setting, as `GLIBC_TUNABLES` names it.
 const TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold";
+/// Set for the new start, so there is only one whatever glibc makes of
+/// `GLIBC_TUNABLES` (it drops it in a setuid program, for one).
+const RESTARTED: &str = "WS_RESTARTED_FOR_COPIES";
 /// Copies from this size on go to `rep movsb` (beyond it glibc's own
 /// choice for large copies, non-temporal stores, takes over anyway).
 const REP_MOVSB_FROM: usize = 4 << 20;
@@ -37,11 +40,13 @@ const REP_MOVSB_FROM: usize = 4 << 20;
 /// returns when there is nothing to do or the new start failed (the
 /// server then runs as it is).
 pub(crate) fn tune_for_echo_server() {
-    if std::env::args_os().nth(1).as_deref() != Some(OsStr::new("echo-server")) || !amd() {
+    let echo_server = std::env::args_os().nth(1).as_deref() == Some(OsStr::new("echo-server"));
+    if !echo_server || std::env::var_os(RESTARTED).is_some() || !amd() {
         return;
     }
+    // A value that is not text is left as it is.
     let set = std::env::var_os("GLIBC_TUNABLES").unwrap_or_default();
-    let Some(tunables) = with_threshold(&set.to_string_lossy()) else {
+    let Some(tunables) = set.to_str().and_then(with_threshold) else {
         return;
     };
     let mut args = std::env::args_os();
@@ -51,6 +56,7 @@ pub(crate) fn tune_for_echo_server() {
         .arg0(program)
         .args(args)
         .env("GLIBC_TUNABLES", tunables)
+        .env(RESTARTED, "1")
         .exec();
 }
 

@@ -316,6 +316,11 @@ fn on_amd_the_server_starts_again_with_glibcs_vector_copies_and_nothing_else_doe
     let env = started_with(&chosen.child);
     assert!(env.contains(own) && !env.contains(ours), "{env}");
 
+    // A process that is the new start already does not start again.
+    let again = Server::start_with(&[], &[("WS_RESTARTED_FOR_COPIES", "1")]);
+    let env = started_with(&again.child);
+    assert!(!env.contains(ours), "{env}");
+
     // Other commands start once, as they are: read once the first line
     // is out, after any new start would have happened.
     let home = home();
