@@ -29,7 +29,8 @@ use std::process::Command;
 /// The glibc setting, as `GLIBC_TUNABLES` names it.
 const TUNABLE: &str = "glibc.cpu.x86_rep_movsb_threshold";
 /// Set for the new start, so there is only one whatever glibc makes of
-/// `GLIBC_TUNABLES` (it drops it in a setuid program, for one).
+/// `GLIBC_TUNABLES` (it rewrites the variable as it reads it, and how it
+/// treats it differs between versions and for setuid programs).
 const RESTARTED: &str = "WS_RESTARTED_FOR_COPIES";
 /// Copies from this size on go to `rep movsb` (beyond it glibc's own
 /// choice for large copies, non-temporal stores, takes over anyway).
