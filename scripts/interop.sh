@@ -9,7 +9,9 @@
 # Then the connection engine against it: a bulk exchange (every echo
 # compared), a server that reads nothing (a large `ws text`, a close that
 # is never answered, a ping flood at `ws listen`), and `ws echo-server`
-# with a client that never sends the upgrade beside a `websockets` client.
+# with a client that never sends the upgrade beside a `websockets` client,
+# and a `websockets` client's messages from 5 B to 1 MiB, text and binary,
+# compressed and not, echoed as sent (scripts/interop/client.py).
 # Then what a user can lose to it: Ctrl+C while it never answers the
 # handshake, its Set-Cookie on a refusal, a piped line over the limit.
 #
@@ -147,6 +149,12 @@ ok=0
 grep -q "^served$" "$out/stalled.log" || ok=1
 grep -q "^dropped after" "$out/stalled.log" || ok=1
 check "echo-server: a client that never upgrades is dropped, another served meanwhile" $ok
+
+ok=0
+"$venv/bin/python" scripts/interop/client.py "$echo_port" >"$out/client.log" 2>&1 || ok=1
+grep -q "^echoed 10 with permessage-deflate" "$out/client.log" || ok=1
+grep -q "^echoed 10 with none" "$out/client.log" || ok=1
+check "echo-server: a websockets client's text and binary, 5 B to 1 MiB, compressed and not, echoed as sent" $ok
 
 mkdir -p "$out/suite"
 echo 'fn test_connects() { text("hi"); }' >"$out/suite/stalled.rhai"
