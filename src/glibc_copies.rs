@@ -22,7 +22,7 @@
 //! command: the scripts' bulk exchange showed no difference, and a
 //! one-shot would pay the second start.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::os::unix::process::CommandExt;
 use std::process::Command;
 
@@ -41,7 +41,12 @@ const REP_MOVSB_FROM: usize = 4 << 20;
 /// returns when there is nothing to do or the new start failed (the
 /// server then runs as it is).
 pub(crate) fn tune_for_echo_server() {
-    let echo_server = std::env::args_os().nth(1).as_deref() == Some(OsStr::new("echo-server"));
+    // The command is always the first argument (`ws` has no options
+    // before it, and no other name for it).
+    let mut args = std::env::args_os();
+    let program = args.next().unwrap_or_default();
+    let args: Vec<OsString> = args.collect();
+    let echo_server = args.first().map(OsString::as_os_str) == Some(OsStr::new("echo-server"));
     if !echo_server || std::env::var_os(RESTARTED).is_some() || !amd() {
         return;
     }
@@ -50,8 +55,6 @@ pub(crate) fn tune_for_echo_server() {
     let Some(tunables) = set.to_str().and_then(with_threshold) else {
         return;
     };
-    let mut args = std::env::args_os();
-    let program = args.next().unwrap_or_default();
     // Only returns if the new start failed.
     let _ = Command::new("/proc/self/exe")
         .arg0(program)
