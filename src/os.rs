@@ -1,9 +1,7 @@
 //! What `ws` asks of the operating system beyond std: the terminal's width
-//! and mode, the local time of day, which errors mean "out of resources",
-//! and giving freed memory back. Everything platform-specific lives here,
-//! through rustix and jiff, so the rest of the code has no `unsafe` and a
-//! port to another system is a matter of this file.
-#![allow(unsafe_code)]
+//! and mode, the local time of day, and which errors mean "out of
+//! resources". Everything platform-specific lives here, through rustix and
+//! jiff, so a port to another system is a matter of this file.
 
 use std::io;
 use std::time::SystemTime;
@@ -53,23 +51,6 @@ pub(crate) fn out_of_resources(error: &io::Error) -> bool {
     [Errno::MFILE, Errno::NFILE, Errno::NOBUFS, Errno::NOMEM]
         .into_iter()
         .any(|e| Some(e) == errno)
-}
-
-/// Returns freed heap memory to the system, from the allocator the `ws`
-/// binary uses (mimalloc, which otherwise returns it only while the
-/// thread that freed it goes on allocating) and from the C library's
-/// (glibc keeps it otherwise). Called on the thread that freed it.
-pub(crate) fn give_back_memory() {
-    // SAFETY: mi_collect only releases free memory of mimalloc's heap of
-    // this thread (none when mimalloc is not the program's allocator).
-    unsafe {
-        libmimalloc_sys::mi_collect(true);
-    }
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 #[cfg(test)]

@@ -178,8 +178,7 @@ impl Server {
 type Handoff = (std::net::TcpStream, ServerOptions, watch::Receiver<bool>);
 
 /// One core's share of the connections: serves what the acceptor hands
-/// over, then waits for its connections to finish. When its last client
-/// leaves, the memory freed goes back to the system.
+/// over, then waits for its connections to finish.
 async fn worker(mut streams: mpsc::UnboundedReceiver<Handoff>) {
     let mut clients = JoinSet::new();
     // How many connections this thread serves, for each of them to see.
@@ -195,9 +194,6 @@ async fn worker(mut streams: mpsc::UnboundedReceiver<Handoff>) {
             }
             Some(_) = clients.join_next(), if !clients.is_empty() => {
                 served.store(clients.len(), Ordering::Relaxed);
-                if clients.is_empty() {
-                    crate::os::give_back_memory();
-                }
             }
         }
     }

@@ -10,7 +10,6 @@ mod hostile;
 mod hostile_rhai;
 mod input;
 mod keepalive;
-mod memory;
 mod oneshot;
 mod pipe;
 mod reconnect;
