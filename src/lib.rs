@@ -149,6 +149,7 @@
 #![deny(unsafe_code)]
 
 mod bounded;
+mod cancel;
 mod cli;
 mod commands;
 mod connection;
@@ -157,12 +158,14 @@ mod error;
 #[doc(hidden)]
 pub mod internals;
 mod os;
+mod queue;
 mod repl;
 mod runtime;
 mod script;
 mod server;
 mod session;
 mod settings;
+mod signals;
 mod testing;
 pub mod transcript;
 
@@ -209,7 +212,10 @@ where
             return e.exit_code();
         }
     };
-    match commands::run(cli) {
+    let status = commands::run(cli);
+    // What the display thread holds is shown before the error and the exit.
+    console::settle();
+    match status {
         Ok(status) => status,
         Err(error) => {
             commands::report(&error);

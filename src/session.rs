@@ -6,11 +6,11 @@
 
 use std::rc::Rc;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver, Sender};
 
 use rhai::{AST, Dynamic, Engine, Scope};
 
+use crate::cancel::Interrupt;
 use crate::connection::{CloseInfo, Connection, Observer};
 use crate::console::traffic::{Hold, TrafficView, observer};
 use crate::console::{Console, Line, Role, Stream};
@@ -79,7 +79,7 @@ pub struct SessionBuilder {
     json: bool,
     interactive: bool,
     keep_from_start: bool,
-    interrupt: Option<Arc<AtomicBool>>,
+    interrupt: Option<Interrupt>,
     show_sent: bool,
     verbose: bool,
 }
@@ -273,9 +273,10 @@ impl SessionBuilder {
         self
     }
 
-    /// Stop running code when this flag is set (a test's watchdog).
-    pub(crate) fn interrupt_flag(mut self, flag: Arc<AtomicBool>) -> Self {
-        self.interrupt = Some(flag);
+    /// Stop running code when this interrupt fires (Ctrl+C, a test's
+    /// watchdog).
+    pub(crate) fn interrupt(mut self, interrupt: Interrupt) -> Self {
+        self.interrupt = Some(interrupt);
         self
     }
 
@@ -343,8 +344,8 @@ impl SessionBuilder {
             self.interactive,
             self.json,
         );
-        if let Some(flag) = self.interrupt {
-            context.interrupt = flag;
+        if let Some(interrupt) = self.interrupt {
+            context.interrupt = interrupt;
         }
         context.show_sent = self.show_sent;
         context.verbose = self.verbose;
@@ -450,10 +451,11 @@ impl Session {
             // The interactive console shows traffic once its welcome is out.
             hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
-        let mut handle = self
-            .ctx
-            .settings
-            .handle_settings(keep || !self.ctx.interactive, self.ctx.interrupt.clone());
+        let mut handle = self.ctx.settings.handle_settings(
+            keep || !self.ctx.interactive,
+            self.ctx.interrupt.clone(),
+            self.ctx.budget.clone(),
+        );
         if let Some(preamble) = &self.ctx.settings.preamble {
             handle.preamble = preamble.lines().to_vec();
         }
@@ -548,7 +550,7 @@ impl Session {
         &self.controls
     }
 
-    pub(crate) fn interrupt_flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    pub(crate) fn interrupt(&self) -> Interrupt {
         self.ctx.interrupt.clone()
     }
 
@@ -729,9 +731,7 @@ impl Session {
 
     fn start_line(&self) {
         self.release_traffic();
-        self.ctx
-            .interrupt
-            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self.ctx.interrupt.renew();
         if let Some(connection) = self.ctx.session_connection() {
             connection.set_keep(true);
         }

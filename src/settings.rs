@@ -172,7 +172,7 @@ impl Default for Settings {
             connect_timeout: Duration::from_secs(5),
             disconnect_timeout: Duration::from_secs(5),
             response_timeout: Some(Duration::from_secs(5)),
-            message_queue_size: 10_000,
+            message_queue_size: 1_000_000,
             message_queue_bytes: 256 * 1024 * 1024,
             max_message_size: 16 * 1024 * 1024,
             compression: true,
@@ -225,15 +225,16 @@ impl Settings {
     }
 
     /// The settings of a connection handle made with these settings;
-    /// `interrupt` stops a send that waits for room.
+    /// `interrupt` stops a send that waits for room, and what `recv` has
+    /// not taken is charged to `budget` (see [`Settings::recv_budget`]).
     pub(crate) fn handle_settings(
         &self,
         keep: bool,
-        interrupt: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        interrupt: crate::cancel::Interrupt,
+        budget: std::sync::Arc<crate::queue::Budget>,
     ) -> crate::connection::HandleSettings {
         crate::connection::HandleSettings {
-            queue_size: self.message_queue_size,
-            queue_bytes: self.message_queue_bytes,
+            budget,
             keep,
             disconnect_timeout: self.disconnect_timeout,
             send_buffer_size: self.send_buffer_size,
@@ -244,6 +245,15 @@ impl Settings {
             keepalive_notes: false,
             interrupt,
         }
+    }
+
+    /// The budget of what `recv` has not taken, for every connection of a
+    /// script: `message_queue_size` messages, `message_queue_bytes` bytes.
+    pub(crate) fn recv_budget(&self) -> std::sync::Arc<crate::queue::Budget> {
+        crate::queue::Budget::new(crate::queue::Bound {
+            items: self.message_queue_size,
+            bytes: self.message_queue_bytes,
+        })
     }
 
     /// The keepalive of `ping_interval` and `ping_timeout`, if any.

@@ -8,20 +8,25 @@ use std::time::SystemTime;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use crate::connection::Message;
 use crate::script::bytes::{from_base64, to_base64};
 
-/// One message as a JSON line with its newline; `None` for frames that
-/// carry no data (close, raw frames).
-pub(crate) fn line(message: &WsMessage, at: SystemTime) -> Option<String> {
-    let (kind, data) = match message {
-        WsMessage::Text(text) => ("text", text.as_str().to_string()),
-        WsMessage::Binary(bytes) => ("binary", to_base64(bytes)),
-        WsMessage::Ping(bytes) => ("ping", to_base64(bytes)),
-        WsMessage::Pong(bytes) => ("pong", to_base64(bytes)),
-        _ => return None,
-    };
+/// A message as a JSON line with its newline.
+pub(crate) fn message_line(message: &Message, at: SystemTime) -> String {
+    match message {
+        Message::Text(text) => object("text", text.clone(), at),
+        Message::Binary(bytes) => object("binary", to_base64(bytes), at),
+    }
+}
+
+/// A ping or pong as a JSON line with its newline.
+pub(crate) fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> String {
+    object(kind, to_base64(payload), at)
+}
+
+fn object(kind: &str, data: String, at: SystemTime) -> String {
     let object = json!({"kind": kind, "time": unix_time(at), "data": data});
-    Some(format!("{object}\n"))
+    format!("{object}\n")
 }
 
 /// Unix seconds, to the millisecond.
@@ -61,10 +66,8 @@ mod tests {
     #[test]
     fn lines_round_trip() {
         let at = SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_795_813_445_123);
-        let text = line(&WsMessage::text("hi \"you\""), at).unwrap()
-            + line(&WsMessage::binary(vec![0xde, 0xad]), at)
-                .unwrap()
-                .as_str();
+        let text = message_line(&Message::Text("hi \"you\"".into()), at)
+            + message_line(&Message::Binary(vec![0xde, 0xad]), at).as_str();
         assert_eq!(
             text,
             "{\"kind\":\"text\",\"time\":1795813445.123,\"data\":\"hi \\\"you\\\"\"}\n\

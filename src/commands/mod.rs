@@ -1,12 +1,12 @@
 //! One module per subcommand, each a small adapter from validated settings
 //! onto the library. [`run`] dispatches; [`report`] prints an error once.
 
+mod client;
 mod completion;
 mod echo_server;
 mod jsonl;
 mod listen;
 mod man;
-mod output;
 mod ping;
 mod pipe;
 mod replay;
@@ -15,7 +15,6 @@ mod send;
 mod session;
 mod tail;
 mod test;
-mod wire;
 
 use crate::cli::{Cli, Command};
 use crate::error::{Error, Result};

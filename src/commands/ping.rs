@@ -8,11 +8,13 @@
 
 use std::time::{Duration, Instant};
 
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::wire;
+use super::client;
+use crate::cancel::until;
 use crate::cli::PingArgs;
-use crate::connection::{ClientEngine, CloseInfo, Step, check_control_payload, redact, url};
+use crate::connection::{Client, CloseInfo, Event, check_control_payload, redact, url};
 use crate::console::render::close_line;
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
@@ -53,27 +55,28 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         Kind::Ping => "ws ping",
         Kind::Pong => "ws pong",
     };
-    wire::refuse_reconnect(&args.connect, command)?;
+    client::refuse_reconnect(&args.connect, command)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
-    let dialer = wire::Dialer::new(&plan.url, &options, &settings, command)?;
+    let core = client::settings(&settings, options, command)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime().block_on(async {
-        let stop = wire::stop_signal()?;
+        let stop = crate::signals::stop()
+            .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
-        let (mut engine, _) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
+        let mut client = client::open(&plan.url, core, stop.as_mut()).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
-            end = send_all(&mut engine, &plan, &console, &mut stats) => end,
+            end = send_all(&mut client, &plan, &console, &mut stats) => end,
             () = &mut stop => None,
-            () = wire::sleep_for(plan.duration) => None,
+            () = client::sleep_for(plan.duration) => None,
         };
         summary(&console, &plan, &stats);
         match end {
             None => {
-                let info = engine.close_and_wait(1000, "").await;
-                wire::outcome(&info)?;
+                let info = client.close_and_wait(1000, "").await;
+                client::outcome(&info)?;
                 Ok(status(&plan, &stats))
             }
             Some(info) => ended(&console, &info),
@@ -96,7 +99,7 @@ fn plan(
     } else {
         super::seconds("--interval", args.interval)?
     };
-    let duration = wire::duration(args.duration)?;
+    let duration = client::duration(args.duration)?;
     Ok(Plan {
         kind,
         url,
@@ -110,7 +113,7 @@ fn plan(
 
 /// Sends every frame of the plan; `Some` when the connection ended first.
 async fn send_all(
-    ws: &mut ClientEngine,
+    client: &mut Client,
     plan: &Plan,
     console: &Console,
     stats: &mut Stats,
@@ -123,14 +126,11 @@ async fn send_all(
         let sequence = stats.sent;
         match plan.kind {
             Kind::Ping => {
-                ws.queue(WsMessage::Ping(plan.payload.clone().into()));
-                if let Err(info) = ws.write_out().await {
-                    return Some(info);
-                }
-                let until = plan.response_timeout.map(|t| start + t);
-                match read_until(ws, until, Some(&plan.payload)).await {
-                    Wait::Pong => {
-                        let rtt = start.elapsed();
+                let (reply, pong) = oneshot::channel();
+                client.ping(plan.payload.clone(), reply);
+                let until = plan.response_timeout.and_then(|t| start.checked_add(t));
+                match wait(client, until, Some(pong)).await {
+                    Wait::Pong(rtt) => {
                         stats.round_trips.push(rtt);
                         console.out(pong_line(sequence, &redact::url(&plan.url), rtt));
                     }
@@ -139,8 +139,8 @@ async fn send_all(
                 }
             }
             Kind::Pong => {
-                ws.queue(WsMessage::Pong(plan.payload.clone().into()));
-                if let Err(info) = ws.write_out().await {
+                client.send(WsMessage::Pong(plan.payload.clone().into()));
+                if let Err(info) = client.write_out().await {
                     return Some(info);
                 }
                 console.out(sent_line(sequence, start.elapsed()));
@@ -149,7 +149,7 @@ async fn send_all(
         if plan.count.is_some_and(|count| stats.sent >= count) {
             break;
         }
-        if let Wait::Ended(info) = read_until(ws, Some(start + plan.interval), None).await {
+        if let Wait::Ended(info) = wait(client, Some(start + plan.interval), None).await {
             return Some(info);
         }
     }
@@ -158,36 +158,42 @@ async fn send_all(
 
 /// How a wait for a pong (or for the next frame's time) ended.
 enum Wait {
-    Pong,
+    Pong(Duration),
     Deadline,
     Ended(CloseInfo),
 }
 
-/// Reads until `until` (or a pong carrying `pong`, when given), ignoring
-/// messages; pings from the server are answered by the stack.
-async fn read_until(ws: &mut ClientEngine, until: Option<Instant>, pong: Option<&[u8]>) -> Wait {
-    let read = async {
-        loop {
-            match ws.next().await {
-                Step::Message(WsMessage::Pong(payload)) if Some(&payload[..]) == pong => {
-                    return Wait::Pong;
+/// Drives the connection until `deadline` (or the pong of `pong`, when
+/// given), ignoring what arrives; pings from the server are answered.
+async fn wait(
+    client: &mut Client,
+    deadline: Option<Instant>,
+    pong: Option<oneshot::Receiver<std::time::Duration>>,
+) -> Wait {
+    let elapsed = until(deadline);
+    tokio::pin!(elapsed);
+    let mut pong = pong;
+    loop {
+        tokio::select! {
+            biased;
+            rtt = async { pong.as_mut()?.await.ok() }, if pong.is_some() => match rtt {
+                Some(rtt) => return Wait::Pong(rtt),
+                // The connection ended; its event says how.
+                None => pong = None,
+            },
+            () = &mut elapsed => return Wait::Deadline,
+            event = client.next() => {
+                if let Event::Closed(info) = event {
+                    return Wait::Ended(info);
                 }
-                Step::Message(_) => {}
-                Step::Ended(info) => return Wait::Ended(info),
             }
         }
-    };
-    match until {
-        Some(until) => tokio::time::timeout_at(until.into(), read)
-            .await
-            .unwrap_or(Wait::Deadline),
-        None => read.await,
     }
 }
 
 /// The end of a connection the server closed or dropped.
 fn ended(console: &Console, info: &CloseInfo) -> Result<i32> {
-    wire::outcome(info)?;
+    client::outcome(info)?;
     console.err(close_line(info));
     Ok(0)
 }

@@ -8,33 +8,37 @@
 //! A server close ends it too: 0 for 1000/1001, 1 with the code otherwise.
 //! Ctrl+C or SIGTERM closes with 1001 (status 130). `--preamble FILE`
 //! sends its lines first on every connection; with `--reconnect` an
-//! abnormal end opens a new one (see [`wire::Dialer`]) and the pipe goes
-//! on: lines read meanwhile go on the new connection.
+//! abnormal end opens a new one and the pipe goes on: lines read
+//! meanwhile go on the new connection.
 //!
-//! It runs on the connection engine: a reader thread hands over batches of
-//! messages, which are queued only while the engine's write queue is short,
-//! so memory stays flat however fast standard input is; output goes
-//! through one buffer, written when the socket has nothing more ready.
+//! It drives the client core in its own loop: a reader thread hands lines
+//! over through a bounded queue, and they are given to the socket only
+//! while little waits to be written, so memory stays flat however fast
+//! standard input is; output goes through one buffer, written when the
+//! socket has nothing more ready. Nothing is dropped: a reader of the
+//! output that stops stops the reads too.
 
-use std::future::poll_fn;
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, StdoutLock, Write};
-use std::task::Poll;
+use std::sync::Arc;
 use std::time::SystemTime;
 
-use tokio::sync::mpsc;
+use futures_util::FutureExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_util::sync::CancellationToken;
 
-use super::{jsonl, wire};
+use super::{client, jsonl};
 use crate::cli::PipeArgs;
-use crate::connection::{ClientEngine, CloseInfo, Step, url};
+use crate::connection::{Client, CloseInfo, Event, Message, message_cost, url};
 use crate::console::Role;
 use crate::error::{Error, Result};
+use crate::queue::{Bound, Queue, Weigh};
 use crate::runtime::runtime;
 
-/// Bytes read from standard input into one batch, at most.
+/// Bytes read from standard input at a time, and written to standard
+/// output at most before a write.
 const BATCH_BYTES: usize = 64 * 1024;
-/// Batches waiting between the reader and the socket, at most.
-const BATCHES: usize = 4;
+/// Bytes of messages read and waiting for the socket, at most.
+const INPUT_BYTES: usize = 4 * BATCH_BYTES;
 /// No more input is taken while this much waits to be written.
 const HIGH_WATER: usize = 256 * 1024;
 
@@ -46,60 +50,67 @@ enum Mode {
     Jsonl,
 }
 
-/// A batch of messages, or why reading stopped.
-type Batch = std::result::Result<Vec<WsMessage>, Error>;
+/// A message read from standard input, or why reading stopped.
+struct Input(std::result::Result<WsMessage, Error>);
+
+impl Weigh for Input {
+    fn weight(&self) -> usize {
+        message_cost(self.0.as_ref().map_or(0, WsMessage::len))
+    }
+}
 
 /// Why the pipe stopped.
 enum End {
     /// The connection ended (after our close or the server's).
     Ended(CloseInfo),
-    /// A line could not be read or is not a message (the close has run).
-    Input(Error),
     /// Standard output failed (a closed pipe ends quietly).
     Output(io::Error),
-    /// Ctrl+C or SIGTERM.
-    Interrupted,
 }
 
 pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
+    let core = client::settings(&settings, options, "ws pipe")?;
     let mode = match (args.binary, args.jsonl) {
         (_, true) => Mode::Jsonl,
         (true, false) => Mode::Binary,
         (false, false) => Mode::Text,
     };
     runtime().block_on(async {
-        let stop = wire::stop_signal()?;
+        let stop = crate::signals::stop()
+            .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
-        let mut dialer = wire::Dialer::new(&url, &options, &settings, "ws pipe")?;
-        let (mut engine, _) = wire::unless_stopped(dialer.open(), stop.as_mut()).await?;
-        let mut input = spawn_reader(mode, settings.max_message_size);
-        let mut output = Output::new(mode);
-        loop {
-            let end = tokio::select! {
-                end = pump(&mut engine, &mut input, &mut output) => end,
-                () = &mut stop => End::Interrupted,
-            };
-            let end = match output.flush() {
-                Err(e) if !matches!(end, End::Output(_)) => End::Output(e),
-                _ => end,
-            };
-            let lost = match end {
-                End::Ended(info) if dialer.retries(&info) => info,
-                end => return finish(&mut engine, end).await,
-            };
-            let again = tokio::select! {
-                again = dialer.reopen(&lost, |retry| notice(Role::Warning, retry.notice())) => again,
-                () = &mut stop => return Err(Error::Interrupted),
-            };
-            match again {
-                Ok((next, attempt)) => {
-                    engine = next;
-                    notice(Role::Info, format!("reconnected (attempt {attempt})"));
-                }
-                Err(end) => return finish(&mut engine, End::Ended(end)).await,
+        let mut client = client::open(&url, core, stop.as_mut()).await?;
+        let input = spawn_reader(mode, settings.max_message_size);
+        let mut pipe = Pipe {
+            input,
+            output: Output::new(mode),
+            reading: true,
+            failed: None,
+        };
+        let end = loop {
+            if let Some(end) = pipe.ready(&mut client) {
+                break end;
             }
+            let event = tokio::select! {
+                biased;
+                () = &mut stop => return client::leave(&mut client, None).await,
+                event = client.next() => event,
+                input = pipe.input.pop(), if pipe.takes(&client) => {
+                    pipe.take(&mut client, input);
+                    continue;
+                }
+            };
+            if let Some(end) = pipe.event(event) {
+                break end;
+            }
+        };
+        match end {
+            End::Output(e) => client::leave(&mut client, Some(e)).await,
+            End::Ended(info) => match pipe.failed.take() {
+                Some(error) => Err(error),
+                None => client::outcome(&info).map(|()| 0),
+            },
         }
     })
 }
@@ -110,120 +121,119 @@ fn notice(role: Role, text: String) {
     crate::console::Console::stdio().err(crate::console::Line::of(role, text));
 }
 
-/// Moves input to the socket and messages to the output until the end.
-async fn pump(
-    engine: &mut ClientEngine,
-    input: &mut mpsc::Receiver<Batch>,
-    output: &mut Output,
-) -> End {
-    let mut reading = true;
-    // A line that is not a message ends the input like its end does (the
-    // close goes after what came before, whose replies are still shown),
-    // and is the error once the connection is over.
-    let mut failed = None;
-    poll_fn(|cx| {
-        loop {
-            match engine.poll_step(cx) {
-                Poll::Ready(Step::Message(message)) => {
-                    if let Err(e) = output.message(&message) {
-                        return Poll::Ready(End::Output(e));
-                    }
-                    continue;
-                }
-                Poll::Ready(Step::Ended(info)) => {
-                    return Poll::Ready(match failed.take() {
-                        Some(error) => End::Input(error),
-                        None => End::Ended(info),
-                    });
-                }
-                Poll::Pending => {}
-            }
-            if let Err(e) = output.flush() {
-                return Poll::Ready(End::Output(e));
-            }
-            if !reading || engine.queued_bytes() > HIGH_WATER {
-                return Poll::Pending;
-            }
-            match input.poll_recv(cx) {
-                Poll::Ready(Some(Ok(batch))) => batch.into_iter().for_each(|m| engine.queue(m)),
-                Poll::Ready(ended) => {
-                    failed = ended.and_then(Result::err);
-                    reading = false;
-                    engine.close(1000, "");
-                }
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    })
-    .await
+/// The pipe's state between the input, the client and the output.
+struct Pipe {
+    input: Arc<Queue<Input>>,
+    output: Output,
+    /// Whether input is still taken (until its end or a bad line).
+    reading: bool,
+    /// A line that is not a message: it ends the input like its end does
+    /// (the close goes after what came before, whose replies are still
+    /// shown), and is the error once the connection is over.
+    failed: Option<Error>,
 }
 
-/// Completes the close as the end asks and gives the status.
-async fn finish(engine: &mut ClientEngine, end: End) -> Result<i32> {
-    match end {
-        End::Ended(info) => wire::outcome(&info).map(|()| 0),
-        End::Input(error) => Err(error),
-        End::Output(e) => wire::leave(engine, Some(e)).await,
-        End::Interrupted => wire::leave(engine, None).await,
+impl Pipe {
+    /// Whether to take input now: not while much waits to be written, nor
+    /// while a new connection is dialled (the input waits for it).
+    fn takes(&self, client: &Client) -> bool {
+        self.reading && client.is_open() && client.backlog() <= HIGH_WATER
+    }
+
+    /// Handles everything ready now, without waiting: events, then input;
+    /// then writes the output. The end, if it came.
+    fn ready(&mut self, client: &mut Client) -> Option<End> {
+        while let Some(event) = client.next().now_or_never() {
+            if let Some(end) = self.event(event) {
+                return Some(end);
+            }
+        }
+        while self.takes(client) {
+            match self.input.try_pop() {
+                Some(input) => self.take(client, Some(input)),
+                None if self.input.is_closed() => self.take(client, None),
+                None => break,
+            }
+        }
+        self.output.flush().err().map(End::Output)
+    }
+
+    /// Sends a line read, or closes at the end of the input.
+    fn take(&mut self, client: &mut Client, input: Option<Input>) {
+        match input {
+            Some(Input(Ok(message))) => client.send(message),
+            Some(Input(Err(error))) => {
+                self.failed = Some(error);
+                self.end_input(client);
+            }
+            None => self.end_input(client),
+        }
+    }
+
+    fn end_input(&mut self, client: &mut Client) {
+        self.reading = false;
+        client.close(1000, "");
+    }
+
+    /// Writes a message out; notices on standard error.
+    fn event(&mut self, event: Event) -> Option<End> {
+        match event {
+            Event::Message(message) => self.output.message(&message).err().map(End::Output),
+            Event::Reconnecting(retry) => {
+                notice(Role::Warning, retry.notice());
+                None
+            }
+            Event::Reconnected(attempt) => {
+                notice(Role::Info, format!("reconnected (attempt {attempt})"));
+                None
+            }
+            Event::Closed(info) => Some(End::Ended(info)),
+            Event::Ping(_) | Event::Pong(_) | Event::Keepalive(_) => None,
+        }
     }
 }
 
-/// Reads standard input on a thread of its own, in batches: a batch goes
-/// when it is big enough or when no more input is ready, so lines typed
-/// by hand go at once and a file goes in large pieces. A line is read up
-/// to what can hold a message of `max_message_size`, so a line without
-/// an end cannot fill memory: past that it is an error that names it.
-fn spawn_reader(mode: Mode, max_message_size: usize) -> mpsc::Receiver<Batch> {
+/// Reads standard input on a thread of its own into a bounded queue, so
+/// memory stays flat however fast it comes; the queue closes at the end.
+/// A line is read up to what can hold a message of `max_message_size`, so
+/// a line without an end cannot fill memory: past that it is an error that
+/// names it.
+fn spawn_reader(mode: Mode, max_message_size: usize) -> Arc<Queue<Input>> {
     let longest = longest_line(mode, max_message_size);
-    let (batches, receiver) = mpsc::channel(BATCHES);
+    let queue = Arc::new(Queue::bounded(Bound {
+        items: usize::MAX,
+        bytes: INPUT_BYTES,
+    }));
+    let lines = queue.clone();
     std::thread::spawn(move || {
+        let never = CancellationToken::new();
         let stdin = io::stdin();
         let mut reader = io::BufReader::with_capacity(BATCH_BYTES, stdin.lock());
-        let mut batch = Vec::new();
-        let mut size = 0;
         let mut line = Vec::new();
         let mut number = 0usize;
         loop {
             line.clear();
-            match Read::take(&mut reader, longest + 1).read_until(b'\n', &mut line) {
+            let read = match Read::take(&mut reader, longest + 1).read_until(b'\n', &mut line) {
                 Ok(0) => break,
-                Ok(_) => number += 1,
-                Err(e) => {
-                    let _ = batches.blocking_send(Err(Error::io("cannot read standard input", e)));
-                    return;
+                Ok(_) => {
+                    number += 1;
+                    if line.len() as u64 > longest {
+                        Err(too_long(number, max_message_size))
+                    } else {
+                        message(mode, &mut line, number)
+                            .and_then(|m| fits(m, number, max_message_size))
+                    }
                 }
-            }
-            let read = if line.len() as u64 > longest {
-                Err(too_long(number, max_message_size))
-            } else {
-                message(mode, &mut line, number).and_then(|m| fits(m, number, max_message_size))
+                Err(e) => Err(Error::io("cannot read standard input", e)),
             };
-            match read {
-                Ok(message) => {
-                    size += message.len();
-                    batch.push(message);
-                }
-                Err(error) => {
-                    let _ = batches.blocking_send(Ok(std::mem::take(&mut batch)));
-                    let _ = batches.blocking_send(Err(error));
-                    return;
-                }
-            }
-            if size >= BATCH_BYTES || reader.buffer().is_empty() {
-                size = 0;
-                if batches
-                    .blocking_send(Ok(std::mem::take(&mut batch)))
-                    .is_err()
-                {
-                    return;
-                }
+            let last = read.is_err();
+            if lines.push_blocking(Input(read), &never, None).is_err() || last {
+                break;
             }
         }
-        if !batch.is_empty() {
-            let _ = batches.blocking_send(Ok(batch));
-        }
+        lines.close();
     });
-    receiver
+    queue
 }
 
 /// The longest line read: a message of `max_message_size` and its line
@@ -291,18 +301,16 @@ impl Output {
         }
     }
 
-    /// Writes a text or binary message and a newline (control frames are
-    /// not data and are left out).
-    fn message(&mut self, message: &WsMessage) -> io::Result<()> {
-        let bytes: &[u8] = match message {
-            WsMessage::Text(text) => text.as_bytes(),
-            WsMessage::Binary(bytes) => bytes,
-            _ => return Ok(()),
-        };
+    /// Writes a text or binary message and a newline.
+    fn message(&mut self, message: &Message) -> io::Result<()> {
         if self.mode == Mode::Jsonl {
-            let line = jsonl::line(message, SystemTime::now()).unwrap_or_default();
+            let line = jsonl::message_line(message, SystemTime::now());
             self.out.write_all(line.as_bytes())?;
         } else {
+            let bytes = match message {
+                Message::Text(text) => text.as_bytes(),
+                Message::Binary(bytes) => bytes,
+            };
             self.out.write_all(bytes)?;
             self.out.write_all(b"\n")?;
         }

@@ -45,9 +45,7 @@ fn run_with(
         builder = builder.url(url.clone());
     }
     // Handlers first: Ctrl+C or SIGTERM during the connect ends it too.
-    let mut session = builder
-        .interrupt_flag(crate::repl::signals::flag())
-        .build()?;
+    let mut session = builder.interrupt(crate::signals::interrupt()).build()?;
     add_args(&mut session, &args.args);
     if let Some(limit) = args.max_operations {
         session.engine_mut().set_max_operations(limit);

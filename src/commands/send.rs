@@ -11,9 +11,10 @@
 
 use std::path::Path;
 
+use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use super::wire;
+use super::client;
 use crate::bounded;
 use crate::cli::SendArgs;
 use crate::connection::{CloseInfo, Closer, url};
@@ -34,9 +35,9 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         Kind::Text => "ws text",
         Kind::Binary => "ws byte",
     };
-    wire::refuse_reconnect(&args.connect, command)?;
+    client::refuse_reconnect(&args.connect, command)?;
     let (settings, options) = super::client_settings(&args.connect, None)?;
-    let dialer = wire::Dialer::new(&url, &options, &settings, command)?;
+    let core = client::settings(&settings, options, command)?;
     let bytes = read_message(&args.message, settings.max_message_size)?;
     let message = match kind {
         Kind::Text => WsMessage::text(into_text(bytes, &args.message)?),
@@ -51,29 +52,29 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     runtime().block_on(async {
-        let stop = wire::stop_signal()?;
+        let stop = crate::signals::stop()
+            .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
-        let (mut engine, sizes) =
-            wire::unless_stopped(dialer.open_measured(), stop.as_mut()).await?;
-        engine.queue(message);
+        let mut client = client::open(&url, core, stop.as_mut()).await?;
+        let (measured, on_wire) = oneshot::channel();
+        client.send_measured(message, measured);
         let written = tokio::select! {
-            written = engine.write_out() => Some(written),
+            written = client.write_out() => Some(written),
             () = &mut stop => None,
         };
         let Some(written) = written else {
             // Ctrl+C or SIGTERM while the server is slow to take it.
-            return wire::leave(&mut engine, None).await;
+            return client::leave(&mut client, None).await;
         };
         if let Err(info) = written {
             return Err(not_sent(&info));
         }
-        // The message is the last one written (after the preamble).
-        match sizes.and_then(|sizes| sizes.take().pop_back()) {
-            Some(on_wire) => console.out(sent_line_compressed(size, on_wire)),
-            None => console.out(sent_line(size)),
+        match on_wire.await {
+            Ok(on_wire) => console.out(sent_line_compressed(size, on_wire)),
+            Err(_) => console.out(sent_line(size)),
         }
-        let info = engine.close_and_wait(1000, "").await;
-        wire::outcome(&info).map(|()| 0)
+        let info = client.close_and_wait(1000, "").await;
+        client::outcome(&info).map(|()| 0)
     })
 }
 
@@ -81,7 +82,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
 /// with 1000 as much as a drop (a server that closes discards what comes
 /// after its close frame).
 fn not_sent(info: &CloseInfo) -> Error {
-    let why = match wire::outcome(info) {
+    let why = match client::outcome(info) {
         Err(error) if info.by != Closer::Peer => error.to_string(),
         _ => format!(
             "the server closed the connection first, with code {} ({}){}",

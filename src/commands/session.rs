@@ -29,7 +29,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     // Handlers first: Ctrl+C or SIGTERM during the first connect ends it
     // (status 130). The prompt adds its own, which also end the session.
     let built = Session::builder()
-        .interrupt_flag(crate::repl::signals::flag())
+        .interrupt(crate::signals::interrupt())
         .url(url)
         .connect_options(options)
         .settings(settings)

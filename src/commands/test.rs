@@ -4,7 +4,6 @@
 //! after Ctrl+C or SIGTERM (the results so far reported, the rest skipped).
 
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::Ordering;
 use std::time::{Instant, SystemTime};
 
 use crate::cli::TestArgs;
@@ -24,7 +23,7 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
         fail_fast: args.fail_fast,
         // Ctrl+C or SIGTERM stops the tests under way and starts no more;
         // the results so far are reported (and written) as usual, status 130.
-        interrupt: crate::repl::signals::flag(),
+        interrupt: crate::signals::interrupt(),
     };
     if let Some(url) = &args.url {
         crate::connection::url::parse(url)?;
@@ -79,7 +78,7 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
             .collect();
         crate::testing::write_transcripts(dir, &chosen, width)?;
     }
-    if plan.interrupt.load(Ordering::Relaxed) {
+    if plan.interrupt.is_set() {
         return Ok(130);
     }
     let failed = results.iter().any(|r| r.outcome.status.is_failure());

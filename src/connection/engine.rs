@@ -71,12 +71,13 @@ enum Closing {
 pub(crate) struct Engine<S> {
     ws: WebSocketStream<S>,
     limits: Limits,
-    outgoing: VecDeque<(WsMessage, usize)>,
+    outgoing: VecDeque<Outgoing>,
     queued_bytes: usize,
-    /// Bytes handed to the stream since its last complete flush.
-    unflushed: usize,
-    /// Bytes whose flush completed, not yet taken by the driver.
-    flushed: usize,
+    /// What the driver charged of what was handed to the stream since its
+    /// last complete flush.
+    unflushed: Charge,
+    /// What the driver charged of what is flushed, not yet taken back.
+    flushed: Charge,
     needs_flush: bool,
     /// Since when a write has been waiting for the peer.
     blocked_since: Option<Instant>,
@@ -87,10 +88,34 @@ pub(crate) struct Engine<S> {
     read_batch: usize,
     /// Reads pause while more than this is queued for writing.
     backlog: usize,
+    /// Reads paused by the driver (its receive queue is full).
+    reads_paused: bool,
     /// Wakes the task at the next deadline (made on first use, inside
     /// the runtime).
     timer: Option<Pin<Box<Sleep>>>,
     keepalive: Keepalive,
+}
+
+/// A message waiting to be written: its size as [`cost`] counts it, and
+/// whether the driver charged it to a budget (see [`Engine::queue_charged`]).
+struct Outgoing {
+    message: WsMessage,
+    size: usize,
+    charged: bool,
+}
+
+/// Messages and the bytes they count for, of those the driver charged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Charge {
+    pub items: usize,
+    pub bytes: usize,
+}
+
+impl Charge {
+    pub(crate) fn add(&mut self, other: Charge) {
+        self.items += other.items;
+        self.bytes += other.bytes;
+    }
 }
 
 /// What a queued message of `payload` bytes counts for in the bounds on
@@ -123,8 +148,8 @@ where
             limits,
             outgoing: VecDeque::new(),
             queued_bytes: 0,
-            unflushed: 0,
-            flushed: 0,
+            unflushed: Charge::default(),
+            flushed: Charge::default(),
             needs_flush: false,
             blocked_since: None,
             closing: Closing::Open,
@@ -132,6 +157,7 @@ where
             reads_in_row: 0,
             read_batch: READ_BATCH,
             backlog: usize::MAX,
+            reads_paused: false,
             timer: None,
             keepalive: Keepalive::new(limits.keepalive),
         }
@@ -140,12 +166,47 @@ where
     /// Queues a message (text, binary, ping or pong) after those queued.
     /// Nothing is queued once a close has started.
     pub(crate) fn queue(&mut self, message: WsMessage) {
+        self.push(message, false);
+    }
+
+    /// Queues a message the driver charged to a budget: once it is written
+    /// out, [`take_flushed`](Self::take_flushed) gives its charge back
+    /// (and [`abandon`](Self::abandon) when it never will be). A message
+    /// queued after the close started is given back at once.
+    pub(crate) fn queue_charged(&mut self, message: WsMessage) {
+        if !self.push(message.clone(), true) {
+            self.flushed.add(Charge {
+                items: 1,
+                bytes: cost(message.len()),
+            });
+        }
+    }
+
+    /// Queues a message unless a close has started; whether it was queued.
+    fn push(&mut self, message: WsMessage, charged: bool) -> bool {
         if !matches!(self.closing, Closing::Open) {
-            return;
+            return false;
         }
         let size = cost(message.len());
         self.queued_bytes += size;
-        self.outgoing.push_back((message, size));
+        self.outgoing.push_back(Outgoing {
+            message,
+            size,
+            charged,
+        });
+        true
+    }
+
+    /// Drops what waits to be written (a close or a refusal goes first);
+    /// the charged messages among it count as given back.
+    fn drop_queued(&mut self) {
+        for gone in self.outgoing.drain(..).filter(|o| o.charged) {
+            self.flushed.add(Charge {
+                items: 1,
+                bytes: gone.size,
+            });
+        }
+        self.queued_bytes = 0;
     }
 
     /// The keepalive, to ask for its notes (`--verbose`).
@@ -159,9 +220,29 @@ where
         self.queued_bytes
     }
 
-    /// Takes the count of bytes written out since the last call.
-    pub(crate) fn take_flushed(&mut self) -> usize {
+    /// Takes the charge of the messages written out (or dropped) since the
+    /// last call.
+    pub(crate) fn take_flushed(&mut self) -> Charge {
         std::mem::take(&mut self.flushed)
+    }
+
+    /// The charge of every message not written out yet, for a driver that
+    /// drops the engine (the connection is over).
+    pub(crate) fn abandon(&mut self) -> Charge {
+        self.drop_queued();
+        let mut all = std::mem::take(&mut self.flushed);
+        all.add(std::mem::take(&mut self.unflushed));
+        all
+    }
+
+    /// Pauses reads (or resumes them): while the driver's receive queue is
+    /// full, nothing is read, pings go unanswered, and the keepalive counts
+    /// no missing pong against the peer (it starts afresh on resuming).
+    pub(crate) fn set_reading(&mut self, on: bool) {
+        if self.reads_paused && on {
+            self.keepalive.restart();
+        }
+        self.reads_paused = !on;
     }
 
     /// Pauses reads while more than `bytes` wait to be fed to the stream
@@ -185,7 +266,7 @@ where
     /// once the peer closed or broke the rules (only writing is left).
     fn reading(&self) -> bool {
         let open = matches!(self.closing, Closing::Open | Closing::Sent(_));
-        open && self.queued_bytes <= self.backlog
+        open && !self.reads_paused && self.queued_bytes <= self.backlog
     }
 
     /// Starts the close handshake: our close frame goes after what is
@@ -308,8 +389,7 @@ where
                 Closing::Open => {
                     // tungstenite queued our answer; it goes with the next flush.
                     self.closing = Closing::Answering(self.peer_close(frame));
-                    self.outgoing.clear();
-                    self.queued_bytes = 0;
+                    self.drop_queued();
                     self.needs_flush = true;
                     self.close_deadline = Some(Instant::now() + self.limits.disconnect_timeout);
                     None
@@ -384,8 +464,7 @@ where
                     code,
                     reason: "".into(),
                 };
-                self.outgoing.clear();
-                self.queued_bytes = 0;
+                self.drop_queued();
                 self.queue(WsMessage::Close(Some(frame)));
                 self.closing = Closing::Refusing(info);
                 self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
@@ -424,7 +503,7 @@ where
     /// socket only what is over its write buffer).
     fn feed(&mut self, cx: &mut Context<'_>) -> Result<(), WsError> {
         while let Some(front) = self.outgoing.front() {
-            let size = front.1;
+            let size = front.size;
             match Pin::new(&mut self.ws).poll_ready(cx) {
                 Poll::Ready(Ok(())) => self.unblocked(),
                 Poll::Ready(Err(error)) => return Err(error),
@@ -433,7 +512,10 @@ where
                     return Ok(());
                 }
             }
-            let Some((message, _)) = self.outgoing.pop_front() else {
+            let Some(Outgoing {
+                message, charged, ..
+            }) = self.outgoing.pop_front()
+            else {
                 break;
             };
             self.queued_bytes -= size;
@@ -443,22 +525,26 @@ where
                 // here too records it, so an end of the stream that the
                 // next read finds is known to come after it (see `incoming`).
                 Ok(()) if close => {
-                    self.sent(size);
+                    self.sent(size, charged);
                     self.poll_flush(cx)?;
                 }
-                Ok(()) => self.sent(size),
+                Ok(()) => self.sent(size, charged),
                 Err(WsError::WriteBufferFull(message)) => {
                     // Make room: it goes after the flush, or back to the
                     // front of the queue while the flush is pending.
                     if !self.poll_flush(cx)? {
                         self.queued_bytes += size;
-                        self.outgoing.push_front((*message, size));
+                        self.outgoing.push_front(Outgoing {
+                            message: *message,
+                            size,
+                            charged,
+                        });
                         return Ok(());
                     }
                     // The buffer is empty now; one that does not fit even
                     // now never will.
                     Pin::new(&mut self.ws).start_send(*message)?;
-                    self.sent(size);
+                    self.sent(size, charged);
                 }
                 Err(error) => return Err(error),
             }
@@ -466,9 +552,14 @@ where
         Ok(())
     }
 
-    /// Counts `size` bytes handed to the stream and not flushed yet.
-    fn sent(&mut self, size: usize) {
-        self.unflushed += size;
+    /// Counts a message of `size` handed to the stream and not flushed yet.
+    fn sent(&mut self, size: usize, charged: bool) {
+        if charged {
+            self.unflushed.add(Charge {
+                items: 1,
+                bytes: size,
+            });
+        }
         self.needs_flush = true;
     }
 
@@ -489,7 +580,8 @@ where
         match flushed {
             Poll::Ready(Ok(())) => {
                 self.needs_flush = false;
-                self.flushed += std::mem::take(&mut self.unflushed);
+                let written = std::mem::take(&mut self.unflushed);
+                self.flushed.add(written);
                 self.unblocked();
                 Ok(true)
             }
@@ -548,7 +640,7 @@ where
     /// Sends a keepalive ping when one is due; a peer that let the last
     /// one go unanswered is told 1011 and the connection ends.
     fn keep_alive(&mut self) {
-        let open = matches!(self.closing, Closing::Open);
+        let open = matches!(self.closing, Closing::Open) && !self.reads_paused;
         if !open || self.keepalive.due().is_none_or(|due| due > Instant::now()) {
             return;
         }
@@ -559,8 +651,7 @@ where
                     code: CloseCode::Error,
                     reason: why.clone().into(),
                 };
-                self.outgoing.clear();
-                self.queued_bytes = 0;
+                self.drop_queued();
                 self.queue(WsMessage::Close(Some(frame)));
                 self.closing = Closing::Refusing(CloseInfo {
                     by: Closer::Dropped,
@@ -578,7 +669,7 @@ where
     fn arm_timer(&mut self, cx: &mut Context<'_>) {
         let stall = self.blocked_since.map(|s| s + self.limits.send_timeout);
         let ping = match self.closing {
-            Closing::Open => self.keepalive.due(),
+            Closing::Open if !self.reads_paused => self.keepalive.due(),
             _ => None,
         };
         let next = [stall, self.close_deadline, ping]

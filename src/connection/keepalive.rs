@@ -103,6 +103,15 @@ impl Keepalive {
         Tick::Ping(payload)
     }
 
+    /// Starts afresh, as if just made: no ping in flight, the next one an
+    /// interval from now (reads resume after a pause).
+    pub fn restart(&mut self) {
+        self.waiting = None;
+        if let Some(settings) = self.settings {
+            self.next_ping = Instant::now() + settings.interval;
+        }
+    }
+
     /// Takes a pong; `true` when it answers a keepalive ping (and is not
     /// the user's business).
     pub fn pong(&mut self, payload: &[u8]) -> bool {

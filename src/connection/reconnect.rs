@@ -1,8 +1,7 @@
 //! Reconnecting after a connection breaks (`--reconnect [N]`, setting
 //! `reconnect`) and the preamble sent after every connection
-//! (`--preamble FILE`): one policy for every client, the connection task
-//! behind `session`, `run` and `connect()` as well as the loops of `listen`
-//! and `pipe`.
+//! (`--preamble FILE`): the policy the client core ([`super::client`])
+//! follows for every command that stays connected.
 //!
 //! When to try again: after an abnormal close by the server (any code but
 //! 1000, 1001 and 1005) or a connection that broke (dropped, no pong within
@@ -16,7 +15,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{CloseInfo, Closer, ConnectOptions, Handshake, WsStream, dial};
+use super::{CloseInfo, Closer};
 use crate::error::{Error, Result};
 
 /// The longest wait between two attempts.
@@ -205,7 +204,7 @@ impl Attempts {
 
     /// The next attempt and the wait before it, or `None` once the limit
     /// is spent.
-    fn next(&mut self) -> Option<(u32, Duration)> {
+    pub(crate) fn next(&mut self) -> Option<(u32, Duration)> {
         if self
             .settings
             .attempts
@@ -217,8 +216,13 @@ impl Attempts {
         Some((self.made, backoff(self.made, jitter())))
     }
 
+    /// A connection opened: the count starts again.
+    pub(crate) fn reset(&mut self) {
+        self.made = 0;
+    }
+
     /// The end for giving up, naming the last failure.
-    fn give_up(&self, last: &str) -> CloseInfo {
+    pub(crate) fn give_up(&self, last: &str) -> CloseInfo {
         let plural = if self.made == 1 { "" } else { "s" };
         CloseInfo {
             by: Closer::Dropped,
@@ -229,35 +233,6 @@ impl Attempts {
                 self.made
             )),
         }
-    }
-
-    /// Connects again after `lost`, waiting longer before each attempt,
-    /// and tells `report` of each one: the new connection and the number
-    /// of the attempt that made it, or the end once the limit is spent.
-    pub(crate) async fn redial(
-        &mut self,
-        url: &str,
-        options: &ConnectOptions,
-        lost_info: &CloseInfo,
-        mut report: impl FnMut(&Retry),
-    ) -> std::result::Result<(WsStream, Handshake, u32), CloseInfo> {
-        let mut why = lost(lost_info);
-        while let Some((attempt, wait)) = self.next() {
-            report(&Retry {
-                attempt,
-                wait,
-                why: why.clone(),
-            });
-            tokio::time::sleep(wait).await;
-            match dial(url, options).await {
-                Ok((stream, handshake)) => {
-                    self.made = 0;
-                    return Ok((stream, handshake, attempt));
-                }
-                Err(error) => why = error.to_string(),
-            }
-        }
-        Err(self.give_up(&why))
     }
 }
 

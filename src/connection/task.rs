@@ -1,325 +1,84 @@
-//! The task that owns a client connection: it takes what the handles queue
-//! and hands it to the [`Engine`], matches pongs to our pings, passes the
-//! peer's messages to the events thread (see [`super::events`]), or to the
-//! receive queue when nothing shows them, without waiting on either, and
-//! tells the [`Link`] what was written out and how the connection ended.
-//! When every handle is gone it closes with 1000.
-//!
-//! It sends the preamble first on every connection, and with
-//! `--reconnect` it opens a new connection after an abnormal end (see
-//! [`super::reconnect`]): the handles, the inbox and the observer stay the
-//! same, so `recv` goes on with the new connection and `closed()` stays
-//! false while the attempts last. What is sent meanwhile goes on the new
-//! connection, after the preamble.
+//! The task that drives a [`Connection`](super::Connection)'s client: it
+//! takes the handles' commands, shows every event through the observer
+//! (the console, on its own thread, never makes it wait) and keeps the
+//! messages in the inbox for `recv`, in arrival order. When the inbox's
+//! budget is full it stops reading until `recv` has taken some (flow
+//! control: nothing is dropped). What a send charged to the command queue
+//! is given back once it is written out, so a script that sends faster
+//! than the peer takes waits. When every handle is gone it closes with
+//! 1000.
 
-use std::collections::VecDeque;
-use std::future::poll_fn;
 use std::sync::Arc;
-use std::sync::mpsc::SyncSender;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::sync::atomic::Ordering;
 
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
-use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
-use super::deflate::SentSizes;
-use super::engine::{Engine, Limits, Step};
-use super::events::{Events, Owned, WAKE_BATCH};
-use super::link::Link;
-use super::reconnect::{self, Attempts};
-use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Message, WsStream};
+use super::client::{Client, Command, Event};
+use super::handle::{Inbound, Shared};
+use super::{CloseInfo, Observer};
 
-/// What the handle asks of the task.
-pub(super) enum Command {
-    /// A message; for a data message, where to tell its compressed size.
-    Send(WsMessage, Option<SyncSender<usize>>),
-    Ping {
-        payload: Vec<u8>,
-        reply: SyncSender<Duration>,
-    },
-    Close {
-        code: u16,
-        reason: String,
-    },
-}
-
-struct Pending {
-    payload: Vec<u8>,
-    sent: Instant,
-    reply: SyncSender<Duration>,
-}
-
-/// How to open the connection again (`--reconnect`).
-pub(crate) struct Redial {
-    /// The URL as given (with its password).
-    pub url: String,
-    pub options: ConnectOptions,
-    pub attempts: Attempts,
-}
-
-/// What a task works with besides its stream and commands.
-pub(super) struct Setup {
-    pub link: Arc<Link>,
-    pub events: Arc<Events>,
-    pub limits: Limits,
-    /// Text messages sent first on every connection.
-    pub preamble: Vec<String>,
-    pub redial: Option<Redial>,
-    /// Whether the handshake agreed on compression.
-    pub compressed: bool,
-    /// Whether keepalive pings and pongs are reported (`--verbose`).
-    pub verbose: bool,
-}
-
-pub(super) struct Task {
-    engine: ClientEngine,
-    /// The wire size of each data message, when compression is on.
-    sizes: Option<SentSizes>,
-    /// Who waits for the wire size of each data message queued, in order.
-    awaiting: VecDeque<Option<SyncSender<usize>>>,
-    commands: UnboundedReceiver<Command>,
-    link: Arc<Link>,
-    events: Arc<Events>,
-    /// Events gathered during a batch of reads, handed over together.
-    held: Vec<Owned>,
-    limits: Limits,
-    preamble: Vec<String>,
-    redial: Option<Redial>,
-    pings: VecDeque<Pending>,
-    handles_gone: bool,
-    /// Whether a close was asked for (no reconnecting after it).
-    closing: bool,
-    verbose: bool,
-}
-
-impl Task {
-    pub(super) fn new(
-        mut stream: WsStream,
-        commands: UnboundedReceiver<Command>,
-        setup: Setup,
-    ) -> Self {
-        let sizes = setup.compressed.then(|| stream.get_mut().log_sent_sizes());
-        let mut task = Self {
-            engine: Engine::new(stream, setup.limits),
-            sizes,
-            awaiting: VecDeque::new(),
-            commands,
-            link: setup.link,
-            events: setup.events,
-            held: Vec::new(),
-            limits: setup.limits,
-            preamble: setup.preamble,
-            redial: setup.redial,
-            pings: VecDeque::new(),
-            handles_gone: false,
-            closing: false,
-            verbose: setup.verbose,
-        };
-        task.start_engine();
-        task
-    }
-
-    /// Runs until the connection ends (and no new one is to be made);
-    /// then the socket is dropped with the task.
-    pub(super) async fn run(mut self) {
-        let info = loop {
-            let info = poll_fn(|cx| self.poll(cx)).await;
-            // Pending pings learn of the end when their senders drop here.
-            self.pings.clear();
-            if self.closing || !reconnect::retries(&info) {
-                break info;
-            }
-            match self.reconnect(&info).await {
-                Ok(()) => {}
-                Err(end) => break end,
-            }
-        };
-        self.link.end(info.clone());
-        self.events.end(info);
-    }
-
-    /// Readies a new engine: keepalive notes when asked for, the preamble.
-    fn start_engine(&mut self) {
-        if self.verbose {
-            self.engine.keepalive_mut().record_notes();
-        }
-        self.send_preamble();
-    }
-
-    fn send_preamble(&mut self) {
-        for line in self.preamble.clone() {
-            self.queue(WsMessage::text(line), None);
-        }
-    }
-
-    /// Queues a message; a data message's wire size goes to `size` once
-    /// it is written (with compression on).
-    fn queue(&mut self, message: WsMessage, size: Option<SyncSender<usize>>) {
-        if self.sizes.is_some() && (message.is_text() || message.is_binary()) {
-            self.awaiting.push_back(size);
-        }
-        self.engine.queue(message);
-    }
-
-    /// Tells those who wait the wire sizes of the messages written.
-    fn report_sizes(&mut self) {
-        let Some(sizes) = &self.sizes else { return };
-        for size in sizes.take() {
-            if let Some(Some(waiting)) = self.awaiting.pop_front() {
-                let _ = waiting.try_send(size);
-            }
-        }
-    }
-
-    /// Opens a new connection after `lost`, while the handles go on
-    /// queueing: sends and pings wait for the new connection, a close
-    /// (or every handle gone) stops the attempts.
-    async fn reconnect(&mut self, lost: &CloseInfo) -> Result<(), CloseInfo> {
-        let Some(mut redial) = self.redial.take() else {
-            return Err(lost.clone());
-        };
-        // What the old connection did not write out is gone with it.
-        self.link.release(usize::MAX);
-        let events = self.events.clone();
-        let attempt = redial
-            .attempts
-            .redial(&redial.url, &redial.options, lost, |retry| {
-                events.push(Owned::Reconnecting(retry.clone()));
-            });
-        let mut held = Vec::new();
-        let opened = {
-            tokio::pin!(attempt);
-            loop {
-                tokio::select! {
-                    opened = &mut attempt => break opened,
-                    command = self.commands.recv() => match command {
-                        Some(Command::Close { code, reason }) => {
-                            return Err(CloseInfo { by: Closer::Us, code, reason, error: None });
-                        }
-                        None => return Err(lost.clone()),
-                        Some(other) => held.push(other),
-                    },
+/// Runs until the connection ends.
+pub(super) async fn run(mut client: Client, shared: Arc<Shared>, observer: Observer) {
+    let mut handles_gone = false;
+    let info = loop {
+        let paused = shared.keeps() && shared.inbox.budget().is_full();
+        client.set_reading(!paused);
+        tokio::select! {
+            biased;
+            command = shared.commands.pop_charged(), if !handles_gone => match command {
+                Some((command, weight)) => take(&mut client, &shared, command, weight),
+                None => {
+                    handles_gone = true;
+                    client.close(1000, "");
                 }
-            }
-        };
-        let (mut stream, handshake, attempt_made) = opened?;
-        self.redial = Some(redial);
-        self.awaiting.clear();
-        self.sizes = handshake
-            .compression
-            .map(|_| stream.get_mut().log_sent_sizes());
-        self.engine = Engine::new(stream, self.limits);
-        self.start_engine();
-        self.events.push(Owned::Reconnected(attempt_made));
-        held.into_iter().for_each(|command| self.command(command));
-        Ok(())
-    }
-
-    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<CloseInfo> {
-        loop {
-            self.take_commands(cx);
-            let step = self.engine.poll_step(cx);
-            for note in self.engine.keepalive_mut().take_notes() {
-                self.emit(Owned::Keepalive(note));
-            }
-            let written = self.engine.take_flushed();
-            if written > 0 {
-                self.link.release(written);
-                self.report_sizes();
-            }
-            match step {
-                Poll::Ready(Step::Message(message)) => self.incoming(message),
-                Poll::Ready(Step::Ended(info)) => {
-                    self.events.push_all(&mut self.held);
-                    return Poll::Ready(info);
-                }
-                Poll::Pending => {
-                    // Everything there was to read is read: one hand-over
-                    // and one wake-up for the whole batch.
-                    self.events.push_all(&mut self.held);
-                    return Poll::Pending;
-                }
-            }
-        }
-    }
-
-    /// Queues every command waiting; when the handles are all gone, closes.
-    fn take_commands(&mut self, cx: &mut Context<'_>) {
-        while !self.handles_gone {
-            match self.commands.poll_recv(cx) {
-                Poll::Ready(Some(command)) => self.command(command),
-                Poll::Ready(None) => {
-                    self.handles_gone = true;
-                    self.closing = true;
-                    self.engine.close(1000, "");
-                }
-                Poll::Pending => return,
-            }
-        }
-    }
-
-    fn command(&mut self, command: Command) {
-        match command {
-            Command::Send(message, size) => self.queue(message, size),
-            Command::Ping { payload, reply } => {
-                self.engine.queue(WsMessage::Ping(payload.clone().into()));
-                self.pings.push_back(Pending {
-                    payload,
-                    sent: Instant::now(),
-                    reply,
-                });
-            }
-            Command::Close { code, reason } => {
-                self.closing = true;
-                self.engine.close(code, &reason);
-            }
-        }
-    }
-
-    fn incoming(&mut self, message: WsMessage) {
-        let event = match message {
-            WsMessage::Text(text) => return self.received(Message::Text(text.as_str().to_owned())),
-            WsMessage::Binary(bytes) => return self.received(Message::Binary(bytes.to_vec())),
-            WsMessage::Ping(payload) => Owned::Ping(payload.to_vec()),
-            WsMessage::Pong(payload) => match self.our_pong(&payload) {
-                true => return,
-                false => Owned::Pong(payload.to_vec()),
             },
-            WsMessage::Close(_) | WsMessage::Frame(_) => return,
-        };
-        self.emit(event);
-    }
-
-    /// Hands a message over: straight to the receive queue when that
-    /// overtakes nothing (see [`Events::deliver`]), else gathered.
-    fn received(&mut self, message: Message) {
-        let message = match self.held.is_empty() {
-            true => self.events.deliver(message),
-            false => Some(message),
-        };
-        if let Some(message) = message {
-            self.emit(Owned::Message(message));
+            () = shared.inbox.budget().room(), if paused => {}
+            event = client.next() => {
+                if let Some(end) = deliver(event, &shared, &observer) {
+                    break end;
+                }
+            }
         }
-    }
+        let back = client.take_given_back();
+        shared.commands.budget().give_back(back.items, back.bytes);
+    };
+    observer.see(&Event::Closed(info.clone()));
+    shared.ended.send_replace(Some(info));
+    shared.inbox.close();
+    shared.commands.close();
+    shared.commands.drain();
+    let back = client.take_given_back();
+    shared.commands.budget().give_back(back.items, back.bytes);
+}
 
-    /// Gathers an event for the events thread; a full batch goes at once.
-    fn emit(&mut self, event: Owned) {
-        self.held.push(event);
-        if self.held.len() >= WAKE_BATCH {
-            self.events.push_all(&mut self.held);
+/// Hands a command to the client; a message stays charged until written.
+fn take(client: &mut Client, shared: &Shared, command: Command, weight: usize) {
+    if !matches!(command, Command::Send(..)) {
+        shared.commands.budget().give_back(1, weight);
+    }
+    client.command(command);
+}
+
+/// Shows an event, then keeps what `recv` may want; the end, at the end.
+fn deliver(event: Event, shared: &Shared, observer: &Observer) -> Option<CloseInfo> {
+    match &event {
+        Event::Closed(info) => return Some(info.clone()),
+        Event::Reconnected(_) => {
+            shared.connections.fetch_add(1, Ordering::SeqCst);
         }
+        _ => {}
     }
-
-    /// Answers the ping this pong is for; whether there was one.
-    fn our_pong(&mut self, payload: &[u8]) -> bool {
-        let Some(index) = self.pings.iter().position(|p| p.payload == payload) else {
-            return false;
-        };
-        let pending = self.pings.remove(index).expect("index is in range");
-        let _ = pending.reply.send(pending.sent.elapsed());
-        true
+    observer.see(&event);
+    let kept = match event {
+        Event::Message(message) => Inbound::Message(message),
+        Event::Reconnected(_) => Inbound::Reconnected,
+        _ => return None,
+    };
+    if shared.keeps() {
+        let _ = shared.inbox.push_over(kept);
     }
+    None
 }
 
 /// A broken connection, described in one sentence.

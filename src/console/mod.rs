@@ -3,15 +3,15 @@
 //! renders it on the terminal and fans it out to every attached [`Sink`]
 //! (the transcript writers).
 
+mod display;
 pub mod escape;
 pub mod render;
-pub(crate) mod spool;
 mod style;
 mod terminal;
 pub mod traffic;
 
+pub(crate) use display::{PromptPrinter, settle};
 pub use style::{BACKGROUND, FOREGROUND, Line, Mark, Role, Segment};
-pub(crate) use terminal::PromptPrinter;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -116,9 +116,9 @@ pub enum Stream {
 #[derive(Clone)]
 pub struct Console {
     inner: Arc<Mutex<Inner>>,
-    /// Whether incoming traffic goes anywhere, read without the lock (a
-    /// connection's task asks for each message).
-    traffic: Arc<AtomicBool>,
+    /// Whether incoming traffic goes anywhere, and whether to a sink, read
+    /// without the lock (a connection's task asks for each message).
+    traffic: Arc<[AtomicBool; 2]>,
 }
 
 struct Inner {
@@ -178,7 +178,7 @@ impl Console {
         };
         let console = Self {
             inner: Arc::new(Mutex::new(inner)),
-            traffic: Arc::new(AtomicBool::new(false)),
+            traffic: Arc::new([AtomicBool::new(false), AtomicBool::new(false)]),
         };
         console.note_traffic(&console.lock());
         console
@@ -187,8 +187,9 @@ impl Console {
     /// Notes whether traffic goes anywhere, after a change under the lock.
     fn note_traffic(&self, inner: &Inner) {
         let on_terminal = !inner.quiet && !inner.terminal.is_silent();
-        let shown = on_terminal || !inner.sinks.is_empty();
-        self.traffic.store(shown, Ordering::Relaxed);
+        let in_sinks = !inner.sinks.is_empty();
+        self.traffic[0].store(on_terminal || in_sinks, Ordering::Relaxed);
+        self.traffic[1].store(in_sinks, Ordering::Relaxed);
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -272,7 +273,17 @@ impl Console {
 
     /// Whether incoming traffic goes anywhere: to the terminal, or to a sink.
     pub(crate) fn shows_traffic(&self) -> bool {
-        self.traffic.load(Ordering::Relaxed)
+        self.traffic[0].load(Ordering::Relaxed)
+    }
+
+    /// Whether a line of traffic is worth rendering now: it goes to a sink,
+    /// or the terminal has room for it (else it is counted as not shown,
+    /// and its rendering is saved).
+    pub(crate) fn takes_traffic(&self) -> bool {
+        if !self.shows_traffic() || self.traffic[1].load(Ordering::Relaxed) {
+            return self.shows_traffic();
+        }
+        display::has_room()
     }
 
     /// Prints a line on standard output.
@@ -327,17 +338,26 @@ impl Console {
         self.emit(Stream::Err, line);
     }
 
-    /// Prints lines in one go, so no other output comes between them.
+    /// Prints lines in one go, so no other output comes between them:
+    /// the sinks get them now, the terminal through the display thread
+    /// (handed over once the console is free again, so a terminal that
+    /// does not keep up never holds the console).
     pub(crate) fn emit_all(&self, stream: Stream, lines: Vec<Line>) {
-        let mut inner = self.lock();
-        for line in &lines {
-            inner.write(stream, line);
+        let piece = {
+            let mut inner = self.lock();
+            for line in &lines {
+                inner.hand_to_sinks(line);
+            }
+            inner.terminal.paint(stream, &lines)
+        };
+        if let Some(piece) = piece {
+            terminal::show(piece);
         }
     }
 
     /// Prints one line.
     pub(crate) fn emit(&self, stream: Stream, line: Line) {
-        self.lock().write(stream, &line);
+        self.emit_all(stream, vec![line]);
     }
 
     /// Shortcut for a one-segment line on standard output.
@@ -382,7 +402,6 @@ impl Console {
     /// ```
     pub fn finish(&self) {
         let mut inner = self.lock();
-        inner.terminal.flush();
         let sinks = std::mem::take(&mut inner.sinks);
         self.note_traffic(&inner);
         let mut errors = Vec::new();
@@ -393,40 +412,39 @@ impl Console {
                 errors.push(e);
             }
         }
-        for e in errors {
-            inner.terminal.write(
-                Stream::Err,
-                &Line::of(
+        let lines = errors
+            .into_iter()
+            .map(|e| {
+                Line::of(
                     Role::Error,
                     format!("ws: could not complete the transcript: {e}"),
-                ),
-            );
+                )
+            })
+            .collect::<Vec<_>>();
+        let piece = inner.terminal.paint(Stream::Err, &lines);
+        drop(inner);
+        if let Some(piece) = piece {
+            terminal::show(piece);
         }
-        inner.terminal.flush();
+        display::settle();
     }
 
     /// Routes terminal output through a printer that keeps an open prompt
     /// intact (see [`PromptPrinter`]); `None` goes back to direct writes.
     pub(crate) fn set_prompt_printer(&self, printer: Option<PromptPrinter>) {
-        let mut inner = self.lock();
-        inner.terminal.set_prompt_printer(printer);
+        display::set_prompt_printer(printer);
     }
 
     /// Waits until everything printed so far has reached the terminal, at
     /// most `limit`.
     pub(crate) fn flush(&self, limit: std::time::Duration) {
-        let pending = self.lock().terminal.written();
-        if let Some(written) = pending {
-            written.wait(limit);
-        }
+        display::flush(Some(limit));
     }
 }
 
 impl Inner {
-    fn write(&mut self, stream: Stream, line: &Line) {
-        if stream != Stream::SinksOnly {
-            self.terminal.write(stream, line);
-        }
+    /// Hands a line to every sink; one that fails is dropped with a notice.
+    fn hand_to_sinks(&mut self, line: &Line) {
         let mut failure = None;
         for slot in self.sinks.iter_mut().filter(|s| !s.failed) {
             if let Err(e) = slot.sink.line(line) {
@@ -442,7 +460,9 @@ impl Inner {
                     crate::error::io_reason(&e)
                 ),
             );
-            self.terminal.write(Stream::Err, &notice);
+            if let Some(piece) = self.terminal.paint(Stream::Err, &[notice]) {
+                terminal::show(piece);
+            }
         }
     }
 }

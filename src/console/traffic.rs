@@ -1,5 +1,6 @@
 //! Shows a connection's events on a console as they happen: messages,
-//! pings, unsolicited pongs, queue overflows and the end of the connection.
+//! pings, unsolicited pongs, keepalive notes, reconnections and the end of
+//! the connection.
 
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -70,25 +71,21 @@ impl Hold {
 }
 
 /// An observer that renders every event of a connection on `console`
-/// (messages only while traffic goes anywhere).
+/// (what the peer sent only while traffic goes anywhere).
 pub fn observer(console: Console, view: TrafficView) -> Observer {
-    let shows = console.clone();
     Observer::new(move |event| {
-        // What the peer sent is what `-q` hides; notices (a full receive
-        // queue, a reconnect, the close) show regardless.
+        // What the peer sent is what `-q` hides; notices (a reconnect, the
+        // close) show regardless.
         let received = matches!(event, Event::Message(_) | Event::Ping(_) | Event::Pong(_));
-        if received && !console.shows_traffic() {
-            // Rendering what nobody sees is skipped (quiet, no transcript).
+        if received && !console.takes_traffic() {
+            // Rendering what nobody sees is skipped (quiet, no transcript,
+            // a terminal that does not keep up).
             return;
         }
         let lines = match event {
             Event::Message(message) => message_lines(message, SystemTime::now(), view.json),
             Event::Ping(payload) => vec![control_line("ping", payload, SystemTime::now())],
             Event::Pong(payload) => vec![control_line("pong", payload, SystemTime::now())],
-            Event::Overflow(dropped) => vec![Line::of(
-                Role::Warning,
-                format!("The receive queue is full: dropped the {dropped} oldest message(s)."),
-            )],
             Event::Keepalive(note) => vec![Line::of(
                 Role::Muted,
                 match note {
@@ -121,7 +118,6 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
         };
         show(&console, &view, stream, lines);
     })
-    .messages_when(move || shows.shows_traffic())
 }
 
 fn show(console: &Console, view: &TrafficView, stream: Stream, mut lines: Vec<Line>) {

@@ -6,7 +6,6 @@
 
 mod helper;
 mod input;
-pub(crate) mod signals;
 
 use std::time::Duration;
 
@@ -58,7 +57,11 @@ impl Session {
 fn run(session: &mut Session, script: Option<(&str, &str)>) -> i32 {
     let terminal = input::Terminal::save();
     let reader = input::start(session);
-    signals::install(session.interrupt_flag(), Some(session.control()));
+    let control = session.control();
+    let terminate = move || {
+        let _ = control.send(Control::Terminate);
+    };
+    crate::signals::install(session.interrupt(), Some(Box::new(terminate)));
     session.console().emit_all(Stream::Out, session.welcome());
     session.release_traffic();
     let started = match script {

@@ -21,7 +21,6 @@ pub(crate) mod save;
 pub(crate) mod shim;
 
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
 
 use rhai::{Dynamic, Engine, Scope};
 
@@ -43,11 +42,7 @@ pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {
         console.emit_all(crate::console::Stream::Out, Line::split(Role::Muted, text))
     });
     let interrupt = ctx.interrupt.clone();
-    engine.on_progress(move |_| {
-        interrupt
-            .load(Ordering::Relaxed)
-            .then(|| Dynamic::from("interrupted"))
-    });
+    engine.on_progress(move |_| interrupt.is_set().then(|| Dynamic::from("interrupted")));
     engine
 }
 

@@ -5,13 +5,13 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use rhai::AST;
 
 use super::{Outcome, Status, TestCase, TestFile};
+use crate::cancel::Interrupt;
 use crate::connection::ConnectOptions;
 use crate::console::{Console, Line, Sink};
 use crate::error::Error;
@@ -45,7 +45,7 @@ impl Environment {
 }
 
 /// Runs `case` once; `cancel` stops it (the runner's timeout).
-pub(crate) fn attempt(case: &TestCase, env: &Environment, cancel: Arc<AtomicBool>) -> Outcome {
+pub(crate) fn attempt(case: &TestCase, env: &Environment, cancel: Interrupt) -> Outcome {
     take_failure();
     let started = Instant::now();
     let capture = Capture::default();
@@ -76,13 +76,13 @@ fn run(
     case: &TestCase,
     env: &Environment,
     console: Console,
-    cancel: Arc<AtomicBool>,
+    cancel: Interrupt,
 ) -> crate::Result<()> {
     let mut builder = Session::builder()
         .settings(env.settings.clone())
         .connect_options(env.options.clone())
         .console(console)
-        .interrupt_flag(cancel)
+        .interrupt(cancel)
         .show_sent(true);
     if let Some(url) = env.url_for(case) {
         builder = builder.url(url);

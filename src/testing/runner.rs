@@ -4,22 +4,22 @@
 //! (its interrupt flag, then a grace period, after which its worker is left
 //! behind and a new one takes its place), retries failures and stops
 //! starting new tests after a failure with `--fail-fast`. Once the run's
-//! interrupt flag is set (Ctrl+C, SIGTERM), the tries under way are
-//! stopped the same way and no test starts: the rest are skipped.
+//! interrupt fires (Ctrl+C, SIGTERM), the tries under way are stopped the
+//! same way and no test starts: the rest are skipped. The loop sleeps
+//! until a try ends, the next deadline, or the interrupt.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 use super::case::{Environment, attempt};
 use super::{Outcome, Status, TestCase, TestResult};
+use crate::cancel::Interrupt;
+use crate::runtime::runtime;
 
 /// How long a stopped test gets to wind down before it is left behind.
 const GRACE: Duration = Duration::from_secs(2);
-/// How often the interrupt flag is looked at while tests run.
-const SLICE: Duration = Duration::from_millis(50);
 
 /// How the tests are run.
 #[derive(Debug, Clone)]
@@ -28,8 +28,8 @@ pub(crate) struct Plan {
     pub timeout: Duration,
     pub retries: u32,
     pub fail_fast: bool,
-    /// Set to stop the run (Ctrl+C, SIGTERM).
-    pub interrupt: Arc<AtomicBool>,
+    /// Fired to stop the run (Ctrl+C, SIGTERM).
+    pub interrupt: Interrupt,
 }
 
 /// Why a try was stopped.
@@ -44,28 +44,34 @@ struct Running {
     index: usize,
     try_number: u32,
     deadline: Instant,
-    cancel: Arc<AtomicBool>,
+    cancel: Interrupt,
     stopped: Option<Stop>,
     /// The thread running it, back to the idle ones when it is done.
     worker: Option<Sender<Job>>,
 }
 
-/// A try for a worker: its id, the test, and the flag that stops it.
-type Job = (u64, TestCase, Arc<AtomicBool>);
+/// A try for a worker: its id, the test, and what stops it.
+type Job = (u64, TestCase, Interrupt);
+
+/// What wakes the loop: a try that ended, or the run's interrupt.
+enum Note {
+    Done(u64, Outcome),
+    Interrupted,
+}
 
 /// A thread that runs the tries it is sent, one after the other, until its
 /// sender is dropped. A test's engine lives on the thread that runs it, so
 /// a worker keeps each file compiled once (see `case`).
-fn spawn_worker(
-    env: Arc<Environment>,
-    done: Sender<(u64, Outcome)>,
-) -> std::io::Result<Sender<Job>> {
+fn spawn_worker(env: Arc<Environment>, done: Sender<Note>) -> std::io::Result<Sender<Job>> {
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("ws-test".into())
         .spawn(move || {
             for (id, case, cancel) in queue {
-                if done.send((id, attempt(&case, &env, cancel))).is_err() {
+                if done
+                    .send(Note::Done(id, attempt(&case, &env, cancel)))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -86,7 +92,7 @@ struct Run<'a> {
     results: Vec<Option<TestResult>>,
     stop: bool,
     interrupted: bool,
-    done: Sender<(u64, Outcome)>,
+    done: Sender<Note>,
     /// Worker threads waiting for a try.
     idle: Vec<Sender<Job>>,
 }
@@ -100,6 +106,12 @@ pub(crate) fn run(
     mut on_done: impl FnMut(&TestResult),
 ) -> Vec<TestResult> {
     let (done, outcomes) = mpsc::channel();
+    let token = plan.interrupt.token();
+    let interrupted = done.clone();
+    let watch = runtime().spawn(async move {
+        token.cancelled().await;
+        let _ = interrupted.send(Note::Interrupted);
+    });
     let mut run = Run {
         cases,
         env: Arc::new(env),
@@ -120,26 +132,23 @@ pub(crate) fn run(
             break;
         }
         let wake = run.running.values().map(|r| r.deadline).min();
-        let mut wait = wake.map_or(Duration::ZERO, |w| {
+        let wait = wake.map_or(Duration::ZERO, |w| {
             w.saturating_duration_since(Instant::now())
         });
-        if !run.interrupted {
-            wait = wait.min(SLICE);
-        }
         match outcomes.recv_timeout(wait) {
-            Ok((id, outcome)) => {
+            Ok(Note::Done(id, outcome)) => {
                 if let Some(mut running) = run.running.remove(&id) {
                     run.idle.extend(running.worker.take());
                     run.finished(running, outcome, &mut on_done);
                 }
             }
+            Ok(Note::Interrupted) if !run.interrupted => run.interrupt(),
+            Ok(Note::Interrupted) => {}
             Err(RecvTimeoutError::Timeout) => run.expire(&mut on_done),
             Err(RecvTimeoutError::Disconnected) => break,
         }
-        if !run.interrupted && plan.interrupt.load(Ordering::Relaxed) {
-            run.interrupt();
-        }
     }
+    watch.abort();
     for (index, _) in std::mem::take(&mut run.pending) {
         run.record(index, Outcome::skipped(), &mut on_done);
     }
@@ -152,7 +161,7 @@ impl Run<'_> {
             let Some((index, try_number)) = self.pending.pop_front() else {
                 return;
             };
-            let cancel = Arc::new(AtomicBool::new(false));
+            let cancel = Interrupt::new();
             let id = self.next_id;
             self.next_id += 1;
             let job = (id, self.cases[index].clone(), cancel.clone());
@@ -276,7 +285,7 @@ impl Run<'_> {
 impl Running {
     /// Tells the try to stop; it has [`GRACE`] to do so.
     fn stop(&mut self, why: Stop, now: Instant) {
-        self.cancel.store(true, Ordering::Relaxed);
+        self.cancel.fire();
         self.stopped = Some(why);
         self.deadline = now + GRACE;
     }

@@ -287,6 +287,19 @@ fn a_small_message_inflating_past_max_message_size_is_refused_with_1009() {
     assert_eq!(peer.seen().close, Some(1009));
 }
 
+#[test]
+fn a_message_at_max_message_size_that_compression_makes_longer_is_taken() {
+    // "four" compressed takes 6 bytes: the limit is on what it inflates to.
+    let peer = Peer::start(None, Some("four".into()));
+    let out = ws(&["listen", &peer.url, "--max-message-size", "4", "-d", "1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).ends_with(" four\n"),
+        "{stderr}"
+    );
+}
+
 /// The two sizes of a `Sent 8.0 KB (312.0 B compressed) …` line, in bytes
 /// (to the precision shown).
 fn sent_sizes(line: &str) -> Option<(f64, f64)> {

@@ -498,11 +498,14 @@ fn text_reports_how_the_server_ended_the_connection() {
 }
 
 #[test]
-fn listen_answers_pings_while_its_output_is_not_read() {
-    // 4 MB of lines, far over a pipe's buffer, then a ping: the pong must
-    // come although nothing reads what `ws listen` prints.
+fn listen_loses_nothing_while_its_output_is_not_read() {
+    // 16 MB of lines, far over a pipe's and the sockets' buffers, then a
+    // ping: while nothing reads what `ws listen` prints it stops reading
+    // (TCP holds the rest back), and once its output is read every line
+    // comes, in order, and then the pong.
+    let count = 16_000;
     let server = TestServer::scripted(vec![
-        Action::Repeat(Message::text("x".repeat(1000)), 4000),
+        Action::Repeat(Message::text("x".repeat(1000)), count),
         Action::Send(Message::Ping(b"still there".to_vec().into())),
     ]);
     let home = home();
@@ -512,6 +515,16 @@ fn listen_answers_pings_while_its_output_is_not_read() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = 0;
+    for line in stdout.lines() {
+        assert!(line.unwrap().ends_with(&"x".repeat(1000)));
+        lines += 1;
+        if lines == count {
+            break;
+        }
+    }
+    assert_eq!(lines, count);
     let pong = server.wait_for("the pong", |f| matches!(f, Frame::Pong(_)));
     assert_eq!(pong, Frame::Pong(b"still there".to_vec()));
     let _ = child.kill();
@@ -519,22 +532,31 @@ fn listen_answers_pings_while_its_output_is_not_read() {
 }
 
 #[test]
-fn listen_on_a_paused_terminal_holds_bounded_memory_and_answers_pings() {
-    // On a terminal each message is handed to the output thread alone:
-    // 100,000 short ones while the terminal takes nothing (Ctrl+S) must
-    // cost what they hold (past 16 MiB they are dropped), not a buffer each.
+fn listen_on_a_paused_terminal_shows_every_message_once_it_resumes() {
+    // 5,000 messages, over half a megabyte, while the terminal takes
+    // nothing (Ctrl+S): none is dropped; once the terminal resumes they
+    // all come, then the pong of the ping sent after them.
     let server = TestServer::silent();
     let home = home();
     let mut command = ws_cmd(home.path());
     command.args(["listen", &server.url()]);
-    let pty = Pty::spawn(command);
+    let mut pty = Pty::spawn(command);
+    server.wait_connected();
     pty.pause();
-    server.order(Action::Repeat(Message::text("x".repeat(100)), 100_000));
-    // The pong comes once everything before the ping is read.
+    for n in 0..5 {
+        let line = format!("{n:03}-{}", "x".repeat(100));
+        server.order(Action::Repeat(Message::text(line), 1000));
+    }
+    server.order(Action::text("the last one"));
     server.order(Action::Send(Message::Ping(b"all read".to_vec().into())));
+    pty.resume();
+    pty.expect("the last one");
     server.wait_for("the pong", |f| *f == Frame::Pong(b"all read".to_vec()));
-    let peak = peak_rss_kib(pty.pid());
-    assert!(peak < 64 * 1024, "peak RSS {peak} KiB");
+    let shown = pty.screen();
+    for n in 0..5 {
+        let lines = shown.matches(&format!("{n:03}-x")).count();
+        assert_eq!(lines, 1000, "batch {n}: {lines} of 1000 lines shown");
+    }
     pty.signal(libc::SIGKILL);
     pty.wait();
 }
@@ -590,60 +612,62 @@ fn a_ping_flood_while_the_output_is_stuck_holds_bounded_memory() {
 }
 
 #[test]
-fn the_receive_queue_is_bounded_in_bytes_too() {
-    // 100 messages of 64 KiB while the script takes none until the
-    // connection is closed: with message_queue_bytes = 512K at most 7 wait
-    // in each queue (the hop to the console and the one for `recv`), so
-    // the oldest are dropped and counted (the notice shows under -q, which
-    // hides only what the server sent), and the newest 7 always stay.
-    let address = spawn_server(|stream| async move {
-        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
-            return;
-        };
-        for i in 0..100 {
-            let text = format!("{i:03} {}", "x".repeat((64 << 10) - 4));
-            if ws.send(Message::text(text)).await.is_err() {
+fn a_full_receive_queue_stops_the_reads_and_loses_nothing() {
+    // 400 messages of 64 KiB (25 MiB, more than the sockets' buffers hold)
+    // while the script takes none for a second: with message_queue_bytes =
+    // 512K the connection stops reading, so the server cannot finish
+    // sending; once the script takes them, every one comes, in order.
+    let (sent_tx, all_sent) = std::sync::mpsc::channel();
+    let address = spawn_server(move |stream| {
+        let sent_tx = sent_tx.clone();
+        async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                 return;
+            };
+            for i in 0..400 {
+                let text = format!("{i:03} {}", "x".repeat((64 << 10) - 4));
+                if ws.send(Message::text(text)).await.is_err() {
+                    return;
+                }
             }
+            let _ = sent_tx.send(());
+            let _ = ws.close(None).await;
         }
-        let _ = ws.close(None).await;
     });
     let home = home();
     let path = home.path().join("script.rhai");
     std::fs::write(
         &path,
-        "while !closed() { sleep(0.05); }\n\
-         let kept = [];\n\
-         loop { let m = recv(); if m == () { break; } kept.push(m.sub_string(0, 3)); }\n\
-         print(`kept: ${kept}`);\n",
+        "sleep(1);\n\
+         print(\"taking\");\n\
+         let n = 0;\n\
+         loop { let m = recv(); if m == () { break; } \
+           if m.sub_string(0, 3).parse_int() != n { throw `message ${n} is missing`; } n += 1; }\n\
+         print(`got ${n} in order`);\n",
     )
     .unwrap();
-    let out = ws_cmd(home.path())
+    let mut child = ws_cmd(home.path())
         .env("WS_MESSAGE_QUEUE_BYTES", "512K")
         .arg("run")
         .arg(&path)
         .arg(format!("ws://{address}/"))
         .arg("-q")
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .unwrap();
-    let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    let kept: Vec<&str> = shown
-        .lines()
-        .find_map(|line| line.strip_prefix("kept: "))
-        .expect("the script's line")
-        .split(['[', ']', ',', ' ', '"'])
-        .filter(|s| s.len() == 3)
-        .collect();
-    let dropped: usize = shown
-        .lines()
-        .filter_map(|line| line.strip_prefix("The receive queue is full: dropped the "))
-        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
-        .sum();
-    assert!(dropped > 0, "{shown}");
-    assert_eq!(kept.len() + dropped, 100, "{shown}");
-    let newest: Vec<String> = (93..100).map(|i| format!("{i:03}")).collect();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "taking");
     assert!(
-        kept.ends_with(&newest.iter().map(String::as_str).collect::<Vec<_>>()),
-        "{kept:?}"
+        all_sent.try_recv().is_err(),
+        "the server sent everything while the script took nothing"
     );
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    // The server's close is noticed (on -q too) while the script takes.
+    assert_eq!(rest.lines().last(), Some("got 400 in order"), "{rest}");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }

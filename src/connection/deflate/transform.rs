@@ -112,7 +112,9 @@ impl Codec {
                 self.read_skip = header.payload_len;
                 continue;
             }
-            if header.payload_len > self.limit as u64 {
+            // A small message may grow when compressed: the frame may be as
+            // large as zlib's bound for the largest message.
+            if header.payload_len > compressed_bound(self.limit) as u64 {
                 return Err(InflateError::TooBig {
                     max_size: self.limit,
                 });
@@ -259,4 +261,13 @@ impl Codec {
             self.message_out = 0;
         }
     }
+}
+
+/// The largest a compressed message of `size` bytes can be (zlib's
+/// `compressBound`).
+fn compressed_bound(size: usize) -> usize {
+    size.saturating_add(size >> 12)
+        .saturating_add(size >> 14)
+        .saturating_add(size >> 25)
+        .saturating_add(13)
 }

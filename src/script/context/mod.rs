@@ -12,9 +12,8 @@ mod send;
 pub(crate) use receive::Wait;
 
 use std::cell::{Cell, RefCell};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rhai::EvalAltResult;
 
@@ -22,6 +21,7 @@ use super::commands;
 use super::diagnostics::{interrupted, raise, runtime, to_rhai};
 use super::save::Record;
 use crate::bounded;
+use crate::cancel::{Interrupt, Stopped, block, deadline};
 use crate::connection::Connection;
 use crate::console::traffic::{TrafficView, observer};
 use crate::console::{Console, Line, Role};
@@ -34,7 +34,10 @@ pub(crate) type Fallible<T> = Result<T, Box<EvalAltResult>>;
 pub(crate) struct Context {
     pub console: Console,
     pub settings: Settings,
-    pub interrupt: Arc<AtomicBool>,
+    /// Ctrl+C: cancels the line or script under way.
+    pub interrupt: Interrupt,
+    /// What `recv` has not taken, on every connection of the session.
+    pub budget: Arc<crate::queue::Budget>,
     /// Print confirmations (`Sent …`, `PING …`) as the session does.
     pub interactive: bool,
     pub json: bool,
@@ -69,8 +72,9 @@ impl Context {
     pub(crate) fn new(console: Console, settings: Settings, interactive: bool, json: bool) -> Self {
         Self {
             console,
+            budget: settings.recv_budget(),
             settings,
-            interrupt: Arc::new(AtomicBool::new(false)),
+            interrupt: Interrupt::new(),
             interactive,
             json,
             show_sent: false,
@@ -118,10 +122,6 @@ impl Context {
             limit: self.settings.response_timeout,
             given: false,
         }
-    }
-
-    fn interrupted(&self) -> bool {
-        self.interrupt.load(Ordering::Relaxed)
     }
 
     fn confirm(&self, line: Line) {
@@ -175,18 +175,14 @@ impl Context {
     }
 
     pub(crate) fn sleep(&self, seconds: Duration) -> Fallible<()> {
-        let deadline = Instant::now().checked_add(seconds);
-        loop {
-            if self.interrupted() {
-                return Err(interrupted());
-            }
-            let left = deadline.map_or(Duration::MAX, |d| {
-                d.saturating_duration_since(Instant::now())
-            });
-            if left.is_zero() {
-                return Ok(());
-            }
-            std::thread::sleep(left.min(Duration::from_millis(20)));
+        let token = self.interrupt.token();
+        match block(
+            std::future::pending::<()>(),
+            &token,
+            deadline(Some(seconds)),
+        ) {
+            Err(Stopped::Cancelled) => Err(interrupted()),
+            _ => Ok(()),
         }
     }
 
@@ -204,7 +200,9 @@ impl Context {
             on_close: None,
             hold: None,
         };
-        let handle = self.settings.handle_settings(true, self.interrupt.clone());
+        let handle =
+            self.settings
+                .handle_settings(true, self.interrupt.clone(), self.budget.clone());
         let connection =
             Connection::open_with(url, &connect, handle, observer(self.console.clone(), view))
                 .map_err(to_rhai)?;

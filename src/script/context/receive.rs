@@ -26,13 +26,21 @@ impl Context {
         wait: &Wait,
         greet: Greet<'_>,
     ) -> Fallible<Result<Message, RecvError>> {
+        if connection.starved() {
+            return Err(runtime(format!(
+                "the receive queue is full (message_queue_bytes {}, message_queue_size {}) with messages of other connections that recv has not taken, so nothing more is read on this one; take them with recv on those connections, or raise message_queue_bytes",
+                crate::console::render::format_size(self.settings.message_queue_bytes),
+                self.settings.message_queue_size
+            )));
+        }
+        let token = self.interrupt.token();
         let Some(greet) = greet else {
-            return Ok(connection.recv_watching(wait.limit, &self.interrupt, None));
+            return Ok(connection.recv_watching(wait.limit, &token, None));
         };
         loop {
             greet()?;
             let known = self.greeted.get();
-            match connection.recv_watching(wait.limit, &self.interrupt, Some(known)) {
+            match connection.recv_watching(wait.limit, &token, Some(known)) {
                 Err(RecvError::Reconnected) => {}
                 received => return Ok(received),
             }

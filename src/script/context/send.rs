@@ -27,11 +27,9 @@ impl Context {
         }
         self.confirm_sent(connection, size)?;
         self.show_sent(|| message.clone());
-        match message {
-            Message::Text(text) => connection.send_text(text),
-            Message::Binary(bytes) => connection.send_binary(bytes),
-        }
-        .map_err(to_rhai)?;
+        connection
+            .send_message(message, &self.interrupt.token())
+            .map_err(to_rhai)?;
         Ok(())
     }
 
@@ -42,7 +40,7 @@ impl Context {
         connection.check_open().map_err(to_rhai)?;
         self.show_sent(|| message.clone());
         let held = self.hold.as_ref().filter(|hold| hold.arm());
-        let sent = connection.send_measured(message);
+        let sent = connection.send_measured(message, &self.interrupt.token());
         if let Ok((size, on_wire)) = &sent {
             self.console.out(match on_wire {
                 Some(on_wire) => sent_line_compressed(*size, *on_wire),
@@ -122,7 +120,11 @@ impl Context {
         );
         let timeout = self.settings.response_timeout;
         let rtt = connection
-            .ping(payload.as_bytes().to_vec(), timeout, &self.interrupt)
+            .ping(
+                payload.as_bytes().to_vec(),
+                timeout,
+                &self.interrupt.token(),
+            )
             .map_err(to_rhai)?;
         match rtt {
             Some(rtt) => {
@@ -150,7 +152,7 @@ impl Context {
         let start = Instant::now();
         self.count_sent();
         connection
-            .pong(payload.as_bytes().to_vec())
+            .pong(payload.as_bytes().to_vec(), &self.interrupt.token())
             .map_err(to_rhai)?;
         self.confirm(
             Line::of(Role::Info, "Took ")

@@ -1,0 +1,110 @@
+//! What the client commands (`listen`, `pipe`, `ping`, `pong`, `text`,
+//! `byte`) share: the client core ([`Client`]) opened with the command's
+//! settings, unless Ctrl+C or SIGTERM comes first; how a connection's end
+//! becomes the exit status; and leaving on our side.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use crate::cancel::until;
+use crate::connection::{
+    Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Limits, Preamble,
+};
+use crate::error::{Error, Result};
+use crate::settings::Settings;
+
+/// The client core's settings for `command` (named in the refusal of a
+/// Rhai preamble, which a command without Rhai cannot run).
+pub(super) fn settings(
+    settings: &Settings,
+    options: ConnectOptions,
+    command: &str,
+) -> Result<ClientSettings> {
+    let preamble = match &settings.preamble {
+        None => Vec::new(),
+        Some(Preamble::Lines(lines)) => lines.clone(),
+        Some(Preamble::Script { path, .. }) => {
+            return Err(Error::Usage(format!(
+                "--preamble {} is a Rhai script; {command} sends a preamble of text lines, one message a line",
+                path.display()
+            )));
+        }
+    };
+    Ok(ClientSettings {
+        options,
+        limits: Limits {
+            send_timeout: settings.send_timeout,
+            disconnect_timeout: settings.disconnect_timeout,
+            peer: "server",
+            keepalive: settings.keepalive(),
+        },
+        reconnect: settings.reconnect,
+        preamble,
+        notes: false,
+    })
+}
+
+/// Opens `url`, unless a stop signal comes first: a Ctrl+C or SIGTERM
+/// ends a wait of up to `connect_timeout` at once.
+pub(super) async fn open(
+    url: &str,
+    settings: ClientSettings,
+    stop: Pin<&mut impl Future<Output = ()>>,
+) -> Result<Client> {
+    tokio::select! {
+        client = Client::open(url, settings) => client,
+        () = stop => Err(Error::Interrupted),
+    }
+}
+
+/// The outcome of a connection the peer ended: normal codes are a success,
+/// others and a dropped connection are errors that say what happened.
+pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
+    match info.by {
+        Closer::Dropped => Err(Error::Connection(
+            info.error
+                .clone()
+                .unwrap_or_else(|| "the connection was dropped".into()),
+        )),
+        _ if info.is_normal() => Ok(()),
+        _ => Err(Error::AbnormalClose {
+            code: info.code,
+            meaning: info.code_meaning().to_string(),
+            reason: info.reason.clone(),
+        }),
+    }
+}
+
+/// Closes with 1001 when our side ends the connection: Ctrl+C or SIGTERM
+/// (`output` is `None`) or an output that failed, where a closed pipe
+/// ends quietly with status 0.
+pub(super) async fn leave(client: &mut Client, output: Option<std::io::Error>) -> Result<i32> {
+    client.close_and_wait(1001, "").await;
+    match output {
+        None => Err(Error::Interrupted),
+        Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
+        Some(e) => Err(Error::io("cannot write the output", e)),
+    }
+}
+
+/// Refuses `--reconnect` on a command that makes one exchange on one
+/// connection (the `reconnect` setting of a file is not for it and is
+/// left alone).
+pub(super) fn refuse_reconnect(flags: &crate::cli::ConnectArgs, command: &str) -> Result<()> {
+    match flags.reconnect {
+        Some(_) => Err(Error::Usage(format!(
+            "{command} makes one exchange on one connection, so --reconnect does not apply; it is for ws session, run, test, listen and pipe"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// `-d SECONDS` as a duration.
+pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
+    seconds.map(|s| super::seconds("--duration", s)).transpose()
+}
+
+/// Completes after `duration`, or never.
+pub(super) async fn sleep_for(duration: Option<Duration>) {
+    until(duration.and_then(|d| std::time::Instant::now().checked_add(d))).await
+}

@@ -1,0 +1,450 @@
+//! The client core: one websocket connection as a user asked for it, and
+//! every client command stands on it. It dials (proxy, TLS, handshake, see
+//! [`super::dial`]), drives the socket with the [`Engine`] (keepalive and
+//! the close handshake included), sends the preamble first on every
+//! connection, matches pongs to our pings, reports the size on the wire of
+//! each data message when compression is on, and with `--reconnect` opens
+//! a new connection after an abnormal end (the policy is
+//! [`super::reconnect`]). Whoever drives it takes its [`Event`]s one at a
+//! time: `ws listen`, `ws pipe` and the one-shots drive it in their own
+//! loop; the blocking [`Connection`](super::Connection) runs it on a task
+//! of its own ([`super::task`]).
+//!
+//! A driver that cannot take more (its receive queue is full) turns reads
+//! off with [`Client::set_reading`]: nothing more is read until it turns
+//! them on, so the server is slowed by TCP instead of anything being
+//! dropped.
+
+use std::collections::VecDeque;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use super::deflate::SentSizes;
+use super::engine::{Charge, Engine, Limits, Step, cost};
+use super::keepalive::Note;
+use super::reconnect::{self, Attempts, ReconnectSettings, Retry};
+use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Handshake, Message, WsStream, dial};
+use crate::error::Result;
+use crate::queue::Weigh;
+
+/// How a client connects, and what it does on each connection.
+#[derive(Clone, Debug)]
+pub(crate) struct ClientSettings {
+    pub options: ConnectOptions,
+    /// Deadlines and keepalive.
+    pub limits: Limits,
+    /// Reconnecting after an abnormal end, if wanted.
+    pub reconnect: Option<ReconnectSettings>,
+    /// Text messages sent first on every connection.
+    pub preamble: Vec<String>,
+    /// Report keepalive pings and pongs as events (`--verbose`).
+    pub notes: bool,
+}
+
+/// Something that happened on a client connection.
+#[derive(Debug)]
+pub enum Event {
+    /// A message arrived.
+    Message(Message),
+    /// A ping arrived (the pong is sent automatically).
+    Ping(Vec<u8>),
+    /// A pong arrived that answers no ping of ours.
+    Pong(Vec<u8>),
+    /// A keepalive ping went out or its pong came back (only with
+    /// keepalive notes asked for, `--verbose`).
+    Keepalive(Note),
+    /// The connection broke and is about to be opened again (`--reconnect`).
+    Reconnecting(Retry),
+    /// A new connection is open, made by this attempt; the preamble is queued.
+    Reconnected(u32),
+    /// The connection ended; no event follows.
+    Closed(CloseInfo),
+}
+
+/// What the handles of a [`Connection`](super::Connection) ask of its client.
+pub(crate) enum Command {
+    /// A message; for a data message, where to tell its size on the wire.
+    Send(WsMessage, Option<oneshot::Sender<usize>>),
+    /// A ping, and where to tell its round trip when the pong comes.
+    Ping(Vec<u8>, oneshot::Sender<Duration>),
+    Close {
+        code: u16,
+        reason: String,
+    },
+}
+
+impl Weigh for Command {
+    fn weight(&self) -> usize {
+        match self {
+            Command::Send(message, _) => cost(message.len()),
+            Command::Ping(payload, _) => cost(payload.len()),
+            Command::Close { reason, .. } => cost(reason.len()),
+        }
+    }
+}
+
+/// A ping of ours waiting for its pong.
+struct Pending {
+    payload: Vec<u8>,
+    sent: Instant,
+    reply: oneshot::Sender<Duration>,
+}
+
+/// A connection being dialled again, after a wait.
+type Dialing = Pin<Box<dyn Future<Output = Result<(WsStream, Handshake)>> + Send>>;
+
+/// One client connection, as its driver sees it.
+pub(crate) struct Client {
+    /// The URL as given (with its password), to dial again.
+    url: String,
+    settings: ClientSettings,
+    /// The open connection; none while a new one is dialled, or at the end.
+    engine: Option<ClientEngine>,
+    handshake: Handshake,
+    /// The wire size of each data message, when compression is on.
+    sizes: Option<SentSizes>,
+    /// Who waits for the wire size of each data message queued, in order.
+    awaiting: VecDeque<Option<oneshot::Sender<usize>>>,
+    pings: VecDeque<Pending>,
+    attempts: Option<Attempts>,
+    /// The attempt under way and its number.
+    redial: Option<(u32, Dialing)>,
+    /// What came while a new connection was dialled (and whether it is
+    /// charged to a handle's budget).
+    held: Vec<(Command, bool)>,
+    notes: VecDeque<Note>,
+    /// The end, once known and not yet reported.
+    end: Option<CloseInfo>,
+    ended: bool,
+    /// Whether a close was asked for (no reconnecting after it).
+    closing: bool,
+    reading: bool,
+    /// Charged messages written out or dropped, not yet taken back.
+    given_back: Charge,
+}
+
+impl Client {
+    /// Dials `url` and readies the connection: the preamble is queued.
+    pub(crate) async fn open(url: &str, settings: ClientSettings) -> Result<Client> {
+        let (stream, handshake) = dial(url, &settings.options).await?;
+        let mut client = Client {
+            url: url.to_string(),
+            attempts: settings.reconnect.map(Attempts::new),
+            settings,
+            engine: None,
+            handshake: Handshake::default(),
+            sizes: None,
+            awaiting: VecDeque::new(),
+            pings: VecDeque::new(),
+            redial: None,
+            held: Vec::new(),
+            notes: VecDeque::new(),
+            end: None,
+            ended: false,
+            closing: false,
+            reading: true,
+            given_back: Charge::default(),
+        };
+        client.install(stream, handshake);
+        Ok(client)
+    }
+
+    /// What the handshake of the current connection settled.
+    pub(crate) fn handshake(&self) -> &Handshake {
+        &self.handshake
+    }
+
+    /// Puts a new connection in place: the preamble first, then what came
+    /// meanwhile.
+    fn install(&mut self, mut stream: WsStream, handshake: Handshake) {
+        self.sizes = handshake
+            .compression
+            .map(|_| stream.get_mut().log_sent_sizes());
+        self.handshake = handshake;
+        self.awaiting.clear();
+        let mut engine = Engine::new(stream, self.settings.limits);
+        if self.settings.notes {
+            engine.keepalive_mut().record_notes();
+        }
+        engine.set_reading(self.reading);
+        self.engine = Some(engine);
+        for line in self.settings.preamble.clone() {
+            self.queue(WsMessage::text(line), None, false);
+        }
+        for (command, charged) in std::mem::take(&mut self.held) {
+            self.apply(command, charged);
+        }
+    }
+
+    /// Queues a message (text, binary or pong) after those queued; while
+    /// a new connection is dialled, it waits for it.
+    pub(crate) fn send(&mut self, message: WsMessage) {
+        self.apply(Command::Send(message, None), false);
+    }
+
+    /// Whether a connection is open (not being dialled again, not ended).
+    pub(crate) fn is_open(&self) -> bool {
+        self.engine.is_some()
+    }
+
+    /// Queues a data message; `size` is told its size on the wire once it
+    /// is written (when compression is on; else it is dropped unanswered).
+    pub(crate) fn send_measured(&mut self, message: WsMessage, size: oneshot::Sender<usize>) {
+        self.queue(message, Some(size), false);
+    }
+
+    /// Takes a command of a handle; a message it sends stays charged to
+    /// the handle's budget until written out (see
+    /// [`take_given_back`](Self::take_given_back)).
+    pub(crate) fn command(&mut self, command: Command) {
+        self.apply(command, true);
+    }
+
+    /// Carries a command out, or holds it while a new connection is
+    /// dialled (a close stops the attempts at once).
+    fn apply(&mut self, command: Command, charged: bool) {
+        if self.redial.is_some() && !matches!(command, Command::Close { .. }) {
+            self.held.push((command, charged));
+            return;
+        }
+        match command {
+            Command::Send(message, size) => self.queue(message, size, charged),
+            Command::Ping(payload, reply) => self.ping(payload, reply),
+            Command::Close { code, reason } => self.close(code, &reason),
+        }
+    }
+
+    fn queue(&mut self, message: WsMessage, size: Option<oneshot::Sender<usize>>, charged: bool) {
+        let Some(engine) = &mut self.engine else {
+            if charged {
+                self.given_back.items += 1;
+                self.given_back.bytes += cost(message.len());
+            }
+            return;
+        };
+        if self.sizes.is_some() && (message.is_text() || message.is_binary()) {
+            self.awaiting.push_back(size);
+        }
+        match charged {
+            true => engine.queue_charged(message),
+            false => engine.queue(message),
+        }
+    }
+
+    /// Sends a ping; `reply` gets the round trip when its pong comes
+    /// (dropped unanswered if the connection ends first).
+    pub(crate) fn ping(&mut self, payload: Vec<u8>, reply: oneshot::Sender<Duration>) {
+        let Some(engine) = &mut self.engine else {
+            return;
+        };
+        engine.queue(WsMessage::Ping(payload.clone().into()));
+        self.pings.push_back(Pending {
+            payload,
+            sent: Instant::now(),
+            reply,
+        });
+    }
+
+    /// Starts the close handshake (no reconnecting after it); while a new
+    /// connection is dialled, the attempts stop and the end is ours.
+    pub(crate) fn close(&mut self, code: u16, reason: &str) {
+        self.closing = true;
+        if self.redial.take().is_some() {
+            self.end = Some(CloseInfo {
+                by: Closer::Us,
+                code,
+                reason: reason.to_string(),
+                error: None,
+            });
+        }
+        if let Some(engine) = &mut self.engine {
+            engine.close(code, reason);
+        }
+    }
+
+    /// Turns reads off (the driver's receive queue is full) or on again.
+    pub(crate) fn set_reading(&mut self, on: bool) {
+        self.reading = on;
+        if let Some(engine) = &mut self.engine {
+            engine.set_reading(on);
+        }
+    }
+
+    /// Bytes queued and not yet handed to the socket.
+    pub(crate) fn backlog(&self) -> usize {
+        self.engine.as_ref().map_or(0, Engine::queued_bytes)
+    }
+
+    /// The charge of the handles' messages written out (or dropped) since
+    /// the last call.
+    pub(crate) fn take_given_back(&mut self) -> Charge {
+        std::mem::take(&mut self.given_back)
+    }
+
+    /// The next event, waiting for it.
+    pub(crate) async fn next(&mut self) -> Event {
+        poll_fn(|cx| self.poll_event(cx)).await
+    }
+
+    /// Runs until everything queued is written out; messages that arrive
+    /// meanwhile are dropped. The end, if the connection ends first.
+    pub(crate) async fn write_out(&mut self) -> std::result::Result<(), CloseInfo> {
+        let Some(engine) = &mut self.engine else {
+            return Err(self.end.clone().unwrap_or_else(gone));
+        };
+        let written = engine.write_out().await;
+        self.report_sizes();
+        written
+    }
+
+    /// Closes with `code` and waits for the end (at most the disconnect
+    /// timeout); what arrives meanwhile is dropped.
+    pub(crate) async fn close_and_wait(&mut self, code: u16, reason: &str) -> CloseInfo {
+        self.close(code, reason);
+        loop {
+            if let Event::Closed(info) = self.next().await {
+                return info;
+            }
+        }
+    }
+
+    /// Drives the connection: the next event, or `Pending` until there is
+    /// one. After [`Event::Closed`], nothing more comes.
+    pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Event> {
+        loop {
+            if let Some(note) = self.notes.pop_front() {
+                return Poll::Ready(Event::Keepalive(note));
+            }
+            if let Some(end) = self.end.take() {
+                self.ended = true;
+                return Poll::Ready(Event::Closed(end));
+            }
+            if self.ended {
+                return Poll::Pending;
+            }
+            if let Some((attempt, dialing)) = &mut self.redial {
+                let attempt = *attempt;
+                return match dialing.as_mut().poll(cx) {
+                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Ok((stream, handshake))) => {
+                        self.redial = None;
+                        if let Some(attempts) = &mut self.attempts {
+                            attempts.reset();
+                        }
+                        self.install(stream, handshake);
+                        Poll::Ready(Event::Reconnected(attempt))
+                    }
+                    Poll::Ready(Err(error)) => {
+                        self.redial = None;
+                        Poll::Ready(self.next_attempt(error.to_string()))
+                    }
+                };
+            }
+            let Some(engine) = &mut self.engine else {
+                return Poll::Pending;
+            };
+            let step = engine.poll_step(cx);
+            self.notes.extend(engine.keepalive_mut().take_notes());
+            self.given_back.add(engine.take_flushed());
+            self.report_sizes();
+            match step {
+                Poll::Ready(Step::Message(message)) => {
+                    if let Some(event) = self.incoming(message) {
+                        return Poll::Ready(event);
+                    }
+                }
+                Poll::Ready(Step::Ended(info)) => return Poll::Ready(self.lost(info)),
+                Poll::Pending if self.notes.is_empty() => return Poll::Pending,
+                Poll::Pending => {}
+            }
+        }
+    }
+
+    /// A frame from the peer as an event; `None` for the pong of a ping of
+    /// ours (its waiter is told the round trip).
+    fn incoming(&mut self, message: WsMessage) -> Option<Event> {
+        Some(match message {
+            WsMessage::Text(text) => Event::Message(Message::Text(text.as_str().to_owned())),
+            WsMessage::Binary(bytes) => Event::Message(Message::Binary(bytes.to_vec())),
+            WsMessage::Ping(payload) => Event::Ping(payload.to_vec()),
+            WsMessage::Pong(payload) => {
+                if self.our_pong(&payload) {
+                    return None;
+                }
+                Event::Pong(payload.to_vec())
+            }
+            WsMessage::Close(_) | WsMessage::Frame(_) => return None,
+        })
+    }
+
+    /// Answers the ping this pong is for; whether there was one.
+    fn our_pong(&mut self, payload: &[u8]) -> bool {
+        let Some(index) = self.pings.iter().position(|p| p.payload == payload) else {
+            return false;
+        };
+        if let Some(pending) = self.pings.remove(index) {
+            let _ = pending.reply.send(pending.sent.elapsed());
+        }
+        true
+    }
+
+    /// Tells those who wait the wire sizes of the messages written.
+    fn report_sizes(&mut self) {
+        let Some(sizes) = &self.sizes else { return };
+        for size in sizes.take() {
+            if let Some(Some(waiting)) = self.awaiting.pop_front() {
+                let _ = waiting.send(size);
+            }
+        }
+    }
+
+    /// The connection ended: the end, or with `--reconnect` a new attempt.
+    fn lost(&mut self, info: CloseInfo) -> Event {
+        // Pending pings and size waiters learn of the end as theirs drop.
+        self.pings.clear();
+        self.awaiting.clear();
+        if let Some(mut engine) = self.engine.take() {
+            self.given_back.add(engine.abandon());
+        }
+        if !self.closing && self.attempts.is_some() && reconnect::retries(&info) {
+            return self.next_attempt(reconnect::lost(&info));
+        }
+        self.ended = true;
+        Event::Closed(info)
+    }
+
+    /// The next attempt to connect (after its wait), or the end once the
+    /// attempts are spent; `why` says how the last one went.
+    fn next_attempt(&mut self, why: String) -> Event {
+        let Some(attempts) = &mut self.attempts else {
+            self.ended = true;
+            return Event::Closed(gone());
+        };
+        let Some((attempt, wait)) = attempts.next() else {
+            self.ended = true;
+            return Event::Closed(attempts.give_up(&why));
+        };
+        let (url, options) = (self.url.clone(), self.settings.options.clone());
+        let dialing: Dialing = Box::pin(async move {
+            tokio::time::sleep(wait).await;
+            dial(&url, &options).await
+        });
+        self.redial = Some((attempt, dialing));
+        Event::Reconnecting(Retry { attempt, wait, why })
+    }
+}
+
+/// The end of a connection that is gone without a word.
+fn gone() -> CloseInfo {
+    CloseInfo {
+        by: Closer::Dropped,
+        code: 1006,
+        reason: String::new(),
+        error: Some("the connection was dropped".into()),
+    }
+}
