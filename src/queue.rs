@@ -184,19 +184,17 @@ impl Budget {
         let held = self.lock();
         held.items > self.bound.items || held.bytes > self.bound.bytes
     }
-
-    /// Wakes every producer waiting for room (to see a queue closed).
-    fn wake_all(&self) {
-        self.room.notify_waiters();
-    }
 }
 
 /// A first-in, first-out queue charged to a [`Budget`]; it may be closed
 /// (pushes are refused, pops take what is left, then `None`).
 pub(crate) struct Queue<T> {
     state: Mutex<State<T>>,
-    /// Wakes the consumers waiting for an item (or the close).
+    /// Wakes a consumer waiting for an item (or all of them at the close).
+    /// Only consumers wait on it: `notify_one` must reach one of them.
     ready: Notify,
+    /// Wakes the producers waiting for room when the queue closes.
+    closing: Notify,
     budget: Arc<Budget>,
 }
 
@@ -228,6 +226,7 @@ impl<T: Weigh> Queue<T> {
                 closed: false,
             }),
             ready: Notify::new(),
+            closing: Notify::new(),
             budget,
         }
     }
@@ -391,7 +390,7 @@ impl<T: Weigh> Queue<T> {
     /// Completes once the queue is closed.
     async fn closed(&self) {
         loop {
-            let notified = self.ready.notified();
+            let notified = self.closing.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
             if self.is_closed() {
@@ -405,7 +404,7 @@ impl<T: Weigh> Queue<T> {
     pub(crate) fn close(&self) {
         self.lock().closed = true;
         self.ready.notify_waiters();
-        self.budget.wake_all();
+        self.closing.notify_waiters();
     }
 
     pub(crate) fn is_closed(&self) -> bool {

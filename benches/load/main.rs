@@ -9,7 +9,6 @@
 
 mod client;
 mod measure;
-#[path = "../../tests/cli/support/peak.rs"]
 mod peak;
 mod servers;
 mod terminal;

@@ -18,6 +18,7 @@
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -30,7 +31,7 @@ use super::keepalive::Note;
 use super::reconnect::{self, Attempts, ReconnectSettings, Retry};
 use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Handshake, Message, WsStream, dial};
 use crate::error::Result;
-use crate::queue::Weigh;
+use crate::queue::{Budget, Weigh};
 
 /// How a client connects, and what it does on each connection.
 #[derive(Clone, Debug)]
@@ -124,8 +125,9 @@ pub(crate) struct Client {
     /// Whether a close was asked for (no reconnecting after it).
     closing: bool,
     reading: bool,
-    /// Charged messages written out or dropped, not yet taken back.
-    given_back: Charge,
+    /// Where the charge of a handle's message goes back once it is written
+    /// out or dropped (see [`Client::command`]).
+    charges: Option<Arc<Budget>>,
 }
 
 impl Client {
@@ -148,7 +150,7 @@ impl Client {
             ended: false,
             closing: false,
             reading: true,
-            given_back: Charge::default(),
+            charges: None,
         };
         client.install(stream, handshake);
         Ok(client)
@@ -198,9 +200,14 @@ impl Client {
         self.queue(message, Some(size), false);
     }
 
+    /// Gives the charge of the handles' messages back to `budget` as they
+    /// are written out (or dropped).
+    pub(crate) fn charge_to(&mut self, budget: Arc<Budget>) {
+        self.charges = Some(budget);
+    }
+
     /// Takes a command of a handle; a message it sends stays charged to
-    /// the handle's budget until written out (see
-    /// [`take_given_back`](Self::take_given_back)).
+    /// the handles' budget until written out (see [`Client::charge_to`]).
     pub(crate) fn command(&mut self, command: Command) {
         self.apply(command, true);
     }
@@ -222,8 +229,10 @@ impl Client {
     fn queue(&mut self, message: WsMessage, size: Option<oneshot::Sender<usize>>, charged: bool) {
         let Some(engine) = &mut self.engine else {
             if charged {
-                self.given_back.items += 1;
-                self.given_back.bytes += cost(message.len());
+                self.give_back(Charge {
+                    items: 1,
+                    bytes: cost(message.len()),
+                });
             }
             return;
         };
@@ -280,10 +289,13 @@ impl Client {
         self.engine.as_ref().map_or(0, Engine::queued_bytes)
     }
 
-    /// The charge of the handles' messages written out (or dropped) since
-    /// the last call.
-    pub(crate) fn take_given_back(&mut self) -> Charge {
-        std::mem::take(&mut self.given_back)
+    /// Gives back the charge of messages written out or dropped.
+    fn give_back(&self, charge: Charge) {
+        if let Some(budget) = &self.charges
+            && charge.items > 0
+        {
+            budget.give_back(charge.items, charge.bytes);
+        }
     }
 
     /// The next event, waiting for it.
@@ -350,7 +362,8 @@ impl Client {
             };
             let step = engine.poll_step(cx);
             self.notes.extend(engine.keepalive_mut().take_notes());
-            self.given_back.add(engine.take_flushed());
+            let written = engine.take_flushed();
+            self.give_back(written);
             self.report_sizes();
             match step {
                 Poll::Ready(Step::Message(message)) => {
@@ -409,7 +422,8 @@ impl Client {
         self.pings.clear();
         self.awaiting.clear();
         if let Some(mut engine) = self.engine.take() {
-            self.given_back.add(engine.abandon());
+            let dropped = engine.abandon();
+            self.give_back(dropped);
         }
         if !self.closing && self.attempts.is_some() && reconnect::retries(&info) {
             return self.next_attempt(reconnect::lost(&info));

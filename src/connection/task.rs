@@ -20,6 +20,7 @@ use super::{CloseInfo, Observer};
 
 /// Runs until the connection ends.
 pub(super) async fn run(mut client: Client, shared: Arc<Shared>, observer: Observer) {
+    client.charge_to(shared.commands.budget().clone());
     let mut handles_gone = false;
     let info = loop {
         let paused = shared.keeps() && shared.inbox.budget().is_full();
@@ -40,16 +41,12 @@ pub(super) async fn run(mut client: Client, shared: Arc<Shared>, observer: Obser
                 }
             }
         }
-        let back = client.take_given_back();
-        shared.commands.budget().give_back(back.items, back.bytes);
     };
     observer.see(&Event::Closed(info.clone()));
     shared.ended.send_replace(Some(info));
     shared.inbox.close();
     shared.commands.close();
     shared.commands.drain();
-    let back = client.take_given_back();
-    shared.commands.budget().give_back(back.items, back.bytes);
 }
 
 /// Hands a command to the client; a message stays charged until written.

@@ -5,7 +5,6 @@
 
 pub mod junit;
 pub mod openpty;
-pub mod peak;
 pub mod pty;
 pub mod server;
 
@@ -73,11 +72,6 @@ pub fn with_stdin(mut command: Command, stdin: impl AsRef<[u8]>) -> Output {
     let _ = input.write_all(stdin.as_ref());
     drop(input);
     child.wait_with_output().expect("ws ends")
-}
-
-/// The peak resident memory of process `pid`, in KiB (`VmHWM`).
-pub fn peak_rss_kib(pid: u32) -> u64 {
-    peak::vm_hwm_kib(pid).expect("VmHWM in /proc/PID/status")
 }
 
 /// A fresh temporary home directory.

@@ -1,5 +1,4 @@
-//! A child's end and its own peak memory, for the tests and for
-//! `benches/load` (which includes this file). `wait4`'s `ru_maxrss` counts,
+//! A child's end and its own peak memory. `wait4`'s `ru_maxrss` counts,
 //! besides the child's own peak, the peak of the process that spawned it
 //! (the child carries it across `exec`), so a busy test run or a harness
 //! that read a large file would be blamed on `ws`. When that figure is no
