@@ -5,6 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+mod setting_flags;
+
+pub use setting_flags::{Connect, SettingFlags, Stay};
+
 /// A WebSocket console: interactive sessions, Rhai scripts, one-shot commands
 /// and transcripts (SVG, HTML or text).
 #[derive(Debug, Parser)]
@@ -138,6 +142,9 @@ pub struct TestArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 /// Options of every client command.
@@ -158,27 +165,21 @@ pub struct ConnectArgs {
     /// Do not verify the server's TLS certificate
     #[arg(short = 'k', long)]
     pub insecure: bool,
-    /// Seconds to wait for the connection and handshake [default: 5]
-    #[arg(long, value_name = "SECONDS")]
-    pub connect_timeout: Option<String>,
-    /// Largest message accepted, in bytes (suffixes K, M, G) [default: 16M]
-    #[arg(long, value_name = "BYTES")]
-    pub max_message_size: Option<String>,
     /// HTTP proxy for CONNECT (default: $https_proxy / $http_proxy)
     #[arg(long, value_name = "URL")]
     pub proxy: Option<String>,
-    /// Do not offer permessage-deflate compression (setting: compression = false)
-    #[arg(long)]
-    pub no_compression: bool,
-    /// Send a keepalive ping every SECONDS (setting: ping_interval) [default: none]
-    #[arg(long, value_name = "SECONDS")]
-    pub ping_interval: Option<String>,
-    /// Close with 1011 when a keepalive ping has no pong within SECONDS [default: the interval]
-    #[arg(long, value_name = "SECONDS")]
-    pub ping_timeout: Option<String>,
-    /// After an abnormal close or a dropped connection, connect again: at most N failed attempts in a row, no N for no limit; put it after the URL or write --reconnect=N (setting: reconnect)
-    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "inf")]
-    pub reconnect: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub settings: SettingFlags<Connect>,
+}
+
+/// Options of the client commands that stay connected (session, run,
+/// test, listen, pipe).
+#[derive(Debug, Clone, Default, Args)]
+pub struct StayArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub settings: SettingFlags<Stay>,
     /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run, test), followed by the function on_connect() when the script defines one
     #[arg(long, value_name = "FILE")]
     pub preamble: Option<PathBuf>,
@@ -187,15 +188,21 @@ pub struct ConnectArgs {
 impl ConnectArgs {
     /// The setting flags among these, as typed; the settings resolve them
     /// with the environment and the settings files.
-    pub fn setting_flags(&self, terminal_width: Option<&str>) -> crate::settings::Flags {
+    pub fn setting_flags(
+        &self,
+        stay: Option<&StayArgs>,
+        terminal_width: Option<&str>,
+    ) -> crate::settings::Flags {
+        let mut given = self.settings.given.clone();
+        given.extend(
+            stay.iter()
+                .flat_map(|stay| stay.settings.given.iter().cloned()),
+        );
+        if let Some(width) = terminal_width {
+            given.push(("terminal_width", "--terminal-width".into(), width.into()));
+        }
         crate::settings::Flags {
-            connect_timeout: self.connect_timeout.clone(),
-            max_message_size: self.max_message_size.clone(),
-            terminal_width: terminal_width.map(str::to_string),
-            no_compression: self.no_compression,
-            ping_interval: self.ping_interval.clone(),
-            ping_timeout: self.ping_timeout.clone(),
-            reconnect: self.reconnect.clone(),
+            given,
             headers: self.headers.clone(),
         }
     }
@@ -224,6 +231,9 @@ pub struct SessionArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 /// `ws run`.
@@ -257,6 +267,9 @@ pub struct RunArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 /// `ws text` and `ws byte`.
@@ -323,6 +336,9 @@ pub struct ListenArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 /// `ws pipe`.
@@ -339,6 +355,9 @@ pub struct PipeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 /// `ws tail`.
@@ -420,6 +439,9 @@ pub struct ConfigArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stay: StayArgs,
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub fn settings(text: &str) {
     };
     let _ = resolve(&HashMap::new(), &[file], &Flags::default());
     for key in KEYS {
-        let env = HashMap::from([(env_name(key), text.to_string())]);
+        let env = HashMap::from([(env_name(key.name), text.to_string())]);
         let _ = resolve(&env, &[], &Flags::default());
     }
 }

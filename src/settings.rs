@@ -10,10 +10,12 @@
 //! separated by newlines, or the TOML form of the file
 //! (`[["X-A", "1"], ["X-B", "2"]]`).
 
+mod keys;
 #[cfg(test)]
 mod tests;
 mod value;
 
+pub(crate) use keys::{Group, KEYS, Key, Style};
 pub(crate) use value::parse_size;
 
 use std::collections::HashMap;
@@ -28,33 +30,6 @@ use crate::error::{Error, Result};
 /// seconds (about 31 years): longer waits are refused by name rather than
 /// overflowing a clock.
 pub const MAX_SECONDS: f64 = 1e9;
-
-/// Every settings key, in the order `ws config` prints them.
-pub const KEYS: [&str; 23] = [
-    "connect_timeout",
-    "disconnect_timeout",
-    "response_timeout",
-    "message_queue_size",
-    "message_queue_bytes",
-    "max_message_size",
-    "extra_headers",
-    "terminal_width",
-    "tls_ca_file",
-    "tls_certificate_file",
-    "tls_key_file",
-    "tls_password",
-    "send_buffer_size",
-    "send_timeout",
-    "max_string_size",
-    "max_array_size",
-    "max_map_size",
-    "max_call_levels",
-    "max_expr_depth",
-    "compression",
-    "ping_interval",
-    "ping_timeout",
-    "reconnect",
-];
 
 /// The settings of a session and its connection: timeouts, sizes,
 /// keepalive, reconnection, TLS files and script limits. The `ws` binary
@@ -284,7 +259,9 @@ pub enum Source {
     /// An environment variable, by name.
     Env(String),
     /// A command-line flag, by name (`--connect-timeout`).
-    Flag(&'static str),
+    Flag(String),
+    /// The options of `connect(url, options)`.
+    Connect,
 }
 
 impl fmt::Display for Source {
@@ -294,6 +271,7 @@ impl fmt::Display for Source {
             Source::File(path) => write!(f, "file {}", path.display()),
             Source::Env(name) => write!(f, "env {name}"),
             Source::Flag(name) => write!(f, "flag {name}"),
+            Source::Connect => f.write_str("connect() options"),
         }
     }
 }
@@ -310,37 +288,22 @@ pub struct ConfigFile {
 /// The settings given as flags, as typed.
 #[derive(Clone, Debug, Default)]
 pub struct Flags {
-    /// `--connect-timeout`.
-    pub connect_timeout: Option<String>,
-    /// `--max-message-size`.
-    pub max_message_size: Option<String>,
-    /// `--terminal-width`.
-    pub terminal_width: Option<String>,
-    /// `--no-compression`.
-    pub no_compression: bool,
-    /// `--ping-interval`.
-    pub ping_interval: Option<String>,
-    /// `--ping-timeout`.
-    pub ping_timeout: Option<String>,
-    /// `--reconnect [N]` (`inf` without N).
-    pub reconnect: Option<String>,
+    /// The flags given: the key each sets, the flag as written
+    /// (`--connect-timeout`) and its value (a switch's meaning, like
+    /// `false` for `--no-compression`).
+    pub given: Vec<(&'static str, String, String)>,
     /// `-H` headers, `Name: value` each; added to `extra_headers`, replacing
     /// any of the same name.
     pub headers: Vec<String>,
 }
 
 impl Flags {
-    fn get(&self, key: &str) -> Option<(&'static str, &str)> {
-        match key {
-            "connect_timeout" => Some(("--connect-timeout", self.connect_timeout.as_deref()?)),
-            "max_message_size" => Some(("--max-message-size", self.max_message_size.as_deref()?)),
-            "terminal_width" => Some(("--terminal-width", self.terminal_width.as_deref()?)),
-            "compression" if self.no_compression => Some(("--no-compression", "false")),
-            "ping_interval" => Some(("--ping-interval", self.ping_interval.as_deref()?)),
-            "ping_timeout" => Some(("--ping-timeout", self.ping_timeout.as_deref()?)),
-            "reconnect" => Some(("--reconnect", self.reconnect.as_deref()?)),
-            _ => None,
-        }
+    /// The flag that sets `key`, and its value.
+    fn get(&self, key: &str) -> Option<(&str, &str)> {
+        self.given
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, flag, value)| (flag.as_str(), value.as_str()))
     }
 }
 
@@ -349,7 +312,7 @@ impl Flags {
 pub struct Loaded {
     /// The settings.
     pub settings: Settings,
-    /// Each key of [`KEYS`] with where its value came from.
+    /// Each key with where its value came from.
     pub sources: Vec<(&'static str, Source)>,
 }
 
@@ -359,6 +322,23 @@ impl Loaded {
     pub fn source(&self, key: &str) -> Option<&Source> {
         self.sources.iter().find(|(k, _)| *k == key).map(|(_, s)| s)
     }
+}
+
+/// Sets the setting `name` from an option of `connect(url, options)`;
+/// only the settings of one connection may be given there.
+pub(crate) fn set_option(settings: &mut Settings, name: &str, value: &toml::Value) -> Result<()> {
+    let Some(key) = KEYS.iter().find(|k| k.name == name && k.per_connection) else {
+        let known: Vec<&str> = ["headers", "subprotocols"]
+            .into_iter()
+            .chain(KEYS.iter().filter(|k| k.per_connection).map(|k| k.name))
+            .collect();
+        return Err(Error::Settings(format!(
+            "connect: unknown option {name}; use {}",
+            known.join(", ")
+        )));
+    };
+    let raw = value::Raw::Toml(value);
+    value::apply(settings, key, raw, &Source::Connect, &HashMap::new())
 }
 
 /// The environment variable of a key: `WS_` and the key upper-cased.
@@ -380,19 +360,19 @@ pub fn resolve(
     let mut settings = Settings::default();
     let mut sources = Vec::new();
     for key in KEYS {
-        let source = match pick(key, env, &tables, flags) {
+        let source = match pick(key.name, env, &tables, flags) {
             Some((raw, source)) => {
                 value::apply(&mut settings, key, raw, &source, env)?;
                 source
             }
             None => Source::Default,
         };
-        sources.push((key, source));
+        sources.push((key.name, source));
     }
     if !flags.headers.is_empty() {
         value::add_flag_headers(&mut settings.extra_headers, &flags.headers)?;
         if let Some((_, source)) = sources.iter_mut().find(|(k, _)| *k == "extra_headers") {
-            *source = Source::Flag("-H");
+            *source = Source::Flag("-H".into());
         }
     }
     Ok(Loaded { settings, sources })
@@ -405,7 +385,7 @@ fn pick<'a>(
     flags: &'a Flags,
 ) -> Option<(value::Raw<'a>, Source)> {
     if let Some((flag, text)) = flags.get(key) {
-        return Some((value::Raw::Text(text), Source::Flag(flag)));
+        return Some((value::Raw::Text(text), Source::Flag(flag.to_string())));
     }
     let var = env_name(key);
     if let Some(text) = env.get(&var).filter(|t| !t.is_empty()) {
@@ -496,7 +476,7 @@ pub fn show(flags: &Flags) -> Result<i32> {
         text.push_str(&format!("#   {}{state}\n", path.display()));
     }
     text.push_str("#   defaults\n");
-    for (key, source) in &loaded.sources {
+    for (key, (_, source)) in KEYS.iter().zip(&loaded.sources) {
         text.push_str(&value::show_line(&loaded.settings, key, source));
     }
     out.write_all(text.as_bytes())

@@ -87,18 +87,6 @@ pub(super) async fn leave(client: &mut Client, output: Option<std::io::Error>) -
     }
 }
 
-/// Refuses `--reconnect` on a command that makes one exchange on one
-/// connection (the `reconnect` setting of a file is not for it and is
-/// left alone).
-pub(super) fn refuse_reconnect(flags: &crate::cli::ConnectArgs, command: &str) -> Result<()> {
-    match flags.reconnect {
-        Some(_) => Err(Error::Usage(format!(
-            "{command} makes one exchange on one connection, so --reconnect does not apply; it is for ws session, run, test, listen and pipe"
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// `-d SECONDS` as a duration.
 pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
     seconds.map(|s| super::seconds("--duration", s)).transpose()

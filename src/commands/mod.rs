@@ -37,7 +37,9 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::Completion(args) => completion::print(args.shell),
         Command::InstallCompletion => completion::install(),
         Command::Man(args) => man::print(args.command.as_deref()),
-        Command::Config(args) => crate::settings::show(&args.connect.setting_flags(None)),
+        Command::Config(args) => {
+            crate::settings::show(&args.connect.setting_flags(Some(&args.stay), None))
+        }
         Command::Test(args) => test::run(args),
     }
 }
@@ -121,9 +123,10 @@ fn error_text(error: &Error) -> Option<String> {
 /// when `-k` turns certificate verification off.
 pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
+    stay: Option<&crate::cli::StayArgs>,
     width: Option<&str>,
 ) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
-    let settings_flags = flags.setting_flags(width);
+    let settings_flags = flags.setting_flags(stay, width);
     let settings = crate::settings::load(&settings_flags)?.settings;
     let mut options = settings.connect_options();
     options
@@ -135,7 +138,7 @@ pub(crate) fn client_settings(
     options.proxy.clone_from(&flags.proxy);
     crate::connection::check_options(&options)?;
     let mut settings = settings;
-    if let Some(path) = &flags.preamble {
+    if let Some(path) = stay.and_then(|stay| stay.preamble.as_ref()) {
         settings.preamble = Some(crate::connection::Preamble::load(path)?);
     }
     if flags.insecure {

@@ -69,7 +69,7 @@ enum End {
 
 pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
-    let (settings, options) = super::client_settings(&args.connect, None)?;
+    let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), None)?;
     let core = client::settings(&settings, options, "ws pipe")?;
     let mode = match (args.binary, args.jsonl) {
         (_, true) => Mode::Jsonl,

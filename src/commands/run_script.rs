@@ -12,8 +12,11 @@ use crate::session::Session;
 
 pub(crate) fn run(args: RunArgs) -> Result<i32> {
     let (name, text) = super::read_script(&args.script)?;
-    let (settings, options) =
-        super::client_settings(&args.connect, args.terminal_width.as_deref())?;
+    let (settings, options) = super::client_settings(
+        &args.connect,
+        Some(&args.stay),
+        args.terminal_width.as_deref(),
+    )?;
     let console = Console::stdio();
     console.set_quiet(args.quiet);
     super::attach_transcript(&console, &args.file, &settings)?;

@@ -8,8 +8,11 @@ use crate::server::EchoServer;
 use crate::session::Session;
 
 pub(crate) fn run(args: SessionArgs) -> Result<i32> {
-    let (settings, options) =
-        super::client_settings(&args.connect, args.terminal_width.as_deref())?;
+    let (settings, options) = super::client_settings(
+        &args.connect,
+        Some(&args.stay),
+        args.terminal_width.as_deref(),
+    )?;
     let console = Console::stdio();
     // The echo server started for the session serves until it ends.
     let mut server = None;

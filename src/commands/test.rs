@@ -14,8 +14,11 @@ use crate::testing::runner::{self, Plan};
 use crate::testing::{Status, TestResult, discover, junit};
 
 pub(crate) fn run(args: TestArgs) -> Result<i32> {
-    let (settings, options) =
-        super::client_settings(&args.connect, args.terminal_width.as_deref())?;
+    let (settings, options) = super::client_settings(
+        &args.connect,
+        Some(&args.stay),
+        args.terminal_width.as_deref(),
+    )?;
     let plan = Plan {
         jobs: args.jobs.map_or_else(cores, usize::from),
         timeout: super::seconds("--timeout", args.timeout)?,

@@ -421,13 +421,15 @@ impl Client {
         // Pending pings and size waiters learn of the end as theirs drop.
         self.pings.clear();
         self.awaiting.clear();
-        if let Some(mut engine) = self.engine.take() {
-            let dropped = engine.abandon();
-            self.give_back(dropped);
-        }
+        let dropped = self.engine.take().map(|mut engine| engine.abandon());
         if !self.closing && self.attempts.is_some() && reconnect::retries(&info) {
+            // What the old connection did not write out is gone with it;
+            // the handles go on with room for more.
+            self.give_back(dropped.unwrap_or_default());
             return self.next_attempt(reconnect::lost(&info));
         }
+        // At the end the charge stays: a sender waiting for its message to
+        // be written learns of the end, not of room.
         self.ended = true;
         Event::Closed(info)
     }

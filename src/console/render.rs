@@ -15,10 +15,14 @@ pub const INCOMING: &str = "<";
 /// Marker of a message sent to the peer.
 pub const OUTGOING: &str = ">";
 
-/// A byte count as `11.0 B`, `1.5 KB`, `3.0 MB` or `1.2 GB` (powers of 1024).
+/// A byte count as people read it: whole bytes below 1 KiB (`11 B`), then
+/// binary multiples with one decimal (`1.5 KiB`, `6.3 MiB`, `1.2 GiB`).
 pub fn format_size(bytes: usize) -> String {
-    const UNITS: [&str; 4] = ["B", "KB", "MB", "GB"];
-    let mut value = bytes as f64;
+    const UNITS: [&str; 3] = ["KiB", "MiB", "GiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
     while value >= 1024.0 && unit < UNITS.len() - 1 {
         value /= 1024.0;
@@ -285,10 +289,12 @@ mod tests {
 
     #[test]
     fn sizes() {
-        assert_eq!(format_size(11), "11.0 B");
-        assert_eq!(format_size(1536), "1.5 KB");
-        assert_eq!(format_size(3 * 1024 * 1024), "3.0 MB");
-        assert_eq!(format_size(5 * 1024 * 1024 * 1024), "5.0 GB");
+        assert_eq!(format_size(11), "11 B");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(6_617_781), "6.3 MiB");
+        assert_eq!(format_size(3 << 30), "3.0 GiB");
+        assert_eq!(format_size(5 * 1024 * 1024 * 1024), "5.0 GiB");
     }
 
     #[test]

@@ -1,41 +1,56 @@
-//! The options map of `connect(url, options)`: `headers`, `subprotocols`,
-//! `max_message_size`, `connect_timeout`, `compression`.
+//! The options map of `connect(url, options)`: `headers` and
+//! `subprotocols`, and every setting that concerns one connection
+//! (`max_message_size`, `connect_timeout`, `compression`, …; the settings
+//! table says which), checked as a settings file's values are.
 
 use std::time::Duration;
 
 use rhai::{Dynamic, Map};
 
 use super::context::Fallible;
-use super::diagnostics::runtime;
+use super::diagnostics::{runtime, to_rhai};
 use crate::connection::ConnectOptions;
-use crate::settings::MAX_SECONDS;
+use crate::settings::{MAX_SECONDS, Settings};
 
-/// Applies a Rhai options map onto connection options.
-pub(crate) fn apply(options: &mut ConnectOptions, map: Map) -> Fallible<()> {
+/// The connection options of `settings` with a Rhai options map applied.
+pub(crate) fn apply(settings: &Settings, map: Map) -> Fallible<ConnectOptions> {
+    let mut settings = settings.clone();
+    let (mut headers, mut subprotocols) = (Vec::new(), Vec::new());
     for (key, value) in map {
         match key.as_str() {
-            "headers" => options.headers.extend(headers(value)?),
-            "subprotocols" => options.subprotocols.extend(strings(value, "subprotocols")?),
-            "max_message_size" => {
-                let size = value.as_int().ok().filter(|n| *n > 0).ok_or_else(|| {
-                    runtime("connect: max_message_size must be a positive integer (bytes)")
+            "headers" => headers.extend(self::headers(value)?),
+            "subprotocols" => subprotocols.extend(strings(value, "subprotocols")?),
+            name => {
+                let value = toml_value(&value).ok_or_else(|| {
+                    runtime(format!(
+                        "connect: {name} is {}; give a number, a string or true/false",
+                        super::diagnostics::type_phrase(value.type_name())
+                    ))
                 })?;
-                options.max_message_size = size as usize;
-            }
-            "connect_timeout" => options.connect_timeout = seconds(&value, "connect_timeout")?,
-            "compression" => {
-                options.compression = value
-                    .as_bool()
-                    .map_err(|_| runtime("connect: compression must be true or false"))?;
-            }
-            other => {
-                return Err(runtime(format!(
-                    "connect: unknown option {other}; use headers, subprotocols, max_message_size, connect_timeout or compression"
-                )));
+                crate::settings::set_option(&mut settings, name, &value).map_err(to_rhai)?;
             }
         }
     }
-    Ok(())
+    let mut options = settings.connect_options();
+    options.headers.extend(headers);
+    options.subprotocols.extend(subprotocols);
+    Ok(options)
+}
+
+/// A Rhai value as the TOML value a settings file would hold.
+fn toml_value(value: &Dynamic) -> Option<toml::Value> {
+    if let Ok(n) = value.as_int() {
+        return Some(toml::Value::Integer(n));
+    }
+    if let Ok(x) = value.as_float() {
+        return Some(toml::Value::Float(x));
+    }
+    if let Ok(b) = value.as_bool() {
+        return Some(toml::Value::Boolean(b));
+    }
+    value
+        .is_string()
+        .then(|| toml::Value::String(value.to_string()))
 }
 
 /// Seconds as an integer or a float: at least 0 and at most

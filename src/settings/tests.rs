@@ -25,8 +25,12 @@ fn file(path: &str, text: &str) -> ConfigFile {
 }
 
 fn timeout_flag(value: &str) -> Flags {
+    flag("connect_timeout", "--connect-timeout", value)
+}
+
+fn flag(key: &'static str, flag: &str, value: &str) -> Flags {
     Flags {
-        connect_timeout: Some(value.into()),
+        given: vec![(key, flag.into(), value.into())],
         ..Flags::default()
     }
 }
@@ -87,7 +91,7 @@ fn the_environment_overrides_the_files() {
 fn a_flag_overrides_everything() {
     let (value, source) = connect_timeout(3, &timeout_flag("4.5"));
     assert_eq!(value, Duration::from_millis(4500));
-    assert_eq!(source, Source::Flag("--connect-timeout"));
+    assert_eq!(source, Source::Flag("--connect-timeout".into()));
 }
 
 #[test]
@@ -176,7 +180,10 @@ fn header_flags_add_to_configured_headers_and_replace_the_same_name() {
         .map(|(n, v)| format!("{n}={v}"))
         .collect();
     assert_eq!(names, ["X-B=file", "x-a=flag", "X-C=flag"]);
-    assert_eq!(loaded.source("extra_headers"), Some(&Source::Flag("-H")));
+    assert_eq!(
+        loaded.source("extra_headers"),
+        Some(&Source::Flag("-H".into()))
+    );
 }
 
 fn error(vars: &[(&str, &str)], files: &[ConfigFile], flags: &Flags) -> String {
@@ -204,10 +211,11 @@ fn a_bad_flag_names_the_flag_and_what_is_allowed() {
         &message,
         &["connect_timeout", "flag --connect-timeout", "seconds"],
     );
-    let flags = Flags {
-        max_message_size: Some("99999999999999999999".into()),
-        ..Flags::default()
-    };
+    let flags = flag(
+        "max_message_size",
+        "--max-message-size",
+        "99999999999999999999",
+    );
     let message = error(&[], &[], &flags);
     assert_mentions(&message, &["max_message_size", "--max-message-size", "16M"]);
     let flags = Flags {

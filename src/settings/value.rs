@@ -7,44 +7,15 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 
-use super::{ConfigFile, KEYS, Settings, Source};
+use super::keys::{self, Key, Kind, Origin};
+use super::{ConfigFile, Settings, Source};
 use crate::error::{Error, Result};
 
 /// A value as found: text (flag, environment) or TOML (file).
 #[derive(Clone, Copy, Debug)]
-pub(super) enum Raw<'a> {
+pub(crate) enum Raw<'a> {
     Text(&'a str),
     Toml(&'a toml::Value),
-}
-
-/// What each key allows, for error messages.
-fn allowed(key: &str) -> &'static str {
-    match key {
-        "connect_timeout" | "disconnect_timeout" | "send_timeout" => {
-            "use a number of seconds above 0 and at most 1000000000, like 2.5"
-        }
-        "response_timeout" => {
-            "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever"
-        }
-        "message_queue_size" => "use a whole number from 1 to 100000000",
-        "max_message_size" | "send_buffer_size" | "message_queue_bytes" => {
-            "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)"
-        }
-        "extra_headers" => {
-            "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values"
-        }
-        "terminal_width" => "use a whole number of columns from 20 to 1000",
-        "max_string_size" | "max_array_size" | "max_map_size" => {
-            "use a number from 1 to 4G, with an optional suffix K, M or G (like 64M)"
-        }
-        "max_call_levels" | "max_expr_depth" => "use a whole number from 1 to 10000",
-        "compression" => "use true or false",
-        "ping_interval" | "ping_timeout" => "use a number of seconds above 0, like 20",
-        "reconnect" => {
-            "use a number of attempts from 1 to 1000000, \"inf\" (or true) for no limit, or false"
-        }
-        _ => "use the path of a file",
-    }
 }
 
 /// Parses a settings file, refusing bad TOML and unknown keys.
@@ -63,16 +34,15 @@ pub(super) fn parse_file(file: &ConfigFile) -> Result<toml::Table> {
             e.message().trim_end_matches('.')
         ))
     })?;
-    if let Some(key) = table.keys().find(|key| !KEYS.contains(&key.as_str())) {
-        let hint = KEYS
-            .iter()
+    if let Some(key) = table.keys().find(|key| keys::find(key).is_none()) {
+        let hint = keys::names()
             .find(|known| strsim::jaro_winkler(known, key) > 0.85)
             .map(|known| format!("did you mean {known}? "))
             .unwrap_or_default();
         return Err(Error::Settings(format!(
             "unknown setting {key} in {}; {hint}the settings are {}",
             file.path.display(),
-            KEYS.join(", ")
+            keys::names().collect::<Vec<_>>().join(", ")
         )));
     }
     Ok(table)
@@ -81,54 +51,17 @@ pub(super) fn parse_file(file: &ConfigFile) -> Result<toml::Table> {
 /// Sets `key` of `settings` from `raw`, or says what is wrong with it.
 pub(super) fn apply(
     settings: &mut Settings,
-    key: &str,
+    key: &Key,
     raw: Raw<'_>,
     source: &Source,
     env: &HashMap<String, String>,
 ) -> Result<()> {
-    let bad = || bad_value(key, raw, source);
-    match key {
-        "connect_timeout" => settings.connect_timeout = seconds(raw).ok_or_else(bad)?,
-        "disconnect_timeout" => settings.disconnect_timeout = seconds(raw).ok_or_else(bad)?,
-        "response_timeout" => settings.response_timeout = timeout(raw).ok_or_else(bad)?,
-        "message_queue_size" => {
-            settings.message_queue_size = whole(raw, 1, 100_000_000).ok_or_else(bad)?
-        }
-        "message_queue_bytes" => settings.message_queue_bytes = size(raw).ok_or_else(bad)?,
-        "max_message_size" => settings.max_message_size = size(raw).ok_or_else(bad)?,
-        "send_buffer_size" => settings.send_buffer_size = size(raw).ok_or_else(bad)?,
-        "send_timeout" => settings.send_timeout = seconds(raw).ok_or_else(bad)?,
-        "compression" => settings.compression = boolean(raw).ok_or_else(bad)?,
-        "ping_interval" => settings.ping_interval = Some(seconds(raw).ok_or_else(bad)?),
-        "ping_timeout" => settings.ping_timeout = Some(seconds(raw).ok_or_else(bad)?),
-        "reconnect" => settings.reconnect = reconnect(raw).ok_or_else(bad)?,
-        "extra_headers" => settings.extra_headers = headers(raw).ok_or_else(bad)?,
-        "terminal_width" => settings.terminal_width = Some(whole(raw, 20, 1000).ok_or_else(bad)?),
-        "tls_password" => settings.tls_password = Some(text(raw).ok_or_else(bad)?.to_string()),
-        "max_string_size" => settings.limits.max_string_size = size(raw).ok_or_else(bad)?,
-        "max_array_size" => settings.limits.max_array_size = size(raw).ok_or_else(bad)?,
-        "max_map_size" => settings.limits.max_map_size = size(raw).ok_or_else(bad)?,
-        "max_call_levels" => {
-            settings.limits.max_call_levels = whole(raw, 1, 10_000).ok_or_else(bad)?
-        }
-        "max_expr_depth" => {
-            settings.limits.max_expr_depth = whole(raw, 1, 10_000).ok_or_else(bad)?
-        }
-        _ => {
-            let path = text(raw).filter(|t| !t.is_empty()).ok_or_else(bad)?;
-            let path = Some(super::resolve_path(path, source, env));
-            match key {
-                "tls_ca_file" => settings.tls_ca_file = path,
-                "tls_certificate_file" => settings.tls_certificate_file = path,
-                _ => settings.tls_key_file = path,
-            }
-        }
-    }
-    Ok(())
+    let origin = Origin { source, env };
+    (key.set)(settings, key.kind, raw, &origin).ok_or_else(|| bad_value(key, raw, source))
 }
 
-fn bad_value(key: &str, raw: Raw<'_>, source: &Source) -> Error {
-    let secret_headers = key == "extra_headers" && {
+fn bad_value(key: &Key, raw: Raw<'_>, source: &Source) -> Error {
+    let secret_headers = key.kind == Kind::Headers && {
         let text = match raw {
             Raw::Text(text) => text.to_ascii_lowercase(),
             Raw::Toml(value) => value.to_string().to_ascii_lowercase(),
@@ -136,13 +69,14 @@ fn bad_value(key: &str, raw: Raw<'_>, source: &Source) -> Error {
         text.contains("authorization") || text.contains("cookie")
     };
     let shown = match raw {
-        _ if key == "tls_password" || secret_headers => "(hidden)".to_string(),
+        _ if key.kind == Kind::Secret || secret_headers => "(hidden)".to_string(),
         Raw::Text(text) => format!("{:?}", shorten(text)),
         Raw::Toml(value) => shorten(&value.to_string()),
     };
     let message = format!(
-        "{key} = {shown} ({source}) is not allowed: {}",
-        allowed(key)
+        "{} = {shown} ({source}) is not allowed: {}",
+        key.name,
+        key.kind.allowed()
     );
     // A bad flag is bad usage of the command line (status 2); a bad
     // variable or file entry is a runtime failure (status 1).
@@ -159,7 +93,7 @@ fn shorten(text: &str) -> String {
     }
 }
 
-fn text(raw: Raw<'_>) -> Option<&str> {
+pub(super) fn text(raw: Raw<'_>) -> Option<&str> {
     match raw {
         Raw::Text(text) => Some(text),
         Raw::Toml(value) => value.as_str(),
@@ -174,19 +108,19 @@ fn number(raw: Raw<'_>) -> Option<f64> {
     }
 }
 
-fn seconds(raw: Raw<'_>) -> Option<Duration> {
+pub(super) fn seconds(raw: Raw<'_>) -> Option<Duration> {
     let secs = number(raw).filter(|s| *s > 0.0 && *s <= super::MAX_SECONDS)?;
     Duration::try_from_secs_f64(secs).ok()
 }
 
-fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
+pub(super) fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
     match text(raw).map(str::trim) {
         Some("inf" | "infinity") => Some(None),
         _ => seconds(raw).map(Some),
     }
 }
 
-fn boolean(raw: Raw<'_>) -> Option<bool> {
+pub(super) fn boolean(raw: Raw<'_>) -> Option<bool> {
     match raw {
         Raw::Toml(toml::Value::Boolean(b)) => Some(*b),
         _ => match text(raw)?.trim().to_ascii_lowercase().as_str() {
@@ -199,7 +133,7 @@ fn boolean(raw: Raw<'_>) -> Option<bool> {
 
 /// `reconnect`: a number of attempts, `inf`/true for no limit, false for
 /// none (`Some(None)`).
-fn reconnect(raw: Raw<'_>) -> Option<Option<crate::connection::ReconnectSettings>> {
+pub(super) fn reconnect(raw: Raw<'_>) -> Option<Option<crate::connection::ReconnectSettings>> {
     use crate::connection::ReconnectSettings;
     if let Some(n) = whole(raw, 0, 1_000_000) {
         let attempts = u32::try_from(n).ok()?;
@@ -214,7 +148,7 @@ fn reconnect(raw: Raw<'_>) -> Option<Option<crate::connection::ReconnectSettings
     }
 }
 
-fn whole(raw: Raw<'_>, min: usize, max: usize) -> Option<usize> {
+pub(super) fn whole(raw: Raw<'_>, min: usize, max: usize) -> Option<usize> {
     let n = match raw {
         Raw::Toml(toml::Value::Integer(n)) => usize::try_from(*n).ok()?,
         _ => text(raw)?.trim().parse::<usize>().ok()?,
@@ -242,14 +176,14 @@ pub(crate) fn parse_size(text: &str) -> Option<usize> {
         .then(|| usize::try_from(bytes).ok())?
 }
 
-fn size(raw: Raw<'_>) -> Option<usize> {
+pub(super) fn size(raw: Raw<'_>) -> Option<usize> {
     match raw {
         Raw::Toml(toml::Value::Integer(n)) => parse_size(&n.to_string()),
         _ => parse_size(text(raw)?),
     }
 }
 
-fn headers(raw: Raw<'_>) -> Option<Vec<(String, String)>> {
+pub(super) fn headers(raw: Raw<'_>) -> Option<Vec<(String, String)>> {
     let pairs = match raw {
         Raw::Toml(value) => toml_headers(value)?,
         Raw::Text(text) if text.trim_start().starts_with(['[', '{']) => {
@@ -329,57 +263,23 @@ pub(super) fn add_flag_headers(
 }
 
 /// One line of `ws config`: `key = value  # source`, or a comment for an unset key.
-pub(super) fn show_line(settings: &Settings, key: &str, source: &Source) -> String {
-    let secs = |d: &Duration| toml::Value::Float(d.as_secs_f64()).to_string();
-    let path =
-        |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| quoted(&p.display().to_string()));
-    let value = match key {
-        "connect_timeout" => Some(secs(&settings.connect_timeout)),
-        "disconnect_timeout" => Some(secs(&settings.disconnect_timeout)),
-        "response_timeout" => Some(
-            settings
-                .response_timeout
-                .as_ref()
-                .map_or(quoted("inf"), secs),
-        ),
-        "message_queue_size" => Some(settings.message_queue_size.to_string()),
-        "message_queue_bytes" => Some(show_size(settings.message_queue_bytes)),
-        "max_message_size" => Some(show_size(settings.max_message_size)),
-        "send_buffer_size" => Some(show_size(settings.send_buffer_size)),
-        "send_timeout" => Some(secs(&settings.send_timeout)),
-        "compression" => Some(settings.compression.to_string()),
-        "ping_interval" => settings.ping_interval.as_ref().map(secs),
-        "ping_timeout" => settings.ping_timeout.as_ref().map(secs),
-        "reconnect" => settings.reconnect.map(|r| match r.attempts {
-            Some(n) => n.to_string(),
-            None => quoted("inf"),
-        }),
-        "extra_headers" => Some(show_headers(&settings.extra_headers)),
-        "terminal_width" => settings.terminal_width.map(|w| w.to_string()),
-        "tls_ca_file" => path(&settings.tls_ca_file),
-        "tls_certificate_file" => path(&settings.tls_certificate_file),
-        "tls_key_file" => path(&settings.tls_key_file),
-        "max_string_size" => Some(show_size(settings.limits.max_string_size)),
-        "max_array_size" => Some(show_size(settings.limits.max_array_size)),
-        "max_map_size" => Some(show_size(settings.limits.max_map_size)),
-        "max_call_levels" => Some(settings.limits.max_call_levels.to_string()),
-        "max_expr_depth" => Some(settings.limits.max_expr_depth.to_string()),
-        _ => settings
-            .tls_password
-            .as_ref()
-            .map(|_| quoted(crate::connection::redact::MASK)),
-    };
-    match value {
-        Some(value) => format!("{key} = {value}  # {source}\n"),
-        None => format!("# {key} is not set\n"),
+pub(super) fn show_line(settings: &Settings, key: &Key, source: &Source) -> String {
+    match (key.get)(settings, key.kind) {
+        Some(value) => format!("{} = {value}  # {source}\n", key.name),
+        None => format!("# {} is not set\n", key.name),
     }
 }
 
-fn quoted(text: &str) -> String {
+/// Seconds as TOML.
+pub(super) fn show_seconds(duration: Duration) -> String {
+    toml::Value::Float(duration.as_secs_f64()).to_string()
+}
+
+pub(super) fn quoted(text: &str) -> String {
     toml::Value::String(text.to_string()).to_string()
 }
 
-fn show_size(bytes: usize) -> String {
+pub(super) fn show_size(bytes: usize) -> String {
     for (unit, suffix) in [(1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")] {
         if bytes.is_multiple_of(unit) {
             return quoted(&format!("{}{suffix}", bytes / unit));
@@ -388,7 +288,7 @@ fn show_size(bytes: usize) -> String {
     bytes.to_string()
 }
 
-fn show_headers(headers: &[(String, String)]) -> String {
+pub(super) fn show_headers(headers: &[(String, String)]) -> String {
     let pairs: Vec<String> = headers
         .iter()
         .map(|(name, value)| {

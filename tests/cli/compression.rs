@@ -300,7 +300,7 @@ fn a_message_at_max_message_size_that_compression_makes_longer_is_taken() {
     );
 }
 
-/// The two sizes of a `Sent 8.0 KB (312.0 B compressed) …` line, in bytes
+/// The two sizes of a `Sent 8.0 KiB (312 B compressed) …` line, in bytes
 /// (to the precision shown).
 fn sent_sizes(line: &str) -> Option<(f64, f64)> {
     let rest = line.split("Sent ").nth(1)?;
@@ -311,8 +311,8 @@ fn sent_sizes(line: &str) -> Option<(f64, f64)> {
         let (number, unit) = text.split_once(' ')?;
         let scale = match unit {
             "B" => 1.0,
-            "KB" => 1024.0,
-            "MB" => 1024.0 * 1024.0,
+            "KiB" => 1024.0,
+            "MiB" => 1024.0 * 1024.0,
             _ => return None,
         };
         Some(number.parse::<f64>().ok()? * scale)
@@ -333,7 +333,7 @@ fn a_one_shot_says_both_sizes_when_compression_is_on() {
     assert!(on_wire <= wire, "{stdout}: {wire} bytes on the wire in all");
     let plain = ws(&["text", &peer.url, "hi", "--no-compression"]);
     let plain = String::from_utf8_lossy(&plain.stdout);
-    assert_eq!(plain, "Sent 2.0 B of data over the wire.\n");
+    assert_eq!(plain, "Sent 2 B of data over the wire.\n");
 }
 
 #[test]

@@ -34,7 +34,7 @@ fn port_of(server: &TestServer) -> String {
 fn assert_hello_sent_and_closed(server: &TestServer) {
     let home = home();
     let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
-    assert_eq!(text(&out.stdout), "Sent 5.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 5 B of data over the wire.\n");
     assert_eq!(text(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
@@ -63,7 +63,7 @@ fn byte_sends_binary_to_the_port_shorthand() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["byte", &port_of(&server), "hi there"], b"");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "Sent 8.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 8 B of data over the wire.\n");
     assert_eq!(
         received(&server),
         [
@@ -80,9 +80,9 @@ fn file_contents_are_sent_byte_for_byte() {
     std::fs::write(home.path().join("all.bin"), &every_byte).unwrap();
     std::fs::write(home.path().join("doc.txt"), "line one\r\nline two\n\n").unwrap();
     let out = ws(home.path(), &["byte", &server.url(), "file@all.bin"], b"");
-    assert_eq!(text(&out.stdout), "Sent 256.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 256 B of data over the wire.\n");
     let out = ws(home.path(), &["text", &server.url(), "file@doc.txt"], b"");
-    assert_eq!(text(&out.stdout), "Sent 20.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 20 B of data over the wire.\n");
     server.wait_for("the text file", |f| matches!(f, Frame::Text(_)));
     let messages: Vec<Frame> = server
         .frames()
@@ -102,9 +102,9 @@ fn file_contents_are_sent_byte_for_byte() {
 fn a_dash_reads_standard_input() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["text", &server.url(), "-"], b"from stdin\n");
-    assert_eq!(text(&out.stdout), "Sent 11.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 11 B of data over the wire.\n");
     let out = ws(home.path(), &["byte", &server.url(), "-"], [0, 159, 255]);
-    assert_eq!(text(&out.stdout), "Sent 3.0 B of data over the wire.\n");
+    assert_eq!(text(&out.stdout), "Sent 3 B of data over the wire.\n");
     server.wait_for("the binary", |f| matches!(f, Frame::Binary(_)));
     assert_eq!(server.texts(), ["from stdin\n"]);
     assert!(server.frames().contains(&Frame::Binary(vec![0, 159, 255])));
@@ -451,9 +451,9 @@ fn listen_prints_each_message_with_kind_and_time() {
         r#"    "a""#,
         "  ]",
         "}",
-        "< binary T 9.0 B",
+        "< binary T 9 B",
         "  00000000  00 01 62 69 6e 61 72 79  21                       |..binary!|",
-        "< ping T 13.0 B are you there",
+        "< ping T 13 B are you there",
         "",
     ];
     assert_eq!(without_times(&text(&out.stdout)), expected.join("\n"));

@@ -318,23 +318,34 @@ fn the_session_keeps_its_scope_across_a_reconnect() {
 }
 
 #[test]
-fn one_shots_send_the_preamble_and_refuse_reconnect() {
-    let server = Planned::start(vec![(3, Ending::Close(Some(1000)))]);
+fn one_shots_neither_list_nor_take_reconnect_and_preamble() {
     let home = home();
     let auth = preamble(home.path());
-    let out = ws_cmd(home.path())
-        .args(["text", &server.url(), "hi", "--preamble", &auth])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    assert_eq!(server.next(), ["auth secret", "subscribe news", "hi"]);
-    let out = ws_cmd(home.path())
-        .args(["text", &server.url(), "hi", "--reconnect"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("--reconnect does not apply"), "{stderr}");
+    for command in ["text", "byte", "ping", "pong"] {
+        let help = ws_cmd(home.path())
+            .args([command, "--help"])
+            .output()
+            .unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(help.contains("--connect-timeout"), "{help}");
+        for flag in ["--reconnect", "--preamble"] {
+            assert!(
+                !help.contains(flag),
+                "{command} --help lists {flag}: {help}"
+            );
+            let mut args = vec![command, "ws://127.0.0.1:9/", flag, &auth];
+            if command == "text" || command == "byte" {
+                args.insert(2, "hi");
+            }
+            let out = ws_cmd(home.path()).args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(2), "{command} {flag}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(
+                stderr.contains(&format!("unexpected argument '{flag}'")),
+                "{stderr}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -61,14 +61,14 @@ fn text_is_sent_verbatim_and_its_echo_shown() {
     let (server, home) = (TestServer::echo(), home());
     let mut pty = session(&server, home.path());
     pty.line("text hello world");
-    pty.expect("Sent 11.0 B of data over the wire.");
+    pty.expect("Sent 11 B of data over the wire.");
     // The echo may come back before the confirmation is printed.
     pty.wait_screen("< text");
     pty.wait_screen("hello world\n");
     pty.line("text 'quoted words'");
-    pty.expect("Sent 12.0 B");
+    pty.expect("Sent 12 B");
     pty.line(r#"text {"id": 1}"#);
-    pty.expect("Sent 9.0 B");
+    pty.expect("Sent 9 B");
     server.wait_for("the JSON", |f| *f == Frame::Text(r#"{"id": 1}"#.into()));
     assert_eq!(
         server.texts(),
@@ -81,7 +81,7 @@ fn byte_sends_binary_and_binary_is_shown_as_hex() {
     let (server, home) = (TestServer::echo(), home());
     let mut pty = session(&server, home.path());
     pty.line("byte hello");
-    pty.expect("Sent 5.0 B of data over the wire.");
+    pty.expect("Sent 5 B of data over the wire.");
     pty.wait_screen("< binary");
     pty.wait_screen("00000000  68 65 6c 6c 6f");
     pty.wait_screen("|hello|");
@@ -145,9 +145,9 @@ fn file_contents_are_sent_exactly() {
     std::fs::write(home.path().join("raw.bin"), [0u8, 1, 2, 255]).unwrap();
     let mut pty = session(&server, home.path());
     pty.line("text file@msg.json");
-    pty.expect("Sent 14.0 B");
+    pty.expect("Sent 14 B");
     pty.line("byte file@raw.bin");
-    pty.expect("Sent 4.0 B");
+    pty.expect("Sent 4 B");
     server.wait_for("the file", |f| *f == Frame::Binary(vec![0, 1, 2, 255]));
     assert_eq!(server.texts(), ["{\"a\": [1, 2]}\n"]);
 }
@@ -164,7 +164,7 @@ fn rhai_variables_functions_and_loops_live_across_lines() {
     pty.line("fn twice(s) { s + s }");
     pty.next_prompt();
     pty.line("for i in 0..3 { text(twice(\"n\" + i)) }");
-    pty.expect("Sent 4.0 B");
+    pty.expect("Sent 4 B");
     for text in ["n0n0", "n1n1", "n2n2"] {
         server.wait_for(text, |f| *f == Frame::Text(text.into()));
     }
@@ -177,7 +177,7 @@ fn a_send_and_recv_on_one_line_lose_nothing() {
     let mut pty = session(&server, home.path());
     pty.line("text(\"x\"); print(\"got \" + recv())");
     // In this order: the confirmation is printed before the message goes.
-    pty.expect("Sent 1.0 B of data over the wire.");
+    pty.expect("Sent 1 B of data over the wire.");
     pty.expect("< text");
     pty.expect("got x");
 }
@@ -211,7 +211,7 @@ fn ctrl_c_stops_running_code_and_keeps_the_connection() {
     pty.expect("Interrupted.");
     pty.next_prompt();
     pty.line("text after");
-    pty.expect("Sent 5.0 B");
+    pty.expect("Sent 5 B");
     server.wait_for("a message after Ctrl+C", |f| {
         *f == Frame::Text("after".into())
     });
@@ -365,7 +365,7 @@ fn without_a_url_the_session_runs_its_own_echo_server() {
     pty.expect("No URL given: started an echo server on ws://127.0.0.1:");
     pty.expect("Welcome to the interactive websocket session! 🌟");
     pty.line("text hi");
-    pty.expect("Sent 2.0 B");
+    pty.expect("Sent 2 B");
     pty.wait_screen("< text");
     pty.line("for i in 0..3 { text(\"n\" + i) }");
     pty.wait_screen("n2\n");

@@ -283,7 +283,7 @@ fn recorded_session(server: &TestServer, home: &Path, file: &str) -> Pty {
     let mut pty = Pty::spawn(command);
     pty.expect("Welcome to the interactive websocket session!");
     pty.line("text hello transcript");
-    pty.expect("Sent 16.0 B");
+    pty.expect("Sent 16 B");
     pty.wait_screen("hello transcript\n");
     server.wait_for("the text", |f| *f == Frame::Text("hello transcript".into()));
     pty

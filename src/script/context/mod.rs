@@ -187,10 +187,10 @@ impl Context {
     }
 
     pub(crate) fn connect(&self, url: &str, options: Option<rhai::Map>) -> Fallible<Connection> {
-        let mut connect = self.settings.connect_options();
-        if let Some(map) = options {
-            super::options::apply(&mut connect, map)?;
-        }
+        let connect = match options {
+            Some(map) => super::options::apply(&self.settings, map)?,
+            None => self.settings.connect_options(),
+        };
         let view = TrafficView {
             json: self.json,
             label: Some(crate::connection::redact::url(
