@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod setting_flags;
 
-pub use setting_flags::{Connect, SettingFlags, Stay};
+pub use setting_flags::{Connect, Pipe, SettingFlags, Stay};
 
 /// A WebSocket console: interactive sessions, Rhai scripts, one-shot commands
 /// and transcripts (SVG, HTML or text).
@@ -191,6 +191,7 @@ impl ConnectArgs {
     pub fn setting_flags(
         &self,
         stay: Option<&StayArgs>,
+        more: &[(&'static str, String, String)],
         terminal_width: Option<&str>,
     ) -> crate::settings::Flags {
         let mut given = self.settings.given.clone();
@@ -198,6 +199,7 @@ impl ConnectArgs {
             stay.iter()
                 .flat_map(|stay| stay.settings.given.iter().cloned()),
         );
+        given.extend(more.iter().cloned());
         if let Some(width) = terminal_width {
             given.push(("terminal_width", "--terminal-width".into(), width.into()));
         }
@@ -358,6 +360,9 @@ pub struct PipeArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub stay: StayArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub pipe: SettingFlags<Pipe>,
 }
 
 /// `ws tail`.

@@ -67,6 +67,8 @@ pub struct ServerOptions {
     pub send_timeout: Duration,
     /// Accept permessage-deflate when a client offers it.
     pub compression: bool,
+    /// Echo messages smaller than this many bytes uncompressed.
+    pub compression_threshold: usize,
     /// Keepalive pings to each client, if any.
     pub keepalive: Option<KeepaliveSettings>,
 }
@@ -79,6 +81,7 @@ impl Default for ServerOptions {
             handshake_timeout: Duration::from_secs(5),
             send_timeout: Duration::from_secs(30),
             compression: true,
+            compression_threshold: 1024,
             keepalive: None,
         }
     }
@@ -335,6 +338,7 @@ where
     let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
         .await
         .ok()?;
+    ws.get_mut().compress_from(options.compression_threshold);
     ws.get_mut().enable(agreed, options.max_message_size);
     Some(ws)
 }

@@ -96,6 +96,15 @@ pub struct Settings {
     /// How long the peer may take none of our data before the connection
     /// is ended.
     pub send_timeout: Duration,
+    /// Messages smaller than this many bytes are sent uncompressed, even
+    /// when compression was agreed.
+    pub compression_threshold: usize,
+    /// How long a reconnected connection must stay up before it counts as
+    /// a success (and the count of failed attempts starts again).
+    pub reconnect_stable: Duration,
+    /// `ws pipe`: after standard input ends, how long the server may be
+    /// quiet before the close (zero: close at once).
+    pub linger: Duration,
     /// The limits Rhai code runs within.
     pub limits: ScriptLimits,
 }
@@ -163,6 +172,9 @@ impl Default for Settings {
             tls_password: None,
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
+            compression_threshold: 1024,
+            reconnect_stable: Duration::from_secs(5),
+            linger: Duration::from_secs(1),
             limits: ScriptLimits::default(),
         }
     }
@@ -189,6 +201,7 @@ impl Settings {
             connect_timeout: self.connect_timeout,
             max_message_size: self.max_message_size,
             compression: self.compression,
+            compression_threshold: self.compression_threshold,
             tls: TlsFiles {
                 ca_file: self.tls_ca_file.clone(),
                 certificate_file: self.tls_certificate_file.clone(),
@@ -216,6 +229,7 @@ impl Settings {
             send_timeout: self.send_timeout,
             keepalive: self.keepalive(),
             reconnect: self.reconnect,
+            reconnect_stable: self.reconnect_stable,
             preamble: Vec::new(),
             keepalive_notes: false,
             interrupt,

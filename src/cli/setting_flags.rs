@@ -30,6 +30,14 @@ impl Groups for Stay {
     const GROUP: Group = Group::Stay;
 }
 
+/// `ws pipe`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Pipe;
+
+impl Groups for Pipe {
+    const GROUP: Group = Group::Pipe;
+}
+
 /// The setting flags of group `G` that were given: the key, the flag as
 /// written and its value.
 #[derive(Clone, Debug, Default)]

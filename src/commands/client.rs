@@ -39,6 +39,7 @@ pub(super) fn settings(
             keepalive: settings.keepalive(),
         },
         reconnect: settings.reconnect,
+        reconnect_stable: settings.reconnect_stable,
         preamble,
         notes: false,
     })

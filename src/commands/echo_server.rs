@@ -1,6 +1,7 @@
 //! `ws echo-server`: an echo server until Ctrl+C or SIGTERM (status 0).
 //! The settings `connect_timeout` and `send_timeout` bound how long a
-//! client may take for its handshake and for taking its echoes.
+//! client may take for its handshake and for taking its echoes;
+//! `compression_threshold` is the size from which echoes are compressed.
 
 use std::io::Write;
 use std::path::Path;
@@ -20,6 +21,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     let mut options = ServerOptions {
         handshake_timeout: settings.connect_timeout,
         send_timeout: settings.send_timeout,
+        compression_threshold: settings.compression_threshold,
         ..ServerOptions::default()
     };
     if let Some(size) = &args.max_message_size {

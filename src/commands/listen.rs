@@ -35,7 +35,7 @@ const CHUNK: usize = 64 * 1024;
 pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let width = args.terminal_width.as_deref();
-    let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), width)?;
+    let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), &[], width)?;
     let core = client::settings(&settings, options, "ws listen")?;
     let duration = client::duration(args.duration)?;
     let console = Console::stdio();

@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<i32> {
         Command::InstallCompletion => completion::install(),
         Command::Man(args) => man::print(args.command.as_deref()),
         Command::Config(args) => {
-            crate::settings::show(&args.connect.setting_flags(Some(&args.stay), None))
+            crate::settings::show(&args.connect.setting_flags(Some(&args.stay), &[], None))
         }
         Command::Test(args) => test::run(args),
     }
@@ -124,9 +124,10 @@ fn error_text(error: &Error) -> Option<String> {
 pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
     stay: Option<&crate::cli::StayArgs>,
+    more: &[(&'static str, String, String)],
     width: Option<&str>,
 ) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
-    let settings_flags = flags.setting_flags(stay, width);
+    let settings_flags = flags.setting_flags(stay, more, width);
     let settings = crate::settings::load(&settings_flags)?.settings;
     let mut options = settings.connect_options();
     options

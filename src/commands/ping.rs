@@ -55,7 +55,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         Kind::Ping => "ws ping",
         Kind::Pong => "ws pong",
     };
-    let (settings, options) = super::client_settings(&args.connect, None, None)?;
+    let (settings, options) = super::client_settings(&args.connect, None, &[], None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
     let core = client::settings(&settings, options, command)?;
     let console = Console::stdio();

@@ -3,8 +3,11 @@
 //! `--jsonl` for one JSON object a line), and each message that arrives is
 //! written to standard output byte for byte, followed by a newline.
 //!
-//! When standard input ends, everything read is sent, then the close
-//! handshake runs (1000) while replies are still written out; status 0.
+//! When standard input ends, everything read is sent, and replies are
+//! still written out until the server has been quiet for `--linger`
+//! seconds (default 1; 0 closes at once), or `response_timeout` has passed
+//! since the input ended, or the server closes; then the close handshake
+//! runs (1000); status 0.
 //! A server close ends it too: 0 for 1000/1001, 1 with the code otherwise.
 //! Ctrl+C or SIGTERM closes with 1001 (status 130). `--preamble FILE`
 //! sends its lines first on every connection; with `--reconnect` an
@@ -20,13 +23,14 @@
 
 use std::io::{self, BufRead, BufWriter, IsTerminal, Read, StdoutLock, Write};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::FutureExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 
 use super::{client, jsonl};
+use crate::cancel::until;
 use crate::cli::PipeArgs;
 use crate::connection::{Client, CloseInfo, Event, Message, message_cost, url};
 use crate::console::Role;
@@ -69,7 +73,8 @@ enum End {
 
 pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
-    let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), None)?;
+    let (settings, options) =
+        super::client_settings(&args.connect, Some(&args.stay), &args.pipe.given, None)?;
     let core = client::settings(&settings, options, "ws pipe")?;
     let mode = match (args.binary, args.jsonl) {
         (_, true) => Mode::Jsonl,
@@ -87,6 +92,11 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
             output: Output::new(mode),
             reading: true,
             failed: None,
+            linger: Linger {
+                quiet: settings.linger,
+                patience: settings.response_timeout,
+                until: None,
+            },
         };
         let end = loop {
             if let Some(end) = pipe.ready(&mut client) {
@@ -98,6 +108,10 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
                 event = client.next() => event,
                 input = pipe.input.pop(), if pipe.takes(&client) => {
                     pipe.take(&mut client, input);
+                    continue;
+                }
+                () = until(pipe.linger.deadline()), if pipe.linger.is_on() => {
+                    pipe.linger.expired(&mut client);
                     continue;
                 }
             };
@@ -131,6 +145,59 @@ struct Pipe {
     /// (the close goes after what came before, whose replies are still
     /// shown), and is the error once the connection is over.
     failed: Option<Error>,
+    linger: Linger,
+}
+
+/// The wait after the input ended for the replies still to come: the
+/// close goes once the server has been quiet for `quiet`, or `patience`
+/// after the input ended (a server that streams without pause).
+struct Linger {
+    quiet: Duration,
+    patience: Option<Duration>,
+    /// While lingering: when to close, at the latest, and when for quiet.
+    until: Option<(Option<Instant>, Instant)>,
+}
+
+impl Linger {
+    /// The input ended: close at once (`quiet` of zero), else wait.
+    fn start(&mut self, client: &mut Client) {
+        if self.quiet.is_zero() {
+            return client.close(1000, "");
+        }
+        let now = Instant::now();
+        let latest = self.patience.and_then(|p| now.checked_add(p));
+        self.until = Some((latest, now + self.quiet));
+    }
+
+    fn is_on(&self) -> bool {
+        self.until.is_some()
+    }
+
+    /// When the next look is due.
+    fn deadline(&self) -> Option<Instant> {
+        let (latest, quiet) = self.until?;
+        Some(latest.map_or(quiet, |latest| latest.min(quiet)))
+    }
+
+    /// A message came: the server is not quiet yet.
+    fn heard(&mut self) {
+        if let Some((_, quiet)) = &mut self.until {
+            *quiet = Instant::now() + self.quiet;
+        }
+    }
+
+    /// The deadline came: close if the server was quiet long enough, or
+    /// the patience is spent.
+    fn expired(&mut self, client: &mut Client) {
+        let Some((latest, quiet)) = self.until else {
+            return;
+        };
+        let now = Instant::now();
+        if now >= quiet || latest.is_some_and(|latest| now >= latest) {
+            self.until = None;
+            client.close(1000, "");
+        }
+    }
 }
 
 impl Pipe {
@@ -155,6 +222,15 @@ impl Pipe {
                 None => break,
             }
         }
+        // A server that never pauses keeps events ready: the linger's
+        // deadline is looked at here too.
+        if self
+            .linger
+            .deadline()
+            .is_some_and(|at| at <= Instant::now())
+        {
+            self.linger.expired(client);
+        }
         self.output.flush().err().map(End::Output)
     }
 
@@ -172,13 +248,16 @@ impl Pipe {
 
     fn end_input(&mut self, client: &mut Client) {
         self.reading = false;
-        client.close(1000, "");
+        self.linger.start(client);
     }
 
     /// Writes a message out; notices on standard error.
     fn event(&mut self, event: Event) -> Option<End> {
         match event {
-            Event::Message(message) => self.output.message(&message).err().map(End::Output),
+            Event::Message(message) => {
+                self.linger.heard();
+                self.output.message(&message).err().map(End::Output)
+            }
             Event::Reconnecting(retry) => {
                 notice(Role::Warning, retry.notice());
                 None

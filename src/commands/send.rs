@@ -35,7 +35,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         Kind::Text => "ws text",
         Kind::Binary => "ws byte",
     };
-    let (settings, options) = super::client_settings(&args.connect, None, None)?;
+    let (settings, options) = super::client_settings(&args.connect, None, &[], None)?;
     let core = client::settings(&settings, options, command)?;
     let bytes = read_message(&args.message, settings.max_message_size)?;
     let message = match kind {

@@ -11,6 +11,7 @@ pub(crate) fn run(args: SessionArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(
         &args.connect,
         Some(&args.stay),
+        &[],
         args.terminal_width.as_deref(),
     )?;
     let console = Console::stdio();

@@ -17,6 +17,7 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
     let (settings, options) = super::client_settings(
         &args.connect,
         Some(&args.stay),
+        &[],
         args.terminal_width.as_deref(),
     )?;
     let plan = Plan {

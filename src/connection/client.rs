@@ -41,6 +41,8 @@ pub(crate) struct ClientSettings {
     pub limits: Limits,
     /// Reconnecting after an abnormal end, if wanted.
     pub reconnect: Option<ReconnectSettings>,
+    /// How long a new connection must stay up to count as a success.
+    pub reconnect_stable: Duration,
     /// Text messages sent first on every connection.
     pub preamble: Vec<String>,
     /// Report keepalive pings and pongs as events (`--verbose`).
@@ -119,6 +121,8 @@ pub(crate) struct Client {
     /// charged to a handle's budget).
     held: Vec<(Command, bool)>,
     notes: VecDeque<Note>,
+    /// When the connection in place opened.
+    opened: Instant,
     /// The end, once known and not yet reported.
     end: Option<CloseInfo>,
     ended: bool,
@@ -136,7 +140,9 @@ impl Client {
         let (stream, handshake) = dial(url, &settings.options).await?;
         let mut client = Client {
             url: url.to_string(),
-            attempts: settings.reconnect.map(Attempts::new),
+            attempts: settings
+                .reconnect
+                .map(|r| Attempts::new(r, settings.reconnect_stable)),
             settings,
             engine: None,
             handshake: Handshake::default(),
@@ -146,6 +152,7 @@ impl Client {
             redial: None,
             held: Vec::new(),
             notes: VecDeque::new(),
+            opened: Instant::now(),
             end: None,
             ended: false,
             closing: false,
@@ -168,6 +175,7 @@ impl Client {
             .compression
             .map(|_| stream.get_mut().log_sent_sizes());
         self.handshake = handshake;
+        self.opened = Instant::now();
         self.awaiting.clear();
         let mut engine = Engine::new(stream, self.settings.limits);
         if self.settings.notes {
@@ -345,9 +353,6 @@ impl Client {
                     Poll::Pending => Poll::Pending,
                     Poll::Ready(Ok((stream, handshake))) => {
                         self.redial = None;
-                        if let Some(attempts) = &mut self.attempts {
-                            attempts.reset();
-                        }
                         self.install(stream, handshake);
                         Poll::Ready(Event::Reconnected(attempt))
                     }
@@ -410,7 +415,9 @@ impl Client {
     fn report_sizes(&mut self) {
         let Some(sizes) = &self.sizes else { return };
         for size in sizes.take() {
-            if let Some(Some(waiting)) = self.awaiting.pop_front() {
+            // A message sent uncompressed has no second size: its waiter
+            // is let go.
+            if let (Some(Some(waiting)), Some(size)) = (self.awaiting.pop_front(), size) {
                 let _ = waiting.send(size);
             }
         }
@@ -422,6 +429,9 @@ impl Client {
         self.pings.clear();
         self.awaiting.clear();
         let dropped = self.engine.take().map(|mut engine| engine.abandon());
+        if let Some(attempts) = &mut self.attempts {
+            attempts.connection_ended(&info, self.opened.elapsed());
+        }
         if !self.closing && self.attempts.is_some() && reconnect::retries(&info) {
             // What the old connection did not write out is gone with it;
             // the handles go on with room for more.

@@ -168,6 +168,7 @@ async fn upgrade(
             "the websocket handshake with {host} failed: {what}; try --no-compression"
         ))
     })?;
+    ws.get_mut().compress_from(options.compression_threshold);
     ws.get_mut().enable(compression, options.max_message_size);
     let subprotocol = response
         .headers()

@@ -133,6 +133,8 @@ pub(crate) struct HandleSettings {
     pub keepalive: Option<KeepaliveSettings>,
     /// Reconnecting after an abnormal end, if wanted.
     pub reconnect: Option<ReconnectSettings>,
+    /// How long a new connection must stay up to count as a success.
+    pub reconnect_stable: Duration,
     /// Text messages sent first on every connection.
     pub preamble: Vec<String>,
     /// Report keepalive pings and pongs as events (`--verbose`).
@@ -158,6 +160,7 @@ impl Default for HandleSettings {
             send_timeout: Duration::from_secs(30),
             keepalive: None,
             reconnect: None,
+            reconnect_stable: Duration::from_secs(5),
             preamble: Vec::new(),
             keepalive_notes: false,
             interrupt: Interrupt::new(),
@@ -275,6 +278,7 @@ impl Connection {
                 keepalive: settings.keepalive,
             },
             reconnect: settings.reconnect,
+            reconnect_stable: settings.reconnect_stable,
             preamble: settings.preamble.clone(),
             notes: settings.keepalive_notes,
         };

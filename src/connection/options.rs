@@ -46,6 +46,9 @@ pub struct ConnectOptions {
     pub tls: TlsFiles,
     /// Offer permessage-deflate.
     pub compression: bool,
+    /// Send messages smaller than this many bytes uncompressed, even when
+    /// compression was agreed (compressing a few bytes makes them longer).
+    pub compression_threshold: usize,
 }
 
 /// PEM files for TLS (`wss://`), read when a connection opens; a file
@@ -89,6 +92,7 @@ impl Default for ConnectOptions {
             proxy: None,
             tls: TlsFiles::default(),
             compression: true,
+            compression_threshold: 1024,
         }
     }
 }

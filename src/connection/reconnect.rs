@@ -8,8 +8,10 @@
 //! the keepalive deadline, a peer that broke the protocol); never after a
 //! close we asked for. How long to wait: exponential backoff with jitter,
 //! the first attempt within a second, none more than 30 s after the one
-//! before. When to give up: after N failed attempts in a row (the count
-//! starts again once a connection opens); without N, never.
+//! before. When to give up: after N failed attempts in a row; the count
+//! starts again only once a connection has stayed up `reconnect_stable`
+//! seconds (default 5), so a server that accepts and drops every
+//! connection is given up on; without N, never.
 
 use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
@@ -189,17 +191,41 @@ impl Retry {
     }
 }
 
-/// The attempts of one client: the backoff of the current outage and the
-/// limit.
+/// The attempts of one client: the backoff of the current outage, the
+/// limit, and how the connections of the outage ended. A connection
+/// counts as a success only once it has stayed up `stable` (as
+/// reconnecting-websocket's `minUptime`): a server that accepts and drops
+/// at once is an outage that goes on, not a string of successes.
 #[derive(Debug)]
 pub(crate) struct Attempts {
     settings: ReconnectSettings,
+    stable: Duration,
     made: u32,
+    /// How each connection of the outage ended, and after how long.
+    ended: Vec<(String, Duration)>,
 }
 
+/// How many endings the give-up sentence names (the latest).
+const ENDINGS_SHOWN: usize = 5;
+
 impl Attempts {
-    pub(crate) fn new(settings: ReconnectSettings) -> Attempts {
-        Attempts { settings, made: 0 }
+    pub(crate) fn new(settings: ReconnectSettings, stable: Duration) -> Attempts {
+        Attempts {
+            settings,
+            stable,
+            made: 0,
+            ended: Vec::new(),
+        }
+    }
+
+    /// A connection ended after being up `uptime`: a stable one ends the
+    /// outage (the count starts again), any other is part of it.
+    pub(crate) fn connection_ended(&mut self, info: &CloseInfo, uptime: Duration) {
+        if uptime >= self.stable {
+            self.made = 0;
+            self.ended.clear();
+        }
+        self.ended.push((lost(info), uptime));
     }
 
     /// The next attempt and the wait before it, or `None` once the limit
@@ -216,22 +242,35 @@ impl Attempts {
         Some((self.made, backoff(self.made, jitter())))
     }
 
-    /// A connection opened: the count starts again.
-    pub(crate) fn reset(&mut self) {
-        self.made = 0;
-    }
-
-    /// The end for giving up, naming the last failure.
+    /// The end for giving up, naming the last failure and how the
+    /// connections of the outage ended.
     pub(crate) fn give_up(&self, last: &str) -> CloseInfo {
-        let plural = if self.made == 1 { "" } else { "s" };
+        let plural = |n: usize, word: &str| match n {
+            1 => format!("1 {word}"),
+            n => format!("{n} {word}s"),
+        };
+        let mut text = format!(
+            "gave up reconnecting after {}: {last}",
+            plural(self.made as usize, "attempt")
+        );
+        if !self.ended.is_empty() {
+            let shown = self.ended.len().saturating_sub(ENDINGS_SHOWN);
+            let endings: Vec<String> = self.ended[shown..]
+                .iter()
+                .map(|(how, uptime)| format!("{how} after {:.1} s", uptime.as_secs_f64()))
+                .collect();
+            text.push_str(&format!(
+                "; {} made, none stayed up {} s (reconnect_stable): {}",
+                plural(self.ended.len(), "connection"),
+                self.stable.as_secs_f64(),
+                endings.join("; ")
+            ));
+        }
         CloseInfo {
             by: Closer::Dropped,
             code: 1006,
             reason: String::new(),
-            error: Some(format!(
-                "gave up reconnecting after {} attempt{plural}: {last}",
-                self.made
-            )),
+            error: Some(text),
         }
     }
 }
@@ -290,7 +329,8 @@ mod tests {
 
     #[test]
     fn the_limit_counts_attempts_in_a_row() {
-        let mut attempts = Attempts::new(ReconnectSettings { attempts: Some(2) });
+        let stable = Duration::from_secs(5);
+        let mut attempts = Attempts::new(ReconnectSettings { attempts: Some(2) }, stable);
         assert_eq!(attempts.next().map(|n| n.0), Some(1));
         assert_eq!(attempts.next().map(|n| n.0), Some(2));
         assert!(attempts.next().is_none());
@@ -299,7 +339,7 @@ mod tests {
             end.error.as_deref(),
             Some("gave up reconnecting after 2 attempts: could not connect")
         );
-        let mut unlimited = Attempts::new(ReconnectSettings { attempts: None });
+        let mut unlimited = Attempts::new(ReconnectSettings { attempts: None }, stable);
         assert!((0..100).all(|_| unlimited.next().is_some()));
     }
 

@@ -19,8 +19,12 @@ pub(crate) enum Kind {
     Seconds,
     /// Seconds, or `inf` to wait forever.
     Timeout,
+    /// Seconds, `0` included (at once).
+    Wait,
     /// Bytes from 1 to 4G, with a suffix K, M or G.
     Size,
+    /// Bytes as [`Kind::Size`], `0` included.
+    Bytes,
     /// A whole number from the first to the second.
     Whole(usize, usize),
     /// `true` or `false`.
@@ -41,7 +45,9 @@ impl Kind {
         match self {
             Kind::Seconds => "use a number of seconds above 0 and at most 1000000000, like 2.5".into(),
             Kind::Timeout => "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever".into(),
+            Kind::Wait => "use a number of seconds from 0 (at once) to 1000000000, like 0.5".into(),
             Kind::Size => "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)".into(),
+            Kind::Bytes => "use a number of bytes from 0 to 4G, with an optional suffix K, M or G (like 1K)".into(),
             Kind::Whole(min, max) => format!("use a whole number from {min} to {max}"),
             Kind::Bool => "use true or false".into(),
             Kind::Attempts => "use a number of attempts from 1 to 1000000, \"inf\" (or true) for no limit, or false".into(),
@@ -54,8 +60,8 @@ impl Kind {
     /// The placeholder of its flag's value in `--help`.
     fn value_name(self) -> &'static str {
         match self {
-            Kind::Seconds | Kind::Timeout => "SECONDS",
-            Kind::Size => "BYTES",
+            Kind::Seconds | Kind::Timeout | Kind::Wait => "SECONDS",
+            Kind::Size | Kind::Bytes => "BYTES",
             Kind::Attempts => "N",
             Kind::Whole(..) => "N",
             _ => "VALUE",
@@ -70,6 +76,8 @@ pub(crate) enum Group {
     Connect,
     /// The commands that stay connected (session, run, test, listen, pipe).
     Stay,
+    /// `ws pipe` alone.
+    Pipe,
 }
 
 /// How a key is given on the command line.
@@ -121,8 +129,11 @@ trait Field: Sized {
 }
 
 impl Field for Duration {
-    fn parse(_: Kind, raw: Raw<'_>, _: &Origin<'_>) -> Option<Self> {
-        value::seconds(raw)
+    fn parse(kind: Kind, raw: Raw<'_>, _: &Origin<'_>) -> Option<Self> {
+        match kind {
+            Kind::Wait => value::wait(raw),
+            _ => value::seconds(raw),
+        }
     }
     fn show(&self, _: Kind) -> Option<String> {
         Some(value::show_seconds(*self))
@@ -150,12 +161,13 @@ impl Field for usize {
     fn parse(kind: Kind, raw: Raw<'_>, _: &Origin<'_>) -> Option<Self> {
         match kind {
             Kind::Whole(min, max) => value::whole(raw, min, max),
+            Kind::Bytes => value::bytes(raw),
             _ => value::size(raw),
         }
     }
     fn show(&self, kind: Kind) -> Option<String> {
         Some(match kind {
-            Kind::Size => value::show_size(*self),
+            Kind::Size | Kind::Bytes => value::show_size(*self),
             _ => self.to_string(),
         })
     }
@@ -372,6 +384,9 @@ pub(crate) const KEYS: &[Key] = &[
         flag: Some(Flag { long: "no-compression", group: Group::Connect,
             style: Style::Switch("false", "Do not offer permessage-deflate compression") }),
         per_connection: true),
+    key!("compression_threshold", Kind::Bytes, compression_threshold,
+        "Messages smaller than this are sent uncompressed (0: compress every one)",
+        per_connection: true),
     key!("ping_interval", Kind::Seconds, ping_interval,
         "Send a keepalive ping every SECONDS",
         flag: flag("ping-interval")),
@@ -381,6 +396,15 @@ pub(crate) const KEYS: &[Key] = &[
     key!("reconnect", Kind::Attempts, reconnect,
         "After an abnormal close or a dropped connection, connect again: at most N failed attempts in a row, no N for no limit; put it after the URL or write --reconnect=N",
         flag: Some(Flag { long: "reconnect", group: Group::Stay, style: Style::OptionalValue("inf") })),
+    key!(
+        "reconnect_stable",
+        Kind::Seconds,
+        reconnect_stable,
+        "Seconds a new connection must stay up to count as a success; until then it is one more failed attempt"
+    ),
+    key!("linger", Kind::Wait, linger,
+        "ws pipe: after the input ends, close once the server has been quiet this long (0: close at once)",
+        flag: Some(Flag { long: "linger", group: Group::Pipe, style: Style::Value })),
 ];
 
 /// The key named `name`.

@@ -113,6 +113,12 @@ pub(super) fn seconds(raw: Raw<'_>) -> Option<Duration> {
     Duration::try_from_secs_f64(secs).ok()
 }
 
+/// Seconds from 0.
+pub(super) fn wait(raw: Raw<'_>) -> Option<Duration> {
+    let secs = number(raw).filter(|s| *s >= 0.0 && *s <= super::MAX_SECONDS)?;
+    Duration::try_from_secs_f64(secs).ok()
+}
+
 pub(super) fn timeout(raw: Raw<'_>) -> Option<Option<Duration>> {
     match text(raw).map(str::trim) {
         Some("inf" | "infinity") => Some(None),
@@ -174,6 +180,15 @@ pub(crate) fn parse_size(text: &str) -> Option<usize> {
     (1..=4 << 30)
         .contains(&bytes)
         .then(|| usize::try_from(bytes).ok())?
+}
+
+/// A size from 0 (`0` or a size).
+pub(super) fn bytes(raw: Raw<'_>) -> Option<usize> {
+    match raw {
+        Raw::Toml(toml::Value::Integer(0)) => Some(0),
+        Raw::Text(text) if text.trim() == "0" => Some(0),
+        _ => size(raw),
+    }
 }
 
 pub(super) fn size(raw: Raw<'_>) -> Option<usize> {

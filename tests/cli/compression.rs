@@ -337,6 +337,27 @@ fn a_one_shot_says_both_sizes_when_compression_is_on() {
 }
 
 #[test]
+fn messages_under_compression_threshold_go_uncompressed() {
+    let peer = Peer::start(None, None);
+    // Compression is agreed, but two bytes would only grow.
+    let small = ws(&["text", &peer.url, "hi"]);
+    let small = String::from_utf8_lossy(&small.stdout);
+    assert_eq!(small, "Sent 2 B of data over the wire.\n");
+    let home = home();
+    let every = ws_cmd(home.path())
+        .env("WS_COMPRESSION_THRESHOLD", "0")
+        .args(["text", &peer.url, "hi"])
+        .output()
+        .unwrap();
+    let every = String::from_utf8_lossy(&every.stdout);
+    assert!(every.starts_with("Sent 2 B ("), "{every}");
+    assert!(
+        every.ends_with(" B compressed) of data over the wire.\n"),
+        "{every}"
+    );
+}
+
+#[test]
 fn the_session_says_both_sizes_before_the_echo() {
     use crate::support::pty::Pty;
     let home = home();

@@ -230,3 +230,85 @@ fn listen_jsonl_is_one_object_a_line() {
     assert_eq!(lines[1]["kind"], "binary");
     assert_eq!(lines[1]["data"], "AQI=");
 }
+
+/// A server that echoes each text message 100 ms after it came, and
+/// answers a close at once, dropping the echoes it still holds (as Python
+/// `websockets` does: its handler's later sends fail once it answered).
+fn late_echo_server() -> String {
+    use futures_util::{SinkExt, StreamExt};
+    use std::time::Duration;
+    use tokio::time::Instant;
+    use tokio_tungstenite::tungstenite::Message;
+    let address = crate::support::server::spawn_server(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let mut held: std::collections::VecDeque<(Instant, String)> = Default::default();
+        loop {
+            let due = held.front().map(|(at, _)| *at);
+            let wait = async {
+                match due {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                message = ws.next() => match message {
+                    Some(Ok(Message::Text(text))) => {
+                        let at = Instant::now() + Duration::from_millis(100);
+                        held.push_back((at, text.to_string()));
+                    }
+                    // A close (answered by the stack) or the end.
+                    _ => return,
+                },
+                () = wait => {
+                    if let Some((_, text)) = held.pop_front()
+                        && ws.send(Message::text(text)).await.is_err()
+                    {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    format!("ws://{address}/")
+}
+
+#[test]
+fn at_the_end_of_the_input_the_replies_still_come_until_the_server_is_quiet() {
+    let (url, home) = (late_echo_server(), home());
+    let out = pipe(home.path(), &["pipe", &url], b"1\n2\n3\n4\n5\n");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "1\n2\n3\n4\n5\n");
+    // --linger 0 closes at once, as before: the server drops what it held.
+    let out = pipe(
+        home.path(),
+        &["pipe", &url, "--linger", "0"],
+        b"1\n2\n3\n4\n5\n",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_ne!(text(&out.stdout), "1\n2\n3\n4\n5\n");
+}
+
+#[test]
+fn a_server_that_streams_without_pause_is_closed_after_response_timeout() {
+    let server = TestServer::scripted(vec![Action::Repeat(
+        tokio_tungstenite::tungstenite::Message::text("tick"),
+        100_000_000,
+    )]);
+    let home = home();
+    let started = std::time::Instant::now();
+    let path = home.path().join("input");
+    std::fs::write(&path, "hi\n").unwrap();
+    let out = ws_cmd(home.path())
+        .env("WS_RESPONSE_TIMEOUT", "1")
+        .args(["pipe", &server.url()])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let _ = server.allow_unused();
+}

@@ -171,14 +171,52 @@ fn listen_reconnects_sends_the_preamble_each_time_and_loses_nothing() {
     for _ in 0..3 {
         assert_eq!(server.next(), ["auth secret", "subscribe news"]);
     }
-    assert_eq!(
-        stderr.matches("reconnected (attempt 1)\n").count(),
-        2,
+    // The second connection did not stay up reconnect_stable: one outage,
+    // two attempts.
+    assert!(
+        stderr.contains("reconnected (attempt 1)\n")
+            && stderr.contains("reconnected (attempt 2)\n"),
         "{stderr}"
     );
     assert!(
         stderr.contains("connection lost, reconnecting in ")
-            && stderr.contains(": the server closed the connection with code 1011 (planned)\n"),
+            && stderr.contains(
+                "(attempt 2): the server closed the connection with code 1011 (planned)\n"
+            ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_server_that_drops_every_connection_is_given_up_on_after_the_attempts() {
+    // Each connection opens and drops at once: opening is not a success
+    // until it has stayed up reconnect_stable, so --reconnect 1 makes
+    // exactly two connections, and the sentence says how each ended.
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    let address = serve_on_thread(move |listener| async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
+                drop(ws);
+            }
+        }
+    });
+    let home = home();
+    let url = format!("ws://127.0.0.1:{}/", address.port());
+    let out = ws_cmd(home.path())
+        .args(["listen", &url, "--reconnect", "1"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 2, "{stderr}");
+    assert!(
+        stderr.contains("gave up reconnecting after 1 attempt"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("2 connections made, none stayed up 5 s (reconnect_stable)"),
         "{stderr}"
     );
 }

@@ -63,13 +63,14 @@ enum Mode {
 }
 
 /// The size on the wire of each data message written on a compressed
-/// connection, in order (see [`DeflateStream::log_sent_sizes`]): whoever
-/// asks for it takes the sizes as they come, so it stays short.
+/// connection, in order (see [`DeflateStream::log_sent_sizes`]), `None`
+/// for one sent uncompressed (under the threshold): whoever asks for it
+/// takes the sizes as they come, so it stays short.
 #[derive(Clone, Debug, Default)]
-pub struct SentSizes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<usize>>>);
+pub struct SentSizes(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<Option<usize>>>>);
 
 impl SentSizes {
-    fn push(&self, size: usize) {
+    fn push(&self, size: Option<usize>) {
         self.0
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -77,7 +78,7 @@ impl SentSizes {
     }
 
     /// Takes the sizes logged so far, oldest first.
-    pub fn take(&self) -> std::collections::VecDeque<usize> {
+    pub fn take(&self) -> std::collections::VecDeque<Option<usize>> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
@@ -103,6 +104,8 @@ pub struct DeflateStream<S> {
     out: Vec<u8>,
     out_at: usize,
     sent: Option<SentSizes>,
+    /// Messages smaller than this go uncompressed.
+    threshold: usize,
 }
 
 impl<S> DeflateStream<S> {
@@ -123,6 +126,16 @@ impl<S> DeflateStream<S> {
             out: Vec::new(),
             out_at: 0,
             sent: None,
+            threshold: 0,
+        }
+    }
+
+    /// Sends messages smaller than `bytes` uncompressed once compression
+    /// is on (a few bytes grow when compressed); 0 compresses every one.
+    pub fn compress_from(&mut self, bytes: usize) {
+        self.threshold = bytes;
+        if let Mode::Deflate(codec) = &mut self.mode {
+            codec.threshold = bytes;
         }
     }
 
@@ -134,6 +147,7 @@ impl<S> DeflateStream<S> {
             Some(params) => {
                 let mut codec = Codec::new(self.side, params, limit);
                 codec.sent = self.sent.clone();
+                codec.threshold = self.threshold;
                 Mode::Deflate(Box::new(codec))
             }
         };

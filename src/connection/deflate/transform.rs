@@ -29,6 +29,8 @@ pub(super) struct Codec {
     write_skip: u64,
     /// Payload bytes on the wire of the outgoing data message so far.
     message_out: usize,
+    /// Messages (in one frame) smaller than this go uncompressed.
+    pub threshold: usize,
     /// Where the wire size of each whole data message goes, if asked.
     pub sent: Option<SentSizes>,
     /// A client's outgoing payload, unmasked for the compressor.
@@ -79,6 +81,7 @@ impl Codec {
             deflating: false,
             write_skip: 0,
             message_out: 0,
+            threshold: 0,
             sent: None,
             unmasked: Vec::new(),
             packed: Vec::new(),
@@ -196,7 +199,8 @@ impl Codec {
                 return at;
             };
             if header.starts_message() {
-                self.deflating = self.deflater.is_some();
+                let small = header.is_final() && header.payload_len < self.threshold as u64;
+                self.deflating = self.deflater.is_some() && !small;
             }
             let data = header.starts_message() || header.continues_message();
             if !(self.deflating && data) {
@@ -256,7 +260,8 @@ impl Codec {
     fn count_out(&mut self, bytes: usize, last: bool) {
         self.message_out += bytes;
         if last && let Some(sent) = &self.sent {
-            sent.push(std::mem::take(&mut self.message_out));
+            let size = std::mem::take(&mut self.message_out);
+            sent.push(self.deflating.then_some(size));
         } else if last {
             self.message_out = 0;
         }
