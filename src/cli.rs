@@ -274,6 +274,17 @@ pub struct RunArgs {
     pub stay: StayArgs,
 }
 
+/// `-q` and `-v` of the one-shots, `listen` and `pipe`.
+#[derive(Debug, Clone, Copy, Default, Args)]
+pub struct Verbosity {
+    /// Show only the data: no lines on standard error about the connection (what was negotiated, how it ended)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+    /// Show control frames too: pings, pongs and the close (with --jsonl, as lines of their own)
+    #[arg(short = 'v', long, conflicts_with = "quiet")]
+    pub verbose: bool,
+}
+
 /// `ws text` and `ws byte`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
@@ -281,6 +292,15 @@ pub struct SendArgs {
     pub url: String,
     /// The message; file@PATH sends a file, - reads standard input
     pub message: String,
+    /// Print the first N messages received (as ws pipe prints them), waiting at most response_timeout in all
+    #[arg(long, value_name = "N")]
+    pub replies: Option<u64>,
+    /// With --replies: one JSON object a line, as ws pipe --jsonl writes them
+    #[arg(long, requires = "replies")]
+    pub jsonl: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub shown: Verbosity,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
@@ -308,6 +328,9 @@ pub struct PingArgs {
     pub file: Vec<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub shown: Verbosity,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub connect: ConnectArgs,
 }
 
@@ -323,18 +346,24 @@ pub struct ListenArgs {
     /// time or escaping; for redirecting to a file)
     #[arg(long, conflicts_with_all = ["json", "file", "jsonl"])]
     pub raw: bool,
-    /// One JSON object a line: {"kind", "time", "data"} (for jq; binary data in base64)
+    /// One JSON object a line: {"kind", "time", "data"} (for jq; binary data in base64); messages only, control frames too with -v
     #[arg(long, conflicts_with_all = ["json", "file"])]
     pub jsonl: bool,
     /// Stop after this many seconds
     #[arg(short = 'd', long)]
     pub duration: Option<f64>,
+    /// Stop after this many messages (the close handshake follows)
+    #[arg(short = 'n', long, value_name = "N")]
+    pub count: Option<u64>,
     /// Write a transcript (.svg, .html, .cast, anything else is plain text); repeatable
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub file: Vec<PathBuf>,
     /// Width of the transcript in columns
     #[arg(long, value_name = "COLUMNS")]
     pub terminal_width: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub shown: Verbosity,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,
@@ -351,9 +380,12 @@ pub struct PipeArgs {
     /// Send each line as a binary message
     #[arg(long, conflicts_with = "jsonl")]
     pub binary: bool,
-    /// Read and write one JSON object a line: {"kind": "text"|"binary", "time": …, "data": …} (binary data in base64)
+    /// Read and write one JSON object a line: {"kind": "text"|"binary", "time": …, "data": …} (binary data in base64; any other JSON value as input data is sent as its text)
     #[arg(long)]
     pub jsonl: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub shown: Verbosity,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub connect: ConnectArgs,

@@ -24,6 +24,14 @@ pub enum Error {
     /// The text given as a URL is not a websocket URL.
     #[error("{0} is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)")]
     InvalidUrl(String),
+    /// An `http://` or `https://` URL where a websocket URL belongs.
+    #[error("{url} is an HTTP url; a websocket server is reached at {suggested}")]
+    HttpUrl {
+        /// The URL as given (without a password).
+        url: String,
+        /// The same address with `ws://` or `wss://`.
+        suggested: String,
+    },
     /// Bad usage that clap could not see (conflicting or malformed values).
     #[error("{0}")]
     Usage(String),
@@ -158,7 +166,7 @@ impl Error {
     pub fn exit_status(&self) -> i32 {
         match self {
             _ if self.is_broken_pipe() => 0,
-            Error::InvalidUrl(_) | Error::Usage(_) => 2,
+            Error::InvalidUrl(_) | Error::HttpUrl { .. } | Error::Usage(_) => 2,
             Error::Exit(n) => *n,
             Error::Interrupted => 130,
             _ => 1,

@@ -13,7 +13,7 @@ use rhai::{AST, Dynamic, Engine, Scope};
 use crate::cancel::Interrupt;
 use crate::connection::{CloseInfo, Connection, Observer};
 use crate::console::traffic::{Hold, TrafficView, observer};
-use crate::console::{Console, Line, Role, Stream};
+use crate::console::{Console, Line, Role, Stream, render};
 use crate::error::{Error, Result};
 use crate::script::context::Context;
 use crate::script::diagnostics::{self, Source, Stop};
@@ -853,16 +853,12 @@ impl Session {
             "Welcome to the interactive websocket session! 🌟",
         )];
         if let Some(connection) = self.ctx.session_connection() {
-            let mut line = Line::of(Role::Info, "Connected to ").push(Role::Url, connection.url());
-            if let Some(protocol) = connection.subprotocol() {
-                line.add(Role::Info, " with subprotocol ");
-                line.add(Role::Literal, protocol);
-            }
-            if let Some(compression) = connection.compression() {
-                line.add(Role::Info, ", compressed with ");
-                line.add(Role::Literal, compression.to_string());
-            }
-            lines.push(line.push(Role::Info, "."));
+            let compression = connection.compression();
+            lines.push(render::connected_line(
+                connection.url(),
+                connection.subprotocol(),
+                compression.as_ref().map(|c| c as &dyn std::fmt::Display),
+            ));
         }
         lines.push(
             Line::of(Role::Info, "Type ")

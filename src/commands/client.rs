@@ -10,6 +10,7 @@ use crate::cancel::until;
 use crate::connection::{
     Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Limits, Preamble,
 };
+use crate::console::{Console, Line, Role, render};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 
@@ -78,14 +79,42 @@ pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
 
 /// Closes with 1001 when our side ends the connection: Ctrl+C or SIGTERM
 /// (`output` is `None`) or an output that failed, where a closed pipe
-/// ends quietly with status 0.
+/// ends quietly with status 0. After Ctrl+C, a close frame that could not
+/// even be written (the server reads nothing) is not waited for.
 pub(super) async fn leave(client: &mut Client, output: Option<std::io::Error>) -> Result<i32> {
-    client.close_and_wait(1001, "").await;
+    if output.is_some() || !client.is_blocked() {
+        client.close_and_wait(1001, "").await;
+    }
     match output {
         None => Err(Error::Interrupted),
         Some(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
         Some(e) => Err(Error::io("cannot write the output", e)),
     }
+}
+
+/// Says what the connection negotiated (subprotocol, compression), on
+/// standard error and in the transcripts; not with `-q`.
+pub(super) fn say_connected(console: &Console, url: &str, client: &Client, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let handshake = client.handshake();
+    let compression = handshake.compression.as_ref();
+    console.err(render::connected_line(
+        &crate::connection::redact::url(url),
+        handshake.subprotocol.as_deref(),
+        compression.map(|c| c as &dyn std::fmt::Display),
+    ));
+}
+
+/// The end of a close we started: a warning when the server never
+/// answered it (not with `-q`; everything was sent, so still a success),
+/// then the status as [`outcome`] gives it.
+pub(super) fn closed(console: &Console, info: &CloseInfo, quiet: bool) -> Result<()> {
+    if let (Closer::Us, Some(why), false) = (info.by, &info.error, quiet) {
+        console.err(Line::of(Role::Warning, format!("Closed: {why}.")));
+    }
+    outcome(info)
 }
 
 /// `-d SECONDS` as a duration.

@@ -1,14 +1,15 @@
 //! One JSON object per line, for `ws pipe --jsonl` (both ways) and `ws
 //! listen --jsonl`: `{"kind":"text","time":1795813445.123,"data":"hi"}`.
-//! `kind` is `text`, `binary`, `ping` or `pong`; `time` is Unix seconds
-//! with milliseconds; `data` is the text, or base64 for anything else.
+//! `kind` is `text` or `binary` (and `ping`, `pong` or `close` with `-v`);
+//! `time` is Unix seconds with milliseconds; `data` is the text, or base64
+//! for anything else.
 
 use std::time::SystemTime;
 
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::connection::Message;
+use crate::connection::{CloseInfo, Message};
 use crate::script::bytes::{from_base64, to_base64};
 
 /// A message as a JSON line with its newline.
@@ -24,6 +25,13 @@ pub(crate) fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> String
     object(kind, to_base64(payload), at)
 }
 
+/// The end of the connection as a JSON line: its code and reason.
+pub(crate) fn close_line(info: &CloseInfo, at: SystemTime) -> String {
+    let object =
+        json!({"kind": "close", "time": unix_time(at), "code": info.code, "reason": info.reason});
+    format!("{object}\n")
+}
+
 fn object(kind: &str, data: String, at: SystemTime) -> String {
     let object = json!({"kind": kind, "time": unix_time(at), "data": data});
     format!("{object}\n")
@@ -37,25 +45,33 @@ fn unix_time(at: SystemTime) -> f64 {
     since.as_millis() as f64 / 1000.0
 }
 
-/// A message from one input line: `{"data": "hi"}` is text, `{"kind":
-/// "binary", "data": "3q2+7w=="}` binary; `time` is ignored.
+/// A message from one input line: `{"data": "hi"}` is text, and so is
+/// any other JSON value as `data` (`{"data": {"op": 1}}` sends `{"op":1}`);
+/// `{"kind": "binary", "data": "3q2+7w=="}` is binary; `time` is ignored.
 pub(crate) fn parse(line: &str) -> Result<WsMessage, String> {
     const SHAPE: &str =
         r#"write {"kind": "text", "data": "hi"} or {"kind": "binary", "data": "<base64>"}"#;
     let value: Value =
         serde_json::from_str(line).map_err(|e| format!("it is not JSON ({e}); {SHAPE}"))?;
-    let Value::Object(object) = value else {
+    let Value::Object(mut object) = value else {
         return Err(format!("it is not a JSON object; {SHAPE}"));
     };
-    let Some(Value::String(data)) = object.get("data") else {
-        return Err(format!("its data is missing or not a string; {SHAPE}"));
+    let kind = match object.get("kind") {
+        None => "text".to_string(),
+        Some(Value::String(kind)) => kind.clone(),
+        Some(other) => return Err(format!("its kind {other} is not text or binary")),
     };
-    match object.get("kind").and_then(Value::as_str).unwrap_or("text") {
-        "text" => Ok(WsMessage::text(data.clone())),
-        "binary" => from_base64(data)
+    let Some(data) = object.remove("data") else {
+        return Err(format!("its data is missing; {SHAPE}"));
+    };
+    match (kind.as_str(), data) {
+        ("text", Value::String(text)) => Ok(WsMessage::text(text)),
+        ("text", value) => Ok(WsMessage::text(value.to_string())),
+        ("binary", Value::String(base64)) => from_base64(&base64)
             .map(WsMessage::binary)
             .map_err(|e| e.replacen("from_base64: the text", "its data", 1)),
-        other => Err(format!("its kind {other:?} is not text or binary")),
+        ("binary", _) => Err(format!("its data is not a base64 string; {SHAPE}")),
+        (other, _) => Err(format!("its kind {other:?} is not text or binary")),
     }
 }
 
@@ -84,10 +100,30 @@ mod tests {
     }
 
     #[test]
+    fn any_json_value_is_sent_as_its_text() {
+        let cases = [
+            (
+                r#"{"data": {"op": 1, "d": [true, null]}}"#,
+                r#"{"op":1,"d":[true,null]}"#,
+            ),
+            (r#"{"kind": "text", "data": 42}"#, "42"),
+            (r#"{"data": "as is"}"#, "as is"),
+        ];
+        for (line, sent) in cases {
+            assert_eq!(parse(line).unwrap(), WsMessage::text(sent), "{line}");
+        }
+    }
+
+    #[test]
     fn bad_lines_say_what_is_wrong() {
         assert!(parse("nope").unwrap_err().contains("not JSON"));
         assert!(parse("[1]").unwrap_err().contains("not a JSON object"));
         assert!(parse("{}").unwrap_err().contains("data is missing"));
+        assert!(
+            parse(r#"{"kind":"binary","data":[1]}"#)
+                .unwrap_err()
+                .contains("not a base64 string")
+        );
         assert!(
             parse(r#"{"kind":"ping","data":""}"#)
                 .unwrap_err()

@@ -1,6 +1,7 @@
 //! `ws listen`: prints every message a server sends, with its kind and
 //! time, until the server closes (status 0 for 1000 and 1001, 1 otherwise),
-//! `-d` seconds pass (we close with 1000, status 0), or Ctrl+C or SIGTERM
+//! `-d` seconds pass or `-n` messages came (we close with 1000, status
+//! 0), or Ctrl+C or SIGTERM
 //! (we close with 1001, status 130). `--preamble FILE` sends its lines
 //! after every connection; with `--reconnect` the client core opens a new
 //! connection after an abnormal end and the lines go on to the same
@@ -22,7 +23,7 @@ use futures_util::FutureExt;
 
 use super::client;
 use crate::cancel::until;
-use crate::cli::ListenArgs;
+use crate::cli::{ListenArgs, Verbosity};
 use crate::connection::{CloseInfo, Closer, Event, Message, url};
 use crate::console::render::{self, Clock};
 use crate::console::{Console, Line, Role, Stream};
@@ -46,15 +47,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
             .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
         let mut client = client::open(&url, core, stop.as_mut()).await?;
-        if let Some(compression) = client.handshake().compression {
-            printer.notice(
-                Line::of(Role::Info, "Connected to ")
-                    .push(Role::Url, url.as_str())
-                    .push(Role::Info, ", compressed with ")
-                    .push(Role::Literal, compression.to_string())
-                    .push(Role::Info, "."),
-            );
-        }
+        client::say_connected(&printer.console, &url, &client, printer.shown.quiet);
         let elapsed = until(duration.and_then(|d| std::time::Instant::now().checked_add(d)));
         tokio::pin!(elapsed);
         loop {
@@ -65,16 +58,23 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
                     Ok(Some(info)) => return printer.ended(&info),
                     Err(e) => return client::leave(&mut client, Some(e)).await,
                 }
+                if printer.has_enough() {
+                    break;
+                }
             }
             if let Err(e) = printer.flush() {
                 return client::leave(&mut client, Some(e)).await;
+            }
+            if printer.has_enough() {
+                let info = client.close_and_wait(1000, "").await;
+                return printer.closed(&info);
             }
             let event = tokio::select! {
                 biased;
                 () = &mut stop => return client::leave(&mut client, None).await,
                 () = &mut elapsed => {
                     let info = client.close_and_wait(1000, "").await;
-                    return client::outcome(&info).map(|()| 0);
+                    return printer.closed(&info);
                 }
                 event = client.next() => event,
             };
@@ -104,6 +104,10 @@ struct Printer {
     /// Notices on standard error, and every line in the transcripts.
     console: Console,
     transcripts: bool,
+    shown: Verbosity,
+    /// `-n`: how many messages to print before closing.
+    count: Option<u64>,
+    received: u64,
 }
 
 impl Printer {
@@ -120,7 +124,15 @@ impl Printer {
             terminal,
             console,
             transcripts: !args.file.is_empty(),
+            shown: args.shown,
+            count: args.count,
+            received: 0,
         }
+    }
+
+    /// Whether `-n` messages have been printed.
+    fn has_enough(&self) -> bool {
+        self.count.is_some_and(|count| self.received >= count)
     }
 
     /// Shows an event; the end of the connection, when it is one.
@@ -141,6 +153,11 @@ impl Printer {
     }
 
     fn message(&mut self, message: &Message) -> io::Result<()> {
+        if self.has_enough() {
+            // Past `-n`, while the close is on its way.
+            return Ok(());
+        }
+        self.received += 1;
         if self.transcripts {
             let lines = render::message_lines(message, SystemTime::now(), self.json);
             self.console.emit_all(Stream::SinksOnly, lines);
@@ -171,7 +188,11 @@ impl Printer {
         self.written()
     }
 
+    /// A ping or pong: shown with `-v` only.
     fn control(&mut self, kind: &'static str, payload: &[u8]) -> io::Result<()> {
+        if !self.shown.verbose {
+            return Ok(());
+        }
         let line = render::control_line(kind, payload, SystemTime::now());
         if self.transcripts {
             self.console.emit(Stream::SinksOnly, line.clone());
@@ -228,20 +249,27 @@ impl Printer {
 
     /// A note about the connection, on standard error (and in the transcript).
     fn notice(&self, line: Line) {
-        self.console.err(line);
+        match self.shown.quiet {
+            true => self.console.emit(Stream::SinksOnly, line),
+            false => self.console.err(line),
+        }
     }
 
-    /// The end by the server: its notice (on standard error when normal; an
-    /// abnormal one is reported as the error, so only the transcript gets
-    /// the notice), and the status.
+    /// The end by the server: its notice when normal (on standard error
+    /// unless `-q`, and in the transcripts; an abnormal one is reported as
+    /// the error, which the transcripts get too), and the status.
     fn ended(&mut self, info: &CloseInfo) -> Result<i32> {
+        if self.jsonl && self.shown.verbose {
+            let line = super::jsonl::close_line(info, SystemTime::now());
+            self.buffer.push_str(&line);
+        }
         let flushed = self.flush();
-        if info.by != Closer::Dropped {
-            let line = render::close_line(info);
-            match info.is_normal() {
-                true => self.console.err(line),
-                false => self.console.emit(Stream::SinksOnly, line),
-            }
+        if info.by != Closer::Dropped && info.is_normal() {
+            let stream = match self.shown.quiet {
+                true => Stream::SinksOnly,
+                false => Stream::Err,
+            };
+            self.console.emit(stream, render::close_line(info));
         }
         client::outcome(info)?;
         match flushed {
@@ -250,6 +278,13 @@ impl Printer {
             }
             _ => Ok(0),
         }
+    }
+
+    /// The end of a close we started (`-d`, `-n`).
+    fn closed(&mut self, info: &CloseInfo) -> Result<i32> {
+        self.flush()
+            .map_err(|e| crate::error::Error::io("cannot write the output", e))?;
+        client::closed(&self.console, info, self.shown.quiet).map(|()| 0)
     }
 
     fn finish(&mut self, result: &Result<i32>) {

@@ -15,7 +15,7 @@ use super::client;
 use crate::cancel::until;
 use crate::cli::PingArgs;
 use crate::connection::{Client, CloseInfo, Event, check_control_payload, redact, url};
-use crate::console::render::close_line;
+use crate::console::render::{close_line, millis};
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
 use crate::runtime::runtime;
@@ -45,6 +45,8 @@ struct Stats {
     sent: u64,
     round_trips: Vec<Duration>,
     started: Option<Instant>,
+    /// Whether the last ping's pong never came.
+    unanswered: bool,
 }
 
 pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
@@ -65,6 +67,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
             .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
         let mut client = client::open(&plan.url, core, stop.as_mut()).await?;
+        client::say_connected(&console, &plan.url, &client, args.shown.quiet);
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut client, &plan, &console, &mut stats) => end,
@@ -73,9 +76,15 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         };
         summary(&console, &plan, &stats);
         match end {
+            // A server that let the last ping go unanswered is not waited
+            // for a second time: the close goes without waiting.
+            None if stats.unanswered => {
+                client.close(1000, "");
+                Ok(status(&plan, &stats))
+            }
             None => {
                 let info = client.close_and_wait(1000, "").await;
-                client::outcome(&info)?;
+                client::closed(&console, &info, args.shown.quiet)?;
                 Ok(status(&plan, &stats))
             }
             Some(info) => ended(&console, &info),
@@ -130,10 +139,14 @@ async fn send_all(
                 let until = plan.response_timeout.and_then(|t| start.checked_add(t));
                 match wait(client, until, Some(pong)).await {
                     Wait::Pong(rtt) => {
+                        stats.unanswered = false;
                         stats.round_trips.push(rtt);
                         console.out(pong_line(sequence, &redact::url(&plan.url), rtt));
                     }
-                    Wait::Deadline => console.out(no_pong_line(sequence, plan)),
+                    Wait::Deadline => {
+                        stats.unanswered = true;
+                        console.out(no_pong_line(sequence, plan));
+                    }
                     Wait::Ended(info) => return Some(info),
                 }
             }
@@ -212,10 +225,6 @@ fn banner(plan: &Plan) -> Line {
         .push(Role::Info, " with ")
         .push(Role::Number, plan.payload.len().to_string())
         .push(Role::Info, " bytes of data")
-}
-
-fn millis(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
 fn pong_line(sequence: u64, url: &str, rtt: Duration) -> Line {

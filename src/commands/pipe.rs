@@ -32,8 +32,9 @@ use tokio_util::sync::CancellationToken;
 use super::{client, jsonl};
 use crate::cancel::until;
 use crate::cli::PipeArgs;
-use crate::connection::{Client, CloseInfo, Event, Message, message_cost, url};
-use crate::console::Role;
+use crate::cli::Verbosity;
+use crate::connection::{Client, CloseInfo, Closer, Event, Message, message_cost, url};
+use crate::console::{Console, Line, Role, render};
 use crate::error::{Error, Result};
 use crate::queue::{Bound, Queue, Weigh};
 use crate::runtime::runtime;
@@ -48,7 +49,7 @@ const HIGH_WATER: usize = 256 * 1024;
 
 /// How lines and messages are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Mode {
+pub(super) enum Mode {
     Text,
     Binary,
     Jsonl,
@@ -86,12 +87,16 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
             .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
         let mut client = client::open(&url, core, stop.as_mut()).await?;
+        let console = crate::console::Console::stdio();
+        client::say_connected(&console, &url, &client, args.shown.quiet);
         let input = spawn_reader(mode, settings.max_message_size);
         let mut pipe = Pipe {
             input,
             output: Output::new(mode),
             reading: true,
             failed: None,
+            shown: args.shown,
+            console,
             linger: Linger {
                 quiet: settings.linger,
                 patience: settings.response_timeout,
@@ -129,12 +134,6 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     })
 }
 
-/// A note about the connection on standard error (standard output is
-/// the messages').
-fn notice(role: Role, text: String) {
-    crate::console::Console::stdio().err(crate::console::Line::of(role, text));
-}
-
 /// The pipe's state between the input, the client and the output.
 struct Pipe {
     input: Arc<Queue<Input>>,
@@ -146,6 +145,9 @@ struct Pipe {
     /// shown), and is the error once the connection is over.
     failed: Option<Error>,
     linger: Linger,
+    shown: Verbosity,
+    /// Notices, on standard error.
+    console: Console,
 }
 
 /// The wait after the input ended for the replies still to come: the
@@ -258,17 +260,49 @@ impl Pipe {
                 self.linger.heard();
                 self.output.message(&message).err().map(End::Output)
             }
-            Event::Reconnecting(retry) => {
-                notice(Role::Warning, retry.notice());
-                None
+            Event::Reconnecting(retry) => self.notice(Line::of(Role::Warning, retry.notice())),
+            Event::Reconnected(attempt) => self.notice(Line::of(
+                Role::Info,
+                format!("reconnected (attempt {attempt})"),
+            )),
+            Event::Closed(info) => {
+                if self.shown.verbose && self.output.mode == Mode::Jsonl {
+                    let line = jsonl::close_line(&info, SystemTime::now());
+                    if let Err(e) = self.output.line(line.as_bytes()) {
+                        return Some(End::Output(e));
+                    }
+                } else if self.shown.verbose && info.by != Closer::Dropped {
+                    self.notice(render::close_line(&info));
+                }
+                Some(End::Ended(info))
             }
-            Event::Reconnected(attempt) => {
-                notice(Role::Info, format!("reconnected (attempt {attempt})"));
-                None
-            }
-            Event::Closed(info) => Some(End::Ended(info)),
-            Event::Ping(_) | Event::Pong(_) | Event::Keepalive(_) => None,
+            Event::Ping(payload) => self.control("ping", &payload),
+            Event::Pong(payload) => self.control("pong", &payload),
+            Event::Keepalive(_) => None,
         }
+    }
+
+    /// A note about the connection on standard error (standard output is
+    /// the messages'); not with `-q`.
+    fn notice(&self, line: Line) -> Option<End> {
+        if !self.shown.quiet {
+            self.console.err(line);
+        }
+        None
+    }
+
+    /// A control frame, with `-v` only: a line of its own with `--jsonl`,
+    /// else a notice.
+    fn control(&mut self, kind: &'static str, payload: &[u8]) -> Option<End> {
+        if !self.shown.verbose {
+            return None;
+        }
+        if self.output.mode == Mode::Jsonl {
+            let line = jsonl::control_line(kind, payload, SystemTime::now());
+            return self.output.line(line.as_bytes()).err().map(End::Output);
+        }
+        let line = render::control_line(kind, payload, SystemTime::now());
+        self.notice(line)
     }
 }
 
@@ -363,15 +397,16 @@ fn message(mode: Mode, line: &mut Vec<u8>, number: usize) -> Result<WsMessage> {
     }
 }
 
-/// Standard output through one buffer.
-struct Output {
+/// Standard output through one buffer (`ws text --replies` writes
+/// through it too).
+pub(super) struct Output {
     out: BufWriter<StdoutLock<'static>>,
     mode: Mode,
     terminal: bool,
 }
 
 impl Output {
-    fn new(mode: Mode) -> Output {
+    pub(super) fn new(mode: Mode) -> Output {
         let stdout = io::stdout();
         Output {
             terminal: stdout.is_terminal(),
@@ -381,25 +416,29 @@ impl Output {
     }
 
     /// Writes a text or binary message and a newline.
-    fn message(&mut self, message: &Message) -> io::Result<()> {
+    pub(super) fn message(&mut self, message: &Message) -> io::Result<()> {
         if self.mode == Mode::Jsonl {
             let line = jsonl::message_line(message, SystemTime::now());
-            self.out.write_all(line.as_bytes())?;
-        } else {
-            let bytes = match message {
-                Message::Text(text) => text.as_bytes(),
-                Message::Binary(bytes) => bytes,
-            };
-            self.out.write_all(bytes)?;
-            self.out.write_all(b"\n")?;
+            return self.line(line.as_bytes());
         }
+        let bytes = match message {
+            Message::Text(text) => text.as_bytes(),
+            Message::Binary(bytes) => bytes,
+        };
+        self.out.write_all(bytes)?;
+        self.line(b"\n")
+    }
+
+    /// Writes `bytes`, flushing at once on a terminal.
+    fn line(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
         if self.terminal {
             self.out.flush()?;
         }
         Ok(())
     }
 
-    fn flush(&mut self) -> io::Result<()> {
+    pub(super) fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

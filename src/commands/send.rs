@@ -1,7 +1,9 @@
 //! `ws text` and `ws byte`: one message, then the close handshake. The
 //! message is read first (`file@PATH`, `-` for standard input), so nothing
-//! is sent when it cannot be; then connect, send, close with 1000 and wait
-//! for the server's close frame (bounded by `disconnect_timeout`), and exit.
+//! is sent when it cannot be; then connect, send, print the first
+//! `--replies N` messages received (as `ws pipe` prints them; at most
+//! `response_timeout` in all), close with 1000 and wait for the server's
+//! close frame (bounded by `disconnect_timeout`), and exit.
 //! How the server ended the connection decides the status: a close code
 //! other than 1000 or 1001 (1009 for a message too big, say) is an error,
 //! and so is a server that stops reading for `send_timeout`, or one that
@@ -10,14 +12,17 @@
 //! connected) with status 130.
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::client;
+use super::pipe::{Mode, Output};
 use crate::bounded;
+use crate::cancel::until;
 use crate::cli::SendArgs;
-use crate::connection::{CloseInfo, Closer, url};
+use crate::connection::{Client, CloseInfo, Closer, Event, url};
 use crate::console::Console;
 use crate::console::render::{sent_line, sent_line_compressed};
 use crate::error::{Error, Result, reason_suffix};
@@ -50,31 +55,129 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         )));
     }
     let console = Console::stdio();
+    let quiet = args.shown.quiet;
     runtime().block_on(async {
         let stop = crate::signals::stop()
             .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);
         let mut client = client::open(&url, core, stop.as_mut()).await?;
-        let (measured, on_wire) = oneshot::channel();
+        client::say_connected(&console, &url, &client, quiet);
+        let (measured, mut on_wire) = oneshot::channel();
         client.send_measured(message, measured);
-        let written = tokio::select! {
-            written = client.write_out() => Some(written),
-            () = &mut stop => None,
+        let sent = |on_wire: Option<usize>| match on_wire {
+            Some(on_wire) => sent_line_compressed(size, on_wire),
+            None => sent_line(size),
         };
-        let Some(written) = written else {
-            // Ctrl+C or SIGTERM while the server is slow to take it.
-            return client::leave(&mut client, None).await;
-        };
-        if let Err(info) = written {
-            return Err(not_sent(&info));
-        }
-        match on_wire.await {
-            Ok(on_wire) => console.out(sent_line_compressed(size, on_wire)),
-            Err(_) => console.out(sent_line(size)),
+        if let Some(wanted) = args.replies {
+            // The replies are read while the message is written: a server
+            // may answer (or greet) before the last byte is out.
+            let mode = if args.jsonl { Mode::Jsonl } else { Mode::Text };
+            let patience = settings.response_timeout;
+            let replies = tokio::select! {
+                replies = replies(&mut client, wanted, Output::new(mode), patience) => replies,
+                () = &mut stop => return client::leave(&mut client, None).await,
+            };
+            if !quiet {
+                console.err(sent(on_wire.try_recv().ok()));
+            }
+            match replies {
+                Replies::All => {}
+                Replies::Ended(info) => {
+                    client::outcome(&info)?;
+                    return Err(too_few(
+                        wanted,
+                        "the server closed the connection",
+                        patience,
+                    ));
+                }
+                Replies::Late(got) => {
+                    client.close(1000, "");
+                    let why = format!("only {got} came");
+                    return Err(too_few(wanted, &why, patience));
+                }
+                Replies::Output(e) => return client::leave(&mut client, Some(e)).await,
+            }
+        } else {
+            let written = tokio::select! {
+                written = client.write_out() => Some(written),
+                () = &mut stop => None,
+            };
+            let Some(written) = written else {
+                // Ctrl+C or SIGTERM while the server is slow to take it.
+                return client::leave(&mut client, None).await;
+            };
+            if let Err(info) = written {
+                return Err(not_sent(&info));
+            }
+            if !quiet {
+                console.out(sent(on_wire.await.ok()));
+            }
         }
         let info = client.close_and_wait(1000, "").await;
-        client::outcome(&info).map(|()| 0)
+        client::closed(&console, &info, quiet).map(|()| 0)
     })
+}
+
+/// How the wait for `--replies` ended.
+enum Replies {
+    All,
+    /// The connection ended first.
+    Ended(CloseInfo),
+    /// `response_timeout` passed with this many printed.
+    Late(u64),
+    /// Standard output failed.
+    Output(std::io::Error),
+}
+
+/// Prints the first `wanted` messages received, as `ws pipe` does, for at
+/// most `patience` in all.
+async fn replies(
+    client: &mut Client,
+    wanted: u64,
+    mut output: Output,
+    patience: Option<Duration>,
+) -> Replies {
+    let deadline = patience.and_then(|p| Instant::now().checked_add(p));
+    let late = until(deadline);
+    tokio::pin!(late);
+    let mut got = 0;
+    while got < wanted {
+        let event = tokio::select! {
+            event = client.next() => event,
+            () = &mut late => return Replies::Late(got),
+        };
+        match event {
+            Event::Message(message) => {
+                got += 1;
+                if let Err(e) = output.message(&message) {
+                    return Replies::Output(e);
+                }
+            }
+            Event::Closed(info) => {
+                let _ = output.flush();
+                return Replies::Ended(info);
+            }
+            _ => {}
+        }
+    }
+    match output.flush() {
+        Ok(()) => Replies::All,
+        Err(e) => Replies::Output(e),
+    }
+}
+
+fn too_few(wanted: u64, why: &str, patience: Option<Duration>) -> Error {
+    let within = patience.map_or(String::new(), |p| {
+        format!(" within {} s (response_timeout)", p.as_secs_f64())
+    });
+    Error::Connection(format!(
+        "{wanted} {} asked for{within}, but {why}",
+        if wanted == 1 {
+            "reply was"
+        } else {
+            "replies were"
+        }
+    ))
 }
 
 /// Why the message never went out: the connection ended first, a close

@@ -292,6 +292,12 @@ impl Client {
         }
     }
 
+    /// Whether writes wait for the peer to read: a close frame would wait
+    /// behind them.
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.engine.as_ref().is_some_and(Engine::is_blocked)
+    }
+
     /// Bytes queued and not yet handed to the socket.
     pub(crate) fn backlog(&self) -> usize {
         self.engine.as_ref().map_or(0, Engine::queued_bytes)

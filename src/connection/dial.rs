@@ -14,6 +14,7 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError, TlsError};
 use tokio_tungstenite::tungstenite::handshake::client::Request;
+use tokio_tungstenite::tungstenite::http::header::USER_AGENT;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -243,6 +244,11 @@ fn build_request(url: &str, options: &ConnectOptions) -> Result<Request> {
             &options.subprotocols.join(", "),
             "--subprotocol",
         )?;
+    }
+    let headers = request.headers_mut();
+    if !headers.contains_key(USER_AGENT) {
+        let agent = concat!("ws/", env!("CARGO_PKG_VERSION"));
+        headers.insert(USER_AGENT, HeaderValue::from_static(agent));
     }
     Ok(request)
 }

@@ -220,6 +220,12 @@ where
         self.queued_bytes
     }
 
+    /// Whether a write waits for the peer to read, or messages wait to be
+    /// written: a close now would wait behind them.
+    pub(crate) fn is_blocked(&self) -> bool {
+        self.blocked_since.is_some() || !self.outgoing.is_empty()
+    }
+
     /// Takes the charge of the messages written out (or dropped) since the
     /// last call.
     pub(crate) fn take_flushed(&mut self) -> Charge {
@@ -615,7 +621,15 @@ where
     fn overdue(&self) -> Option<CloseInfo> {
         let now = Instant::now();
         if self.close_deadline.is_some_and(|d| d <= now) {
-            return Some(self.eof());
+            let mut info = self.eof();
+            if let Closing::Sent(_) = self.closing {
+                info.error = Some(format!(
+                    "the {} did not answer the close within {} s",
+                    self.limits.peer,
+                    seconds(self.limits.disconnect_timeout)
+                ));
+            }
+            return Some(info);
         }
         let since = self.blocked_since?;
         if now.duration_since(since) < self.limits.send_timeout {

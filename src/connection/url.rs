@@ -10,6 +10,14 @@ pub fn parse(input: &str) -> Result<String> {
     let (scheme, rest) = match trimmed.split_once("://") {
         Some((scheme, rest)) => {
             let scheme = scheme.to_ascii_lowercase();
+            if scheme == "http" || scheme == "https" {
+                let url = super::redact::url(input);
+                let suggested = format!("ws{}://{rest}", &scheme[4..]);
+                return Err(Error::HttpUrl {
+                    suggested: super::redact::url(&suggested),
+                    url,
+                });
+            }
             if scheme != "ws" && scheme != "wss" {
                 return Err(invalid());
             }
@@ -84,9 +92,21 @@ mod tests {
     }
 
     #[test]
+    fn http_urls_are_answered_with_the_websocket_url() {
+        for (input, want) in [
+            ("http://example.com/chat", "ws://example.com/chat"),
+            ("HTTPS://example.com:8443", "wss://example.com:8443"),
+        ] {
+            let err = parse(input).unwrap_err();
+            assert!(err.to_string().contains(want), "{err}");
+            assert_eq!(err.exit_status(), 2);
+        }
+    }
+
+    #[test]
     fn refused_forms() {
         for input in [
-            "http://example.com",
+            "ftp://example.com",
             "example",
             "ws://",
             "ws://host:99999",

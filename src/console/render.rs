@@ -195,6 +195,32 @@ pub fn sent_line_compressed(size: usize, on_wire: usize) -> Line {
         .push(Role::Info, " compressed) of data over the wire.")
 }
 
+/// A round trip or a short wait as milliseconds with two decimals
+/// (`0.18 ms`), as `ws ping` and the session's `ping` show them.
+pub fn millis(duration: std::time::Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// What a connection negotiated, said once it is open:
+/// `Connected to ws://…/ with subprotocol chat, compressed with
+/// permessage-deflate (…).`, or `Connected to ws://…/.` when nothing was.
+pub fn connected_line(
+    url: &str,
+    subprotocol: Option<&str>,
+    compression: Option<&dyn std::fmt::Display>,
+) -> Line {
+    let mut line = Line::of(Role::Info, "Connected to ").push(Role::Url, url);
+    if let Some(protocol) = subprotocol {
+        line.add(Role::Info, " with subprotocol ");
+        line.add(Role::Literal, protocol);
+    }
+    if let Some(compression) = compression {
+        line.add(Role::Info, ", compressed with ");
+        line.add(Role::Literal, compression.to_string());
+    }
+    line.push(Role::Info, ".")
+}
+
 /// A ping or unsolicited pong from the peer.
 pub fn control_line(kind: &'static str, payload: &[u8], at: SystemTime) -> Line {
     let mut line = header(kind, &clock(at)).push(Role::Number, format_size(payload.len()));
@@ -267,7 +293,13 @@ pub fn close_line(info: &CloseInfo) -> Line {
             let head = Line::of(role, "Connection closed by the server with code ");
             reason(join(head, code))
         }
-        Closer::Us => reason(join(Line::of(role, "Connection closed with code "), code)),
+        Closer::Us => {
+            let line = reason(join(Line::of(role, "Connection closed with code "), code));
+            match &info.error {
+                Some(why) => line.push(Role::Warning, format!("; {why}")),
+                None => line,
+            }
+        }
         Closer::Dropped => Line::of(
             Role::Error,
             format!(

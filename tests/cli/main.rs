@@ -10,6 +10,7 @@ mod hostile;
 mod hostile_rhai;
 mod input;
 mod keepalive;
+mod manners;
 mod oneshot;
 mod pipe;
 mod reconnect;

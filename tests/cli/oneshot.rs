@@ -8,6 +8,7 @@ use std::process::Stdio;
 
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::errors;
 use crate::support::server::{Action, Frame, TestServer};
 use crate::support::ws_with_stdin as ws;
 use crate::support::{home, with_stdin, ws_cmd};
@@ -35,7 +36,8 @@ fn assert_hello_sent_and_closed(server: &TestServer) {
     let home = home();
     let out = ws(home.path(), &["text", &server.url(), "hello"], b"");
     assert_eq!(text(&out.stdout), "Sent 5 B of data over the wire.\n");
-    assert_eq!(text(&out.stderr), "");
+    let connected = format!("Connected to {}.\n", server.url());
+    assert_eq!(text(&out.stderr), connected);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(
         received(server),
@@ -62,7 +64,7 @@ fn a_server_that_ends_the_connection_on_our_close_without_answering_it_is_a_succ
 fn byte_sends_binary_to_the_port_shorthand() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["byte", &port_of(&server), "hi there"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(text(&out.stdout), "Sent 8 B of data over the wire.\n");
     assert_eq!(
         received(&server),
@@ -116,7 +118,7 @@ fn a_missing_file_is_named_and_nothing_is_sent() {
     let out = ws(home.path(), &["text", &server.url(), "file@nope.txt"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "ws: error: cannot read nope.txt: no such file or directory\n"
     );
     assert_eq!(text(&out.stdout), "");
@@ -151,7 +153,7 @@ fn a_file_or_input_over_max_message_size_is_refused_unread_and_nothing_is_sent()
         let out = ws(home.path(), &args, input);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert_eq!(
-            text(&out.stderr),
+            errors(&out.stderr),
             format!(
                 "ws: error: {what} is larger than max_message_size ({limit} bytes); \
                  raise it with --max-message-size\n"
@@ -193,7 +195,7 @@ fn a_script_settings_or_key_file_that_never_ends_is_refused_before_connecting() 
         let out = with_stdin(command, input);
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_eq!(
-            text(&out.stderr),
+            errors(&out.stderr),
             format!("ws: error: cannot read {what}: {too_large}\n"),
             "{args:?}"
         );
@@ -203,7 +205,7 @@ fn a_script_settings_or_key_file_that_never_ends_is_refused_before_connecting() 
     let out = ws(home.path(), &["text", &url, "hi"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         format!("ws: error: cannot read the settings file ./ws.toml: {too_large}\n")
     );
     server.assert_unused();
@@ -214,21 +216,37 @@ fn text_that_is_not_utf8_is_refused() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["text", &server.url(), "-"], [0xff, 0xfe]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(text(&out.stderr).contains("standard input is not UTF-8 text; send it as binary"));
+    assert!(errors(&out.stderr).contains("standard input is not UTF-8 text; send it as binary"));
     server.assert_unused();
 }
 
 #[test]
 fn an_invalid_url_exits_2() {
     let home = home();
-    for url in ["http://example.com", "example", "ws://host:99999"] {
+    for url in ["ftp://example.com", "example", "ws://host:99999"] {
         let out = ws(home.path(), &["text", url, "hi"], b"");
         assert_eq!(out.status.code(), Some(2), "{url}");
         assert_eq!(
-            text(&out.stderr),
+            errors(&out.stderr),
             format!(
                 "ws: error: {url} is not a valid websocket url (use ws://host:port/path, wss://…, or :PORT)\n"
             )
+        );
+    }
+}
+
+#[test]
+fn an_http_url_is_answered_with_the_websocket_url_to_use() {
+    let home = home();
+    for (url, want) in [
+        ("http://example.com/chat", "ws://example.com/chat"),
+        ("https://example.com:8443/", "wss://example.com:8443/"),
+    ] {
+        let out = ws(home.path(), &["text", url, "hi"], b"");
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        assert_eq!(
+            errors(&out.stderr),
+            format!("ws: error: {url} is an HTTP url; a websocket server is reached at {want}\n")
         );
     }
 }
@@ -243,7 +261,7 @@ fn a_refused_connection_is_one_sentence() {
     let out = ws(home.path(), &["text", &url, "hi"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         format!(
             "ws: error: could not connect to 127.0.0.1:{port}: connection refused; is the server running and the port right?\n"
         )
@@ -269,12 +287,25 @@ fn handshake_headers_and_subprotocols_are_sent() {
         "1K",
     ];
     let out = ws(home.path(), &args, b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(server.request_header("X-Trace").as_deref(), Some("42"));
     let origin = server.request_header("Origin");
     assert_eq!(origin.as_deref(), Some("http://example.com"));
     let protocol = server.request_header("Sec-WebSocket-Protocol");
     assert_eq!(protocol.as_deref(), Some("chat.v2"));
+    let agent = server.request_header("User-Agent");
+    assert_eq!(agent, Some(format!("ws/{}", env!("CARGO_PKG_VERSION"))));
+    let server = TestServer::silent();
+    let out = ws(
+        home.path(),
+        &["text", &server.url(), "x", "-H", "User-Agent: probe/1"],
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
+    assert_eq!(
+        server.request_header("User-Agent").as_deref(),
+        Some("probe/1")
+    );
     let out = ws(
         home.path(),
         &["text", &server.url(), "x", "--connect-timeout", "soon"],
@@ -282,7 +313,7 @@ fn handshake_headers_and_subprotocols_are_sent() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr)
+        errors(&out.stderr)
             .contains("connect_timeout = \"soon\" (flag --connect-timeout) is not allowed")
     );
     let out = ws(
@@ -302,7 +333,7 @@ fn listen_refuses_a_message_over_max_message_size_with_1009() {
     let out = ws(home.path(), &args, b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(without_times(&text(&out.stdout)), "< text T small\n");
-    let stderr = text(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert!(
         stderr.starts_with("ws: error: a message of 2000 bytes arrived, over max_message_size"),
         "{stderr}"
@@ -319,7 +350,7 @@ fn ping_three_times_prints_three_pongs_and_a_summary() {
         &["ping", &url, "-n", "3", "-i", "0", "-m", "hey"],
         b"",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let stdout = text(&out.stdout);
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 7, "{stdout}");
@@ -352,7 +383,7 @@ fn a_ping_payload_over_125_bytes_is_refused() {
         let out = ws(home.path(), &[command, &server.url(), "-m", &long], b"");
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(
-            text(&out.stderr),
+            errors(&out.stderr),
             "ws: error: the message is 126 bytes long; a ping or pong can carry at most 125 bytes\n"
         );
     }
@@ -368,7 +399,7 @@ fn pong_sends_unsolicited_pongs_and_says_how_long_each_took() {
         &["pong", &url, "-n", "2", "-i", "0", "-m", "k"],
         b"",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.starts_with(&format!("PONG {url} with 1 bytes of data\n")));
     assert!(stdout.contains("Pong 1 sent: took "), "{stdout}");
@@ -387,7 +418,7 @@ fn ping_forever_stops_at_the_duration() {
     let (server, home) = (TestServer::silent(), home());
     let args = ["ping", &server.url(), "-n", "-1", "-i", "0.05", "-d", "0.3"];
     let out = ws(home.path(), &args, b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(stdout.contains("ping statistics"), "{stdout}");
     assert_eq!(server.wait_close(), (1000, String::new()));
@@ -400,7 +431,7 @@ fn ping_ends_with_status_1_when_the_server_closes_with_1011() {
     let out = ws(home.path(), &["ping", &server.url(), "-n", "-1"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
     assert!(text(&out.stdout).contains("ping statistics"));
@@ -441,8 +472,8 @@ fn listen_prints_each_message_with_kind_and_time() {
         Action::Send(Message::Ping(b"are you there".to_vec().into())),
         Action::close(1000, "done"),
     ]);
-    let out = ws(home.path(), &["listen", &server.url(), "--json"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = ws(home.path(), &["listen", &server.url(), "--json", "-v"], b"");
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let expected = [
         "< text T hello",
         "< text T {",
@@ -458,7 +489,7 @@ fn listen_prints_each_message_with_kind_and_time() {
     ];
     assert_eq!(without_times(&text(&out.stdout)), expected.join("\n"));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "Connection closed by the server with code 1000 (normal closure): done\n"
     );
     assert_eq!(server.wait_close(), (1000, "done".to_string()));
@@ -481,7 +512,7 @@ fn listen_exits_1_naming_an_abnormal_close() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(without_times(&text(&out.stdout)), "< text T last\n");
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "ws: error: the connection was closed by the server with code 1011 (internal error): boom\n"
     );
 }
@@ -492,7 +523,7 @@ fn listen_exits_1_on_a_dropped_connection() {
     let server = TestServer::scripted(vec![Action::text("before"), Action::Drop]);
     let out = ws(home.path(), &["listen", &server.url()], b"");
     assert_eq!(out.status.code(), Some(1));
-    let stderr = text(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
         stderr.starts_with("ws: error: the connection was dropped"),
@@ -522,7 +553,7 @@ fn listen_keeps_every_message_of_a_burst() {
 fn listen_stops_after_the_duration_with_1000() {
     let (server, home) = (TestServer::silent(), home());
     let out = ws(home.path(), &["listen", &server.url(), "-d", "0.2"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(server.wait_close(), (1000, String::new()));
 }
 
@@ -549,7 +580,7 @@ fn listen_closes_with_1001_on_sigint() {
     assert_eq!(server.wait_close(), (1001, String::new()));
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
-    assert_eq!(text(&out.stderr), "");
+    assert_eq!(errors(&out.stderr), "");
 }
 
 #[test]
@@ -587,7 +618,7 @@ fn tail_of_a_missing_file_is_a_clear_error() {
     let out = ws(home.path(), &["tail", "missing.log"], b"");
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "ws: error: cannot read missing.log: no such file or directory\n"
     );
 }
@@ -697,7 +728,7 @@ fn subcommands_in_help(home: &Path) -> Vec<String> {
 fn man_prints_a_page_naming_every_subcommand() {
     let home = home();
     let out = ws(home.path(), &["man"], b"");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let page = text(&out.stdout);
     for section in [".TH ws 1", ".SH NAME", ".SH SYNOPSIS", ".SH SUBCOMMANDS"] {
         assert!(page.contains(section), "{section} missing:\n{page}");
@@ -724,7 +755,7 @@ fn man_of_an_unknown_subcommand_names_the_pages() {
     let home = home();
     let out = ws(home.path(), &["man", "nope"], b"");
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert!(stderr.contains("there is no subcommand `nope`"), "{stderr}");
     assert!(stderr.contains("echo-server"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -744,7 +775,7 @@ fn install_completion_writes_where_the_shell_looks() {
             .env("SHELL", shell)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
         let path = home.path().join(file);
         let stdout = text(&out.stdout);
         assert!(stdout.contains(&path.display().to_string()), "{stdout}");
@@ -758,7 +789,7 @@ fn install_completion_writes_where_the_shell_looks() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(
-        text(&out.stderr),
+        errors(&out.stderr),
         "ws: error: install-completion supports bash, zsh and fish, not tcsh; ws completion SHELL prints the script for powershell and elvish\n"
     );
 }

@@ -3,6 +3,7 @@
 
 use std::process::{Output, Stdio};
 
+use crate::support::errors;
 use crate::support::server::{Action, Frame, TestServer};
 use crate::support::{home, ws_cmd};
 
@@ -30,7 +31,7 @@ fn ten_thousand_text_lines_come_back_byte_identical() {
         .map(|i| format!("line {i} ünïcödé \"quoted\" {}\n", "x".repeat(i % 97)))
         .collect();
     let out = pipe(home.path(), &["pipe", &server.url()], input.as_bytes());
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert!(
         out.stdout == input.as_bytes(),
         "the output differs from the input"
@@ -52,7 +53,7 @@ fn ten_thousand_binary_lines_come_back_byte_identical() {
         input.push(b'\n');
     }
     let out = pipe(home.path(), &["pipe", &server.url(), "--binary"], &input);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert!(out.stdout == input, "the output differs from the input");
     let binaries = server
         .frames()
@@ -66,7 +67,7 @@ fn ten_thousand_binary_lines_come_back_byte_identical() {
 fn a_bare_url_with_piped_input_takes_the_pipe() {
     let (server, home) = (TestServer::echo(), home());
     let out = pipe(home.path(), &[&server.url()], b"a\nb\n");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(text(&out.stdout), "a\nb\n");
     assert_eq!(server.texts(), ["a", "b"]);
 }
@@ -77,9 +78,9 @@ fn a_bare_word_is_not_a_url() {
     let out = pipe(home.path(), &["sesion"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out.stderr).contains("sesion is not a valid websocket url"),
+        errors(&out.stderr).contains("sesion is not a valid websocket url"),
         "{}",
-        text(&out.stderr)
+        errors(&out.stderr)
     );
 }
 
@@ -92,7 +93,7 @@ fn jsonl_both_ways() {
         &["pipe", &server.url(), "--jsonl"],
         input.as_bytes(),
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -123,7 +124,7 @@ fn a_bad_jsonl_line_is_named_and_what_came_before_is_sent() {
         input.as_bytes(),
     );
     assert_eq!(out.status.code(), Some(2));
-    let stderr = text(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert!(
         stderr.contains("line 2 of standard input: it is not JSON"),
         "{stderr}"
@@ -159,7 +160,7 @@ fn a_line_over_max_message_size_is_named_and_what_came_before_is_sent() {
             _ => &[][..],
         });
         let out = pipe(home.path(), &args, input.as_bytes());
-        let stderr = text(&out.stderr);
+        let stderr = errors(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{mode}: {stderr}");
         assert_eq!(
             stderr,
@@ -200,7 +201,7 @@ fn a_server_close_ends_the_pipe_with_its_status() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stdout), "bye soon\n");
-    let stderr = text(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert!(
         stderr.contains("1011") && stderr.contains("overloaded"),
         "{stderr}"
@@ -219,7 +220,7 @@ fn listen_jsonl_is_one_object_a_line() {
         .args(["listen", &server.url(), "--jsonl"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     let lines: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
@@ -278,7 +279,7 @@ fn late_echo_server() -> String {
 fn at_the_end_of_the_input_the_replies_still_come_until_the_server_is_quiet() {
     let (url, home) = (late_echo_server(), home());
     let out = pipe(home.path(), &["pipe", &url], b"1\n2\n3\n4\n5\n");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(text(&out.stdout), "1\n2\n3\n4\n5\n");
     // --linger 0 closes at once, as before: the server drops what it held.
     let out = pipe(
@@ -286,7 +287,7 @@ fn at_the_end_of_the_input_the_replies_still_come_until_the_server_is_quiet() {
         &["pipe", &url, "--linger", "0"],
         b"1\n2\n3\n4\n5\n",
     );
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_ne!(text(&out.stdout), "1\n2\n3\n4\n5\n");
 }
 
@@ -308,7 +309,7 @@ fn a_server_that_streams_without_pause_is_closed_after_response_timeout() {
         .stderr(Stdio::piped())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     let _ = server.allow_unused();
 }

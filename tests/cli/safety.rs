@@ -9,6 +9,7 @@ use std::process::Stdio;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::support::errors;
 use crate::support::server::{Action, Frame, TestServer, spawn_server};
 use crate::support::ws_with_stdin as ws;
 use crate::support::{home, ws_cmd};
@@ -42,7 +43,7 @@ fn hostile_server() -> TestServer {
 fn listen_shows_escape_sequences_as_visible_text() {
     let (server, home) = (hostile_server(), home());
     let out = ws(home.path(), &["listen", &server.url(), "-f", "t.txt"], "");
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{}", errors(&out.stderr));
     assert_no_escape("stdout", &out.stdout);
     assert_no_escape("stderr", &out.stderr);
     assert!(text(&out.stdout).contains(SHOWN), "{}", text(&out.stdout));
@@ -52,9 +53,9 @@ fn listen_shows_escape_sequences_as_visible_text() {
         text(&out.stdout)
     );
     assert!(
-        text(&out.stderr).contains("with code 4000 (private use): \u{241b}[31mred\u{2407}"),
+        errors(&out.stderr).contains("with code 4000 (private use): \u{241b}[31mred\u{2407}"),
         "{}",
-        text(&out.stderr)
+        errors(&out.stderr)
     );
     let transcript = std::fs::read(home.path().join("t.txt")).unwrap();
     assert_no_escape("the transcript", &transcript);
@@ -121,7 +122,7 @@ fn a_refused_handshake_is_shown_safely() {
         let out = ws(home.path(), &args, "");
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         assert_no_escape("stderr", &out.stderr);
-        let err = text(&out.stderr);
+        let err = errors(&out.stderr);
         assert!(err.contains("HTTP 403 Forbidden"), "{err}");
         assert!(err.contains(&format!("denied {SHOWN}")), "{err}");
         assert!(err.contains("x-evil: a"), "{err}");
@@ -142,7 +143,7 @@ fn file_at_from_the_wire_is_sent_back_literally() {
     )
     .unwrap();
     let out = ws(home.path(), &["run", "echo.rhai", &server.url()], "");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     server.wait_close();
     assert_eq!(server.texts(), std::slice::from_ref(&bait));
     assert!(
@@ -163,7 +164,7 @@ fn read_file_and_read_blob_read_files_explicitly() {
     )
     .unwrap();
     let out = ws(home.path(), &["run", "s.rhai", &server.url()], "");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{}", errors(&out.stderr));
     assert_eq!(server.texts(), ["from a file"]);
     assert!(server.frames().contains(&Frame::Binary(vec![0, 1, 255])));
 }
@@ -190,7 +191,7 @@ fn secrets_are_masked_in_every_output_and_transcript() {
         let shown = format!(
             "{}{}{}",
             text(&out.stdout),
-            text(&out.stderr),
+            errors(&out.stderr),
             std::fs::read_to_string(home.path().join("t.txt")).unwrap()
         );
         assert!(!shown.contains("s3cret"), "{args:?}: {shown}");
@@ -263,7 +264,7 @@ fn secrets_are_masked_in_config_and_errors() {
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = ws(home.path(), &args, "");
-        let err = text(&out.stderr);
+        let err = errors(&out.stderr);
         assert!(matches!(out.status.code(), Some(1 | 2)), "{args:?}: {err}");
         assert!(!err.contains("pa55"), "{args:?}: {err}");
     }
@@ -298,9 +299,9 @@ fn a_closed_pipe_on_standard_output_ends_quietly() {
             out.status.code(),
             Some(0),
             "{args:?}: {}",
-            text(&out.stderr)
+            errors(&out.stderr)
         );
-        assert_eq!(text(&out.stderr), "", "{args:?}");
+        assert_eq!(errors(&out.stderr), "", "{args:?}");
     }
 }
 
@@ -312,7 +313,7 @@ fn a_server_that_hangs_up_during_the_handshake_is_one_sentence() {
     });
     let home = home();
     let out = ws(home.path(), &["text", &format!("ws://{address}/"), "x"], "");
-    let err = text(&out.stderr);
+    let err = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("closed the connection before the websocket handshake finished"),
@@ -374,11 +375,11 @@ fn a_huge_close_reason_with_escapes_is_a_protocol_error_in_one_sentence() {
             Some(1),
             "{command:?}: {} / {}",
             text(&out.stdout),
-            text(&out.stderr)
+            errors(&out.stderr)
         );
         assert_no_escape("stdout", &out.stdout);
         assert_no_escape("stderr", &out.stderr);
-        let shown = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        let shown = format!("{}{}", text(&out.stdout), errors(&out.stderr));
         assert!(!shown.contains("xxxxxxxxxx"), "{shown}");
         assert!(
             shown.to_lowercase().contains("control frame"),

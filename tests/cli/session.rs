@@ -95,7 +95,7 @@ fn ping_shows_the_url_and_the_round_trip() {
     pty.line("ping hello");
     pty.expect(&format!("PING {} with 5 bytes of data", server.url()));
     pty.expect("Took ");
-    pty.expect("s to receive a PONG.");
+    pty.expect(" ms to receive a PONG.");
     server.wait_for("the ping", |f| *f == Frame::Ping(b"hello".to_vec()));
     pty.line("pong");
     pty.expect("to send the PONG.");

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio_tungstenite::tungstenite::handshake::derive_accept_key;
 
+use crate::support::errors;
 use crate::support::{home, ws_cmd};
 
 /// Accepts one client, answers its upgrade, writes `frames` and returns the
@@ -105,7 +106,7 @@ fn assert_one_sentence(stderr: &str) {
 fn invalid_utf8_in_a_text_frame_is_one_sentence_and_closes_with_1007() {
     let (address, close) = raw_server(&[0x81, 0x02, 0xff, 0xfe]);
     let out = listen(address);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_one_sentence(&stderr);
     assert!(stderr.contains("UTF-8"), "{stderr}");
@@ -116,7 +117,7 @@ fn invalid_utf8_in_a_text_frame_is_one_sentence_and_closes_with_1007() {
 fn invalid_utf8_in_a_close_reason_is_one_sentence_and_closes_with_1007() {
     let (address, close) = raw_server(&[0x88, 0x04, 0x03, 0xe8, 0xff, 0xfe]);
     let out = listen(address);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_one_sentence(&stderr);
     assert!(stderr.contains("not valid UTF-8"), "{stderr}");
@@ -161,7 +162,7 @@ fn an_oversized_handshake_response_is_one_sentence_that_says_so() {
     for (answer, said) in cases {
         let address = answering_server(answer.into_bytes());
         let out = listen(address);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = errors(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert_one_sentence(&stderr);
         assert!(
@@ -176,7 +177,7 @@ fn a_protocol_error_from_the_server_is_one_sentence_and_closes_with_1002() {
     // Opcode 3 is reserved.
     let (address, close) = raw_server(&[0x83, 0x00]);
     let out = listen(address);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_one_sentence(&stderr);
     assert!(stderr.contains("protocol"), "{stderr}");
@@ -195,7 +196,7 @@ fn a_close_code_not_valid_on_the_wire_is_reported_as_sent_and_answered_with_1002
     for (frames, code) in cases {
         let (address, close) = raw_server(frames);
         let out = listen(address);
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = errors(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert_one_sentence(&stderr);
         assert_eq!(
@@ -213,7 +214,7 @@ fn a_close_code_not_valid_on_the_wire_is_reported_as_sent_and_answered_with_1002
 fn a_valid_close_code_is_reported_with_its_meaning() {
     let (address, close) = raw_server(&[0x88, 0x05, 0x0f, 0xa0, b'b', b'y', b'e']);
     let out = listen(address);
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,
@@ -231,7 +232,7 @@ fn a_message_the_server_closed_before_is_not_sent_and_says_so() {
         .args(["text", &format!("ws://{address}/"), "hello"])
         .output()
         .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = errors(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(
         stderr,

@@ -130,7 +130,7 @@ impl Context {
             Some(rtt) => {
                 self.confirm(
                     Line::of(Role::Info, "Took ")
-                        .push(Role::Number, format!("{:.2}s", rtt.as_secs_f64()))
+                        .push(Role::Number, crate::console::render::millis(rtt))
                         .push(Role::Info, " to receive a PONG."),
                 );
                 Ok(rtt.as_secs_f64().into())
@@ -158,7 +158,7 @@ impl Context {
             Line::of(Role::Info, "Took ")
                 .push(
                     Role::Number,
-                    format!("{:.2}s", start.elapsed().as_secs_f64()),
+                    crate::console::render::millis(start.elapsed()),
                 )
                 .push(Role::Info, " to send the PONG."),
         );

@@ -78,3 +78,17 @@ pub fn with_stdin(mut command: Command, stdin: impl AsRef<[u8]>) -> Output {
 pub fn home() -> tempfile::TempDir {
     tempfile::tempdir().expect("a temporary directory")
 }
+
+/// Standard error less the first line a client command writes, the one
+/// that says what was negotiated (`Connected to …`): what is left is what
+/// the test looks at.
+pub fn errors(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    match text.strip_prefix("Connected to ") {
+        Some(rest) => rest
+            .split_once('\n')
+            .map_or("", |(_, after)| after)
+            .to_string(),
+        None => text.into_owned(),
+    }
+}
