@@ -93,7 +93,7 @@ pub enum Command {
     Config(ConfigArgs),
     /// Run Rhai test suites against a server
     #[command(
-        after_help = "In a file, every function test_* is a test (setup() and teardown() run around each); a file without one is a single test. Each test has a fresh engine and its own connection to --url, else $WS_URL, else the file's `// url: …` first line, else a built-in echo server.\n\nExit status: 0 when every test passed (flaky ones included), 1 when any failed, 2 for bad usage.\n\nExamples:\n  ws test                                  # tests/ws/, else scripts/tests/\n  ws test tests/ws/chat.rhai --url :8000\n  ws test -j 1 --filter login --retries 2\n  ws test --junit report.xml --transcripts failed/"
+        after_help = "In a file, every function test_* is a test (setup() and teardown() run around each); a file without one is a single test. Each test has a fresh engine and its own connection to --url, else $WS_URL, else the file's `// url: …` first line, else a built-in echo server.\n\nExit status: 0 when every test passed (flaky ones included), 1 when any failed, 2 for bad usage.\n\nExamples:\n  ws test                                  # tests/ws/, else scripts/tests/\n  ws test tests/ws/chat.rhai --url :8000\n  ws test -j 1 --filter login --retries 2\n  ws test --junit report.xml --transcripts failed/\n  ws test --shard 2/4 --junit part-2.xml     # the second of four CI machines"
     )]
     Test(TestArgs),
 }
@@ -121,6 +121,9 @@ pub struct TestArgs {
     /// Run a failing test up to N more times; one that passes then is reported as flaky
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub retries: u32,
+    /// Run only part K of N (1 ≤ K ≤ N): each test lands in one part by a fixed hash of its name, the same on every machine (for CI matrices)
+    #[arg(long, value_name = "K/N", value_parser = crate::testing::shard::Shard::parse)]
+    pub shard: Option<crate::testing::shard::Shard>,
     /// Print the names of the tests and exit
     #[arg(long)]
     pub list: bool,

@@ -20,6 +20,7 @@ use crate::script::diagnostics::{self, Source, Stop};
 use crate::script::shim::{self, Dispatch};
 use crate::script::{self as rhai_script, Oracle, commands, hooks, save};
 use crate::settings::Settings;
+use tokio_util::sync::CancellationToken;
 
 /// Something the interactive loop reacts to.
 #[derive(Debug)]
@@ -567,7 +568,13 @@ impl Session {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn close_all(&self, code: u16) {
-        self.ctx.close_all(code);
+        self.close_all_unless(code, &CancellationToken::new());
+    }
+
+    /// [`close_all`](Self::close_all), whose waits for the handshakes
+    /// `cancel` cuts short (a test stopped at its timeout).
+    pub(crate) fn close_all_unless(&self, code: u16, cancel: &CancellationToken) {
+        self.ctx.close_all(code, cancel);
     }
 
     /// Evaluates one line as the prompt does and prints what comes of it:
@@ -647,7 +654,7 @@ impl Session {
     fn conclude(&mut self, stop: Option<Stop>) -> Outcome {
         match stop {
             Some(Stop::Exit(code)) => {
-                self.ctx.close_all(1000);
+                self.ctx.close_all(1000, &CancellationToken::new());
                 return Outcome::End(code);
             }
             Some(Stop::Interrupted) => self.ctx.console.say(Role::Warning, "Interrupted."),

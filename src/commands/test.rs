@@ -36,6 +36,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
     if let Some(pattern) = &args.filter {
         cases.retain(|case| case.name.contains(pattern.as_str()));
     }
+    if let Some(shard) = args.shard {
+        cases.retain(|case| shard.holds(&case.name));
+    }
     if args.list {
         let mut out = std::io::stdout().lock();
         for case in &cases {

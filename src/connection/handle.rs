@@ -562,6 +562,18 @@ impl Connection {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn close(&self, code: u16, reason: &str) -> Result<CloseInfo> {
+        self.close_unless(code, reason, &CancellationToken::new())
+    }
+
+    /// [`close`](Self::close), whose wait for the handshake `cancel` cuts
+    /// short (the close frame still goes; a test stopped at its timeout
+    /// does not wait for a server that never answers).
+    pub(crate) fn close_unless(
+        &self,
+        code: u16,
+        reason: &str,
+        cancel: &CancellationToken,
+    ) -> Result<CloseInfo> {
         check_close_code(code)?;
         check_reason(reason)?;
         if let Some(info) = self.close_info() {
@@ -576,11 +588,7 @@ impl Connection {
         let limit = deadline(Some(
             self.shared().disconnect_timeout + Duration::from_secs(1),
         ));
-        let waited = block(
-            ended.wait_for(Option::is_some),
-            &CancellationToken::new(),
-            limit,
-        );
+        let waited = block(ended.wait_for(Option::is_some), cancel, limit);
         let info = waited
             .ok()
             .and_then(|seen| seen.ok().and_then(|info| info.clone()));

@@ -3,8 +3,9 @@
 //! `assert_match(text, pattern)`. A failure is a Rhai error whose first line
 //! says what failed and whose next lines show both values; the one renderer
 //! in `diagnostics` adds file, line and caret. The test runner asks
-//! [`take_failure`] whether a failure came from an assertion rather than
-//! from any other error.
+//! [`take_failure`] whether a failure came from an assertion (or an
+//! `expect`, which fails through [`fail`] too) rather than from any other
+//! error.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -26,7 +27,9 @@ pub(crate) fn take_failure() -> bool {
     FAILED.with(|f| f.replace(false))
 }
 
-fn fail(message: String) -> Box<rhai::EvalAltResult> {
+/// A failed check (an assertion, an `expect`): the error, noted for
+/// [`take_failure`].
+pub(crate) fn fail(message: String) -> Box<rhai::EvalAltResult> {
     FAILED.with(|f| f.set(true));
     runtime(message)
 }

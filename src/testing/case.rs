@@ -44,11 +44,17 @@ impl Environment {
     }
 }
 
-/// Runs `case` once; `cancel` stops it (the runner's timeout).
-pub(crate) fn attempt(case: &TestCase, env: &Environment, cancel: Interrupt) -> Outcome {
+/// Runs `case` once; `cancel` stops it (the runner's timeout), the close
+/// after it included. Every line shown goes to `capture`, which the runner
+/// keeps too (a test that does not stop is reported with what it showed).
+pub(crate) fn attempt(
+    case: &TestCase,
+    env: &Environment,
+    cancel: Interrupt,
+    capture: Capture,
+) -> Outcome {
     take_failure();
     let started = Instant::now();
-    let capture = Capture::default();
     let console = Console::silent();
     console.add_sink(Box::new(capture.clone()));
     let result = run(case, env, console, cancel);
@@ -57,7 +63,7 @@ pub(crate) fn attempt(case: &TestCase, env: &Environment, cancel: Interrupt) -> 
         Err(_) if take_failure() => Status::Failed,
         Err(_) => Status::Error,
     };
-    let message = match result {
+    let message = match &result {
         Ok(()) | Err(Error::Exit(0)) => String::new(),
         Err(Error::Exit(code)) => format!("the test ended with exit({code})"),
         Err(Error::Interrupted) => "the test was stopped".into(),
@@ -69,6 +75,7 @@ pub(crate) fn attempt(case: &TestCase, env: &Environment, cancel: Interrupt) -> 
         message,
         transcript: capture.lines(),
         tries: 1,
+        stopped: matches!(result, Err(Error::Interrupted)),
     }
 }
 
@@ -78,6 +85,7 @@ fn run(
     console: Console,
     cancel: Interrupt,
 ) -> crate::Result<()> {
+    let token = cancel.token();
     let mut builder = Session::builder()
         .settings(env.settings.clone())
         .connect_options(env.options.clone())
@@ -94,7 +102,7 @@ fn run(
     } else {
         1000
     };
-    session.close_all(code);
+    session.close_all_unless(code, &token);
     result
 }
 
@@ -150,10 +158,10 @@ fn call_if_defined(session: &mut Session, case: &TestCase, function: &str) -> cr
 
 /// A console sink that keeps the newest lines of a test's transcript.
 #[derive(Clone, Default)]
-struct Capture(Arc<Mutex<VecDeque<Line>>>);
+pub(crate) struct Capture(Arc<Mutex<VecDeque<Line>>>);
 
 impl Capture {
-    fn lines(&self) -> Vec<Line> {
+    pub(crate) fn lines(&self) -> Vec<Line> {
         let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
         lines.iter().cloned().collect()
     }

@@ -12,6 +12,7 @@ pub(crate) mod discover;
 pub(crate) mod junit;
 pub(crate) mod report;
 pub(crate) mod runner;
+pub mod shard;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,6 +116,9 @@ pub(crate) struct Outcome {
     pub transcript: Vec<Line>,
     /// How many times it ran.
     pub tries: u32,
+    /// Whether the test itself was stopped (by its timeout or Ctrl+C)
+    /// rather than ending on its own.
+    pub stopped: bool,
 }
 
 impl Outcome {
@@ -125,6 +129,7 @@ impl Outcome {
             message: "not run: an earlier test failed and --fail-fast is on".into(),
             transcript: Vec::new(),
             tries: 0,
+            stopped: false,
         }
     }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use super::case::{Environment, attempt};
+use super::case::{Capture, Environment, attempt};
 use super::{Outcome, Status, TestCase, TestResult};
 use crate::cancel::Interrupt;
 use crate::runtime::runtime;
@@ -48,10 +48,13 @@ struct Running {
     stopped: Option<Stop>,
     /// The thread running it, back to the idle ones when it is done.
     worker: Option<Sender<Job>>,
+    /// What it has shown so far.
+    capture: Capture,
 }
 
-/// A try for a worker: its id, the test, and what stops it.
-type Job = (u64, TestCase, Interrupt);
+/// A try for a worker: its id, the test, what stops it and where its
+/// lines go.
+type Job = (u64, TestCase, Interrupt, Capture);
 
 /// What wakes the loop: a try that ended, or the run's interrupt.
 enum Note {
@@ -67,9 +70,9 @@ fn spawn_worker(env: Arc<Environment>, done: Sender<Note>) -> std::io::Result<Se
     std::thread::Builder::new()
         .name("ws-test".into())
         .spawn(move || {
-            for (id, case, cancel) in queue {
+            for (id, case, cancel, capture) in queue {
                 if done
-                    .send(Note::Done(id, attempt(&case, &env, cancel)))
+                    .send(Note::Done(id, attempt(&case, &env, cancel, capture)))
                     .is_err()
                 {
                     return;
@@ -161,10 +164,11 @@ impl Run<'_> {
             let Some((index, try_number)) = self.pending.pop_front() else {
                 return;
             };
-            let cancel = Interrupt::new();
+            let (cancel, capture) = (Interrupt::new(), Capture::default());
             let id = self.next_id;
             self.next_id += 1;
-            let job = (id, self.cases[index].clone(), cancel.clone());
+            let case = self.cases[index].clone();
+            let job = (id, case, cancel.clone(), capture.clone());
             let worker = match self.idle.pop() {
                 Some(worker) => Ok(worker),
                 None => spawn_worker(self.env.clone(), self.done.clone()),
@@ -182,6 +186,7 @@ impl Run<'_> {
                 cancel,
                 stopped: None,
                 worker: None,
+                capture,
             };
             match started {
                 Ok(worker) => {
@@ -211,8 +216,12 @@ impl Run<'_> {
             if running.stopped.is_none() {
                 running.stop(Stop::Timeout, now);
             } else {
+                // It did not stop: reported with what it showed so far.
                 let running = self.running.remove(&id).expect("listed above");
-                self.finished(running, error_outcome(String::new()), on_done);
+                let mut outcome = error_outcome(String::new());
+                outcome.stopped = true;
+                outcome.transcript = running.capture.lines();
+                self.finished(running, outcome, on_done);
             }
         }
     }
@@ -235,6 +244,14 @@ impl Run<'_> {
         on_done: &mut impl FnMut(&TestResult),
     ) {
         match running.stopped {
+            // A test that failed on its own keeps its failure: the timeout
+            // only cut the close after it short.
+            Some(Stop::Timeout) if outcome.status.is_failure() && !outcome.stopped => {
+                outcome.message.push_str(&format!(
+                    "\n(then stopped at {} s (--timeout) while closing its connections)",
+                    self.plan.timeout.as_secs_f64()
+                ));
+            }
             Some(Stop::Timeout) => {
                 outcome.status = Status::TimedOut;
                 outcome.duration = outcome.duration.max(self.plan.timeout);
@@ -298,5 +315,6 @@ fn error_outcome(message: String) -> Outcome {
         message,
         transcript: Vec::new(),
         tries: 1,
+        stopped: false,
     }
 }

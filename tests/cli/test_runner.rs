@@ -567,3 +567,140 @@ fn ctrl_c_stops_the_tests_under_way_skips_the_rest_and_reports_them() {
         ("3", "1", "2")
     );
 }
+
+#[test]
+fn shards_split_the_suite_into_disjoint_parts_that_cover_it() {
+    let (server, home) = (Recorder::start(), home());
+    let many: String = (0..12)
+        .map(|i| format!("fn test_{i}() {{ text(\"{i}\"); recv(); }}\n"))
+        .collect();
+    let files = [
+        ("many.rhai", many.as_str()),
+        ("whole.rhai", "text(\"w\"); recv();"),
+    ];
+    let all = stdout(&ws_test(home.path(), &files, &["--list"]));
+    let mut listed: Vec<&str> = Vec::new();
+    let first = ws_test(home.path(), &files, &["--list", "--shard", "1/2"]);
+    let second = ws_test(home.path(), &files, &["--list", "--shard", "2/2"]);
+    let (first, second) = (stdout(&first), stdout(&second));
+    listed.extend(first.lines());
+    listed.extend(second.lines());
+    listed.sort_unstable();
+    let mut want: Vec<&str> = all.lines().collect();
+    want.sort_unstable();
+    assert_eq!(listed, want, "1/2:\n{first}\n2/2:\n{second}");
+    assert!(!first.is_empty() && !second.is_empty());
+    // The same part every time.
+    let again = ws_test(home.path(), &files, &["--list", "--shard", "1/2"]);
+    assert_eq!(stdout(&again), first);
+    // A part runs what it lists.
+    let run = ws_test(
+        home.path(),
+        &files,
+        &["--url", &server.url, "--shard", "1/2"],
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", stdout(&run));
+    let ran: Vec<String> = test_lines(&stdout(&run))
+        .iter()
+        .map(|l| {
+            l.trim_start_matches("test ")
+                .split(" ...")
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let mut ran_sorted = ran.clone();
+    ran_sorted.sort_unstable();
+    let mut first_sorted: Vec<String> = first.lines().map(String::from).collect();
+    first_sorted.sort_unstable();
+    assert_eq!(ran_sorted, first_sorted);
+    // More parts than tests: an empty part passes with nothing run.
+    let (one, home) = ([("one.rhai", "fn test_only() { }")], crate::support::home());
+    let outs: Vec<Output> = (1..=3)
+        .map(|k| ws_test(home.path(), &one, &["--shard", &format!("{k}/3")]))
+        .collect();
+    let empty = outs
+        .iter()
+        .find(|o| !stdout(o).contains("test one.rhai::test_only"))
+        .expect("a part without the test");
+    assert_eq!(empty.status.code(), Some(0), "{}", stdout(empty));
+    assert!(
+        stdout(empty).ends_with("0 passed, 0 failed\n"),
+        "{}",
+        stdout(empty)
+    );
+    let bad = ws_test(home.path(), &one, &["--shard", "4/3"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn a_failed_expect_is_failed_and_keeps_its_message_when_the_close_hangs() {
+    // The server takes the handshake and never answers anything: the
+    // expect fails after 0.5 s, and the close after it would wait
+    // disconnect_timeout (60 s) but for --timeout.
+    let address = spawn_server(|stream| async move {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let mut sink = vec![0; 16 * 1024];
+        use tokio::io::AsyncReadExt;
+        while let Ok(n) = ws.get_mut().read(&mut sink).await {
+            if n == 0 {
+                break;
+            }
+        }
+    });
+    let home = home();
+    let files = [(
+        "deaf.rhai",
+        "fn test_expect() { text(\"hi\"); expect(\"pong\", 0.5); }",
+    )];
+    let dir = home.path().join("suite");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(files[0].0), files[0].1).unwrap();
+    let out = ws_cmd(home.path())
+        .env("WS_DISCONNECT_TIMEOUT", "60")
+        .args(["test", dir.to_str().unwrap(), "--timeout", "2"])
+        .args(["--url", &format!("ws://{address}/")])
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(
+        test_lines(&text),
+        ["test deaf.rhai::test_expect ... FAILED T"],
+        "{text}"
+    );
+    assert!(
+        text.contains("expect: no message containing \"pong\" arrived within 0.5 s"),
+        "{text}"
+    );
+    assert!(
+        text.contains("last messages exchanged:\n  > text"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_timed_out_test_keeps_its_last_messages() {
+    let (server, home) = (Recorder::start(), home());
+    let files = [(
+        "slow.rhai",
+        "fn test_slow() { text(\"before\"); recv(); sleep(60); }",
+    )];
+    let out = ws_test(
+        home.path(),
+        &files,
+        &["--url", &server.url, "--timeout", "1"],
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert_eq!(
+        test_lines(&text),
+        ["test slow.rhai::test_slow ... TIMEOUT T"]
+    );
+    assert!(text.contains("last messages exchanged:"), "{text}");
+    assert!(text.contains("< text"), "{text}");
+    assert!(text.contains("before"), "{text}");
+}

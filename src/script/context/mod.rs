@@ -16,6 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rhai::EvalAltResult;
+use tokio_util::sync::CancellationToken;
 
 use super::commands;
 use super::diagnostics::{interrupted, raise, runtime, to_rhai};
@@ -147,10 +148,11 @@ impl Context {
             .collect()
     }
 
-    /// Closes every open connection with `code` (end of a script, Ctrl+C).
-    pub(crate) fn close_all(&self, code: u16) {
+    /// Closes every open connection with `code` (end of a script, Ctrl+C);
+    /// `cancel` cuts the waits for the handshakes short.
+    pub(crate) fn close_all(&self, code: u16, cancel: &CancellationToken) {
         for connection in self.open_connections() {
-            let _ = connection.close(code, "");
+            let _ = connection.close_unless(code, "", cancel);
         }
     }
 

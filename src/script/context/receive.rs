@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rhai::Dynamic;
 
+use super::super::assert::fail;
 use super::super::diagnostics::{interrupted, runtime};
 use super::{Context, Fallible, Greet, seconds_text};
 use crate::connection::{Connection, Message, RecvError, closed_error};
@@ -80,14 +81,14 @@ impl Context {
         let message = match self.next_message(connection, &wait, greet)? {
             Ok(message) => message,
             Err(RecvError::Closed(info)) => {
-                return Err(runtime(format!(
+                return Err(fail(format!(
                     "expect: the connection ended before a message containing {pattern:?} arrived ({})",
                     closed_error(&info)
                 )));
             }
             Err(RecvError::Interrupted | RecvError::Reconnected) => return Err(interrupted()),
             Err(RecvError::Timeout(_)) => {
-                return Err(runtime(format!(
+                return Err(fail(format!(
                     "expect: no message containing {pattern:?} arrived within {}.{}",
                     wait.describe("expect"),
                     self.not_kept_hint()
@@ -105,7 +106,7 @@ impl Context {
         if shown.contains(pattern) {
             Ok(value)
         } else {
-            Err(runtime(format!(
+            Err(fail(format!(
                 "expect: wanted a message containing {pattern:?}, got {shown:?}"
             )))
         }
