@@ -317,7 +317,7 @@ pub(crate) const KEYS: &[Key] = &[
         "tls_ca_file",
         Kind::Path,
         tls_ca_file,
-        "PEM file of extra trusted certificate authorities"
+        "PEM file of extra trusted certificate authorities; a server certificate in it is pinned (trusted even self-signed)"
     ),
     key!(
         "tls_certificate_file",

@@ -285,15 +285,13 @@ fn the_wrong_scheme_for_the_port_says_which_to_use() {
     }
 }
 
-#[test]
-fn a_ca_certificate_used_as_the_servers_own_is_explained() {
-    let (dir, home) = (tempfile::tempdir().unwrap(), home());
-    // What `openssl req -x509` makes: a self-signed CA:TRUE certificate.
+/// A wss server whose certificate is self-signed (made by `shape` from
+/// plain parameters for 127.0.0.1); the certificate's PEM.
+fn self_signed_server(shape: impl FnOnce(&mut CertificateParams)) -> (SocketAddr, String) {
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(vec!["127.0.0.1".to_string()]).unwrap();
-    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    shape(&mut params);
     let cert = params.self_signed(&key).unwrap();
-    let ca_file = write(dir.path(), "self-signed.pem", &cert.pem());
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -308,13 +306,59 @@ fn a_ca_certificate_used_as_the_servers_own_is_explained() {
     let address = spawn_server(move |stream| {
         let acceptor = acceptor.clone();
         async move {
-            let _ = acceptor.accept(stream).await;
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            if let Ok(mut ws) = tokio_tungstenite::accept_async(tls).await {
+                while let Some(Ok(_)) = ws.next().await {}
+            }
         }
     });
-    let out = run(home.path(), address, &[("WS_TLS_CA_FILE", &ca_file)], &[]);
-    let err = String::from_utf8_lossy(&out.stderr);
+    (address, cert.pem())
+}
+
+#[test]
+fn a_self_signed_server_certificate_in_tls_ca_file_is_pinned() {
+    let (dir, home) = (tempfile::tempdir().unwrap(), home());
+    // What `openssl req -x509` makes (CA:TRUE), and a plain leaf.
+    let shapes: [fn(&mut CertificateParams); 2] = [
+        |p| p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained),
+        |_| {},
+    ];
+    for shape in shapes {
+        let (address, pem) = self_signed_server(shape);
+        let pinned = write(dir.path(), "pinned.pem", &pem);
+        let out = run(home.path(), address, &[("WS_TLS_CA_FILE", &pinned)], &[]);
+        assert_status(&out, 0);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.trim(), format!("wss://{address}/"));
+        // Without it, the certificate is refused.
+        let out = run(home.path(), address, &[], &[]);
+        assert_status(&out, 1);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("tls_ca_file"), "{err}");
+    }
+}
+
+#[test]
+fn a_pinned_certificate_still_needs_the_right_name_and_dates() {
+    let (dir, home) = (tempfile::tempdir().unwrap(), home());
+    let (address, pem) = self_signed_server(|p| {
+        p.subject_alt_names = vec![rcgen::SanType::DnsName("example.com".try_into().unwrap())];
+    });
+    let pinned = write(dir.path(), "other-name.pem", &pem);
+    let out = run(home.path(), address, &[("WS_TLS_CA_FILE", &pinned)], &[]);
     assert_status(&out, 1);
-    assert!(err.contains("is a CA certificate"), "{err}");
-    assert!(err.contains("signed by that CA"), "{err}");
-    assert!(!err.contains("CaUsedAsEndEntity"), "{err}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is for another host name"), "{err}");
+
+    let (address, pem) = self_signed_server(|p| {
+        p.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        p.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    });
+    let pinned = write(dir.path(), "expired.pem", &pem);
+    let out = run(home.path(), address, &[("WS_TLS_CA_FILE", &pinned)], &[]);
+    assert_status(&out, 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("has expired"), "{err}");
 }
