@@ -2,6 +2,7 @@
 """Drives an HTML transcript in headless Chromium and reports what a user sees.
 
     scripts/browser-check.py CHROMIUM PAGE.html [--screenshot OUT.png]
+    scripts/browser-check.py --columns CHROMIUM PAGE.svg PAGE.html ...
 
 Talks the DevTools protocol over --remote-debugging-pipe (standard library
 only, no network port). Loads the page, then for each step of the filter
@@ -173,8 +174,82 @@ def observed(browser, kind):
     return seen
 
 
+def attach(browser):
+    """Opens a blank target and enables the domains the checks use."""
+    target = browser.send("Target.createTarget", {"url": "about:blank"}, session=False)
+    attached = browser.send(
+        "Target.attachToTarget",
+        {"targetId": target["result"]["targetId"], "flatten": True},
+        session=False,
+    )
+    browser.session = attached["result"]["sessionId"]
+    for domain in ("Page", "Runtime", "Log"):
+        browser.send(f"{domain}.enable")
+
+
+# Where each indented row's first visible character lands, in pixels from
+# the row's start, for a transcript as a browser draws it (SVG or HTML):
+# runs of spaces that collapse show here as offsets too small for their
+# indent.
+COLUMNS = """(() => {
+  const rows = [];
+  const svg = document.documentElement.localName === 'svg';
+  const probe = document.createElement('span');
+  if (!svg) {
+    probe.textContent = 'x'.repeat(100);
+    document.querySelector('main div').appendChild(probe);
+  }
+  const advance = svg ? 0 : probe.getBoundingClientRect().width / 100;
+  if (!svg) probe.remove();
+  const elements = svg ? document.querySelectorAll('g text') : document.querySelectorAll('main div');
+  for (const row of elements) {
+    const text = row.textContent.replace(/\u00a0/g, ' ');
+    const indent = text.search(/\S/);
+    if (indent <= 0) continue;
+    let offset;
+    if (svg) {
+      offset = row.getStartPositionOfChar(indent).x - row.getStartPositionOfChar(0).x;
+    } else {
+      const walker = document.createTreeWalker(row, NodeFilter.SHOW_TEXT);
+      const node = walker.nextNode();
+      if (!node || node.length < indent) continue;
+      const range = document.createRange();
+      range.setStart(node, 0);
+      range.setEnd(node, indent);
+      offset = range.getBoundingClientRect().width;
+    }
+    // In SVG, also where a hex dump's |…| column starts.
+    const bar = text.indexOf('|');
+    const barOffset = svg && bar > 0
+      ? row.getStartPositionOfChar(bar).x - row.getStartPositionOfChar(0).x : null;
+    rows.push({text: text.trim(), indent: indent, offset: offset, advance: advance,
+               bar: bar, bar_offset: barOffset});
+  }
+  return rows;
+})()"""
+
+
+def columns(browser, page):
+    browser.send("Page.navigate", {"url": "file://" + os.path.abspath(page)})
+    browser.wait(lambda m: m.get("method") == "Page.loadEventFired", "the page load")
+    return browser.evaluate(COLUMNS)
+
+
 def main():
     args = sys.argv[1:]
+    if args and args[0] == "--columns":
+        # scripts/browser-check.py --columns CHROMIUM PAGE...: the indented
+        # rows of each page as drawn, {PAGE: [{text, indent, offset, advance, bar, bar_offset}]}.
+        executable, pages = args[1], args[2:]
+        browser = Browser(executable)
+        try:
+            attach(browser)
+            report = {page: columns(browser, page) for page in pages}
+        finally:
+            browser.close()
+        json.dump(report, sys.stdout)
+        print()
+        return
     screenshot = None
     if "--screenshot" in args:
         at = args.index("--screenshot")
@@ -183,15 +258,7 @@ def main():
     executable, page = args
     browser = Browser(executable)
     try:
-        target = browser.send("Target.createTarget", {"url": "about:blank"}, session=False)
-        attached = browser.send(
-            "Target.attachToTarget",
-            {"targetId": target["result"]["targetId"], "flatten": True},
-            session=False,
-        )
-        browser.session = attached["result"]["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            browser.send(f"{domain}.enable")
+        attach(browser)
         browser.send("Page.navigate", {"url": "file://" + os.path.abspath(page)})
         browser.wait(lambda m: m.get("method") == "Page.loadEventFired", "the page load")
         report = {"steps": {}}

@@ -3,9 +3,9 @@
 //! recording (`.cast`) or plain text.
 //!
 //! This module picks the format from the file name and owns the layout the
-//! four formats share: control characters made visible, tabs expanded and
-//! long lines wrapped at the transcript width, so a row is the same row in
-//! every format. The writers only talk to the console (they are
+//! formats share: control characters made visible, tabs expanded and, in
+//! the pictures (SVG, HTML, asciicast), long lines wrapped at the
+//! transcript width; plain text keeps each line whole, for grep. The writers only talk to the console (they are
 //! [`Sink`]s) and to the file system; the asciicast reader also reads
 //! recordings back for `ws replay`.
 
@@ -31,7 +31,7 @@ const MONOSPACE: &str =
     "ui-monospace, SFMono-Regular, Menlo, Consolas, DejaVu Sans Mono, monospace";
 
 /// Opens a transcript at `path` whose rows wrap at `width` columns (at least
-/// one). The format follows the extension: `.svg` is a picture of a terminal
+/// one; plain text never wraps). The format follows the extension: `.svg` is a picture of a terminal
 /// window, `.html` or `.htm` a standalone page, `.cast` an asciicast v2
 /// recording with the time of every line, anything else plain text.
 /// The file's name is the title of the picture or page.
@@ -77,7 +77,7 @@ pub fn open(path: &Path, width: usize) -> Result<Box<dyn Sink>> {
             cast::CastSink::new(create(path)?, &title, width)
                 .map_err(|e| Error::file("write", path, e))?,
         ),
-        _ => Box::new(text::TextSink::new(create(path)?, width)),
+        _ => Box::new(text::TextSink::new(create(path)?)),
     };
     Ok(sink)
 }

@@ -1,6 +1,8 @@
 //! The SVG transcript: a picture of a terminal window (rounded frame, title
 //! bar with three dots and the file name), one `<text>` per row of the shared
-//! layout with a coloured `<tspan>` per segment.
+//! layout with a coloured `<tspan>` per segment. Spaces are written as
+//! non-breaking spaces, the one form every renderer keeps (indented JSON
+//! and hex dumps keep their columns).
 //!
 //! The picture's height depends on the number of rows, so rows are streamed
 //! to a spool file as the console prints them; [`Sink::finish`] writes the
@@ -129,7 +131,11 @@ fn write_span<W: Write>(xml: &mut Writer<W>, segment: &Segment) -> io::Result<()
     if segment.role.bold() {
         span = span.with_attribute(("font-weight", "bold"));
     }
-    span.write_text_content(BytesText::new(&segment.text))?;
+    // Browsers (Chromium, so GitHub's README view) collapse runs of
+    // ordinary spaces in SVG text whatever `xml:space` and `white-space`
+    // say; non-breaking spaces keep every column where it was.
+    let text = segment.text.replace(' ', "\u{a0}");
+    span.write_text_content(BytesText::new(&text))?;
     Ok(())
 }
 

@@ -1,24 +1,25 @@
-//! The plain-text transcript: each row of the shared layout as a line of
-//! text, without escape codes, written to disk as the console prints it.
+//! The plain-text transcript: each console line as one line of text,
+//! without escape codes, written to disk as the console prints it. Lines
+//! are never wrapped (wrapping is for the pictures), so a long message or
+//! URL stays whole for grep; control characters are made visible and tabs
+//! expanded as in the other formats.
 
 use std::io::{self, Write};
 
 use super::{already_finished, rows};
 use crate::console::{Line, Sink};
 
-/// Writes rows as lines of plain text.
+/// Writes lines of plain text.
 pub(super) struct TextSink<W: Write + Send> {
     out: W,
-    width: usize,
     finished: bool,
 }
 
 impl<W: Write + Send> TextSink<W> {
-    /// A sink writing to `out`, wrapping at `width` columns.
-    pub(super) fn new(out: W, width: usize) -> Self {
+    /// A sink writing to `out`.
+    pub(super) fn new(out: W) -> Self {
         Self {
             out,
-            width,
             finished: false,
         }
     }
@@ -29,7 +30,7 @@ impl<W: Write + Send> Sink for TextSink<W> {
         if self.finished {
             return Err(already_finished());
         }
-        for row in rows(line, self.width) {
+        for row in rows(line, usize::MAX) {
             for segment in &row.segments {
                 self.out.write_all(segment.text.as_bytes())?;
             }
@@ -49,8 +50,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn long_lines_stay_whole() {
+        let url = format!("ws://example.com/{}", "long-path/".repeat(30));
+        let mut sink = TextSink::new(Vec::new());
+        sink.line(&Line::of(crate::console::Role::Url, url.as_str()))
+            .unwrap();
+        assert_eq!(String::from_utf8(sink.out).unwrap(), format!("{url}\n"));
+    }
+
+    #[test]
     fn a_line_after_finish_is_refused() {
-        let mut sink = TextSink::new(Vec::new(), 10);
+        let mut sink = TextSink::new(Vec::new());
         sink.finish().unwrap();
         assert!(sink.line(&Line::new()).is_err());
     }

@@ -1,7 +1,8 @@
 //! The HTML transcript in a real headless Chromium (driven by
 //! scripts/browser-check.py over the DevTools pipe): the filter shows and
 //! hides the right entries, JSON opens and closes, and a message carrying a
-//! script never runs it. scripts/browser-test.sh installs Chromium and runs
+//! script never runs it; the SVG transcript keeps its columns (indented
+//! JSON, a hex dump) as the HTML page does. scripts/browser-test.sh installs Chromium and runs
 //! this test; without a browser it says so and checks nothing.
 
 use std::path::{Path, PathBuf};
@@ -158,4 +159,107 @@ fn the_html_page_filters_folds_json_and_never_runs_wire_text() {
     // One JSON message: folded at first, then opened, then folded by clicks.
     let open = report["json_open"].to_string();
     assert_eq!(open, "[[false],[true],[false]]");
+}
+
+/// SVG character advance: 0.6 em of the 14 px font (src/transcript/svg.rs).
+const SVG_ADVANCE: f64 = 8.4;
+
+#[test]
+#[ignore = "needs Chromium: scripts/browser-test.sh installs it and runs this test"]
+fn svg_keeps_its_columns_in_a_browser_as_the_html_page_does() {
+    let Some(browser) = browser() else {
+        panic!("no Chromium: set WS_BROWSER or run scripts/browser-test.sh");
+    };
+    let home = tempfile::tempdir().unwrap();
+    let server = TestServer::echo();
+    let mut command = ws_cmd(home.path());
+    command.args([
+        "session",
+        &server.url(),
+        "-j",
+        "-f",
+        "cols.svg",
+        "-f",
+        "cols.html",
+    ]);
+    let mut pty = Pty::spawn(command);
+    pty.expect("Welcome to the interactive websocket session!");
+    pty.next_prompt();
+    let json = r#"{"items":[1,2],"deep":{"x":true}}"#;
+    pty.line(&format!("text {json}"));
+    server.wait_for("the JSON", |f| *f == Frame::Text(json.into()));
+    pty.wait_screen("< ");
+    pty.next_prompt();
+    pty.line("byte hex:de ad be ef");
+    server.wait_for("the bytes", |f| {
+        *f == Frame::Binary(vec![0xde, 0xad, 0xbe, 0xef])
+    });
+    pty.wait_screen("|....|");
+    pty.next_prompt();
+    pty.line("quit");
+    assert_eq!(pty.code(), 0);
+    let (svg, html) = (home.path().join("cols.svg"), home.path().join("cols.html"));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/browser-check.py");
+    let output = Command::new("python3")
+        .arg(script)
+        .arg("--columns")
+        .arg(&browser)
+        .args([&svg, &html])
+        .output()
+        .expect("python3 runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "browser-check failed: {stderr}");
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let rows = |page: &Path| report[page.to_str().unwrap()].as_array().unwrap().clone();
+    let (svg_rows, html_rows) = (rows(&svg), rows(&html));
+    let indents = |rows: &[Value]| -> Vec<(String, u64)> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r["text"].as_str().unwrap().to_string(),
+                    r["indent"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    // The same indented rows: the JSON's and the hex dump's.
+    assert_eq!(indents(&svg_rows), indents(&html_rows));
+    assert!(
+        svg_rows
+            .iter()
+            .any(|r| r["text"] == "\"x\": true" && r["indent"] == 4)
+    );
+    // Each row's characters advance by the font's width (about 0.6 em:
+    // 8.4 px, 8.43 with DejaVu Sans Mono), spaces included; collapsed
+    // spaces would bring the first visible character (and a hex dump's
+    // |…| column) far to the left.
+    for row in &svg_rows {
+        let (indent, offset) = (
+            row["indent"].as_f64().unwrap(),
+            row["offset"].as_f64().unwrap(),
+        );
+        let advance = offset / indent;
+        assert!(
+            (advance - SVG_ADVANCE).abs() < 0.3,
+            "SVG row drawn at {offset} px: {row}"
+        );
+        if let Some(bar) = row["bar_offset"].as_f64() {
+            let column = row["bar"].as_f64().unwrap();
+            assert!(
+                (bar / column - advance).abs() < 0.05,
+                "hex dump's | at {bar} px: {row}"
+            );
+        }
+    }
+    for row in &html_rows {
+        let (indent, offset) = (
+            row["indent"].as_f64().unwrap(),
+            row["offset"].as_f64().unwrap(),
+        );
+        let advance = row["advance"].as_f64().unwrap();
+        assert!(
+            (offset - indent * advance).abs() < 1.0,
+            "HTML row drawn at {offset} px: {row}"
+        );
+    }
 }

@@ -126,7 +126,10 @@ fn exit_in_a_startup_script_ends_with_its_status_and_a_complete_transcript() {
     let pty = Pty::spawn(command);
     assert_eq!(pty.code(), 3);
     assert_eq!(server.wait_close(), (1000, String::new()));
-    let svg = std::fs::read_to_string(home.path().join("out.svg")).unwrap();
+    // The SVG writes spaces as non-breaking ones.
+    let svg = std::fs::read_to_string(home.path().join("out.svg"))
+        .unwrap()
+        .replace('\u{a0}', " ");
     assert!(svg.trim_end().ends_with("</svg>"), "{svg}");
     assert!(svg.contains("Welcome to the interactive websocket session!"));
     let names: Vec<String> = std::fs::read_dir(home.path())
