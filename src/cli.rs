@@ -183,7 +183,7 @@ pub struct StayArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub settings: SettingFlags<Stay>,
-    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run, test), followed by the function on_connect() when the script defines one
+    /// Send FILE after every connection: each line a text message, or a .rhai file run as a script (session, run, test); then on_connect(), the preamble's own first, the script's next, when they define one
     #[arg(long, value_name = "FILE")]
     pub preamble: Option<PathBuf>,
 }

@@ -683,7 +683,7 @@ impl Session {
         self.start_line();
         let mut result = Ok(());
         if let Some(preamble) = self.ctx.preamble.get() {
-            let run = self.engine.run_ast(&preamble.ast);
+            let run = hooks::run_preamble(&self.engine, preamble);
             result =
                 run.map_err(|e| script_error(&e, &preamble.name, &preamble.text, &self.engine));
         }

@@ -1,12 +1,12 @@
 //! What runs after every connection of the session's URL, the first one
 //! included (`--reconnect` makes more): the `--preamble FILE.rhai` script,
-//! in a scope of its own, then the script's `on_connect()` function when
-//! it defines one. The connection counts its connections; each is greeted
+//! in a scope of its own, and its own `on_connect()` when it defines one;
+//! then the script's `on_connect()` function when it defines one. The connection counts its connections; each is greeted
 //! once, at the first session function called on it (so a `recv` that
 //! waits on a new connection greets it first), or by the interactive
 //! session at its prompt (see [`crate::session::Session::greet`]).
 
-use rhai::{AST, Dynamic, Engine, EvalAltResult, NativeCallContext};
+use rhai::{AST, CallFnOptions, Dynamic, Engine, EvalAltResult, NativeCallContext, Scope};
 
 use super::context::{Context, Fallible};
 use super::diagnostics::{self, Source, runtime};
@@ -69,8 +69,7 @@ pub(crate) fn greet(
         return Ok(());
     }
     if let Some(preamble) = ctx.preamble.get() {
-        call.engine()
-            .run_ast(&preamble.ast)
+        run_preamble(call.engine(), preamble)
             .map_err(|e| runtime(format!("the preamble {} failed: {e}", preamble.name)))?;
     }
     match call.call_fn::<Dynamic>(ON_CONNECT, ()) {
@@ -78,6 +77,26 @@ pub(crate) fn greet(
         Err(e) if undefined(&e) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Runs a `.rhai` preamble: its code, then its own `on_connect()` when it
+/// defines one (in the same scope, so it sees the preamble's variables).
+pub(crate) fn run_preamble(
+    engine: &Engine,
+    preamble: &ScriptPreamble,
+) -> std::result::Result<(), Box<EvalAltResult>> {
+    let mut scope = Scope::new();
+    engine.run_ast_with_scope(&mut scope, &preamble.ast)?;
+    let defines = preamble
+        .ast
+        .iter_functions()
+        .any(|f| f.name == ON_CONNECT && f.params.is_empty());
+    if defines {
+        let options = CallFnOptions::new().eval_ast(false);
+        let _: Dynamic =
+            engine.call_fn_with_options(options, &mut scope, &preamble.ast, ON_CONNECT, ())?;
+    }
+    Ok(())
 }
 
 /// Whether the error says that `on_connect()` is not defined.

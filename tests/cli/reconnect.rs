@@ -412,6 +412,29 @@ print(`${a} ${b} closed=${closed()}`);
 }
 
 #[test]
+fn on_connect_in_the_preamble_file_runs_first_on_every_connection() {
+    let server = Planned::start(vec![(4, Ending::Drop), (3, Ending::Echo)]);
+    let home = home();
+    let preamble = home.path().join("auth.rhai");
+    let text = "text(\"auth \" + 6 * 7);\nfn on_connect() { text(\"subscribe\"); }\n";
+    std::fs::write(&preamble, text).unwrap();
+    run_reconnecting(
+        home.path(),
+        r#"fn on_connect() { text("resume"); }
+text("x");
+let a = recv(10);
+let b = recv(10);
+print(`${a} ${b} closed=${closed()}`);
+"#,
+        &server.url(),
+        preamble.to_str().unwrap(),
+        true,
+    );
+    assert_eq!(server.next(), ["auth 42", "subscribe", "resume", "x"]);
+    assert_eq!(server.next(), ["auth 42", "subscribe", "resume"]);
+}
+
+#[test]
 fn the_session_greets_each_connection_with_the_preamble_and_on_connect() {
     let server = Planned::start(vec![(2, Ending::Drop), (2, Ending::Echo)]);
     let home = home();
