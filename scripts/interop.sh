@@ -14,6 +14,10 @@
 # compressed and not, echoed as sent (scripts/interop/client.py).
 # Then what a user can lose to it: Ctrl+C while it never answers the
 # handshake, its Set-Cookie on a refusal, a piped line over the limit.
+# Last what real servers taught: `seq 5 | ws pipe` gets its five replies,
+# `--reconnect 1` gives up on a server that drops every connection after
+# two, the negotiated line and User-Agent, `ws text --replies`, and a close
+# that is never answered.
 #
 #   scripts/interop.sh              # builds ws (debug) first
 #   WS=target/release/ws scripts/interop.sh
@@ -95,7 +99,9 @@ printf 'auth secret\n' >"$out/auth.txt"
     >"$out/run-$runs.log" 2>"$out/run-$runs.err" || ok=1
 [[ $(grep -c "hello" "$out/run-$runs.log") == 3 ]] || ok=1
 [[ $(grep -c "^got auth secret$" "$log") == 3 ]] || ok=1
-[[ $(grep -c "^reconnected (attempt 1)$" "$out/run-$runs.err") == 2 ]] || ok=1
+# Connections that last under reconnect_stable are not successes: the
+# attempts count on (1, then 2) rather than starting again.
+[[ $(grep -c "^reconnected (attempt [12])$" "$out/run-$runs.err") == 2 ]] || ok=1
 check "listen --reconnect --preamble: three connections, the preamble on each" $ok
 
 # The connection engine against the Python peer.
@@ -208,5 +214,43 @@ grep -q "line 2 of standard input is longer than max_message_size (1000 bytes)" 
 # What came before went, then the close (1000); never the line after.
 grep -q "^closed 1000$" "$log" || ok=1
 check "ws pipe: a line over max_message_size is named, the close goes after the line before" $ok
+
+# What real servers taught: replies at the end of a pipe, a flapping
+# server, the negotiated line and the User-Agent, one-shot replies, a
+# close that is never answered.
+start_peer
+ok=0
+for try in 1 2 3; do
+    seq 5 | "$WS" pipe "ws://127.0.0.1:$port/" -q >"$out/pipe-seq-$try.log" 2>&1 || ok=1
+    [[ $(cat "$out/pipe-seq-$try.log") == "$(seq 5)" ]] || ok=1
+done
+check "seq 5 | ws pipe: the five replies, three times out of three" $ok
+
+ok=0
+"$WS" text "ws://127.0.0.1:$port/" '{"op":"hi"}' --replies 1 -q >"$out/replies.log" 2>&1 || ok=1
+[[ $(cat "$out/replies.log") == '{"op":"hi"}' ]] || ok=1
+"$WS" text "ws://127.0.0.1:$port/" hi 2>"$out/negotiated.log" >/dev/null || ok=1
+grep -q "^Connected to ws://127.0.0.1:$port/, compressed with permessage-deflate" \
+    "$out/negotiated.log" || ok=1
+grep -q "^user-agent ws/" "$log" || ok=1
+check "ws text --replies 1; the negotiated line; User-Agent: ws/VERSION" $ok
+
+start_peer --drop
+ok=0
+code=0
+WS_RECONNECT_STABLE=5 "$WS" listen "ws://127.0.0.1:$port/" --reconnect 1 \
+    >"$out/run-$runs.log" 2>&1 || code=$?
+((code == 1)) || ok=1
+[[ $(grep -c "^agreed" "$log") == 2 ]] || ok=1
+grep -q "2 connections made, none stayed up 5 s (reconnect_stable)" "$out/run-$runs.log" || ok=1
+check "--reconnect 1 against a server that drops every connection: exit 1 after two" $ok
+
+start_peer --deaf
+ok=0
+start=$SECONDS
+WS_DISCONNECT_TIMEOUT=1 "$WS" text "ws://127.0.0.1:$port/" hi >"$out/run-$runs.log" 2>&1 || ok=1
+grep -q "Closed: the server did not answer the close within 1 s." "$out/run-$runs.log" || ok=1
+((SECONDS - start <= 4)) || ok=1
+check "ws text, a close the server never answers: ends after disconnect_timeout, says so, exit 0" $ok
 
 exit $status

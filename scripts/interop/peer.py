@@ -4,7 +4,7 @@ and scripts/bench-compression.sh: an independent permessage-deflate peer.
   peer.py [--params "server_no_context_takeover; server_max_window_bits=10"]
           [--no-compression] [--first TEXT | --bomb BYTES] [--max-size BYTES]
           [--end-first K --code CODE] [--deaf [--ping-flood]]
-          [--stall-handshake | --refuse-with-cookie COOKIE]
+          [--stall-handshake | --refuse-with-cookie COOKIE] [--drop]
 
 Prints `port N` once listening on 127.0.0.1, then, for each connection, the
 extension agreed (`agreed permessage-deflate; ...` or `agreed none`). With
@@ -17,7 +17,9 @@ nothing after the handshake (no data, no pongs, no close) and prints
 `deaf`; with --ping-flood as well it sends pings without end meanwhile.
 With --stall-handshake it prints `request` for each upgrade request and
 never answers it; with --refuse-with-cookie it answers 403 with a
-Set-Cookie header of COOKIE.
+Set-Cookie header of COOKIE. With --drop it aborts every connection
+right after the handshake (no close frame). Each upgrade request's
+User-Agent is printed as `user-agent …`.
 """
 
 import argparse
@@ -51,6 +53,7 @@ async def main():
     parser.add_argument("--ping-flood", action="store_true")
     parser.add_argument("--stall-handshake", action="store_true")
     parser.add_argument("--refuse-with-cookie")
+    parser.add_argument("--drop", action="store_true")
     args = parser.parse_args()
     connections = 0
     extensions = [] if args.no_compression else [factory(args.params)]
@@ -70,7 +73,8 @@ async def main():
             await ws.ping(f"{sent:0120d}")
         await asyncio.Future()
 
-    async def request(connection, _request):
+    async def request(connection, request):
+        print(f"user-agent {request.headers.get('User-Agent', '')}", flush=True)
         if args.stall_handshake:
             print("request", flush=True)
             await asyncio.Future()
@@ -85,6 +89,8 @@ async def main():
         connections += 1
         agreed = ws.response.headers.get("Sec-WebSocket-Extensions")
         print(f"agreed {agreed or 'none'}", flush=True)
+        if args.drop:
+            return ws.transport.abort()
         if args.end_first is not None:
             return await end(ws, connections)
         if args.deaf:
