@@ -43,7 +43,7 @@ fi
 ulimit -n "$need"
 
 [ "${NO_BUILD:-0}" = 1 ] || cargo build --release --quiet --bin ws
-WS=$PWD/target/release/ws
+WS=${WS:-$PWD/target/release/ws}
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT

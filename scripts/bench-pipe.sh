@@ -4,7 +4,10 @@
 # echo written to standard output. Prints, per tool, the median wall time,
 # the send rate (lines per second), the peak RSS and the lines that came
 # back; then the two comparisons the pipe is held to: rate at least 1.25x
-# websocat's, peak RSS at most websocat's.
+# websocat's, peak RSS at most websocat's. `ws pipe --linger 0` closes at
+# the end of input as websocat does and is the one compared; the default
+# (`--linger 1`, which waits for the server to be quiet for a second before
+# closing) is shown beside it, with what the wait adds.
 #
 # usage: scripts/bench-pipe.sh
 # environment: N=200000 RUNS=3 WS=target/release/ws
@@ -59,16 +62,22 @@ run() {
     echo "$median $rss $lines"
 }
 
-read -r ws_wall ws_rss ws_lines <<<"$(run ws "$WS pipe $url")"
+read -r ws_wall ws_rss ws_lines <<<"$(run ws "$WS pipe $url --linger 0")"
+read -r wl_wall wl_rss wl_lines <<<"$(run ws-linger "$WS pipe $url")"
 read -r wc_wall wc_rss wc_lines <<<"$(run websocat "$WEBSOCAT $url")"
 
-printf '%-10s %10s %14s %12s %14s\n' tool "wall (s)" "lines/s" "peak RSS" "lines back"
-for t in ws wc; do
-    name=$([ $t = ws ] && echo "ws pipe" || echo websocat)
+printf '%-22s %10s %14s %12s %14s\n' tool "wall (s)" "lines/s" "peak RSS" "lines back"
+for t in ws wl wc; do
+    case $t in
+        ws) name="ws pipe --linger 0" ;;
+        wl) name="ws pipe (linger 1 s)" ;;
+        *) name=websocat ;;
+    esac
     wall=${t}_wall rss=${t}_rss lines=${t}_lines
     awk -v n="$N" -v w="${!wall}" -v r="${!rss}" -v l="${!lines}" -v name="$name" \
-        'BEGIN { printf "%-10s %10.3f %14.0f %9.1f MiB %8d/%d\n", name, w, n / w, r / 1024, l, n }'
+        'BEGIN { printf "%-22s %10.3f %14.0f %9.1f MiB %8d/%d\n", name, w, n / w, r / 1024, l, n }'
 done
+awk -v a="$ws_wall" -v b="$wl_wall" 'BEGIN { printf "the default linger adds %.2f s (the wait for a quiet second)\n", b - a }' 
 awk -v a="$ws_wall" -v b="$wc_wall" -v ra="$ws_rss" -v rb="$wc_rss" 'BEGIN {
     ratio = b / a
     printf "rate: ws pipe / websocat = %.2fx (goal >= 1.25x): %s\n", ratio, (ratio >= 1.25 ? "met" : "NOT met")
