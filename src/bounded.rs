@@ -1,8 +1,10 @@
 //! Reading what the user names (a file, standard input) up to a bound, so
 //! `file@/dev/zero` or a log file sent by mistake is an error that names
-//! the setting rather than all of memory.
+//! the setting rather than all of memory; and lines of any input read up
+//! to a bound ([`read_line`]), the one line reader of `ws pipe`, `ws
+//! replay`, `ws tail -` and a session reading piped input.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 /// Reads `reader` to its end if that is at most `limit` bytes (0: no
@@ -66,6 +68,113 @@ pub(crate) fn too_large(what: &str, setting: &str, limit: usize) -> String {
     format!("{what} is larger than {setting} ({limit} bytes)")
 }
 
+/// Reads the next line of `reader` into `line`, without its `\n`,
+/// keeping at most `limit` bytes of it: the rest of a longer line is read
+/// past, never held. Gives the line's whole length (more than
+/// `line.len()` when it was cut), or `None` at the end of the input.
+pub(crate) fn read_line(
+    reader: &mut impl BufRead,
+    limit: usize,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<u64>> {
+    Ok(read_line_ending(reader, limit, line)?.map(|(length, _)| length))
+}
+
+/// [`read_line`], also telling whether the line ended with a newline (the
+/// last line of an input may not).
+pub(crate) fn read_line_ending(
+    reader: &mut impl BufRead,
+    limit: usize,
+    line: &mut Vec<u8>,
+) -> io::Result<Option<(u64, bool)>> {
+    line.clear();
+    let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    if reader.take(cap).read_until(b'\n', line)? == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        return Ok(Some((line.len() as u64, true)));
+    }
+    if line.len() <= limit {
+        return Ok(Some((line.len() as u64, false)));
+    }
+    let mut length = line.len() as u64;
+    line.truncate(limit);
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(available) => available,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok(Some((length, false)));
+        }
+        match available.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                length += end as u64;
+                reader.consume(end + 1);
+                return Ok(Some((length, true)));
+            }
+            None => {
+                let n = available.len();
+                length += n as u64;
+                reader.consume(n);
+            }
+        }
+    }
+}
+
+/// The lines of `reader` as text, each at most `limit` bytes: a longer
+/// line is an error (`FileTooLarge`, naming its number and the limit) and
+/// a line that is not UTF-8 one too (`InvalidData`); reading goes on after
+/// either.
+pub(crate) struct TextLines<R> {
+    reader: R,
+    limit: usize,
+    number: usize,
+    line: Vec<u8>,
+}
+
+impl<R: BufRead> TextLines<R> {
+    pub(crate) fn new(reader: R, limit: usize) -> Self {
+        Self {
+            reader,
+            limit,
+            number: 0,
+            line: Vec::new(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for TextLines<R> {
+    type Item = io::Result<String>;
+
+    fn next(&mut self) -> Option<io::Result<String>> {
+        let length = match read_line(&mut self.reader, self.limit, &mut self.line) {
+            Ok(length) => length?,
+            Err(e) => return Some(Err(e)),
+        };
+        self.number += 1;
+        if length > self.line.len() as u64 {
+            let message = format!(
+                "line {} is {length} bytes long, over max_message_size ({} bytes)",
+                self.number, self.limit
+            );
+            return Some(Err(io::Error::new(io::ErrorKind::FileTooLarge, message)));
+        }
+        if self.line.last() == Some(&b'\r') {
+            self.line.pop();
+        }
+        Some(
+            String::from_utf8(std::mem::take(&mut self.line)).map_err(|_| {
+                let message = format!("line {} is not UTF-8 text", self.number);
+                io::Error::new(io::ErrorKind::InvalidData, message)
+            }),
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +187,37 @@ mod tests {
         assert_eq!(read_at_most(&ten[..], 0).unwrap(), Some(ten.to_vec()));
         // An endless source stops one byte past the limit.
         assert_eq!(read_at_most(io::repeat(1), 1000).unwrap(), None);
+    }
+
+    #[test]
+    fn lines_are_kept_up_to_the_limit_and_read_past_beyond_it() {
+        let text = b"short\nexactly\nmuch too long\nlast";
+        let mut reader = io::BufReader::with_capacity(4, &text[..]);
+        let mut line = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(length) = read_line(&mut reader, 7, &mut line).unwrap() {
+            seen.push((String::from_utf8(line.clone()).unwrap(), length));
+        }
+        let want = [("short", 5), ("exactly", 7), ("much to", 13), ("last", 4)];
+        let want: Vec<(String, u64)> = want.iter().map(|(l, n)| (l.to_string(), *n)).collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn an_endless_line_is_read_past_in_bounded_memory() {
+        // 64 MiB of one line, then a short one: only 16 bytes are held.
+        let endless = io::repeat(b'x').take(64 << 20).chain(&b"\nnext\n"[..]);
+        let mut reader = io::BufReader::new(endless);
+        let mut line = Vec::new();
+        assert_eq!(
+            read_line(&mut reader, 16, &mut line).unwrap(),
+            Some(64 << 20)
+        );
+        assert_eq!(line.len(), 16);
+        assert!(line.capacity() < 1024);
+        assert_eq!(read_line(&mut reader, 16, &mut line).unwrap(), Some(4));
+        assert_eq!(line, b"next");
+        assert_eq!(read_line(&mut reader, 16, &mut line).unwrap(), None);
     }
 
     #[test]

@@ -212,7 +212,18 @@ where
             return e.exit_code();
         }
     };
-    let status = commands::run(cli);
+    // The command runs on a thread whose stack holds a script's deeply
+    // nested data (see script::STACK).
+    let command = std::thread::Builder::new()
+        .name("ws".into())
+        .stack_size(script::STACK)
+        .spawn(move || commands::run(cli));
+    let status = match command {
+        Ok(command) => command
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(e) => Err(Error::io("cannot start the command's thread", e)),
+    };
     // What the display thread holds is shown before the error and the exit.
     console::settle();
     match status {

@@ -27,6 +27,9 @@ use tokio_util::sync::CancellationToken;
 pub(crate) enum Control {
     /// A line the user entered.
     Line(String),
+    /// A line of piped input that cannot be run (too long, not UTF-8):
+    /// why, shown as an error; the input goes on.
+    Refused(String),
     /// Ctrl+C at the prompt.
     Interrupted,
     /// Ctrl+D, or the end of standard input.
@@ -500,6 +503,11 @@ impl Session {
     /// ```
     pub fn scope_mut(&mut self) -> &mut Scope<'static> {
         &mut self.scope
+    }
+
+    /// The longest line read from piped input: `max_message_size`.
+    pub(crate) fn line_limit(&self) -> usize {
+        self.ctx.settings.max_message_size
     }
 
     /// The console this session prints to.

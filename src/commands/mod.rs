@@ -121,6 +121,13 @@ fn error_text(error: &Error) -> Option<String> {
 /// layered from its flags, `WS_*` variables and settings files, plus the
 /// flags that only concern the connection. Warns once on standard error
 /// when `-k` turns certificate verification off.
+/// The longest line a command reads from a file or standard input:
+/// `max_message_size` (from the environment and the settings files).
+pub(crate) fn line_limit() -> Result<usize> {
+    let flags = crate::settings::Flags::default();
+    Ok(crate::settings::load(&flags)?.settings.max_message_size)
+}
+
 pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
     stay: Option<&crate::cli::StayArgs>,
@@ -163,13 +170,25 @@ pub(crate) fn read_script(path: &std::path::Path) -> Result<(String, String)> {
 pub(crate) fn seconds(flag: &str, value: f64) -> Result<std::time::Duration> {
     use crate::settings::MAX_SECONDS;
     Some(value)
-        .filter(|s| s.is_finite() && *s > 0.0 && *s <= MAX_SECONDS)
+        .filter(|s| s.is_finite() && *s >= 0.001 && *s <= MAX_SECONDS)
         .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
         .ok_or_else(|| {
             Error::Usage(format!(
-                "{flag} {value} is not a duration; use a positive number of seconds, at most {MAX_SECONDS}"
+                "{flag} {} is not a duration; use a number of seconds from 0.001 (a millisecond) to {MAX_SECONDS}",
+                number(value)
             ))
         })
+}
+
+/// A number as people write it: `0.0001` or `2.5` as they are, `-1e308`
+/// rather than its 309 digits.
+pub(crate) fn number(value: f64) -> String {
+    let plain = value.to_string();
+    if plain.len() <= 24 {
+        plain
+    } else {
+        format!("{value:e}")
+    }
 }
 
 /// Attaches a transcript for each of `paths` to the console (all are

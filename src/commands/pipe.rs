@@ -21,7 +21,7 @@
 //! socket has nothing more ready. Nothing is dropped: a reader of the
 //! output that stops stops the reads too.
 
-use std::io::{self, BufRead, BufWriter, IsTerminal, Read, StdoutLock, Write};
+use std::io::{self, BufWriter, IsTerminal, StdoutLock, Write};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -325,12 +325,11 @@ fn spawn_reader(mode: Mode, max_message_size: usize) -> Arc<Queue<Input>> {
         let mut line = Vec::new();
         let mut number = 0usize;
         loop {
-            line.clear();
-            let read = match Read::take(&mut reader, longest + 1).read_until(b'\n', &mut line) {
-                Ok(0) => break,
-                Ok(_) => {
+            let read = match crate::bounded::read_line(&mut reader, longest, &mut line) {
+                Ok(None) => break,
+                Ok(Some(length)) => {
                     number += 1;
-                    if line.len() as u64 > longest {
+                    if length > line.len() as u64 {
                         Err(too_long(number, max_message_size))
                     } else {
                         message(mode, &mut line, number)
@@ -349,14 +348,13 @@ fn spawn_reader(mode: Mode, max_message_size: usize) -> Arc<Queue<Input>> {
     queue
 }
 
-/// The longest line read: a message of `max_message_size` and its line
-/// ending, or as JSON (escaped text, or base64 at 4 bytes for 3).
-fn longest_line(mode: Mode, max_message_size: usize) -> u64 {
-    let longest = match mode {
+/// The longest line read: a message of `max_message_size` and a `\r`
+/// before its newline, or as JSON (escaped text, or base64 at 4 bytes for 3).
+fn longest_line(mode: Mode, max_message_size: usize) -> usize {
+    match mode {
         Mode::Jsonl => max_message_size.saturating_mul(6).saturating_add(1024),
-        Mode::Text | Mode::Binary => max_message_size.saturating_add(2),
-    };
-    longest as u64
+        Mode::Text | Mode::Binary => max_message_size.saturating_add(1),
+    }
 }
 
 fn too_long(number: usize, max_message_size: usize) -> Error {
@@ -373,13 +371,11 @@ fn fits(message: WsMessage, number: usize, max_message_size: usize) -> Result<Ws
     Ok(message)
 }
 
-/// The message of one input line (its line ending dropped).
+/// The message of one input line (read without its `\n`; a `\r` before
+/// it is dropped too).
 fn message(mode: Mode, line: &mut Vec<u8>, number: usize) -> Result<WsMessage> {
-    if line.last() == Some(&b'\n') {
+    if line.last() == Some(&b'\r') {
         line.pop();
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
     }
     let bytes = std::mem::take(line);
     if mode == Mode::Binary {

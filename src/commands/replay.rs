@@ -36,7 +36,9 @@ pub(crate) fn run(args: ReplayArgs) -> Result<i32> {
         let file = File::open(path).map_err(|e| Error::file("read", path, e))?;
         Box::new(BufReader::new(file))
     };
-    let mut lines = input.lines();
+    // A line is read up to max_message_size: an endless one (a device,
+    // a broken file) is an error that names it, not all of memory.
+    let mut lines = crate::bounded::TextLines::new(input, super::line_limit()?);
     let out = io::stdout();
     let mut screen = Screen::new(out.lock(), colour_wanted(out.is_terminal()));
     let first = match lines.next() {
@@ -55,7 +57,9 @@ pub(crate) fn run(args: ReplayArgs) -> Result<i32> {
             path,
         ),
     };
-    match played.and_then(|()| screen.flush()) {
+    // What played before an error is shown before it.
+    let flushed = screen.flush();
+    match played.and(flushed) {
         Err(Error::Io { source, .. }) if source.kind() == io::ErrorKind::BrokenPipe => Ok(0),
         Err(e) => Err(e),
         Ok(()) => Ok(0),
@@ -168,7 +172,7 @@ impl Pace {
         if !(args.speed.is_finite() && args.speed > 0.0) {
             return Err(Error::Usage(format!(
                 "--speed {} is not a speed; use a positive number (2 plays twice as fast)",
-                args.speed
+                super::number(args.speed)
             )));
         }
         if let Some(limit) = args.idle_limit {

@@ -3,12 +3,14 @@
 //! file shrinks: go on from its start) and rotation (the path now names
 //! another file: finish the old one, then follow the new one from its
 //! start). Bytes are copied as they are; a closed pipe ends quietly.
-//! `ws tail -` reads standard input to its end and prints its last lines;
-//! as with `tail`, `-f` does not apply to a pipe, which simply ends.
+//! `ws tail -` reads standard input to its end and prints its last lines,
+//! each kept up to `max_message_size` (a longer one is shown cut, with a
+//! mark that gives its length); as with `tail`, `-f` does not apply to a
+//! pipe, which simply ends.
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::time::Duration;
@@ -23,7 +25,9 @@ const BLOCK: usize = 64 * 1024;
 
 pub(crate) fn run(args: TailArgs) -> Result<i32> {
     if args.file.as_os_str() == "-" {
-        return match last_lines(io::stdin().lock(), &mut io::stdout().lock(), args.lines) {
+        let limit = super::line_limit()?;
+        let (input, out) = (io::stdin().lock(), &mut io::stdout().lock());
+        return match last_lines(input, out, args.lines, limit) {
             Ok(()) => Ok(0),
             Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
             Err(Failure::Output(e)) => Err(Error::io("cannot write the output", e)),
@@ -68,29 +72,38 @@ impl Failure {
 }
 
 /// Reads `input` to its end, keeping only its last `lines` lines, and
-/// writes them.
-fn last_lines(mut input: impl Read, out: &mut impl Write, lines: usize) -> Result<(), Failure> {
-    let mut kept: VecDeque<Vec<u8>> = VecDeque::new();
-    let mut block = vec![0; BLOCK];
-    loop {
-        let n = match input.read(&mut block) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Failure::Input(e)),
-        };
-        for piece in block[..n].split_inclusive(|&b| b == b'\n') {
-            match kept.back_mut() {
-                Some(line) if line.last() != Some(&b'\n') => line.extend_from_slice(piece),
-                _ => kept.push_back(piece.to_vec()),
-            }
-            if kept.len() > lines {
-                kept.pop_front();
-            }
+/// writes them. Each line is kept up to `limit` bytes: a longer one is
+/// shown cut, followed by a mark with the length it had.
+fn last_lines(
+    mut input: impl BufRead,
+    out: &mut impl Write,
+    lines: usize,
+    limit: usize,
+) -> Result<(), Failure> {
+    // Each kept line: its bytes (at most `limit`), its length, and whether
+    // a newline ended it.
+    let mut kept: VecDeque<(Vec<u8>, u64, bool)> = VecDeque::new();
+    let mut line = Vec::new();
+    while let Some((length, ended)) =
+        crate::bounded::read_line_ending(&mut input, limit, &mut line).map_err(Failure::Input)?
+    {
+        if lines == 0 {
+            continue;
         }
+        if kept.len() == lines {
+            kept.pop_front();
+        }
+        kept.push_back((std::mem::take(&mut line), length, ended));
     }
-    for line in &kept {
-        out.write_all(line).map_err(Failure::Output)?;
+    for (bytes, length, ended) in &kept {
+        out.write_all(bytes).map_err(Failure::Output)?;
+        if *length > bytes.len() as u64 {
+            let mark = format!("\u{2026} [cut: the line is {length} bytes long]");
+            out.write_all(mark.as_bytes()).map_err(Failure::Output)?;
+        }
+        if *ended {
+            out.write_all(b"\n").map_err(Failure::Output)?;
+        }
     }
     out.flush().map_err(Failure::Output)
 }
@@ -200,6 +213,24 @@ mod tests {
         assert_eq!(start_of("a\nb\nc\n", 0), "");
         assert_eq!(start_of("", 3), "");
         assert_eq!(start_of("\n\n\n", 2), "\n\n");
+    }
+
+    #[test]
+    fn last_lines_of_a_stream_are_kept_whole_or_cut_with_their_length() {
+        let tail = |input: &[u8], lines: usize| {
+            let mut out = Vec::new();
+            last_lines(input, &mut out, lines, 8)
+                .map_err(|_| ())
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(tail(b"a\nb\nc\n", 2), "b\nc\n");
+        assert_eq!(tail(b"a\nb\nc", 2), "b\nc");
+        assert_eq!(tail(b"a\n", 0), "");
+        assert_eq!(
+            tail(b"0123456789abcdef\nok\n", 2),
+            "01234567\u{2026} [cut: the line is 16 bytes long]\nok\n"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! prompt), plain lines from standard input otherwise. Both read a whole
 //! Rhai block before handing it on, so multi-line loops work either way.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{ErrorKind, IsTerminal};
 use std::path::PathBuf;
 use std::sync::mpsc::{self, Sender};
 use std::thread;
@@ -14,6 +14,7 @@ use rustyline::{Cmd, Config, Editor, KeyCode, KeyEvent, Modifiers};
 
 use super::PROMPT;
 use super::helper::ReplHelper;
+use crate::bounded::TextLines;
 use crate::session::{Control, Session};
 
 /// Lets the reader show the next prompt.
@@ -43,10 +44,10 @@ pub(crate) fn start(session: &Session) -> Reader {
                 }
                 return spawn_editor(editor, control);
             }
-            Err(_) => return spawn_plain(control),
+            Err(_) => return spawn_plain(control, session.line_limit()),
         }
     }
-    spawn_plain(control)
+    spawn_plain(control, session.line_limit())
 }
 
 /// The one editor of the session. Input it has read ahead (a paste, keys
@@ -120,14 +121,29 @@ fn set_title() {
     let _ = out.flush();
 }
 
-fn spawn_plain(control: Sender<Control>) -> Reader {
+fn spawn_plain(control: Sender<Control>, limit: usize) -> Reader {
     let _ = thread::Builder::new()
         .name("ws-stdin".into())
         .spawn(move || {
             let stdin = std::io::stdin();
             let mut pending = String::new();
-            for line in stdin.lock().lines() {
-                let Ok(line) = line else { break };
+            // Each line is read up to max_message_size: a longer one (or
+            // one that is not text) is refused with its number, and the
+            // input goes on.
+            for line in TextLines::new(stdin.lock(), limit) {
+                let line = match line {
+                    Ok(line) => line,
+                    Err(e)
+                        if matches!(e.kind(), ErrorKind::FileTooLarge | ErrorKind::InvalidData) =>
+                    {
+                        let why = format!("ws: error: {e} of standard input; it was not run");
+                        if control.send(Control::Refused(why)).is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                    Err(_) => break,
+                };
                 if !pending.is_empty() {
                     pending.push('\n');
                 }

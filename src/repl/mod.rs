@@ -108,6 +108,10 @@ fn lines(session: &mut Session, reader: &input::Reader, closed: &mut Option<Clos
                 }
                 prompt(session, reader);
             }
+            Control::Refused(why) => {
+                session.console().err(Line::of(Role::Error, why));
+                prompt(session, reader);
+            }
             Control::Interrupted => prompt(session, reader),
             Control::Reconnected => {
                 if let Outcome::End(status) = session.greet() {

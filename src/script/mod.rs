@@ -27,6 +27,13 @@ use rhai::{Dynamic, Engine, Scope};
 use crate::console::{Line, Role};
 use context::Context;
 
+/// The stack of a thread that runs scripts (the command's own, and each of
+/// `ws test`'s workers). Rhai walks nested values recursively, when it
+/// evaluates them, checks their sizes and drops them, so a script's data
+/// nested 100,000 deep needs more than the usual 8 MiB; this is address
+/// space reserved, not memory used until it is touched.
+pub(crate) const STACK: usize = 256 << 20;
+
 /// A Rhai engine bound to `ctx`: session functions, `print` into the
 /// console, and Ctrl+C through the interrupt flag.
 pub(crate) fn engine(ctx: &Rc<Context>) -> Engine {

@@ -43,9 +43,9 @@ impl Kind {
     /// What it allows, for error messages.
     pub(crate) fn allowed(self) -> String {
         match self {
-            Kind::Seconds => "use a number of seconds above 0 and at most 1000000000, like 2.5".into(),
-            Kind::Timeout => "use a number of seconds above 0 and at most 1000000000, like 2.5, or \"inf\" to wait forever".into(),
-            Kind::Wait => "use a number of seconds from 0 (at once) to 1000000000, like 0.5".into(),
+            Kind::Seconds => "use a number of seconds from 0.001 (a millisecond) to 1000000000, like 2.5".into(),
+            Kind::Timeout => "use a number of seconds from 0.001 (a millisecond) to 1000000000, like 2.5, or \"inf\" to wait forever".into(),
+            Kind::Wait => "use 0 (at once) or a number of seconds from 0.001 (a millisecond) to 1000000000, like 0.5".into(),
             Kind::Size => "use a number of bytes from 1 to 4G, with an optional suffix K, M or G (like 64K or 16M)".into(),
             Kind::Bytes => "use a number of bytes from 0 to 4G, with an optional suffix K, M or G (like 1K)".into(),
             Kind::Whole(min, max) => format!("use a whole number from {min} to {max}"),

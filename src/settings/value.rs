@@ -108,14 +108,16 @@ fn number(raw: Raw<'_>) -> Option<f64> {
     }
 }
 
+/// Seconds from a millisecond: a keepalive or a timeout shorter than that
+/// means nothing on a network.
 pub(super) fn seconds(raw: Raw<'_>) -> Option<Duration> {
-    let secs = number(raw).filter(|s| *s > 0.0 && *s <= super::MAX_SECONDS)?;
+    let secs = number(raw).filter(|s| *s >= 0.001 && *s <= super::MAX_SECONDS)?;
     Duration::try_from_secs_f64(secs).ok()
 }
 
-/// Seconds from 0.
+/// Seconds: 0 (at once), or from a millisecond.
 pub(super) fn wait(raw: Raw<'_>) -> Option<Duration> {
-    let secs = number(raw).filter(|s| *s >= 0.0 && *s <= super::MAX_SECONDS)?;
+    let secs = number(raw).filter(|s| *s == 0.0 || (*s >= 0.001 && *s <= super::MAX_SECONDS))?;
     Duration::try_from_secs_f64(secs).ok()
 }
 

@@ -69,6 +69,7 @@ fn spawn_worker(env: Arc<Environment>, done: Sender<Note>) -> std::io::Result<Se
     let (jobs, queue) = mpsc::channel::<Job>();
     std::thread::Builder::new()
         .name("ws-test".into())
+        .stack_size(crate::script::STACK)
         .spawn(move || {
             for (id, case, cancel, capture) in queue {
                 if done

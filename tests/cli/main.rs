@@ -1,6 +1,7 @@
 //! The integration tests: the real `ws` binary driven as a user drives it,
 //! against servers on 127.0.0.1 that record what they receive.
 
+mod bounds;
 mod browser;
 mod compression;
 mod connect;
