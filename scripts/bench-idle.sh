@@ -10,6 +10,8 @@
 #   scripts/bench-idle.sh                     # N=10000, every server found
 #   N=2000 ECHO=0 scripts/bench-idle.sh       # handshake only
 #   SERVERS="ws" scripts/bench-idle.sh        # only ws echo-server
+#   COMPRESSED=1 scripts/bench-idle.sh        # permessage-deflate offered, the
+#                                             # message compressed where agreed
 #
 # Limits: each connection takes a file descriptor in the server and one in
 # the client, so the script raises the soft limit (ulimit -n) to N + 256 and
@@ -51,13 +53,17 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 cat >"$work/clients.py" <<'EOF'
 # Opens N idle websocket connections to 127.0.0.1:PORT, says "open" on
 # standard output, waits for a line on standard input, then closes them.
-import os, socket, sys
+# With COMPRESSED=1 each offers permessage-deflate as a Python websockets
+# client does and, where the server agrees, sends its message compressed.
+import os, socket, sys, zlib
 
 port, n, echo = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1"
+compressed = os.environ.get("COMPRESSED") == "1"
+offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if compressed else ""
 request = (
     "GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
     "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-    "Sec-WebSocket-Version: 13\r\n\r\n" % port
+    "%sSec-WebSocket-Version: 13\r\n\r\n" % (port, offer)
 ).encode()
 
 def read_until(sock, end):
@@ -69,27 +75,38 @@ def read_until(sock, end):
         data += chunk
     return data
 
-def frame(opcode, payload):
+def frame(opcode, payload, rsv1=False):
     mask = os.urandom(4)
     masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+    return bytes([0x80 | (0x40 if rsv1 else 0) | opcode, 0x80 | len(payload)]) + mask + masked
 
 text = b"idle connection!"
 socks = []
+agreed_count = 0
 for i in range(n):
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(request)
     head = read_until(s, b"\r\n\r\n")
     if not head.startswith(b"HTTP/1.1 101"):
         raise SystemExit("connection %d was refused: %r" % (i, head[:60]))
+    headers, got = head.split(b"\r\n\r\n", 1)
+    agreed = b"permessage-deflate" in headers.lower()
+    agreed_count += agreed
     if echo:
-        s.sendall(frame(1, text))
-        got = head.split(b"\r\n\r\n", 1)[1]
-        while len(got) < 2 + len(text):
-            got += s.recv(4096)
-        if got[2:2 + len(text)] != text:
-            raise SystemExit("connection %d: no echo" % i)
+        if agreed:
+            deflate = zlib.compressobj(wbits=-15)
+            payload = (deflate.compress(text) + deflate.flush(zlib.Z_SYNC_FLUSH))[:-4]
+            s.sendall(frame(1, payload, rsv1=True))
+        else:
+            s.sendall(frame(1, text))
+        while len(got) < 2 or len(got) < 2 + (got[1] & 0x7F):
+            chunk = s.recv(4096)
+            if not chunk:
+                raise SystemExit("connection %d: no echo" % i)
+            got += chunk
     socks.append(s)
+if compressed:
+    print("compressed connections: %d of %d" % (agreed_count, n), file=sys.stderr)
 print("open", flush=True)
 sys.stdin.readline()
 for s in socks:

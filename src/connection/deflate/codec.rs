@@ -44,10 +44,13 @@ impl std::fmt::Display for InflateError {
 
 impl std::error::Error for InflateError {}
 
-/// The sending side: one compressor, kept across messages unless
-/// `no_context_takeover`.
+/// The sending side: one compressor, made for the first message that is
+/// compressed (a connection that never sends one never holds its
+/// state), kept across messages unless `no_context_takeover`, where it is
+/// given back after each message.
 pub struct Deflater {
-    compress: Compress,
+    compress: Option<Compress>,
+    bits: u8,
     no_context_takeover: bool,
 }
 
@@ -55,27 +58,32 @@ impl Deflater {
     /// A compressor with a window of `2^bits` bytes (9 to 15).
     pub fn new(bits: u8, no_context_takeover: bool) -> Deflater {
         Deflater {
-            compress: Compress::new_with_window_bits(
-                Compression::new(LEVEL),
-                false,
-                bits.clamp(9, 15),
-            ),
+            compress: None,
+            bits: bits.clamp(9, 15),
             no_context_takeover,
         }
+    }
+
+    /// Whether it holds a compressor's state now.
+    #[cfg(test)]
+    pub fn holds_state(&self) -> bool {
+        self.compress.is_some()
     }
 
     /// Compresses one frame's payload into `out`; `last` for the frame that
     /// ends the message.
     pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
+        let bits = self.bits;
+        let compress = self.compress.get_or_insert_with(|| {
+            Compress::new_with_window_bits(Compression::new(LEVEL), false, bits)
+        });
         let start = out.len();
         let mut consumed = 0;
         loop {
             out.reserve((input.len() - consumed) / 2 + 64);
-            let before = self.compress.total_in();
-            let status = self
-                .compress
-                .compress_vec(&input[consumed..], out, FlushCompress::Sync);
-            consumed += (self.compress.total_in() - before) as usize;
+            let before = compress.total_in();
+            let status = compress.compress_vec(&input[consumed..], out, FlushCompress::Sync);
+            consumed += (compress.total_in() - before) as usize;
             // Done once all input is in and the flush had room to finish.
             if status.is_err() || (consumed == input.len() && out.len() < out.capacity()) {
                 break;
@@ -90,16 +98,18 @@ impl Deflater {
                 out.push(0x00);
             }
             if self.no_context_takeover {
-                self.compress.reset();
+                self.compress = None;
             }
         }
     }
 }
 
-/// The receiving side: one decompressor, kept across messages unless
-/// `no_context_takeover`.
+/// The receiving side: one decompressor, made for the first compressed
+/// message that comes, kept across messages unless `no_context_takeover`,
+/// where it is given back after each message.
 pub struct Inflater {
-    decompress: Decompress,
+    decompress: Option<Decompress>,
+    bits: u8,
     no_context_takeover: bool,
 }
 
@@ -107,9 +117,16 @@ impl Inflater {
     /// A decompressor for a peer whose window is at most `2^bits` bytes.
     pub fn new(bits: u8, no_context_takeover: bool) -> Inflater {
         Inflater {
-            decompress: Decompress::new_with_window_bits(false, bits.clamp(9, 15)),
+            decompress: None,
+            bits: bits.clamp(9, 15),
             no_context_takeover,
         }
+    }
+
+    /// Whether it holds a decompressor's state now.
+    #[cfg(test)]
+    pub fn holds_state(&self) -> bool {
+        self.decompress.is_some()
     }
 
     /// Inflates one frame's payload onto the end of `out`, adding at most
@@ -122,63 +139,72 @@ impl Inflater {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), InflateError> {
+        let bits = self.bits;
+        let decompress = self
+            .decompress
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, bits));
         let start = out.len();
         let mut joined = [0; SHORT + TAIL.len()];
         if last && input.len() <= SHORT {
             // A short message and its tail in one call: each call costs.
             joined[..input.len()].copy_from_slice(input);
             joined[input.len()..input.len() + TAIL.len()].copy_from_slice(&TAIL);
-            self.run(&joined[..input.len() + TAIL.len()], out, start, limit)?;
+            run(
+                decompress,
+                &joined[..input.len() + TAIL.len()],
+                out,
+                start,
+                limit,
+            )?;
         } else {
-            self.run(input, out, start, limit)?;
+            run(decompress, input, out, start, limit)?;
             if last {
-                self.run(&TAIL, out, start, limit)?;
+                run(decompress, &TAIL, out, start, limit)?;
             }
         }
         if last && self.no_context_takeover {
-            self.decompress.reset(false);
+            self.decompress = None;
         }
         Ok(())
     }
+}
 
-    /// Inflates `input` onto `out`, whose bytes from `start` on are at most
-    /// `limit`.
-    fn run(
-        &mut self,
-        input: &[u8],
-        out: &mut Vec<u8>,
-        start: usize,
-        limit: usize,
-    ) -> Result<(), InflateError> {
-        let mut consumed = 0;
-        loop {
-            if out.len() == out.capacity() {
-                // Growing geometrically, never past one byte over the limit.
-                let want = (input.len() - consumed)
-                    .saturating_mul(4)
-                    .max(out.len())
-                    .max(4096);
-                let room = limit.saturating_sub(out.len() - start).saturating_add(1);
-                out.reserve_exact(want.min(room));
-            }
-            let before = self.decompress.total_in();
-            let status = self
-                .decompress
-                .decompress_vec(&input[consumed..], out, FlushDecompress::Sync)
-                .map_err(|_| InflateError::Corrupt)?;
-            consumed += (self.decompress.total_in() - before) as usize;
-            if out.len() - start > limit {
-                return Err(InflateError::TooBig { max_size: limit });
-            }
-            match status {
-                // A final block: what follows starts afresh.
-                Status::StreamEnd => self.decompress.reset(false),
-                Status::BufError if out.len() < out.capacity() => return Ok(()),
-                _ => {}
-            }
-            if consumed == input.len() && out.len() < out.capacity() {
-                return Ok(());
-            }
+/// Inflates `input` onto `out`, whose bytes from `start` on are at most
+/// `limit`.
+fn run(
+    decompress: &mut Decompress,
+    input: &[u8],
+    out: &mut Vec<u8>,
+    start: usize,
+    limit: usize,
+) -> Result<(), InflateError> {
+    let mut consumed = 0;
+    loop {
+        if out.len() == out.capacity() {
+            // Growing geometrically, never past one byte over the limit.
+            let want = (input.len() - consumed)
+                .saturating_mul(4)
+                .max(out.len())
+                .max(4096);
+            let room = limit.saturating_sub(out.len() - start).saturating_add(1);
+            out.reserve_exact(want.min(room));
+        }
+        let before = decompress.total_in();
+        let status = decompress
+            .decompress_vec(&input[consumed..], out, FlushDecompress::Sync)
+            .map_err(|_| InflateError::Corrupt)?;
+        consumed += (decompress.total_in() - before) as usize;
+        if out.len() - start > limit {
+            return Err(InflateError::TooBig { max_size: limit });
+        }
+        match status {
+            // A final block: what follows starts afresh.
+            Status::StreamEnd => decompress.reset(false),
+            Status::BufError if out.len() < out.capacity() => return Ok(()),
+            _ => {}
+        }
+        if consumed == input.len() && out.len() < out.capacity() {
+            return Ok(());
         }
     }
 }
@@ -196,6 +222,18 @@ mod tests {
             .unwrap();
         assert_eq!(back, message);
         wire.len()
+    }
+
+    #[test]
+    fn state_is_made_on_first_use_and_given_back_without_context_takeover() {
+        for reset in [false, true] {
+            let (mut d, mut i) = (Deflater::new(15, reset), Inflater::new(15, reset));
+            assert!(!d.holds_state() && !i.holds_state());
+            round_trip(&mut d, &mut i, b"hello hello hello");
+            assert_eq!(d.holds_state(), !reset);
+            assert_eq!(i.holds_state(), !reset);
+            round_trip(&mut d, &mut i, b"hello again");
+        }
     }
 
     #[test]

@@ -143,17 +143,30 @@ pub fn client_accepts(offered: bool, values: &[&str]) -> Result<Option<Params>, 
         .map_err(|what| format!("the server answered {NAME} with {what}"))
 }
 
+/// The window the server asks for where the offer lets it name one: 4 KiB
+/// (2^12) rather than 32 KiB, as Python `websockets` does. The decompressor
+/// for a client's messages then holds a 4 KiB window, which matters for a
+/// server holding thousands of connections; JSON and text compress nearly
+/// as well with it.
+pub const SERVER_WINDOW_BITS: u8 = 12;
+
 /// The server's choice among a client's offers: the first it can honour,
 /// and the answer for `Sec-WebSocket-Extensions`. `None`: no compression.
+/// Where the offer names `client_max_window_bits` (with or without a
+/// value) the client's window is limited to [`SERVER_WINDOW_BITS`]; a
+/// `server_max_window_bits` offered is honoured at that size or less.
 pub fn server_accepts(values: &[&str]) -> Option<Params> {
     elements(values)
         .iter()
         .filter(|element| element.name == NAME)
         .find_map(|offer| params(offer, true).ok())
         .map(|offer| Params {
-            // The client's window limit is its own business unless it asked
-            // us to name one; we do not limit it.
-            client_max_window_bits: None,
+            client_max_window_bits: offer
+                .client_max_window_bits
+                .map(|bits| bits.min(SERVER_WINDOW_BITS)),
+            server_max_window_bits: offer
+                .server_max_window_bits
+                .map(|bits| bits.min(SERVER_WINDOW_BITS)),
             ..offer
         })
 }
@@ -214,7 +227,21 @@ mod tests {
         let params = server_accepts(&offers).unwrap();
         assert_eq!(
             params.to_string(),
-            "permessage-deflate; server_max_window_bits=9"
+            "permessage-deflate; server_max_window_bits=9; client_max_window_bits=12"
+        );
+        // What browsers and Python websockets offer: the client's window is
+        // limited; a larger server window asked for is brought down.
+        let browser = server_accepts(&["permessage-deflate; client_max_window_bits"]);
+        assert_eq!(
+            browser.unwrap().to_string(),
+            "permessage-deflate; client_max_window_bits=12"
+        );
+        let large = server_accepts(&[
+            "permessage-deflate; server_max_window_bits=15; client_max_window_bits=10",
+        ]);
+        assert_eq!(
+            large.unwrap().to_string(),
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=10"
         );
         assert_eq!(server_accepts(&["x-other"]), None);
         let takeover = server_accepts(&[
@@ -229,7 +256,8 @@ mod tests {
     #[test]
     fn our_offers_keep_context_takeover_unless_the_server_asks() {
         // A server that takes the first offer keeps our context.
-        assert_eq!(server_accepts(&[CLIENT_OFFER]), Some(Params::default()));
+        let first = server_accepts(&[CLIENT_OFFER]).unwrap();
+        assert!(!first.client_no_context_takeover);
         // One that wants a client without context takeover finds it offered.
         let answer = "permessage-deflate; client_no_context_takeover; client_max_window_bits=9";
         let agreed = client_accepts(true, &[answer]).unwrap().unwrap();
