@@ -93,7 +93,7 @@ fn fuzz_session() -> Option<Session> {
     Some(session)
 }
 
-/// Reads `data` as a peer's frames after the handshake (see [`Frames`]) and
+/// Reads `data` as a peer's frames after the handshake (see `Frames` below) and
 /// passes them through [`DeflateStream`] and tungstenite above it, as
 /// they would arrive, until an error or the end: any error is fine; a
 /// panic, or a message past the size limit, is not.

@@ -153,7 +153,7 @@ pub const SERVER_WINDOW_BITS: u8 = 12;
 /// The server's choice among a client's offers: the first it can honour,
 /// and the answer for `Sec-WebSocket-Extensions`. `None`: no compression.
 /// Where the offer names `client_max_window_bits` (with or without a
-/// value) the client's window is limited to [`SERVER_WINDOW_BITS`]; a
+/// value) the client's window is limited to `SERVER_WINDOW_BITS`; a
 /// `server_max_window_bits` offered is honoured at that size or less.
 pub fn server_accepts(values: &[&str]) -> Option<Params> {
     elements(values)
