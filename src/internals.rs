@@ -19,7 +19,7 @@ use crate::session::{Outcome, Session};
 pub use crate::connection::deflate;
 use deflate::{DeflateStream, Params, Side};
 
-/// Parses `text` as a URL (SPEC §1) and the normalised form again: what is
+/// Parses `text` as a URL and the normalised form again: what is
 /// accepted must come back unchanged. The broken promise as an error, for
 /// the fuzz target to report.
 pub fn url(text: &str) -> Result<(), String> {

@@ -1,6 +1,6 @@
 //! A console on one connection: the Rhai engine with its session functions,
 //! one scope for the whole session, the functions defined so far, and the
-//! console. [`Session::eval_line`] is the line pipeline of SPEC §2 (shim,
+//! console. [`Session::eval_line`] is the line pipeline of the prompt (shim,
 //! compile, evaluate); [`Session::run_script`] runs a whole file;
 //! [`Session::repl`] is the interactive loop.
 

@@ -1,4 +1,4 @@
-//! Validated settings (SPEC §6) and where each one comes from. The layers,
+//! Validated settings and where each one comes from. The layers,
 //! most important first: command-line flags, `WS_*` environment variables,
 //! `./ws.toml`, the user's config file (`$XDG_CONFIG_HOME/ws/config.toml` or
 //! `~/.config/ws/config.toml`), then the defaults. [`resolve`] is the pure

@@ -1,4 +1,4 @@
-//! Options for opening a client connection (SPEC §1 connection options).
+//! Options for opening a client connection.
 
 use std::path::PathBuf;
 use std::time::Duration;

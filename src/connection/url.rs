@@ -1,4 +1,4 @@
-//! Websocket URLs as users type them (SPEC §1): `ws://…`, `wss://…`,
+//! Websocket URLs as users type them: `ws://…`, `wss://…`,
 //! `:8000` for `ws://localhost:8000/`, and `host:port/path` for `ws://…`.
 
 use crate::error::{Error, Result};

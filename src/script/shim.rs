@@ -1,4 +1,4 @@
-//! The dispatch rule of an input line (SPEC §2), as a pure function: blank,
+//! The dispatch rule of an input line, as a pure function: blank,
 //! a plain command with its arguments, Rhai code, or an unknown command.
 //! Rhai lexes `'…'` as a character literal, so `close 1003 'bye'` can only be
 //! handled here, before Rhai sees the line.

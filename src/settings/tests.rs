@@ -1,4 +1,4 @@
-//! Settings (SPEC §6): the layering as a pure function, one test per layer,
+//! Settings: the layering as a pure function, one test per layer,
 //! and a bad value in each source (`ws config` end to end is in tests/cli).
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! Every subcommand with hostile arguments (SPEC §7): empty strings, huge
+//! Every subcommand with hostile arguments: empty strings, huge
 //! numbers, garbage, invalid URLs, missing files and unicode. Whatever the
 //! input, `ws` ends by itself with status 0, 1, 2 or 130, and says what is
 //! wrong in plain sentences: no panic, no backtrace, no debug dump. Every

@@ -1,4 +1,4 @@
-//! Hostile Rhai (SPEC §7): a table of expressions with huge, negative, NaN
+//! Hostile Rhai: a table of expressions with huge, negative, NaN
 //! and infinite durations, wrong types for every session function, `exit`
 //! codes and runaway data, through `ws run` and through the session. Each
 //! ends with status 0, 1 or 2 and a one-sentence message: never a panic

@@ -1,4 +1,4 @@
-//! `ws config` end to end (SPEC §6); the layering itself is tested in
+//! `ws config` end to end; the layering itself is tested in
 //! src/settings/tests.rs.
 
 use crate::support::{home, ws_cmd};

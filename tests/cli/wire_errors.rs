@@ -1,4 +1,4 @@
-//! SPEC §7 errors caused by a server that breaks the protocol: a raw TCP
+//! Errors caused by a server that breaks the protocol: a raw TCP
 //! server completes the handshake, then writes bytes no websocket library
 //! would send, and records the close frame `ws` answers with; or answers
 //! the upgrade with a response past the handshake's limits; or closes at
