@@ -10,7 +10,7 @@ use crate::cancel::until;
 use crate::connection::{
     Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Limits, Preamble,
 };
-use crate::console::{Console, Line, Role, render};
+use crate::console::{Console, Line, Role, Stream, render};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
 
@@ -92,27 +92,37 @@ pub(super) async fn leave(client: &mut Client, output: Option<std::io::Error>) -
     }
 }
 
-/// Says what the connection negotiated (subprotocol, compression), on
-/// standard error and in the transcripts; not with `-q`.
-pub(super) fn say_connected(console: &Console, url: &str, client: &Client, quiet: bool) {
-    if quiet {
-        return;
+/// A note about the connection: on standard error (standard output is
+/// the data's) and in the transcripts; with `-q`, in the transcripts only.
+pub(super) fn notice(console: &Console, line: Line, quiet: bool) {
+    match quiet {
+        true => console.emit(Stream::SinksOnly, line),
+        false => console.err(line),
     }
+}
+
+/// Says what the connection negotiated (subprotocol, compression).
+pub(super) fn say_connected(console: &Console, url: &str, client: &Client, quiet: bool) {
     let handshake = client.handshake();
     let compression = handshake.compression.as_ref();
-    console.err(render::connected_line(
+    let line = render::connected_line(
         &crate::connection::redact::url(url),
         handshake.subprotocol.as_deref(),
         compression.map(|c| c as &dyn std::fmt::Display),
-    ));
+    );
+    notice(console, line, quiet);
 }
 
 /// The end of a close we started: a warning when the server never
-/// answered it (not with `-q`; everything was sent, so still a success),
-/// then the status as [`outcome`] gives it.
+/// answered it (everything was sent, so still a success), then the status
+/// as [`outcome`] gives it.
 pub(super) fn closed(console: &Console, info: &CloseInfo, quiet: bool) -> Result<()> {
-    if let (Closer::Us, Some(why), false) = (info.by, &info.error, quiet) {
-        console.err(Line::of(Role::Warning, format!("Closed: {why}.")));
+    if let (Closer::Us, Some(why)) = (info.by, &info.error) {
+        notice(
+            console,
+            Line::of(Role::Warning, format!("Closed: {why}.")),
+            quiet,
+        );
     }
     outcome(info)
 }

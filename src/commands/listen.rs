@@ -249,10 +249,7 @@ impl Printer {
 
     /// A note about the connection, on standard error (and in the transcript).
     fn notice(&self, line: Line) {
-        match self.shown.quiet {
-            true => self.console.emit(Stream::SinksOnly, line),
-            false => self.console.err(line),
-        }
+        client::notice(&self.console, line, self.shown.quiet);
     }
 
     /// The end by the server: its notice when normal (on standard error
@@ -265,11 +262,7 @@ impl Printer {
         }
         let flushed = self.flush();
         if info.by != Closer::Dropped && info.is_normal() {
-            let stream = match self.shown.quiet {
-                true => Stream::SinksOnly,
-                false => Stream::Err,
-            };
-            self.console.emit(stream, render::close_line(info));
+            self.notice(render::close_line(info));
         }
         client::outcome(info)?;
         match flushed {

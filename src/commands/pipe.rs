@@ -285,9 +285,7 @@ impl Pipe {
     /// A note about the connection on standard error (standard output is
     /// the messages'); not with `-q`.
     fn notice(&self, line: Line) -> Option<End> {
-        if !self.shown.quiet {
-            self.console.err(line);
-        }
+        client::notice(&self.console, line, self.shown.quiet);
         None
     }
 

@@ -77,9 +77,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
                 replies = replies(&mut client, wanted, Output::new(mode), patience) => replies,
                 () = &mut stop => return client::leave(&mut client, None).await,
             };
-            if !quiet {
-                console.err(sent(on_wire.try_recv().ok()));
-            }
+            client::notice(&console, sent(on_wire.try_recv().ok()), quiet);
             match replies {
                 Replies::All => {}
                 Replies::Ended(info) => {

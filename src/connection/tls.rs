@@ -9,6 +9,8 @@
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use pkcs8::der::asn1::{AnyRef, GeneralizedTime, UtcTime};
+use pkcs8::der::{Decode, Reader, SliceReader, Tag, Tagged};
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -28,27 +30,26 @@ pub(crate) fn client_config(files: &TlsFiles, insecure: bool) -> Result<ClientCo
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?;
-    let builder = if insecure {
-        let verifier = AcceptAnything(provider.signature_verification_algorithms);
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
+    let trust = if insecure {
+        Some(Trust::Anything)
     } else if let Some(path) = files.ca_file.as_deref() {
         let pinned = certificates(path, "tls_ca_file")?;
-        let roots = Arc::new(roots(Some(path))?);
+        let roots = Arc::new(roots(Some((path, &pinned)))?);
         let web = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()
             .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?;
-        let verifier = Pinning {
-            web,
-            pinned,
-            algorithms: provider.signature_verification_algorithms,
-        };
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
+        Some(Trust::Pinned { web, pinned })
     } else {
-        builder.with_root_certificates(roots(None)?)
+        None
+    };
+    let builder = match trust {
+        Some(trust) => {
+            let algorithms = provider.signature_verification_algorithms;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(Verifier { trust, algorithms }))
+        }
+        None => builder.with_root_certificates(roots(None)?),
     };
     match identity(files)? {
         None => Ok(builder.with_no_client_auth()),
@@ -74,15 +75,16 @@ fn key_problem(error: &rustls::Error) -> String {
     }
 }
 
-/// The system's roots (read once) plus the certificates of `ca_file`.
-fn roots(ca_file: Option<&Path>) -> Result<RootCertStore> {
+/// The system's roots (read once) plus `ca_file`'s certificates (its path
+/// and what it holds).
+fn roots(ca_file: Option<(&Path, &[CertificateDer<'static>])>) -> Result<RootCertStore> {
     static NATIVE: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
     let native = NATIVE.get_or_init(|| rustls_native_certs::load_native_certs().certs);
     let mut store = RootCertStore::empty();
     store.add_parsable_certificates(native.iter().cloned());
-    if let Some(path) = ca_file {
-        for (n, cert) in certificates(path, "tls_ca_file")?.into_iter().enumerate() {
-            store.add(cert).map_err(|e| {
+    if let Some((path, certificates)) = ca_file {
+        for (n, cert) in certificates.iter().enumerate() {
+            store.add(cert.clone()).map_err(|e| {
                 Error::Tls(format!(
                     "certificate {} in tls_ca_file {} cannot be trusted as an authority: {e}",
                     n + 1,
@@ -198,61 +200,32 @@ fn encrypted_key(
     Ok(PrivatePkcs8KeyDer::from(plain.as_bytes().to_vec()).into())
 }
 
-/// The `--insecure` verifier: any certificate is accepted, but the
-/// handshake signatures are still checked so the connection works.
+/// A verifier of our own: the handshake signatures are always checked;
+/// which server certificates are trusted depends on [`Trust`].
 #[derive(Debug)]
-struct AcceptAnything(WebPkiSupportedAlgorithms);
-
-impl ServerCertVerifier for AcceptAnything {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_schemes()
-    }
-}
-
-/// The verifier with `tls_ca_file`: the usual verification against the
-/// system's roots and the file's certificates, and besides, a server
-/// certificate that is itself one of the file's is trusted (pinned), as
-/// curl's `--cacert` does, even self-signed or marked CA. Only that
-/// certificate's chain is taken on trust: its names must still match the
-/// host, it must be within its validity period, and the handshake
-/// signatures are checked as always.
-#[derive(Debug)]
-struct Pinning {
-    web: Arc<WebPkiServerVerifier>,
-    pinned: Vec<CertificateDer<'static>>,
+struct Verifier {
+    trust: Trust,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
-impl ServerCertVerifier for Pinning {
+/// Which server certificates a [`Verifier`] trusts.
+#[derive(Debug)]
+enum Trust {
+    /// `--insecure`: any certificate (the connection still works).
+    Anything,
+    /// With `tls_ca_file`: the usual verification against the system's
+    /// roots and the file's certificates, and besides, a server
+    /// certificate that is itself one of the file's is trusted (pinned),
+    /// as curl's `--cacert` does, even self-signed or marked CA. Only that
+    /// certificate's chain is taken on trust: its names must still match
+    /// the host and it must be within its validity period.
+    Pinned {
+        web: Arc<WebPkiServerVerifier>,
+        pinned: Vec<CertificateDer<'static>>,
+    },
+}
+
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -261,15 +234,14 @@ impl ServerCertVerifier for Pinning {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let Trust::Pinned { web, pinned } = &self.trust else {
+            return Ok(ServerCertVerified::assertion());
+        };
         let verified =
-            self.web
-                .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
-        let pinned = self
-            .pinned
-            .iter()
-            .any(|p| p.as_ref() == end_entity.as_ref());
+            web.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let is_pinned = pinned.iter().any(|p| p.as_ref() == end_entity.as_ref());
         match verified {
-            Err(_) if pinned => verify_pinned(end_entity, server_name, now),
+            Err(_) if is_pinned => verify_pinned(end_entity, server_name, now),
             verified => verified,
         }
     }
@@ -324,61 +296,36 @@ fn verify_pinned(
 /// read from its DER: Certificate → tbsCertificate → [version], serial,
 /// signature, issuer, validity.
 fn validity(cert: &[u8]) -> Option<(u64, u64)> {
-    let (_, certificate, _) = der(cert)?;
-    let (_, mut tbs, _) = der(certificate)?;
-    if tbs.first() == Some(&0xa0) {
-        tbs = der(tbs)?.2;
-    }
-    for _ in 0..3 {
-        tbs = der(tbs)?.2; // serial, signature, issuer
-    }
-    let (_, validity, _) = der(tbs)?;
-    let (before_tag, before, rest) = der(validity)?;
-    let (after_tag, after, _) = der(rest)?;
-    Some((time(before_tag, before)?, time(after_tag, after)?))
-}
-
-/// One DER element: its tag, its content and what follows it.
-fn der(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let length = if first < 0x80 {
-        usize::from(first)
+    let certificate = AnyRef::from_der(cert).ok()?;
+    let mut outer = SliceReader::new(certificate.value()).ok()?;
+    let tbs: AnyRef<'_> = outer.decode().ok()?;
+    let mut fields = SliceReader::new(tbs.value()).ok()?;
+    let first: AnyRef<'_> = fields.decode().ok()?;
+    // The version is [0]; when it is there, the serial comes next.
+    let skip = if first.tag().is_context_specific() {
+        3
     } else {
-        let bytes = usize::from(first & 0x7f);
-        if bytes == 0 || bytes > 4 || rest.len() < bytes {
-            return None;
-        }
-        let (length, after) = rest.split_at(bytes);
-        rest = after;
-        length.iter().fold(0, |n, &b| (n << 8) | usize::from(b))
+        2
     };
-    (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
+    for _ in 0..skip {
+        let _: AnyRef<'_> = fields.decode().ok()?;
+    }
+    let validity: AnyRef<'_> = fields.decode().ok()?;
+    let mut times = SliceReader::new(validity.value()).ok()?;
+    Some((time(times.decode().ok()?)?, time(times.decode().ok()?)?))
 }
 
-/// A UTCTime (`YYMMDDHHMMSSZ`, tag 0x17) or GeneralizedTime
-/// (`YYYYMMDDHHMMSSZ`, tag 0x18) in Unix seconds.
-fn time(tag: u8, text: &[u8]) -> Option<u64> {
-    let text = std::str::from_utf8(text).ok()?.strip_suffix('Z')?;
-    let (year, rest) = match (tag, text.len()) {
-        (0x17, 12) => {
-            let yy: i64 = text.get(..2)?.parse().ok()?;
-            (if yy < 50 { 2000 + yy } else { 1900 + yy }, &text[2..])
-        }
-        (0x18, 14) => (text.get(..4)?.parse().ok()?, &text[4..]),
+/// A UTCTime or GeneralizedTime in Unix seconds.
+fn time(value: AnyRef<'_>) -> Option<u64> {
+    let since = match value.tag() {
+        Tag::UtcTime => value.decode_as::<UtcTime>().ok()?.to_unix_duration(),
+        Tag::GeneralizedTime => value
+            .decode_as::<GeneralizedTime>()
+            .ok()?
+            .to_unix_duration(),
         _ => return None,
     };
-    let field = |i: usize| -> Option<i64> { rest.get(i..i + 2)?.parse().ok() };
-    let (month, day) = (field(0)?, field(2)?);
-    let (hour, minute, second) = (field(4)?, field(6)?, field(8)?);
-    // Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    u64::try_from(days * 86_400 + hour * 3600 + minute * 60 + second).ok()
+    Some(since.as_secs())
 }
 
 /// A TLS failure during the handshake as one sentence with the fix.
@@ -432,36 +379,18 @@ pub(crate) fn inner_error(error: &std::io::Error) -> Option<&rustls::Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{der, time};
+    use super::validity;
 
     #[test]
-    fn certificate_times_in_unix_seconds() {
-        assert_eq!(time(0x17, b"700101000000Z"), Some(0));
-        assert_eq!(time(0x18, b"20380119031408Z"), Some(2_147_483_648));
-        assert_eq!(time(0x17, b"491231235959Z"), Some(2_524_607_999));
-        assert_eq!(time(0x17, b"000229120000Z"), Some(951_825_600));
-        for bad in [&b"700101000000"[..], b"7001010000Z", b"", b"aa0101000000Z"] {
-            assert_eq!(time(0x17, bad), None, "{bad:?}");
-        }
-    }
-
-    #[test]
-    fn der_lengths_stay_within_the_input() {
-        assert_eq!(
-            der(&[0x30, 0x01, 0xff, 0x02]),
-            Some((0x30, &[0xff][..], &[0x02][..]))
-        );
-        assert_eq!(
-            der(&[0x30, 0x82, 0x00, 0x01, 0xaa]),
-            Some((0x30, &[0xaa][..], &[][..]))
-        );
-        for bad in [
-            &[0x30][..],
-            &[0x30, 0x02, 0x00],
-            &[0x30, 0x80],
-            &[0x30, 0x85, 1, 1, 1, 1, 1],
-        ] {
-            assert_eq!(der(bad), None, "{bad:?}");
-        }
+    fn the_validity_of_a_certificate_in_unix_seconds() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["example.com".into()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2000, 2, 29);
+        params.not_after = rcgen::date_time_ymd(2051, 1, 1);
+        let cert = params.self_signed(&key).unwrap();
+        // 2000-02-29 as UTCTime, 2051-01-01 as GeneralizedTime.
+        assert_eq!(validity(cert.der()), Some((951_782_400, 2_556_144_000)));
+        assert_eq!(validity(&cert.der()[..40]), None);
+        assert_eq!(validity(b""), None);
     }
 }

@@ -206,24 +206,24 @@ impl Run<'_> {
     /// stop within the grace period.
     fn expire(&mut self, on_done: &mut impl FnMut(&TestResult)) {
         let now = Instant::now();
-        let due: Vec<u64> = self
-            .running
-            .iter()
-            .filter(|(_, r)| r.deadline <= now)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in due {
-            let running = self.running.get_mut(&id).expect("listed above");
-            if running.stopped.is_none() {
+        let due = |r: &Running| r.deadline <= now;
+        for running in self.running.values_mut() {
+            if due(running) && running.stopped.is_none() {
+                // Its deadline moves to the end of the grace period.
                 running.stop(Stop::Timeout, now);
-            } else {
-                // It did not stop: reported with what it showed so far.
-                let running = self.running.remove(&id).expect("listed above");
-                let mut outcome = error_outcome(String::new());
-                outcome.stopped = true;
-                outcome.transcript = running.capture.lines();
-                self.finished(running, outcome, on_done);
             }
+        }
+        let left_behind: Vec<Running> = self
+            .running
+            .extract_if(|_, r| due(r))
+            .map(|(_, running)| running)
+            .collect();
+        for running in left_behind {
+            // It did not stop: reported with what it showed so far.
+            let mut outcome = error_outcome(String::new());
+            outcome.stopped = true;
+            outcome.transcript = running.capture.lines();
+            self.finished(running, outcome, on_done);
         }
     }
 

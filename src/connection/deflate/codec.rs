@@ -55,13 +55,22 @@ pub struct Deflater {
 }
 
 impl Deflater {
-    /// A compressor with a window of `2^bits` bytes (9 to 15).
+    /// A compressor with a window of `2^bits` bytes (up to 15). zlib's
+    /// deflate makes no window under 2^9: with 8 bits it [`compresses`]
+    /// nothing.
+    ///
+    /// [`compresses`]: Deflater::compresses
     pub fn new(bits: u8, no_context_takeover: bool) -> Deflater {
         Deflater {
             compress: None,
-            bits: bits.clamp(9, 15),
+            bits: bits.min(15),
             no_context_takeover,
         }
+    }
+
+    /// Whether it can compress with the window agreed.
+    pub fn compresses(&self) -> bool {
+        self.bits >= 9
     }
 
     /// Whether it holds a compressor's state now.
@@ -73,7 +82,7 @@ impl Deflater {
     /// Compresses one frame's payload into `out`; `last` for the frame that
     /// ends the message.
     pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
-        let bits = self.bits;
+        let bits = self.bits.max(9);
         let compress = self.compress.get_or_insert_with(|| {
             Compress::new_with_window_bits(Compression::new(LEVEL), false, bits)
         });

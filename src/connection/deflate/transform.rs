@@ -20,9 +20,9 @@ pub(super) struct Codec {
     inflating: Option<usize>,
     /// Bytes of an incoming frame still to pass as they are.
     read_skip: u64,
-    /// `None` when the agreed window is too small for our compressor
-    /// (8 bits): messages are then sent uncompressed, as RFC 7692 allows.
-    deflater: Option<Deflater>,
+    /// Our compressor; with a window too small for it (8 bits) messages
+    /// are sent uncompressed, as RFC 7692 allows.
+    deflater: Deflater,
     /// Whether the outgoing message in progress is being compressed.
     deflating: bool,
     /// Bytes of an outgoing frame still to pass as they are.
@@ -77,7 +77,7 @@ impl Codec {
             inflater: Inflater::new(theirs.0.unwrap_or(15), theirs.1),
             inflating: None,
             read_skip: 0,
-            deflater: (our_bits > 8).then(|| Deflater::new(our_bits, ours.1)),
+            deflater: Deflater::new(our_bits, ours.1),
             deflating: false,
             write_skip: 0,
             message_out: 0,
@@ -200,7 +200,7 @@ impl Codec {
             };
             if header.starts_message() {
                 let small = header.is_final() && header.payload_len < self.threshold as u64;
-                self.deflating = self.deflater.is_some() && !small;
+                self.deflating = self.deflater.compresses() && !small;
             }
             let data = header.starts_message() || header.continues_message();
             if !(self.deflating && data) {
@@ -232,12 +232,9 @@ impl Codec {
             }
             None => payload,
         };
-        let deflater = self
-            .deflater
-            .as_mut()
-            .expect("deflating implies a deflater");
         self.packed.clear();
-        deflater.deflate(plain, header.is_final(), &mut self.packed);
+        self.deflater
+            .deflate(plain, header.is_final(), &mut self.packed);
         if let Some(mask) = header.mask {
             apply_mask(&mut self.packed, mask);
         }
