@@ -1,4 +1,4 @@
-//! Safety against hostile servers and inputs (README "Safety"): a server
+//! Safety against hostile servers and inputs (docs/SAFETY.md): a server
 //! that sends escape sequences, `file@` paths and secrets-bait gets them
 //! shown as visible text and sent back literally; secrets never appear in
 //! output or transcripts; Rhai code cannot abort the process; SIGHUP ends a
