@@ -87,10 +87,13 @@ pub(crate) fn block<F: Future>(
     cancel: &CancellationToken,
     deadline: Option<Instant>,
 ) -> Result<F::Output, Stopped> {
-    if cancel.is_cancelled() {
+    // Whoever made the connection, queue or display this waits on started
+    // the runtime (and reported it if it could not): without one, nothing
+    // can come, and the wait ends as if cancelled.
+    let (false, Ok(runtime)) = (cancel.is_cancelled(), runtime()) else {
         return Err(Stopped::Cancelled);
-    }
-    runtime().block_on(async {
+    };
+    runtime.block_on(async {
         tokio::select! {
             biased;
             () = cancel.cancelled() => Err(Stopped::Cancelled),

@@ -5,8 +5,23 @@
 
 use std::io;
 use std::path::PathBuf;
+use std::time::Duration;
 
-/// Everything that can go wrong in `ws`.
+/// Everything that can go wrong in `ws`. The variants carry what an
+/// embedder acts on (a close code, what timed out and after how long, an
+/// HTTP status); the message is the sentence `ws` shows its users.
+///
+/// ```
+/// use std::time::Duration;
+/// use ws::{ConnectOptions, Connection, EchoServer, Error};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let silence = connection.recv(Some(Duration::from_millis(20))).map_err(Error::from);
+/// let Err(Error::Timeout { after, .. }) = silence else { panic!("{silence:?}") };
+/// assert_eq!(after, Duration::from_millis(20));
+/// # Ok::<(), ws::Error>(())
+/// ```
 ///
 /// ```
 /// use ws::{ConnectOptions, Connection, Error};
@@ -38,34 +53,55 @@ pub enum Error {
     /// A setting has a bad value: the message names the key, the source and what is allowed.
     #[error("{0}")]
     Settings(String),
-    /// The TCP or TLS connection could not be opened.
+    /// The TCP connection (or a proxy's tunnel) could not be opened, or
+    /// the server did not answer the handshake as a websocket server.
     #[error("{0}")]
     Connect(String),
-    /// The server refused the websocket upgrade.
-    #[error("the server refused the websocket handshake with HTTP {status}{}", body_hint(.body))]
+    /// The server refused the websocket upgrade with an HTTP answer.
+    #[error("the server refused the websocket handshake with HTTP {status}{}{}", status_text(.reason), body_hint(.body))]
     Handshake {
-        /// Status line, e.g. `404 Not Found`.
-        status: String,
+        /// The HTTP status code, e.g. 404.
+        status: u16,
+        /// The status's reason phrase, e.g. `Not Found`, or empty.
+        reason: String,
         /// Response headers, in order.
         headers: Vec<(String, String)>,
         /// Response body (lossy UTF-8), possibly empty.
         body: String,
     },
     /// A TLS configuration or handshake problem.
-    #[error("{0}")]
-    Tls(String),
-    /// The connection failed while in use (protocol error, reset, timeout).
+    #[error("{message}")]
+    Tls {
+        /// The server the handshake was with; `None` for a problem with
+        /// the configuration (a certificate file, a key).
+        host: Option<String>,
+        /// What went wrong and what to do, as a sentence.
+        message: String,
+    },
+    /// The connection failed while in use (protocol error, reset, or a
+    /// connection that is already closed).
     #[error("{0}")]
     Connection(String),
-    /// The peer closed with an abnormal code.
+    /// The server closed the connection with a code that is not a normal
+    /// end (1000, 1001), or while a message was still wanted.
     #[error("the connection was closed by the server with code {code} ({meaning}){}", reason_suffix(.reason))]
-    AbnormalClose {
-        /// Close code.
+    Closed {
+        /// The close code (1005 when the close frame carried none).
         code: u16,
-        /// What the code means, or why it is not valid.
-        meaning: String,
-        /// Close reason, possibly empty.
+        /// The close reason, possibly empty.
         reason: String,
+        /// What the code means, or why it is not valid to receive.
+        meaning: String,
+    },
+    /// A wait ran out of time: `what` did not happen within `after`.
+    #[error("{what} within {} s{hint}", .after.as_secs_f64())]
+    Timeout {
+        /// What did not happen, e.g. `no message arrived`.
+        what: String,
+        /// How long it was waited for.
+        after: Duration,
+        /// What to do about it (`; raise …`), or empty.
+        hint: String,
     },
     /// A file could not be read or written.
     #[error("cannot {action} {}: {}", .path.display(), io_reason(.source))]
@@ -94,6 +130,14 @@ pub enum Error {
         /// The cause.
         source: io::Error,
     },
+}
+
+fn status_text(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" {reason}")
+    }
 }
 
 fn body_hint(body: &str) -> String {
@@ -126,24 +170,6 @@ pub fn io_reason(e: &io::Error) -> String {
             match text.find(" (os error") {
                 Some(i) => text[..i].to_string(),
                 None => text,
-            }
-        }
-    }
-}
-
-impl From<crate::connection::RecvError> for Error {
-    fn from(e: crate::connection::RecvError) -> Self {
-        use crate::connection::RecvError;
-        match e {
-            RecvError::Timeout(Some(limit)) => Error::Connection(format!(
-                "no message arrived within {} s",
-                limit.as_secs_f64()
-            )),
-            RecvError::Timeout(None) => Error::Connection("no message arrived".into()),
-            RecvError::Interrupted => Error::Interrupted,
-            RecvError::Closed(info) => crate::connection::closed_error(&info),
-            RecvError::Reconnected => {
-                Error::Connection("a new connection opened while waiting for a message".into())
             }
         }
     }
@@ -188,6 +214,14 @@ impl Error {
         }
     }
 
+    /// A shorthand for [`Error::Tls`].
+    pub(crate) fn tls(host: Option<String>, message: impl Into<String>) -> Self {
+        Error::Tls {
+            host,
+            message: message.into(),
+        }
+    }
+
     /// A shorthand for [`Error::Io`].
     pub(crate) fn io(context: impl Into<String>, source: io::Error) -> Self {
         Error::Io {
@@ -219,6 +253,16 @@ mod tests {
     fn exit_statuses_follow_the_table() {
         assert_eq!(Error::InvalidUrl("x".into()).exit_status(), 2);
         assert_eq!(Error::Connect("x".into()).exit_status(), 1);
+        let closed = Error::Closed {
+            code: 4000,
+            reason: "bye".into(),
+            meaning: "private use".into(),
+        };
+        assert_eq!(closed.exit_status(), 1);
+        assert_eq!(
+            closed.to_string(),
+            "the connection was closed by the server with code 4000 (private use): bye"
+        );
         assert_eq!(Error::Exit(7).exit_status(), 7);
         assert_eq!(Error::Interrupted.exit_status(), 130);
     }

@@ -147,10 +147,15 @@
 
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
+// Without the command line, the helpers only its commands call (settings
+// tables for flags, one-shot plumbing) are unused, not wrong.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
 
 mod bounded;
 mod cancel;
+#[cfg(feature = "cli")]
 mod cli;
+#[cfg(feature = "cli")]
 mod commands;
 mod connection;
 mod console;
@@ -159,6 +164,7 @@ mod error;
 pub mod internals;
 mod os;
 mod queue;
+#[cfg(feature = "repl")]
 mod repl;
 mod runtime;
 mod script;
@@ -188,7 +194,7 @@ pub use server::EchoServer;
 pub use session::{Outcome, Session, SessionBuilder};
 pub use settings::{ScriptLimits, Settings};
 
-/// The `ws` command line as a function: parses `args` (the program's name
+/// The `ws` command line as a function (feature `cli`): parses `args` (the program's name
 /// first, as [`std::env::args_os`] gives them), runs the command and
 /// returns its exit status. Errors are printed on standard error as the
 /// binary prints them; `--help` prints and returns 0, bad arguments print
@@ -200,6 +206,7 @@ pub use settings::{ScriptLimits, Settings};
 /// assert_eq!(ws::run_command_line(["ws", "no-such-command"]), 2);
 /// assert_eq!(ws::run_command_line(["ws", "text", "--help"]), 0);
 /// ```
+#[cfg(feature = "cli")]
 pub fn run_command_line<I, T>(args: I) -> i32
 where
     I: IntoIterator<Item = T>,

@@ -15,18 +15,23 @@ use std::sync::OnceLock;
 
 use tokio::runtime::Runtime;
 
-/// The shared runtime, started on first use.
-pub(crate) fn runtime() -> &'static Runtime {
-    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| {
+use crate::error::{Error, Result};
+
+/// The shared runtime, started on first use; an error when the system
+/// cannot give it a thread (reported like any other, never an exit).
+pub(crate) fn runtime() -> Result<&'static Runtime> {
+    static RUNTIME: OnceLock<std::io::Result<Runtime>> = OnceLock::new();
+    let started = RUNTIME.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("ws-io")
             .enable_all()
             .build()
-            .unwrap_or_else(|e| {
-                eprintln!("ws: error: cannot start the I/O runtime: {e}");
-                std::process::exit(1)
-            })
+    });
+    started.as_ref().map_err(|e| {
+        Error::io(
+            "cannot start the I/O runtime",
+            std::io::Error::new(e.kind(), e.to_string()),
+        )
     })
 }

@@ -106,15 +106,19 @@ pub(crate) struct Server {
 }
 
 impl Server {
-    /// Binds `addr` (`host:port`; port 0 picks a free one).
-    pub async fn bind(addr: &str, options: ServerOptions) -> Result<Self> {
+    /// Binds `addr` (`host:port`; port 0 picks a free one). Called from
+    /// within a runtime's context (the listener registers with it), but
+    /// does not wait: it serves async code and plain threads alike.
+    pub fn bind(addr: &str, options: ServerOptions) -> Result<Self> {
         let cannot = |e: std::io::Error| {
             Error::Connect(format!(
                 "cannot listen on {addr}: {}; pick another port with -p",
                 crate::error::io_reason(&e)
             ))
         };
-        let listener = TcpListener::bind(addr).await.map_err(cannot)?;
+        let listener = std::net::TcpListener::bind(addr).map_err(cannot)?;
+        listener.set_nonblocking(true).map_err(cannot)?;
+        let listener = TcpListener::from_std(listener).map_err(cannot)?;
         let address = listener.local_addr().map_err(cannot)?;
         Ok(Self {
             listener,
@@ -248,10 +252,13 @@ impl EchoServer {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn start() -> Result<Self> {
-        let server = runtime().block_on(Server::bind("127.0.0.1:0", ServerOptions::default()))?;
+        let server = {
+            let _context = runtime()?.enter();
+            Server::bind("127.0.0.1:0", ServerOptions::default())?
+        };
         let address = server.local_addr();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        runtime().spawn(server.run(1, async {
+        runtime()?.spawn(server.run(1, async {
             let _ = stopped.await;
         }));
         Ok(Self {

@@ -56,11 +56,15 @@ pub(crate) fn interrupt() -> Interrupt {
 /// `on_end` when given. The handlers are in place when this returns, so a
 /// signal sent right after is caught.
 pub(crate) fn install(interrupt: Interrupt, on_end: Option<Box<dyn Fn() + Send>>) {
-    let _guard = runtime().enter();
+    // Without a runtime no command runs; its starter reports why.
+    let Ok(runtime) = runtime() else {
+        return;
+    };
+    let _guard = runtime.enter();
     let (Ok(mut int), Ok(mut ends)) = (signal(SignalKind::interrupt()), ending_signals()) else {
         return;
     };
-    runtime().spawn(async move {
+    runtime.spawn(async move {
         loop {
             let ending = tokio::select! {
                 _ = int.recv() => false,

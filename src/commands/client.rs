@@ -69,10 +69,10 @@ pub(super) fn outcome(info: &CloseInfo) -> Result<()> {
                 .unwrap_or_else(|| "the connection was dropped".into()),
         )),
         _ if info.is_normal() => Ok(()),
-        _ => Err(Error::AbnormalClose {
+        _ => Err(Error::Closed {
             code: info.code,
-            meaning: info.code_meaning().to_string(),
             reason: info.reason.clone(),
+            meaning: info.code_meaning().to_string(),
         }),
     }
 }

@@ -60,7 +60,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         // Handlers first: a signal right after the first line must stop us cleanly.
         let stop = crate::signals::stop()
             .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
-        let server = Server::bind(&format!("{host}:{}", args.port), options).await?;
+        let server = Server::bind(&format!("{host}:{}", args.port), options)?;
         let address = server.local_addr();
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
@@ -76,21 +76,31 @@ fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
         |path: &Path| crate::bounded::read_config(path).map_err(|e| Error::file("read", path, e));
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
         .collect::<Result<_, _>>()
-        .map_err(|_| Error::Tls(format!("{} is not a PEM certificate file", cert.display())))?;
+        .map_err(|_| {
+            Error::tls(
+                None,
+                format!("{} is not a PEM certificate file", cert.display()),
+            )
+        })?;
     if certs.is_empty() {
-        return Err(Error::Tls(format!(
-            "{} holds no certificate",
-            cert.display()
-        )));
+        return Err(Error::tls(
+            None,
+            format!("{} holds no certificate", cert.display()),
+        ));
     }
     let key = PrivateKeyDer::from_pem_slice(&read(key)?)
-        .map_err(|_| Error::Tls(format!("{} holds no PEM private key", key.display())))?;
+        .map_err(|_| Error::tls(None, format!("{} holds no PEM private key", key.display())))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?
+        .map_err(|e| Error::tls(None, format!("cannot set up TLS: {e}")))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| Error::Tls(format!("the certificate and key do not work together: {e}")))?;
+        .map_err(|e| {
+            Error::tls(
+                None,
+                format!("the certificate and key do not work together: {e}"),
+            )
+        })?;
     Ok(Arc::new(config))
 }

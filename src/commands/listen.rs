@@ -42,7 +42,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
     let mut printer = Printer::new(&args, console);
-    let result = runtime().block_on(async {
+    let result = runtime()?.block_on(async {
         let stop = crate::signals::stop()
             .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);

@@ -58,8 +58,13 @@ fn shortcut(words: Vec<String>) -> Result<i32> {
     let args = ["ws", command]
         .into_iter()
         .chain(words.iter().map(String::as_str));
-    let cli = <Cli as clap::Parser>::try_parse_from(args).unwrap_or_else(|e| e.exit());
-    run(cli)
+    match <Cli as clap::Parser>::try_parse_from(args) {
+        Ok(cli) => run(cli),
+        Err(e) => {
+            let _ = e.print();
+            Ok(e.exit_code())
+        }
+    }
 }
 
 /// Prints an error on standard error: `ws: error: …`, and for a refused
@@ -98,11 +103,15 @@ fn error_text(error: &Error) -> Option<String> {
         _ if error.is_broken_pipe() => return None,
         Error::Handshake {
             status,
+            reason,
             headers,
             body,
         } => {
-            let mut text =
-                format!("ws: error: the server refused the websocket handshake: HTTP {status}\n");
+            let status = format!("{status} {reason}");
+            let mut text = format!(
+                "ws: error: the server refused the websocket handshake: HTTP {}\n",
+                status.trim_end()
+            );
             for (name, value) in headers {
                 let value = crate::connection::redact::header_value(name, value);
                 text.push_str(&format!("  {name}: {value}\n"));

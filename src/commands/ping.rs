@@ -62,7 +62,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let core = client::settings(&settings, options, command)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
-    let result = runtime().block_on(async {
+    let result = runtime()?.block_on(async {
         let stop = crate::signals::stop()
             .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);

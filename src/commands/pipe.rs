@@ -82,7 +82,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
         (true, false) => Mode::Binary,
         (false, false) => Mode::Text,
     };
-    runtime().block_on(async {
+    runtime()?.block_on(async {
         let stop = crate::signals::stop()
             .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);

@@ -56,7 +56,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     }
     let console = Console::stdio();
     let quiet = args.shown.quiet;
-    runtime().block_on(async {
+    runtime()?.block_on(async {
         let stop = crate::signals::stop()
             .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         tokio::pin!(stop);

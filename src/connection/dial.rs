@@ -315,10 +315,12 @@ fn timeout_error(host: &str, limit: Duration, proxy: Option<&Proxy>) -> Error {
     let via = proxy.map_or_else(String::new, |p| {
         format!(" through the proxy {}", p.address())
     });
-    Error::Connect(format!(
-        "could not connect to {host}{via} within {} s; raise connect_timeout (--connect-timeout or WS_CONNECT_TIMEOUT) if the server is slow",
-        limit.as_secs_f64()
-    ))
+    Error::Timeout {
+        what: format!("could not connect to {host}{via}"),
+        after: limit,
+        hint: "; raise connect_timeout (--connect-timeout or WS_CONNECT_TIMEOUT) if the server is slow"
+            .into(),
+    }
 }
 
 /// Turns a failed TLS or websocket handshake with `host` into an error that
@@ -327,19 +329,26 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
     match error {
         WsError::Http(response) => refused(*response),
         WsError::Io(e) => match tls::inner_error(&e) {
-            Some(tls_error) => Error::Tls(tls::describe(tls_error, host)),
-            None if e.to_string().contains("tls handshake eof") => Error::Tls(format!(
-                "{host} ended the connection during the TLS handshake: it does not seem to speak TLS on this port; use ws:// for a plain port"
-            )),
+            Some(tls_error) => Error::tls(Some(host.to_string()), tls::describe(tls_error, host)),
+            None if e.to_string().contains("tls handshake eof") => Error::tls(
+                Some(host.to_string()),
+                format!(
+                    "{host} ended the connection during the TLS handshake: it does not seem to speak TLS on this port; use ws:// for a plain port"
+                ),
+            ),
             None => Error::Connect(format!(
                 "the connection to {host} broke during the handshake: {}",
                 crate::error::io_reason(&e)
             )),
         },
-        WsError::Tls(TlsError::InvalidDnsName) => Error::Tls(format!(
-            "cannot use TLS with {host}: it is not a valid server name"
-        )),
-        WsError::Tls(e) => Error::Tls(format!("the TLS handshake with {host} failed: {e}")),
+        WsError::Tls(TlsError::InvalidDnsName) => Error::tls(
+            Some(host.to_string()),
+            format!("cannot use TLS with {host}: it is not a valid server name"),
+        ),
+        WsError::Tls(e) => Error::tls(
+            Some(host.to_string()),
+            format!("the TLS handshake with {host} failed: {e}"),
+        ),
         WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(_)) => {
             Error::Connect(format!(
                 "{host} did not agree on a subprotocol: it chose none of those offered with --subprotocol, or one that was not offered"
@@ -368,11 +377,7 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
 
 fn refused(response: tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>) -> Error {
     let (parts, body) = response.into_parts();
-    let status = format!(
-        "{} {}",
-        parts.status.as_u16(),
-        parts.status.canonical_reason().unwrap_or("")
-    );
+
     let headers = parts
         .headers
         .iter()
@@ -380,7 +385,8 @@ fn refused(response: tokio_tungstenite::tungstenite::http::Response<Option<Vec<u
         .collect();
     let body = body.map(|b| String::from_utf8_lossy(&b).into_owned());
     Error::Handshake {
-        status: status.trim().to_string(),
+        status: parts.status.as_u16(),
+        reason: parts.status.canonical_reason().unwrap_or("").into(),
         headers,
         body: body.unwrap_or_default(),
     }

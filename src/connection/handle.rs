@@ -91,8 +91,8 @@ impl Message {
 /// ```
 #[derive(Clone, Debug)]
 pub enum RecvError {
-    /// Nothing arrived in time.
-    Timeout(Option<Duration>),
+    /// Nothing arrived within the time given.
+    Timeout(Duration),
     /// The wait was interrupted (Ctrl+C).
     Interrupted,
     /// The connection is closed and every message before the close is taken.
@@ -283,6 +283,7 @@ impl Connection {
             notes: settings.keepalive_notes,
         };
         let token = settings.interrupt.token();
+        crate::runtime::runtime()?;
         let client = block(Client::open(&url, client_settings), &token, None)
             .map_err(|_| Error::Interrupted)??;
         let handshake = client.handshake().clone();
@@ -302,7 +303,7 @@ impl Connection {
             max_message_size: options.max_message_size,
             interrupt: settings.interrupt,
         });
-        runtime().spawn(super::task::run(client, shared.clone(), observer));
+        runtime()?.spawn(super::task::run(client, shared.clone(), observer));
         Ok(Connection {
             handle: Arc::new(Handle { shared }),
         })
@@ -648,7 +649,9 @@ impl Connection {
                     return Err(RecvError::Closed(info));
                 }
                 Err(Stopped::Cancelled) => return Err(RecvError::Interrupted),
-                Err(Stopped::TimedOut) => return Err(RecvError::Timeout(timeout)),
+                Err(Stopped::TimedOut) => {
+                    return Err(RecvError::Timeout(timeout.unwrap_or_default()));
+                }
             }
         }
     }

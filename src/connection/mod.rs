@@ -182,25 +182,37 @@ pub(crate) type ClientEngine =
 
 /// The error for using a connection that has ended.
 pub(crate) fn closed_error(info: &CloseInfo) -> Error {
-    let reason = if info.reason.is_empty() {
-        String::new()
-    } else {
-        format!(": {}", info.reason)
-    };
-    let text = match info.by {
-        Closer::Peer => format!(
-            "the connection is closed: the server closed it with code {} ({}){reason}",
+    match info.by {
+        Closer::Peer => Error::Closed {
+            code: info.code,
+            reason: info.reason.clone(),
+            meaning: info.code_meaning().to_string(),
+        },
+        Closer::Us => Error::Connection(format!(
+            "the connection is closed (we closed it with code {}){}",
             info.code,
-            info.code_meaning()
-        ),
-        Closer::Us => format!(
-            "the connection is closed (we closed it with code {}){reason}",
-            info.code
-        ),
-        Closer::Dropped => format!(
+            crate::error::reason_suffix(&info.reason)
+        )),
+        Closer::Dropped => Error::Connection(format!(
             "the connection is closed: {}",
             info.error.as_deref().unwrap_or("it was dropped")
-        ),
-    };
-    Error::Connection(text)
+        )),
+    }
+}
+
+impl From<RecvError> for Error {
+    fn from(e: RecvError) -> Self {
+        match e {
+            RecvError::Timeout(after) => Error::Timeout {
+                what: "no message arrived".into(),
+                after,
+                hint: String::new(),
+            },
+            RecvError::Interrupted => Error::Interrupted,
+            RecvError::Closed(info) => closed_error(&info),
+            RecvError::Reconnected => {
+                Error::Connection("a new connection opened while waiting for a message".into())
+            }
+        }
+    }
 }

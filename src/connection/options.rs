@@ -63,8 +63,8 @@ pub struct ConnectOptions {
 /// let tls = TlsFiles { ca_file: Some(missing), ..TlsFiles::default() };
 /// let options = ConnectOptions { tls, ..ConnectOptions::default() };
 /// let url = format!("wss://{}/", server.local_addr());
-/// let Err(Error::Tls(why)) = Connection::open(&url, &options) else { panic!("opened") };
-/// assert!(why.contains("tls_ca_file"), "{why}");
+/// let Err(Error::Tls { message, .. }) = Connection::open(&url, &options) else { panic!("opened") };
+/// assert!(message.contains("tls_ca_file"), "{message}");
 /// # Ok::<(), ws::Error>(())
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -29,7 +29,7 @@ pub(crate) fn client_config(files: &TlsFiles, insecure: bool) -> Result<ClientCo
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?;
+        .map_err(|e| Error::tls(None, format!("cannot set up TLS: {e}")))?;
     let trust = if insecure {
         Some(Trust::Anything)
     } else if let Some(path) = files.ca_file.as_deref() {
@@ -37,7 +37,7 @@ pub(crate) fn client_config(files: &TlsFiles, insecure: bool) -> Result<ClientCo
         let roots = Arc::new(roots(Some((path, &pinned)))?);
         let web = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()
-            .map_err(|e| Error::Tls(format!("cannot set up TLS: {e}")))?;
+            .map_err(|e| Error::tls(None, format!("cannot set up TLS: {e}")))?;
         Some(Trust::Pinned { web, pinned })
     } else {
         None
@@ -54,12 +54,15 @@ pub(crate) fn client_config(files: &TlsFiles, insecure: bool) -> Result<ClientCo
     match identity(files)? {
         None => Ok(builder.with_no_client_auth()),
         Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|e| {
-            Error::Tls(format!(
-                "the client certificate in {} cannot be used with the key in {}: {}",
-                show(files.certificate_file.as_deref()),
-                show(files.key_file.as_deref()),
-                key_problem(&e)
-            ))
+            Error::tls(
+                None,
+                format!(
+                    "the client certificate in {} cannot be used with the key in {}: {}",
+                    show(files.certificate_file.as_deref()),
+                    show(files.key_file.as_deref()),
+                    key_problem(&e)
+                ),
+            )
         }),
     }
 }
@@ -85,11 +88,14 @@ fn roots(ca_file: Option<(&Path, &[CertificateDer<'static>])>) -> Result<RootCer
     if let Some((path, certificates)) = ca_file {
         for (n, cert) in certificates.iter().enumerate() {
             store.add(cert.clone()).map_err(|e| {
-                Error::Tls(format!(
-                    "certificate {} in tls_ca_file {} cannot be trusted as an authority: {e}",
-                    n + 1,
-                    path.display()
-                ))
+                Error::tls(
+                    None,
+                    format!(
+                        "certificate {} in tls_ca_file {} cannot be trusted as an authority: {e}",
+                        n + 1,
+                        path.display()
+                    ),
+                )
             })?;
         }
     }
@@ -98,11 +104,14 @@ fn roots(ca_file: Option<(&Path, &[CertificateDer<'static>])>) -> Result<RootCer
 
 fn read(path: &Path, key: &str) -> Result<Vec<u8>> {
     crate::bounded::read_config(path).map_err(|e| {
-        Error::Tls(format!(
-            "cannot read {key} {}: {}",
-            path.display(),
-            crate::error::io_reason(&e)
-        ))
+        Error::tls(
+            None,
+            format!(
+                "cannot read {key} {}: {}",
+                path.display(),
+                crate::error::io_reason(&e)
+            ),
+        )
     })
 }
 
@@ -113,10 +122,13 @@ fn certificates(path: &Path, key: &str) -> Result<Vec<CertificateDer<'static>>> 
         .filter_map(|cert| cert.ok())
         .collect();
     if certs.is_empty() {
-        return Err(Error::Tls(format!(
-            "{key} {} has no certificate in it; it should hold PEM blocks that begin with -----BEGIN CERTIFICATE-----",
-            path.display()
-        )));
+        return Err(Error::tls(
+            None,
+            format!(
+                "{key} {} has no certificate in it; it should hold PEM blocks that begin with -----BEGIN CERTIFICATE-----",
+                path.display()
+            ),
+        ));
     }
     Ok(certs)
 }
@@ -127,11 +139,13 @@ type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
 fn identity(files: &TlsFiles) -> Result<Option<Identity>> {
     match (&files.certificate_file, &files.key_file) {
         (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::Tls(
-            "tls_certificate_file is set but tls_key_file is not; set both to use a client certificate".into(),
+        (Some(_), None) => Err(Error::tls(
+            None,
+            "tls_certificate_file is set but tls_key_file is not; set both to use a client certificate",
         )),
-        (None, Some(_)) => Err(Error::Tls(
-            "tls_key_file is set but tls_certificate_file is not; set both to use a client certificate".into(),
+        (None, Some(_)) => Err(Error::tls(
+            None,
+            "tls_key_file is set but tls_certificate_file is not; set both to use a client certificate",
         )),
         (Some(cert), Some(key)) => {
             let chain = certificates(cert, "tls_certificate_file")?;
@@ -150,10 +164,13 @@ pub(crate) fn private_key(path: &Path, password: Option<&str>) -> Result<Private
         return encrypted_key(path, &text, password);
     }
     if text.contains("Proc-Type: 4,ENCRYPTED") {
-        return Err(Error::Tls(format!(
-            "the key in tls_key_file {} is encrypted in the legacy OpenSSL format; convert it to PKCS#8 with: openssl pkcs8 -topk8 -in OLD -out NEW",
-            path.display()
-        )));
+        return Err(Error::tls(
+            None,
+            format!(
+                "the key in tls_key_file {} is encrypted in the legacy OpenSSL format; convert it to PKCS#8 with: openssl pkcs8 -topk8 -in OLD -out NEW",
+                path.display()
+            ),
+        ));
     }
     let key = <(SectionKind, Vec<u8>)>::pem_slice_iter(&bytes)
         .filter_map(|section| section.ok())
@@ -162,10 +179,13 @@ pub(crate) fn private_key(path: &Path, password: Option<&str>) -> Result<Private
 }
 
 fn not_a_key(path: &Path) -> Error {
-    Error::Tls(format!(
-        "tls_key_file {} has no private key in it; it should hold a PEM block that begins with -----BEGIN PRIVATE KEY----- (or RSA, EC or ENCRYPTED PRIVATE KEY)",
-        path.display()
-    ))
+    Error::tls(
+        None,
+        format!(
+            "tls_key_file {} has no private key in it; it should hold a PEM block that begins with -----BEGIN PRIVATE KEY----- (or RSA, EC or ENCRYPTED PRIVATE KEY)",
+            path.display()
+        ),
+    )
 }
 
 fn encrypted_key(
@@ -175,10 +195,13 @@ fn encrypted_key(
 ) -> Result<PrivateKeyDer<'static>> {
     use pkcs8::EncryptedPrivateKeyInfoRef;
     let Some(password) = password else {
-        return Err(Error::Tls(format!(
-            "the key in tls_key_file {} is encrypted; set tls_password (WS_TLS_PASSWORD) to its password",
-            path.display()
-        )));
+        return Err(Error::tls(
+            None,
+            format!(
+                "the key in tls_key_file {} is encrypted; set tls_password (WS_TLS_PASSWORD) to its password",
+                path.display()
+            ),
+        ));
     };
     let (begin, end) = (
         "-----BEGIN ENCRYPTED PRIVATE KEY-----",
@@ -192,10 +215,13 @@ fn encrypted_key(
         pkcs8::der::pem::decode_vec(&text.as_bytes()[start..stop]).map_err(|_| not_a_key(path))?;
     let info = EncryptedPrivateKeyInfoRef::try_from(der.as_slice()).map_err(|_| not_a_key(path))?;
     let plain = info.decrypt(password).map_err(|_| {
-        Error::Tls(format!(
-            "cannot decrypt the key in tls_key_file {}: the password (tls_password) is wrong",
-            path.display()
-        ))
+        Error::tls(
+            None,
+            format!(
+                "cannot decrypt the key in tls_key_file {}: the password (tls_password) is wrong",
+                path.display()
+            ),
+        )
     })?;
     Ok(PrivatePkcs8KeyDer::from(plain.as_bytes().to_vec()).into())
 }

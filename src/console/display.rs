@@ -28,8 +28,9 @@ use crate::queue::{Bound, Queue, Weigh};
 /// them: screens of it, so only a flood loses lines.
 const QUEUE_BYTES: usize = 256 * 1024;
 
-/// rustyline's printer for output above an open prompt.
-pub(crate) type PromptPrinter = Box<dyn rustyline::ExternalPrinter + Send>;
+/// Prints text above an open prompt, as the prompt's line editor does
+/// (rustyline's external printer); `false` when it can no longer print.
+pub(crate) type PromptPrinter = Box<dyn FnMut(String) -> bool + Send>;
 
 /// Painted text for standard output or error.
 pub(super) struct Piece {
@@ -253,7 +254,7 @@ impl Out {
         let Some(printer) = &mut self.printer else {
             return;
         };
-        if printer.print(text).is_err() {
+        if !printer(text) {
             self.printer = None;
         }
     }

@@ -37,10 +37,10 @@ pub(crate) fn start(session: &Session) -> Reader {
     if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
         match editor() {
             Ok(mut editor) => {
-                if let Ok(printer) = editor.create_external_printer() {
-                    session
-                        .console()
-                        .set_prompt_printer(Some(Box::new(printer)));
+                if let Ok(mut printer) = editor.create_external_printer() {
+                    let print =
+                        move |text| rustyline::ExternalPrinter::print(&mut printer, text).is_ok();
+                    session.console().set_prompt_printer(Some(Box::new(print)));
                 }
                 return spawn_editor(editor, control);
             }

@@ -112,9 +112,13 @@ pub(crate) fn run(
     let (done, outcomes) = mpsc::channel();
     let token = plan.interrupt.token();
     let interrupted = done.clone();
-    let watch = runtime().spawn(async move {
-        token.cancelled().await;
-        let _ = interrupted.send(Note::Interrupted);
+    // The tests' connections need the runtime; without one each test
+    // fails with the reason, and nothing is left to watch.
+    let watch = runtime().ok().map(|runtime| {
+        runtime.spawn(async move {
+            token.cancelled().await;
+            let _ = interrupted.send(Note::Interrupted);
+        })
     });
     let mut run = Run {
         cases,
@@ -152,7 +156,9 @@ pub(crate) fn run(
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }
-    watch.abort();
+    if let Some(watch) = watch {
+        watch.abort();
+    }
     for (index, _) in std::mem::take(&mut run.pending) {
         run.record(index, Outcome::skipped(), &mut on_done);
     }
