@@ -49,6 +49,7 @@ fn check() -> Result<(), String> {
         match &message {
             Message::Text(text) => connection.send_text(text.clone()),
             Message::Binary(bytes) => connection.send_binary(bytes.clone()),
+            other => return Err(format!("{other:?} is not a message to send")),
         }
         .map_err(|e| e.to_string())?;
         let echo = connection.recv(Some(Duration::from_secs(5)));

@@ -163,6 +163,7 @@ mod error;
 #[doc(hidden)]
 pub mod internals;
 mod os;
+pub mod protocol;
 mod queue;
 #[cfg(feature = "repl")]
 mod repl;

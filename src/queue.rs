@@ -203,6 +203,16 @@ struct State<T> {
     closed: bool,
 }
 
+/// What [`Queue::take_first`] came to.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Sought<T> {
+    Found(T),
+    /// The queue is closed and holds nothing wanted.
+    Closed,
+    /// The budget is full of items nobody wanted.
+    Full,
+}
+
 /// Why a blocking push did not go through.
 #[derive(Debug)]
 pub(crate) enum Refused<T> {
@@ -366,6 +376,35 @@ impl<T: Weigh> Queue<T> {
             }
             if self.is_closed() {
                 return None;
+            }
+            notified.await;
+        }
+    }
+
+    /// Waits for the first item that `wanted` accepts and takes it; what
+    /// it passes over stays queued, in order. Ends with [`Sought::Full`]
+    /// when the budget is full and nothing queued is wanted: the producer
+    /// waits for room that only another consumer can make. One consumer
+    /// at a time looks through a queue (the one that holds its handle).
+    pub(crate) async fn take_first(&self, wanted: impl Fn(&T) -> bool) -> Sought<T> {
+        loop {
+            let notified = self.ready.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let found = {
+                let mut state = self.lock();
+                match state.items.iter().position(|(item, _)| wanted(item)) {
+                    Some(at) => state.items.remove(at),
+                    None if state.closed => return Sought::Closed,
+                    None => None,
+                }
+            };
+            if let Some((item, weight)) = found {
+                self.budget.release(weight);
+                return Sought::Found(item);
+            }
+            if self.budget.is_full() {
+                return Sought::Full;
             }
             notified.await;
         }

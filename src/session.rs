@@ -906,6 +906,7 @@ fn recording(show: Observer, record: Arc<std::sync::Mutex<save::Record>>) -> Obs
         if let Event::Message(message) = &event {
             let text = match message {
                 Message::Text(text) => Some(text.as_str()),
+                Message::Decoded(decoded) => Some(decoded.summary.as_str()),
                 Message::Binary(_) => None,
             };
             record

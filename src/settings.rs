@@ -105,6 +105,11 @@ pub struct Settings {
     /// `ws pipe`: after standard input ends, how long the server may be
     /// quiet before the close (zero: close at once).
     pub linger: Duration,
+    /// The application protocol spoken over connections (`socketio`,
+    /// `graphql`, `stomp`, `jsonrpc`), if any.
+    pub protocol: Option<String>,
+    /// The credentials of the protocol's opening exchange (never shown).
+    pub protocol_init: Option<serde_json::Value>,
     /// The limits Rhai code runs within.
     pub limits: ScriptLimits,
 }
@@ -175,6 +180,8 @@ impl Default for Settings {
             compression_threshold: 1024,
             reconnect_stable: Duration::from_secs(5),
             linger: Duration::from_secs(1),
+            protocol: None,
+            protocol_init: None,
             limits: ScriptLimits::default(),
         }
     }
@@ -202,6 +209,10 @@ impl Settings {
             max_message_size: self.max_message_size,
             compression: self.compression,
             compression_threshold: self.compression_threshold,
+            protocol: self.protocol.as_deref().and_then(|name| {
+                // The name was checked when it was set.
+                crate::protocol::Speaks::named(name, self.protocol_init.clone()).ok()
+            }),
             tls: TlsFiles {
                 ca_file: self.tls_ca_file.clone(),
                 certificate_file: self.tls_certificate_file.clone(),
@@ -342,7 +353,7 @@ impl Loaded {
 /// only the settings of one connection may be given there.
 pub(crate) fn set_option(settings: &mut Settings, name: &str, value: &toml::Value) -> Result<()> {
     let Some(key) = KEYS.iter().find(|k| k.name == name && k.per_connection) else {
-        let known: Vec<&str> = ["headers", "subprotocols"]
+        let known: Vec<&str> = ["headers", "subprotocols", "init"]
             .into_iter()
             .chain(KEYS.iter().filter(|k| k.per_connection).map(|k| k.name))
             .collect();

@@ -17,6 +17,11 @@ pub(crate) fn message_line(message: &Message, at: SystemTime) -> String {
     match message {
         Message::Text(text) => object("text", text.clone(), at),
         Message::Binary(bytes) => object("binary", to_base64(bytes), at),
+        Message::Decoded(decoded) => {
+            let kind = decoded.summary.split(' ').next().unwrap_or_default();
+            let object = json!({"kind": kind, "time": unix_time(at), "data": decoded.value});
+            format!("{object}\n")
+        }
     }
 }
 

@@ -37,7 +37,9 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let width = args.terminal_width.as_deref();
     let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), &[], width)?;
-    let core = client::settings(&settings, options, "ws listen")?;
+    let mut core = client::settings(&settings, options, "ws listen")?;
+    // -v shows an application protocol's own frames too.
+    core.notes = args.shown.verbose;
     let duration = client::duration(args.duration)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
@@ -142,6 +144,14 @@ impl Printer {
             Event::Ping(payload) => self.control("ping", &payload)?,
             Event::Pong(payload) => self.control("pong", &payload)?,
             Event::Keepalive(_) => {}
+            Event::Frame { sent, message } if self.shown.verbose => {
+                self.notice(render::frame_line(sent, &message, SystemTime::now()));
+            }
+            Event::Frame { .. } => {}
+            Event::Malformed { why, message } => {
+                self.notice(render::malformed_line(&why));
+                self.message(&message)?;
+            }
             Event::Reconnecting(retry) => self.notice(Line::of(Role::Warning, retry.notice())),
             Event::Reconnected(attempt) => self.notice(Line::of(
                 Role::Info,
@@ -162,12 +172,8 @@ impl Printer {
             let lines = render::message_lines(message, SystemTime::now(), self.json);
             self.console.emit_all(Stream::SinksOnly, lines);
         }
-        let payload = match message {
-            Message::Text(text) => text.as_bytes(),
-            Message::Binary(bytes) => bytes,
-        };
         if self.raw {
-            return self.raw(payload);
+            return self.raw(&message.payload());
         }
         if self.jsonl {
             let line = super::jsonl::message_line(message, SystemTime::now());
@@ -179,7 +185,7 @@ impl Printer {
             Message::Text(text) => {
                 render::write_text(&mut self.buffer, text, clock, self.json, self.colored);
             }
-            Message::Binary(_) => {
+            Message::Binary(_) | Message::Decoded(_) => {
                 for line in render::message_lines_at(message, clock, self.json) {
                     render::paint(&line, self.colored, &mut self.buffer);
                 }

@@ -76,7 +76,9 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let (settings, options) =
         super::client_settings(&args.connect, Some(&args.stay), &args.pipe.given, None)?;
-    let core = client::settings(&settings, options, "ws pipe")?;
+    let mut core = client::settings(&settings, options, "ws pipe")?;
+    // -v shows an application protocol's own frames too.
+    core.notes = args.shown.verbose;
     let mode = match (args.binary, args.jsonl) {
         (_, true) => Mode::Jsonl,
         (true, false) => Mode::Binary,
@@ -278,7 +280,14 @@ impl Pipe {
             }
             Event::Ping(payload) => self.control("ping", &payload),
             Event::Pong(payload) => self.control("pong", &payload),
-            Event::Keepalive(_) => None,
+            Event::Frame { sent, message } if self.shown.verbose => {
+                self.notice(render::frame_line(sent, &message, SystemTime::now()))
+            }
+            Event::Malformed { why, message } => {
+                self.notice(render::malformed_line(&why));
+                self.output.message(&message).err().map(End::Output)
+            }
+            Event::Keepalive(_) | Event::Frame { .. } => None,
         }
     }
 
@@ -415,11 +424,7 @@ impl Output {
             let line = jsonl::message_line(message, SystemTime::now());
             return self.line(line.as_bytes());
         }
-        let bytes = match message {
-            Message::Text(text) => text.as_bytes(),
-            Message::Binary(bytes) => bytes,
-        };
-        self.out.write_all(bytes)?;
+        self.out.write_all(&message.payload())?;
         self.line(b"\n")
     }
 

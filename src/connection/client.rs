@@ -23,6 +23,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
+use tokio::time::Sleep;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::deflate::SentSizes;
@@ -30,7 +31,8 @@ use super::engine::{Charge, Engine, Limits, Step, cost};
 use super::keepalive::Note;
 use super::reconnect::{self, Attempts, ReconnectSettings, Retry};
 use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Handshake, Message, WsStream, dial};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::protocol::{Incoming, Outbox, Protocol, Request};
 use crate::queue::{Budget, Weigh};
 
 /// How a client connects, and what it does on each connection.
@@ -65,6 +67,23 @@ pub enum Event {
     Reconnecting(Retry),
     /// A new connection is open, made by this attempt; the preamble is queued.
     Reconnected(u32),
+    /// A frame of the connection's application protocol as it went over
+    /// the wire (`sent`: ours), shown with `--verbose`: the protocol's own
+    /// traffic, and the raw form of what it decoded.
+    Frame {
+        /// Whether we sent it.
+        sent: bool,
+        /// The frame.
+        message: Message,
+    },
+    /// A frame the application protocol could not read, and why; it is
+    /// kept for `recv` as it came.
+    Malformed {
+        /// Why it is not a frame of the protocol.
+        why: String,
+        /// The frame.
+        message: Message,
+    },
     /// The connection ended; no event follows.
     Closed(CloseInfo),
 }
@@ -132,14 +151,32 @@ pub(crate) struct Client {
     /// Where the charge of a handle's message goes back once it is written
     /// out or dropped (see [`Client::command`]).
     charges: Option<Arc<Budget>>,
+    /// The application protocol spoken over the connection, if any.
+    protocol: Option<Box<dyn Protocol>>,
+    /// Events that wait for their turn: what came during the opening
+    /// exchange, and raw frames shown before what they decoded to.
+    early: VecDeque<Event>,
+    /// Wakes the protocol when it wants to act on its own (a heart-beat).
+    timer: Option<Pin<Box<Sleep>>>,
 }
 
 impl Client {
-    /// Dials `url` and readies the connection: the preamble is queued.
-    pub(crate) async fn open(url: &str, settings: ClientSettings) -> Result<Client> {
-        let (stream, handshake) = dial(url, &settings.options).await?;
+    /// Dials `url` and readies the connection: the preamble is queued, and
+    /// an application protocol's opening exchange is done.
+    pub(crate) async fn open(url: &str, mut settings: ClientSettings) -> Result<Client> {
+        let mut url = url.to_string();
+        let mut protocol = settings
+            .options
+            .protocol
+            .as_ref()
+            .map(|p| p.make())
+            .transpose()?;
+        if let Some(protocol) = &mut protocol {
+            prepare(protocol.as_mut(), &mut url, &mut settings.options);
+        }
+        let (stream, handshake) = dial(&url, &settings.options).await?;
         let mut client = Client {
-            url: url.to_string(),
+            url,
             attempts: settings
                 .reconnect
                 .map(|r| Attempts::new(r, settings.reconnect_stable)),
@@ -158,9 +195,48 @@ impl Client {
             closing: false,
             reading: true,
             charges: None,
+            protocol,
+            early: VecDeque::new(),
+            timer: None,
         };
         client.install(stream, handshake);
+        client.opening_exchange().await?;
         Ok(client)
+    }
+
+    /// Waits for the application protocol's opening exchange (at most
+    /// `connect_timeout`); what comes meanwhile waits in `early`.
+    async fn opening_exchange(&mut self) -> Result<()> {
+        let limit = self.settings.options.connect_timeout;
+        let exchange = poll_fn(|cx| {
+            while !self.is_ready() {
+                match self.poll_event(cx) {
+                    Poll::Ready(Event::Closed(info)) => return Poll::Ready(Err(refused(&info))),
+                    Poll::Ready(event) => self.early.push_back(event),
+                    // A frame the protocol kept to itself may have been
+                    // the one that opened it.
+                    Poll::Pending if self.is_ready() => break,
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+            Poll::Ready(Ok(()))
+        });
+        match tokio::time::timeout(limit, exchange).await {
+            Ok(opened) => opened,
+            Err(_) => {
+                let name = self.protocol.as_ref().map_or("", |p| p.name());
+                Err(Error::Timeout {
+                    what: format!("the {name} opening exchange did not finish"),
+                    after: limit,
+                    hint: "; check --protocol, or raise connect_timeout".into(),
+                })
+            }
+        }
+    }
+
+    /// Whether a connection is open and its protocol's opening exchange done.
+    fn is_ready(&self) -> bool {
+        self.engine.is_some() && self.protocol.as_ref().is_none_or(|p| p.is_ready())
     }
 
     /// What the handshake of the current connection settled.
@@ -183,11 +259,42 @@ impl Client {
         }
         engine.set_reading(self.reading);
         self.engine = Some(engine);
-        for line in self.settings.preamble.clone() {
-            self.queue(WsMessage::text(line), None, false);
+        if let Some(protocol) = &mut self.protocol {
+            let mut out = Outbox::default();
+            protocol.opened(self.handshake.subprotocol.as_deref(), &mut out);
+            self.send_frames(out);
         }
-        for (command, charged) in std::mem::take(&mut self.held) {
-            self.apply(command, charged);
+        // The preamble, then what came meanwhile, once the protocol (if
+        // any) has opened.
+        let preamble = self.settings.preamble.iter().map(|line| {
+            let message = WsMessage::text(line.clone());
+            (Command::Send(message, None), false)
+        });
+        self.held.splice(0..0, preamble.collect::<Vec<_>>());
+        self.release_held();
+    }
+
+    /// Carries out what was held, once the connection is ready for it.
+    fn release_held(&mut self) {
+        if self.is_ready() {
+            for (command, charged) in std::mem::take(&mut self.held) {
+                self.apply(command, charged);
+            }
+        }
+    }
+
+    /// Queues the frames a protocol asked for, shown with `--verbose`.
+    fn send_frames(&mut self, mut out: Outbox) {
+        for message in out.take() {
+            if self.settings.notes {
+                self.early.push_back(Event::Frame {
+                    sent: true,
+                    message: message.clone(),
+                });
+            }
+            if let Some(engine) = &mut self.engine {
+                engine.queue(super::handle::ws_message(message));
+            }
         }
     }
 
@@ -223,7 +330,8 @@ impl Client {
     /// Carries a command out, or holds it while a new connection is
     /// dialled (a close stops the attempts at once).
     fn apply(&mut self, command: Command, charged: bool) {
-        if self.redial.is_some() && !matches!(command, Command::Close { .. }) {
+        let waits = self.redial.is_some() || (self.engine.is_some() && !self.is_ready());
+        if waits && !matches!(command, Command::Close { .. }) {
             self.held.push((command, charged));
             return;
         }
@@ -346,6 +454,11 @@ impl Client {
             if let Some(note) = self.notes.pop_front() {
                 return Poll::Ready(Event::Keepalive(note));
             }
+            if self.is_ready()
+                && let Some(event) = self.early.pop_front()
+            {
+                return Poll::Ready(event);
+            }
             if let Some(end) = self.end.take() {
                 self.ended = true;
                 return Poll::Ready(Event::Closed(end));
@@ -368,6 +481,9 @@ impl Client {
                     }
                 };
             }
+            if let Some(why) = self.protocol_timer(cx) {
+                return Poll::Ready(self.refuse(why));
+            }
             let Some(engine) = &mut self.engine else {
                 return Poll::Pending;
             };
@@ -379,7 +495,11 @@ impl Client {
             match step {
                 Poll::Ready(Step::Message(message)) => {
                     if let Some(event) = self.incoming(message) {
-                        return Poll::Ready(event);
+                        if self.is_ready() || matches!(event, Event::Closed(_)) {
+                            return Poll::Ready(event);
+                        }
+                        // The opening exchange is under way: in turn.
+                        self.early.push_back(event);
                     }
                 }
                 Poll::Ready(Step::Ended(info)) => return Poll::Ready(self.lost(info)),
@@ -393,8 +513,8 @@ impl Client {
     /// ours (its waiter is told the round trip).
     fn incoming(&mut self, message: WsMessage) -> Option<Event> {
         Some(match message {
-            WsMessage::Text(text) => Event::Message(Message::Text(text.as_str().to_owned())),
-            WsMessage::Binary(bytes) => Event::Message(Message::Binary(bytes.to_vec())),
+            WsMessage::Text(text) => return self.data(Message::Text(text.as_str().to_owned())),
+            WsMessage::Binary(bytes) => return self.data(Message::Binary(bytes.to_vec())),
             WsMessage::Ping(payload) => Event::Ping(payload.to_vec()),
             WsMessage::Pong(payload) => {
                 if self.our_pong(&payload) {
@@ -404,6 +524,81 @@ impl Client {
             }
             WsMessage::Close(_) | WsMessage::Frame(_) => return None,
         })
+    }
+
+    /// A data message, read by the application protocol if there is one.
+    /// With a protocol, what it makes of the frame waits in `early`, in
+    /// the order it happened: the frame as it came (with `--verbose`),
+    /// the protocol's replies, then the message it decoded.
+    fn data(&mut self, message: Message) -> Option<Event> {
+        let Some(protocol) = &mut self.protocol else {
+            return Some(Event::Message(message));
+        };
+        let was_ready = protocol.is_ready();
+        let mut out = Outbox::default();
+        let seen = protocol.incoming(&message, &mut out);
+        if let Incoming::Refused(why) = seen {
+            return Some(self.refuse(why));
+        }
+        let event = match seen {
+            Incoming::Malformed(why) => Some(Event::Malformed {
+                why,
+                message: message.clone(),
+            }),
+            Incoming::Message(decoded) => Some(Event::Message(Message::Decoded(decoded))),
+            _ => None,
+        };
+        if self.settings.notes
+            && event
+                .as_ref()
+                .is_none_or(|e| matches!(e, Event::Message(_)))
+        {
+            self.early.push_back(Event::Frame {
+                sent: false,
+                message,
+            });
+        }
+        self.send_frames(out);
+        self.early.extend(event);
+        if !was_ready && self.is_ready() {
+            self.release_held();
+        }
+        None
+    }
+
+    /// Ends the connection at the protocol's word (a refused opening, a
+    /// server gone silent): no reconnecting, and the end says why.
+    fn refuse(&mut self, why: String) -> Event {
+        self.closing = true;
+        if let Some(engine) = &mut self.engine {
+            engine.close(1000, "");
+        }
+        let info = CloseInfo {
+            by: Closer::Dropped,
+            code: 1006,
+            reason: String::new(),
+            error: Some(why),
+        };
+        self.lost(info)
+    }
+
+    /// Runs the protocol's timer: a heart-beat when it is due; the reason
+    /// to end when the protocol says the server went silent.
+    fn protocol_timer(&mut self, cx: &mut Context<'_>) -> Option<String> {
+        let at = self.protocol.as_ref()?.deadline()?;
+        self.engine.as_ref()?;
+        let at = tokio::time::Instant::from_std(at);
+        let timer = self
+            .timer
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+        if timer.deadline() != at {
+            timer.as_mut().reset(at);
+        }
+        timer.as_mut().poll(cx).is_ready().then_some(())?;
+        let mut out = Outbox::default();
+        let silent = self.protocol.as_mut()?.tick(Instant::now(), &mut out);
+        self.send_frames(out);
+        silent
     }
 
     /// Answers the ping this pong is for; whether there was one.
@@ -471,8 +666,49 @@ impl Client {
     }
 }
 
+/// Why a connection ended before its protocol's opening exchange was done.
+fn refused(info: &CloseInfo) -> Error {
+    match (&info.by, &info.error) {
+        (Closer::Dropped, Some(why)) => Error::Connect(why.clone()),
+        _ => super::closed_error(info),
+    }
+}
+
+/// Lets `protocol` change the handshake: the URL's path and the
+/// subprotocols and headers offered.
+fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectOptions) {
+    // The path starts at the first `/` after the scheme's `//` (a bare
+    // `:PORT` or host has none).
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    let path_at = url[authority..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| authority + i);
+    let host = url[authority..path_at]
+        .rsplit('@')
+        .next()
+        .unwrap_or_default();
+    let host = host
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host, |(host, _)| host);
+    let mut request = Request {
+        host: host.trim_matches(['[', ']']).to_string(),
+        path: match &url[path_at..] {
+            "" => "/".to_string(),
+            path if path.starts_with('?') => format!("/{path}"),
+            path => path.to_string(),
+        },
+        subprotocols: options.subprotocols.clone(),
+        headers: options.headers.clone(),
+    };
+    protocol.prepare(&mut request);
+    url.replace_range(path_at.., &request.path);
+    options.subprotocols = request.subprotocols;
+    options.headers = request.headers;
+}
+
 /// The end of a connection that is gone without a word.
-fn gone() -> CloseInfo {
+pub(super) fn gone() -> CloseInfo {
     CloseInfo {
         by: Closer::Dropped,
         code: 1006,

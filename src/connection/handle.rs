@@ -38,20 +38,24 @@ use crate::runtime::runtime;
 /// connection.send_text("hi".into())?;
 /// match connection.recv(None)? {
 ///     Message::Text(text) => assert_eq!(text, "hi"),
-///     Message::Binary(bytes) => panic!("a text was sent, {} bytes came", bytes.len()),
+///     other => panic!("a text was sent, {other:?} came"),
 /// }
 /// # Ok::<(), ws::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Message {
     /// A text message.
     Text(String),
     /// A binary message.
     Binary(Vec<u8>),
+    /// A message of the connection's application protocol, decoded
+    /// (`--protocol`; see [`crate::protocol`]).
+    Decoded(crate::protocol::Decoded),
 }
 
 impl Message {
-    /// The payload's size in bytes.
+    /// The payload's size in bytes (for a decoded message, of its summary).
     ///
     /// ```
     /// assert_eq!(ws::Message::Text("héllo".into()).len(), 6);
@@ -60,6 +64,17 @@ impl Message {
         match self {
             Message::Text(text) => text.len(),
             Message::Binary(bytes) => bytes.len(),
+            Message::Decoded(decoded) => decoded.summary.len(),
+        }
+    }
+
+    /// The bytes a pipe writes for it: the payload, or a decoded
+    /// message's value as JSON.
+    pub(crate) fn payload(&self) -> std::borrow::Cow<'_, [u8]> {
+        match self {
+            Message::Text(text) => text.as_bytes().into(),
+            Message::Binary(bytes) => bytes.as_slice().into(),
+            Message::Decoded(decoded) => decoded.value.to_string().into_bytes().into(),
         }
     }
 
@@ -113,6 +128,17 @@ impl std::fmt::Display for RecvError {
 }
 
 impl std::error::Error for RecvError {}
+
+/// Why [`Connection::recv_decoded`] came back without a message.
+#[derive(Debug)]
+pub(crate) enum Sought {
+    Timeout,
+    Interrupted,
+    Closed(CloseInfo),
+    /// The receive queue is full of other messages: reading has stopped,
+    /// so the one wanted cannot come.
+    Full,
+}
 
 /// Settings of a connection handle.
 #[derive(Clone)]
@@ -200,6 +226,11 @@ pub(super) struct Shared {
     pub disconnect_timeout: Duration,
     pub max_message_size: usize,
     pub interrupt: Interrupt,
+    /// The application protocol spoken, if any.
+    pub protocol: Option<&'static str>,
+    /// The last id given to a request of the protocol (an ack, a
+    /// subscription, a call).
+    pub ids: AtomicU64,
 }
 
 impl Shared {
@@ -302,6 +333,8 @@ impl Connection {
             disconnect_timeout: settings.disconnect_timeout,
             max_message_size: options.max_message_size,
             interrupt: settings.interrupt,
+            protocol: options.protocol.as_ref().map(|p| p.name()),
+            ids: AtomicU64::new(0),
         });
         runtime()?.spawn(super::task::run(client, shared.clone(), observer));
         Ok(Connection {
@@ -350,6 +383,39 @@ impl Connection {
     /// ```
     pub fn subprotocol(&self) -> Option<&str> {
         self.shared().subprotocol.as_deref()
+    }
+
+    /// The application protocol spoken over the connection, if any.
+    pub fn protocol(&self) -> Option<&'static str> {
+        self.shared().protocol
+    }
+
+    /// A new id for a request of the protocol: 1, 2, 3…
+    pub(crate) fn next_id(&self) -> u64 {
+        self.shared().ids.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Waits for the first decoded message that `wanted` accepts (an
+    /// event, a result, a reply), at most `timeout`; what it passes over
+    /// stays queued for `recv`, in order.
+    pub(crate) fn recv_decoded(
+        &self,
+        wanted: &dyn Fn(&crate::protocol::Decoded) -> bool,
+        timeout: Option<Duration>,
+        cancel: &CancellationToken,
+    ) -> std::result::Result<crate::protocol::Decoded, Sought> {
+        use crate::queue::Sought as Found;
+        let inbox = &self.shared().inbox;
+        let wanted = |inbound: &Inbound| matches!(inbound, Inbound::Message(super::Message::Decoded(d)) if wanted(d));
+        match block(inbox.take_first(wanted), cancel, deadline(timeout)) {
+            Ok(Found::Found(Inbound::Message(super::Message::Decoded(decoded)))) => Ok(decoded),
+            Ok(Found::Found(_) | Found::Closed) => Err(Sought::Closed(
+                self.close_info().unwrap_or_else(super::client::gone),
+            )),
+            Ok(Found::Full) => Err(Sought::Full),
+            Err(Stopped::Cancelled) => Err(Sought::Interrupted),
+            Err(Stopped::TimedOut) => Err(Sought::Timeout),
+        }
     }
 
     /// The compression agreed on (permessage-deflate), if any.
@@ -663,9 +729,11 @@ impl Connection {
     }
 }
 
-fn ws_message(message: super::Message) -> WsMessage {
+pub(super) fn ws_message(message: super::Message) -> WsMessage {
     match message {
         super::Message::Text(text) => WsMessage::text(text),
         super::Message::Binary(bytes) => WsMessage::binary(bytes),
+        // What a protocol decoded goes back as its JSON.
+        super::Message::Decoded(decoded) => WsMessage::text(decoded.value.to_string()),
     }
 }

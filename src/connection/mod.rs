@@ -30,8 +30,8 @@ pub use close::{
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub(crate) use engine::{Engine, Limits, Step, cost as message_cost};
-pub(crate) use handle::HandleSettings;
 pub use handle::{Connection, Message, RecvError};
+pub(crate) use handle::{HandleSettings, Sought};
 pub use keepalive::{KeepaliveSettings, Note};
 pub use options::{ConnectOptions, TlsFiles};
 pub use reconnect::{Preamble, ReconnectSettings};

@@ -49,6 +49,8 @@ pub struct ConnectOptions {
     /// Send messages smaller than this many bytes uncompressed, even when
     /// compression was agreed (compressing a few bytes makes them longer).
     pub compression_threshold: usize,
+    /// The application protocol spoken over the connection, if any.
+    pub protocol: Option<crate::protocol::Speaks>,
 }
 
 /// PEM files for TLS (`wss://`), read when a connection opens; a file
@@ -93,6 +95,7 @@ impl Default for ConnectOptions {
             tls: TlsFiles::default(),
             compression: true,
             compression_threshold: 1024,
+            protocol: None,
         }
     }
 }

@@ -68,7 +68,7 @@ fn deliver(event: Event, shared: &Shared, observer: &Observer) -> Option<CloseIn
     }
     observer.see(&event);
     let kept = match event {
-        Event::Message(message) => Inbound::Message(message),
+        Event::Message(message) | Event::Malformed { message, .. } => Inbound::Message(message),
         Event::Reconnected(_) => Inbound::Reconnected,
         _ => return None,
     };

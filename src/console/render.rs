@@ -42,10 +42,38 @@ pub fn clock(at: SystemTime) -> String {
 
 /// The header of a message or control frame: `< text 12:00:01.250 `.
 fn header(kind: &'static str, clock: &str) -> Line {
+    header_as(kind, kind, clock)
+}
+
+/// A header whose shown kind is not the mark's: a decoded message's
+/// (`< event 12:00:01.250 said {…}`, marked as `decoded`).
+fn header_as(mark: &'static str, kind: &str, clock: &str) -> Line {
     Line::new()
-        .marked(Mark::Received(kind))
+        .marked(Mark::Received(mark))
         .push(Role::Incoming, format!("{INCOMING} {kind}"))
         .push(Role::Muted, format!(" {clock} "))
+}
+
+/// A frame of an application protocol as it went over the wire, shown
+/// with `--verbose`: `< frame 12:00:01.250 2` (`>` for ours).
+pub fn frame_line(sent: bool, message: &Message, at: SystemTime) -> Line {
+    let marker = if sent { OUTGOING } else { INCOMING };
+    let payload = message.payload();
+    let text = match std::str::from_utf8(&payload) {
+        Ok(text) => visible_text(text),
+        Err(_) => format!("{} of binary", format_size(payload.len())).into(),
+    };
+    Line::new()
+        .push(Role::Muted, format!("{marker} frame {} ", clock(at)))
+        .push(Role::Muted, text)
+}
+
+/// The notice for a frame the application protocol could not read.
+pub fn malformed_line(why: &str) -> Line {
+    Line::of(
+        Role::Warning,
+        format!("The server sent a frame its protocol does not allow: {why}"),
+    )
 }
 
 /// The lines showing one message from the peer.
@@ -70,6 +98,14 @@ pub fn message_lines_at(message: &Message, clock: &str, json: bool) -> Vec<Line>
         Message::Binary(bytes) => {
             let head = header("binary", clock).push(Role::Number, format_size(bytes.len()));
             std::iter::once(head).chain(hex_dump(bytes)).collect()
+        }
+        Message::Decoded(decoded) => {
+            let (kind, rest) = decoded
+                .summary
+                .split_once(' ')
+                .unwrap_or((&decoded.summary, ""));
+            let head = header_as("decoded", &visible_text(kind), clock);
+            vec![head.push(Role::Literal, visible_text(rest))]
         }
     }
 }

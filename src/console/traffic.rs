@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use super::render::{close_line, control_line, message_lines};
+use super::render::{close_line, control_line, frame_line, malformed_line, message_lines};
 use super::{Console, Line, Role, Stream};
 use crate::connection::{CloseInfo, Closer, Event, Note, Observer};
 
@@ -76,7 +76,14 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
     Observer::new(move |event| {
         // What the peer sent is what `-q` hides; notices (a reconnect, the
         // close) show regardless.
-        let received = matches!(event, Event::Message(_) | Event::Ping(_) | Event::Pong(_));
+        let received = matches!(
+            event,
+            Event::Message(_)
+                | Event::Ping(_)
+                | Event::Pong(_)
+                | Event::Frame { .. }
+                | Event::Malformed { .. }
+        );
         if received && !console.takes_traffic() {
             // Rendering what nobody sees is skipped (quiet, no transcript,
             // a terminal that does not keep up).
@@ -86,6 +93,12 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
             Event::Message(message) => message_lines(message, SystemTime::now(), view.json),
             Event::Ping(payload) => vec![control_line("ping", payload, SystemTime::now())],
             Event::Pong(payload) => vec![control_line("pong", payload, SystemTime::now())],
+            Event::Frame { sent, message } => vec![frame_line(*sent, message, SystemTime::now())],
+            Event::Malformed { why, message } => {
+                let mut lines = vec![malformed_line(why)];
+                lines.extend(message_lines(message, SystemTime::now(), view.json));
+                lines
+            }
             Event::Keepalive(note) => vec![Line::of(
                 Role::Muted,
                 match note {

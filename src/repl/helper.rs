@@ -135,7 +135,7 @@ mod tests {
             (5, vec!["close", "closed", "close_code", "close_reason"])
         );
         assert_eq!(complete("text he", 7).1, Vec::<&str>::new());
-        assert_eq!(complete("let x = 1; rec", 14).1, vec!["recv"]);
+        assert_eq!(complete("let x = 1; rec", 14).1, vec!["recv", "recv_event"]);
     }
 
     #[test]

@@ -269,6 +269,196 @@ pub(crate) fn exit(engine: &mut Engine, _: &Rc<Context>) {
     });
 }
 
+pub(crate) fn emit(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "emit", |c, conn, event: &str| c
+        .emit(conn, event, None));
+    bind!(
+        engine,
+        ctx,
+        "emit",
+        |c, conn, event: &str, data: Dynamic| c.emit(conn, event, Some(data))
+    );
+}
+
+pub(crate) fn emit_with_ack(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(
+        engine,
+        ctx,
+        "emit_with_ack",
+        |c, conn, event: &str, data: Dynamic| c.emit_with_ack(conn, event, data, c.setting_wait())
+    );
+    bind!(
+        engine,
+        ctx,
+        "emit_with_ack",
+        |c, conn, event: &str, data: Dynamic, limit: Dynamic| c.emit_with_ack(
+            conn,
+            event,
+            data,
+            given_wait(&limit, "emit_with_ack")?
+        )
+    );
+}
+
+pub(crate) fn recv_event(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "recv_event", |c, conn, name: &str| c
+        .recv_event(conn, name, c.setting_wait()));
+    bind!(
+        engine,
+        ctx,
+        "recv_event",
+        |c, conn, name: &str, limit: Dynamic| c.recv_event(
+            conn,
+            name,
+            given_wait(&limit, "recv_event")?
+        )
+    );
+}
+
+pub(crate) fn subscribe(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "subscribe", |c, conn, query: &str| c
+        .subscribe(conn, query, None));
+    bind!(
+        engine,
+        ctx,
+        "subscribe",
+        |c, conn, query: &str, variables: Dynamic| c.subscribe(conn, query, Some(variables))
+    );
+}
+
+pub(crate) fn next_result(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "next_result", |c, conn, id: &str| c
+        .next_result(conn, id, c.setting_wait()));
+    bind!(
+        engine,
+        ctx,
+        "next_result",
+        |c, conn, id: &str, limit: Dynamic| c.next_result(
+            conn,
+            id,
+            given_wait(&limit, "next_result")?
+        )
+    );
+}
+
+pub(crate) fn complete(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "complete", |c, conn, id: &str| c
+        .complete(conn, id));
+}
+
+pub(crate) fn query(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "query", |c, conn, query: &str| c.query(
+        conn,
+        query,
+        None,
+        c.setting_wait()
+    ));
+    bind!(
+        engine,
+        ctx,
+        "query",
+        |c, conn, query: &str, variables: Dynamic| c.query(
+            conn,
+            query,
+            Some(variables),
+            c.setting_wait()
+        )
+    );
+    bind!(
+        engine,
+        ctx,
+        "query",
+        |c, conn, query: &str, variables: Dynamic, limit: Dynamic| c.query(
+            conn,
+            query,
+            Some(variables),
+            given_wait(&limit, "query")?
+        )
+    );
+}
+
+pub(crate) fn stomp_subscribe(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(
+        engine,
+        ctx,
+        "stomp_subscribe",
+        |c, conn, destination: &str| c.stomp_subscribe(conn, destination, "auto")
+    );
+    bind!(
+        engine,
+        ctx,
+        "stomp_subscribe",
+        |c, conn, destination: &str, ack: &str| c.stomp_subscribe(conn, destination, ack)
+    );
+}
+
+pub(crate) fn stomp_send(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(
+        engine,
+        ctx,
+        "stomp_send",
+        |c, conn, destination: &str, body: &str| c.stomp_send(conn, destination, body, Map::new())
+    );
+    bind!(
+        engine,
+        ctx,
+        "stomp_send",
+        |c, conn, destination: &str, body: &str, headers: Map| c.stomp_send(
+            conn,
+            destination,
+            body,
+            headers
+        )
+    );
+}
+
+pub(crate) fn ack(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "ack", |c, conn, message: Dynamic| c
+        .ack(conn, message));
+}
+
+pub(crate) fn rpc(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "rpc", |c, conn, method: &str| c.rpc(
+        conn,
+        method,
+        None,
+        c.setting_wait()
+    ));
+    bind!(
+        engine,
+        ctx,
+        "rpc",
+        |c, conn, method: &str, params: Dynamic| c.rpc(
+            conn,
+            method,
+            Some(params),
+            c.setting_wait()
+        )
+    );
+    bind!(
+        engine,
+        ctx,
+        "rpc",
+        |c, conn, method: &str, params: Dynamic, limit: Dynamic| c.rpc(
+            conn,
+            method,
+            Some(params),
+            given_wait(&limit, "rpc")?
+        )
+    );
+}
+
+pub(crate) fn rpc_notify(engine: &mut Engine, ctx: &Rc<Context>) {
+    bind!(engine, ctx, "rpc_notify", |c, conn, method: &str| c
+        .rpc_notify(conn, method, None));
+    bind!(
+        engine,
+        ctx,
+        "rpc_notify",
+        |c, conn, method: &str, params: Dynamic| c.rpc_notify(conn, method, Some(params))
+    );
+}
+
 fn given_wait(limit: &Dynamic, function: &str) -> Fallible<Wait> {
     Ok(Wait {
         limit: Some(seconds(limit, function)?),

@@ -20,6 +20,12 @@ pub(crate) fn apply(settings: &Settings, map: Map) -> Fallible<ConnectOptions> {
         match key.as_str() {
             "headers" => headers.extend(self::headers(value)?),
             "subprotocols" => subprotocols.extend(strings(value, "subprotocols")?),
+            // The protocol's credentials, any Rhai value as JSON.
+            "init" | "protocol_init" => {
+                let json = rhai::serde::from_dynamic::<serde_json::Value>(&value)
+                    .map_err(|e| runtime(format!("connect: {key} cannot be JSON: {e}")))?;
+                settings.protocol_init = Some(json);
+            }
             name => {
                 let value = toml_value(&value).ok_or_else(|| {
                     runtime(format!(

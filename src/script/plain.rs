@@ -64,6 +64,31 @@ pub(crate) fn quit(c: &Context, _: &[String]) -> Fallible<()> {
     c.close(&c.session()?, 1000, "")
 }
 
+/// `emit EVENT DATA` and `rpc METHOD PARAMS`: the first word, and the
+/// rest as JSON (or as text when it is not JSON), as typed.
+fn name_and_data(name: &str, args: &[String]) -> Fallible<(String, Option<rhai::Dynamic>)> {
+    let line = arg(args, 0).unwrap_or_default().trim();
+    let (first, rest) = line.split_once(' ').unwrap_or((line, ""));
+    if first.is_empty() {
+        return Err(runtime(format!("{name} needs a name: see help {name}")));
+    }
+    let rest = rest.trim();
+    let data = (!rest.is_empty())
+        .then(|| super::json::parse(rest).unwrap_or_else(|_| rest.to_string().into()));
+    Ok((first.to_string(), data))
+}
+
+pub(crate) fn emit(c: &Context, args: &[String]) -> Fallible<()> {
+    let (event, data) = name_and_data("emit", args)?;
+    c.emit(&c.session()?, &event, data)
+}
+
+pub(crate) fn rpc(c: &Context, args: &[String]) -> Fallible<()> {
+    let (method, params) = name_and_data("rpc", args)?;
+    c.rpc(&c.session()?, &method, params, c.setting_wait())
+        .map(drop)
+}
+
 pub(crate) fn save(c: &Context, args: &[String]) -> Fallible<()> {
     match arg(args, 0) {
         Some(path) => c.save(path),

@@ -123,6 +123,18 @@ pub(crate) fn plain_call(name: &str, args: &[String]) -> String {
             _ => literal(message),
         }],
         ("byte", [message]) => vec![byte_argument(message)],
+        ("emit" | "rpc", [line]) => {
+            let line = line.trim();
+            let (first, rest) = line.split_once(' ').unwrap_or((line, ""));
+            let rest = rest.trim();
+            let mut arguments = vec![literal(first)];
+            if serde_json::from_str::<serde_json::Value>(rest).is_ok() {
+                arguments.push(format!("parse_json({})", literal(rest)));
+            } else if !rest.is_empty() {
+                arguments.push(literal(rest));
+            }
+            arguments
+        }
         ("close", [code, rest @ ..]) => {
             let code = match code.parse::<i64>() {
                 Ok(number) => number.to_string(),

@@ -37,6 +37,10 @@ pub(crate) enum Kind {
     Path,
     /// Text that is never shown.
     Secret,
+    /// The name of an application protocol.
+    Protocol,
+    /// A JSON value, never shown (it holds credentials).
+    Json,
 }
 
 impl Kind {
@@ -54,6 +58,11 @@ impl Kind {
             Kind::Headers => "use a list of [name, value] pairs (in the environment, 'Name: value' lines) with valid header names and values".into(),
             Kind::Path => "use the path of a file".into(),
             Kind::Secret => "use a text".into(),
+            Kind::Protocol => format!(
+                "use one of {}, or none",
+                crate::protocol::NAMES.join(", ")
+            ),
+            Kind::Json => "use a JSON value, like {\"token\":\"…\"}".into(),
         }
     }
 
@@ -64,6 +73,8 @@ impl Kind {
             Kind::Size | Kind::Bytes => "BYTES",
             Kind::Attempts => "N",
             Kind::Whole(..) => "N",
+            Kind::Protocol => "NAME",
+            Kind::Json => "JSON",
             _ => "VALUE",
         }
     }
@@ -405,6 +416,47 @@ pub(crate) const KEYS: &[Key] = &[
     key!("linger", Kind::Wait, linger,
         "ws pipe: after the input ends, close once the server has been quiet this long (0: close at once)",
         flag: Some(Flag { long: "linger", group: Group::Pipe, style: Style::Value })),
+    Key {
+        name: "protocol",
+        kind: Kind::Protocol,
+        help: "Speak an application protocol over the websocket: socketio, graphql, stomp or jsonrpc",
+        flag: flag("protocol"),
+        per_connection: true,
+        set: |settings, _, raw, _| {
+            let name = value::text(raw)?;
+            settings.protocol = match name {
+                "none" | "" => None,
+                name => Some(
+                    crate::protocol::NAMES
+                        .into_iter()
+                        .find(|n| *n == name)?
+                        .into(),
+                ),
+            };
+            Some(())
+        },
+        get: |settings, _| settings.protocol.as_deref().map(value::quoted),
+    },
+    Key {
+        name: "protocol_init",
+        kind: Kind::Json,
+        help: "JSON for the protocol's opening exchange: Socket.IO's auth, GraphQL's connection_init payload, STOMP's CONNECT headers",
+        flag: flag("protocol-init"),
+        per_connection: true,
+        set: |settings, _, raw, _| {
+            settings.protocol_init = Some(match raw {
+                Raw::Text(text) => serde_json::from_str(text).ok()?,
+                Raw::Toml(value) => serde_json::to_value(value).ok()?,
+            });
+            Some(())
+        },
+        get: |settings, _| {
+            settings
+                .protocol_init
+                .as_ref()
+                .map(|_| value::quoted(crate::connection::redact::MASK))
+        },
+    },
 ];
 
 /// The key named `name`.

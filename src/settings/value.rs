@@ -69,7 +69,9 @@ fn bad_value(key: &Key, raw: Raw<'_>, source: &Source) -> Error {
         text.contains("authorization") || text.contains("cookie")
     };
     let shown = match raw {
-        _ if key.kind == Kind::Secret || secret_headers => "(hidden)".to_string(),
+        _ if matches!(key.kind, Kind::Secret | Kind::Json) || secret_headers => {
+            "(hidden)".to_string()
+        }
         Raw::Text(text) => format!("{:?}", shorten(text)),
         Raw::Toml(value) => shorten(&value.to_string()),
     };

@@ -14,6 +14,7 @@ mod keepalive;
 mod manners;
 mod oneshot;
 mod pipe;
+mod protocols;
 mod reconnect;
 mod replay;
 mod run;

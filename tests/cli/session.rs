@@ -131,7 +131,7 @@ fn every_refusal_explains_itself_and_sends_nothing() {
     pty.expect("Unknown argument: now");
     pty.line("foo bar");
     pty.expect(
-        "Unknown command foo, available commands are: help, text, byte, ping, pong, close, quit, save.",
+        "Unknown command foo, available commands are: help, text, byte, ping, pong, close, quit, save, emit, rpc.",
     );
     pty.line("txt hi");
     pty.expect("Did you mean text?");

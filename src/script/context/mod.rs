@@ -6,6 +6,7 @@
 //! [`help`] the commands by concern.
 
 mod help;
+mod protocol;
 mod receive;
 mod send;
 

@@ -13,7 +13,7 @@ use crate::connection::{Connection, Message, RecvError, closed_error};
 impl Context {
     /// Counts a message of the session's connection taken by `recv` or
     /// `expect` (the record leaves it out of the `expect`s it writes).
-    fn count_taken(&self, connection: &Connection) {
+    pub(super) fn count_taken(&self, connection: &Connection) {
         if self.is_session(connection) {
             self.taken.set(self.taken.get() + 1);
         }
@@ -59,8 +59,7 @@ impl Context {
             self.count_taken(connection);
         }
         match received {
-            Ok(Message::Text(text)) => Ok(text.into()),
-            Ok(Message::Binary(bytes)) => Ok(Dynamic::from_blob(bytes)),
+            Ok(message) => Ok(value_of(message)),
             Err(RecvError::Closed(_)) => Ok(Dynamic::UNIT),
             Err(RecvError::Interrupted | RecvError::Reconnected) => Err(interrupted()),
             Err(RecvError::Timeout(_)) => Err(runtime(format!(
@@ -96,13 +95,13 @@ impl Context {
             }
         };
         self.count_taken(connection);
-        let (shown, value): (String, Dynamic) = match message {
-            Message::Text(text) => (text.clone(), text.into()),
-            Message::Binary(bytes) => (
-                String::from_utf8_lossy(&bytes).into_owned(),
-                Dynamic::from_blob(bytes),
-            ),
+        let shown = match &message {
+            Message::Text(text) => text.clone(),
+            Message::Binary(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+            // A decoded message is matched as it is shown.
+            Message::Decoded(decoded) => decoded.summary.clone(),
         };
+        let value = value_of(message);
         if shown.contains(pattern) {
             Ok(value)
         } else {
@@ -123,6 +122,18 @@ impl Context {
     }
 }
 
+/// A message as a script holds it: a string, a blob, or for a decoded
+/// message of an application protocol its map.
+pub(crate) fn value_of(message: Message) -> Dynamic {
+    match message {
+        Message::Text(text) => text.into(),
+        Message::Binary(bytes) => Dynamic::from_blob(bytes),
+        Message::Decoded(decoded) => {
+            rhai::serde::to_dynamic(&decoded.value).unwrap_or_else(|_| decoded.summary.into())
+        }
+    }
+}
+
 /// How long `recv` or `expect` waits, and where that limit comes from.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Wait {
@@ -133,7 +144,7 @@ pub(crate) struct Wait {
 
 impl Wait {
     /// `0.5 s (the limit given to recv)` or `5 s (the response_timeout setting)`.
-    fn describe(&self, function: &str) -> String {
+    pub(super) fn describe(&self, function: &str) -> String {
         let source = if self.given {
             format!("the limit given to {function}")
         } else {

@@ -20,7 +20,7 @@ impl Context {
 
     /// Sends a data message: confirmed in the session (with the size on
     /// the wire when compression is on), shown when asked to.
-    fn deliver(&self, connection: &Connection, message: Message) -> Fallible<()> {
+    pub(super) fn deliver(&self, connection: &Connection, message: Message) -> Fallible<()> {
         let size = message.len();
         if self.interactive && connection.compression().is_some() {
             return self.deliver_measured(connection, message);
