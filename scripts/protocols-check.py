@@ -73,6 +73,18 @@ def script(name, text):
     return path
 
 
+def suite(what, name, text, *args):
+    """`ws test` on a folder holding one test file; it must pass."""
+    folder = os.path.join(TMP, what.replace(" ", "-").replace(":", ""))
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "w") as f:
+        f.write(text)
+    count = len(re.findall(r"^\s*fn test_", text, re.M))
+    done = ws("test", folder, *args)
+    check(what, done.returncode == 0 and f"{count} passed" in done.stdout,
+          done.stdout + done.stderr)
+
+
 def run_script(what, text, *args, timeout=60):
     done = ws("run", script(what.replace(" ", "-") + ".rhai", text), *args,
               timeout=timeout)
@@ -149,6 +161,18 @@ def socketio():
     check("socketio: the transcript holds the decoded lines",
           status == 0 and re.search(r'< event .*said \{"from":"server","text":"hi"\}', text)
           is not None, text)
+
+    svg, page = os.path.join(TMP, "socketio.svg"), os.path.join(TMP, "socketio.html")
+    run_script("socketio: transcripts as SVG and HTML", """
+        emit("chat", #{text: "drawn"});
+        recv_event("said", 5);
+        print("PASSED");
+    """, server.url, "--protocol", "socketio", "-f", svg, "-f", page)
+    for path in [svg, page]:
+        with open(path) as f:
+            drawn = f.read()
+        check(f"socketio: the {path[-4:]} transcript holds the decoded event",
+              "said" in drawn and "drawn" in drawn and "event" in drawn, drawn[-2000:])
 
     run_script("socketio script", f"""
         let welcome = recv_event("welcome", 5);
@@ -264,6 +288,17 @@ def jsonrpc():
         if notes[0][0] != "first" { throw `notes: ${notes}` }
         print("PASSED");
     """, server.url, "--protocol", "jsonrpc")
+    suite("jsonrpc: ws test runs a suite", "calls.rhai", """
+        fn test_a_call_is_answered_among_notifications() {
+            assert_eq(rpc("slow_sum", [1, 2], 5), 3);
+            assert_eq(recv(5).method, "tick");
+        }
+        fn test_an_error_reply_is_thrown() {
+            let thrown = "";
+            try { rpc("fail", [], 5) } catch (e) { thrown = e }
+            assert_match(thrown, "-32001");
+        }
+    """, "--url", server.url, "--protocol", "jsonrpc")
     request = '{"jsonrpc":"2.0","method":"sum","params":[1,2],"id":1}\n'
     done = ws("pipe", server.url, "--protocol", "jsonrpc", "--linger", "0.5", stdin=request)
     check("jsonrpc: ws pipe writes the decoded reply",
@@ -299,6 +334,16 @@ def stomp():
         ack(m);
         print("PASSED");
     """, server.url, "--protocol", "stomp", "--protocol-init",
+        '{"login":"guest","passcode":"guest"}')
+    suite("stomp: ws test runs a suite", "queue.rhai", """
+        fn test_a_message_reaches_its_subscriber() {
+            stomp_subscribe("/queue/t");
+            stomp_send("/queue/t", "ping");
+            let m = recv(5);
+            assert_eq(m.command, "MESSAGE");
+            assert_eq(m.body, "ping");
+        }
+    """, "--url", server.url, "--protocol", "stomp", "--protocol-init",
         '{"login":"guest","passcode":"guest"}')
     done = ws("run", script("stomp-denied.rhai", 'print("in")'), server.url,
               "--protocol", "stomp", "--protocol-init", '{"login":"guest","passcode":"no"}')

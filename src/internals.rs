@@ -93,6 +93,13 @@ fn fuzz_session() -> Option<Session> {
     Some(session)
 }
 
+/// A fresh adapter of the application protocol `name` (`socketio`,
+/// `graphql`, `stomp`, `jsonrpc`), without `--protocol-init`; `None` for
+/// another name.
+pub fn protocol(name: &str) -> Option<Box<dyn crate::protocol::Protocol>> {
+    crate::protocol::by_name(name, None).ok()
+}
+
 /// Reads `data` as a peer's frames after the handshake (see `Frames` below) and
 /// passes them through [`DeflateStream`] and tungstenite above it, as
 /// they would arrive, until an error or the end: any error is fine; a

@@ -394,6 +394,11 @@ impl Client {
 
     /// Turns reads off (the driver's receive queue is full) or on again.
     pub(crate) fn set_reading(&mut self, on: bool) {
+        if self.reading != on
+            && let Some(protocol) = &mut self.protocol
+        {
+            protocol.reading(on);
+        }
         self.reading = on;
         if let Some(engine) = &mut self.engine {
             engine.set_reading(on);

@@ -87,6 +87,13 @@ pub trait Protocol: Send {
     /// A data message from the server: what it is; replies go to `out`.
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming;
 
+    /// The connection stopped reading (its receive queue is full) or read
+    /// again: a protocol that watches the server's silence must not count
+    /// the pause against it.
+    fn reading(&mut self, on: bool) {
+        let _ = on;
+    }
+
     /// When the protocol next wants to act on its own (a heart-beat).
     fn deadline(&self) -> Option<Instant> {
         None

@@ -26,6 +26,13 @@ const INIT_USAGE: &str = "--protocol-init for stomp must be a JSON object of CON
 
 /// The STOMP adapter: the CONNECT headers and the heart-beats agreed.
 pub(crate) struct Stomp {
+    /// The heart-beats we offer (`cx,cy` in milliseconds): we can send one
+    /// every `cx`, and want one every `cy`; `--protocol-init`'s
+    /// `heart-beat`, else 10 s both ways.
+    offer: (u64, u64),
+    /// Whether the connection has stopped reading (flow control): the
+    /// server's silence is not counted meanwhile.
+    paused: bool,
     /// CONNECT's headers from `--protocol-init`, `host` aside.
     headers: Vec<(String, String)>,
     /// CONNECT's `host`: `--protocol-init`'s, else the URL's.
@@ -48,6 +55,7 @@ impl Stomp {
     pub(crate) fn new(init: Option<&Value>) -> Result<Stomp> {
         let mut headers = Vec::new();
         let mut host = None;
+        let mut offer = (OFFER_MS, OFFER_MS);
         match init {
             None => {}
             Some(Value::Object(init)) => {
@@ -58,6 +66,12 @@ impl Stomp {
                     check_connect_header(name, value)?;
                     if name == "host" {
                         host = Some(value.clone());
+                    } else if name == "heart-beat" {
+                        offer = heart_beats(value).ok_or_else(|| {
+                            Error::Usage(format!(
+                                "--protocol-init's heart-beat {value:?} is not two numbers of milliseconds, such as \"5000,5000\""
+                            ))
+                        })?;
                     } else {
                         headers.push((name.clone(), value.clone()));
                     }
@@ -67,6 +81,8 @@ impl Stomp {
         }
         let now = Instant::now();
         Ok(Stomp {
+            offer,
+            paused: false,
             headers,
             host,
             ready: false,
@@ -84,7 +100,8 @@ impl Stomp {
         if let Some(host) = &self.host {
             frame.push_str(&format!("host:{host}\n"));
         }
-        frame.push_str(&format!("heart-beat:{OFFER_MS},{OFFER_MS}\n"));
+        let (cx, cy) = self.offer;
+        frame.push_str(&format!("heart-beat:{cx},{cy}\n"));
         for (name, value) in &self.headers {
             frame.push_str(&format!("{name}:{value}\n"));
         }
@@ -99,13 +116,17 @@ impl Stomp {
             .header("heart-beat")
             .and_then(heart_beats)
             .unwrap_or((0, 0));
-        self.send_every = (sy != 0).then(|| Duration::from_millis(sy.max(OFFER_MS)));
-        self.expect_every = (sx != 0).then(|| Duration::from_millis(sx.max(OFFER_MS)));
+        let (cx, cy) = self.offer;
+        self.send_every = (cx != 0 && sy != 0).then(|| Duration::from_millis(cx.max(sy)));
+        self.expect_every = (cy != 0 && sx != 0).then(|| Duration::from_millis(cy.max(sx)));
         self.ready = true;
     }
 
     /// How long the server may stay silent: twice its heart-beat.
     fn silence_limit(&self) -> Option<Duration> {
+        if self.paused {
+            return None;
+        }
         self.expect_every?.checked_mul(2)
     }
 
@@ -168,6 +189,13 @@ impl Protocol for Stomp {
 
     fn is_ready(&self) -> bool {
         self.ready
+    }
+
+    fn reading(&mut self, on: bool) {
+        self.paused = !on;
+        if on {
+            self.last_received = Instant::now();
+        }
     }
 
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming {
@@ -590,6 +618,29 @@ mod tests {
             protocol.tick(silent, &mut out).as_deref(),
             Some("the STOMP server sent nothing for 20 s (its heart-beat)")
         );
+    }
+
+    #[test]
+    fn heart_beats_offered_by_init_and_no_silence_counted_while_paused() {
+        let init = serde_json::json!({"heart-beat": "300,400"});
+        let (mut protocol, frames) = opened(Some(init));
+        assert!(
+            matches!(&frames[..], [Message::Text(f)] if f.contains("\nheart-beat:300,400\n")),
+            "{frames:?}"
+        );
+        feed(
+            &mut protocol,
+            "CONNECTED\nversion:1.2\nheart-beat:500,200\n\n\0",
+        );
+        assert_eq!(protocol.send_every, Some(Duration::from_millis(300)));
+        assert_eq!(protocol.expect_every, Some(Duration::from_millis(500)));
+        protocol.reading(false);
+        let long_after = protocol.last_received + Duration::from_secs(60);
+        assert_eq!(protocol.tick(long_after, &mut Outbox::default()), None);
+        protocol.reading(true);
+        assert!(protocol.last_received > long_after - Duration::from_secs(60));
+        let bad = serde_json::json!({"heart-beat": "soon"});
+        assert!(Stomp::new(Some(&bad)).is_err());
     }
 
     #[test]
