@@ -193,6 +193,38 @@ pub struct Speaks {
 
 impl Speaks {
     /// A protocol of the embedder's own, made afresh for each connection.
+    ///
+    /// ```
+    /// use ws::protocol::{Decoded, Incoming, Outbox, Protocol, Speaks};
+    /// use ws::{ConnectOptions, Connection, EchoServer, Message};
+    ///
+    /// /// Every text is a JSON document.
+    /// struct Json;
+    ///
+    /// impl Protocol for Json {
+    ///     fn name(&self) -> &'static str {
+    ///         "json"
+    ///     }
+    ///     fn incoming(&mut self, message: &Message, _: &mut Outbox) -> Incoming {
+    ///         let Message::Text(text) = message else {
+    ///             return Incoming::Malformed("a binary frame".into());
+    ///         };
+    ///         match serde_json::from_str(text) {
+    ///             Ok(value) => Incoming::Message(Decoded::new("json", value)),
+    ///             Err(e) => Incoming::Malformed(format!("not JSON: {e}")),
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let server = EchoServer::start()?;
+    /// let options = ConnectOptions { protocol: Some(Speaks::new(|| Json)), ..Default::default() };
+    /// let connection = Connection::open(&server.url(), &options)?;
+    /// connection.send_text(r#"{"n": 1}"#.into())?;
+    /// let Message::Decoded(decoded) = connection.recv(None)? else { panic!("not decoded") };
+    /// assert_eq!(decoded.summary, r#"json {"n":1}"#);
+    /// assert_eq!(decoded.value["n"], 1);
+    /// # Ok::<(), ws::Error>(())
+    /// ```
     pub fn new<P: Protocol + 'static>(make: impl Fn() -> P + Send + Sync + 'static) -> Speaks {
         let name = make().name();
         Speaks {
