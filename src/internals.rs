@@ -93,6 +93,20 @@ fn fuzz_session() -> Option<Session> {
     Some(session)
 }
 
+/// A client websocket on `url` that offers permessage-deflate as `ws`
+/// does (its defaults: 1 KiB threshold, the client's window), for the load
+/// client of the benchmarks.
+pub async fn dial_compressed(
+    url: &str,
+) -> Result<crate::connection::WsStream, crate::error::Error> {
+    let options = crate::connection::ConnectOptions::default();
+    Ok(
+        crate::connection::dial(&crate::connection::url::parse(url)?, &options)
+            .await?
+            .0,
+    )
+}
+
 /// A fresh adapter of the application protocol `name` (`socketio`,
 /// `graphql`, `stomp`, `jsonrpc`), without `--protocol-init`; `None` for
 /// another name.

@@ -1,12 +1,14 @@
 //! The load client: `connections` websocket connections on one thread, each
 //! keeping up to `window` messages in flight, checking that every echo
-//! comes back whole, of the right type and in order, for `duration`.
+//! comes back whole, of the right type and in order, for `duration`. With
+//! `compressed`, each connection offers permessage-deflate through `ws`'s
+//! own layer (tungstenite alone has none).
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use futures_util::{FutureExt, SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Message;
+use futures_util::{FutureExt, Sink, SinkExt, Stream, StreamExt};
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 /// One echo-load run.
 #[derive(Clone, Debug)]
@@ -17,6 +19,7 @@ pub struct Load {
     pub window: usize,
     pub duration: Duration,
     pub binary: bool,
+    pub compressed: bool,
 }
 
 /// What a run measured.
@@ -72,9 +75,28 @@ fn payload(id: usize, sequence: u64, size: usize) -> Vec<u8> {
 }
 
 async fn connection(load: Load, id: usize, deadline: Instant) -> Result<Vec<Duration>, String> {
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot connect to {}: {e}", load.url);
+    if load.compressed {
+        let ws = ws::internals::dial_compressed(&load.url)
+            .await
+            .map_err(|e| cannot(&e))?;
+        return exchange(ws, &load, id, deadline).await;
+    }
     let (ws, _) = tokio_tungstenite::connect_async(load.url.as_str())
         .await
-        .map_err(|e| format!("cannot connect to {}: {e}", load.url))?;
+        .map_err(|e| cannot(&e))?;
+    exchange(ws, &load, id, deadline).await
+}
+
+async fn exchange<W>(
+    ws: W,
+    load: &Load,
+    id: usize,
+    deadline: Instant,
+) -> Result<Vec<Duration>, String>
+where
+    W: Stream<Item = Result<Message, WsError>> + Sink<Message, Error = WsError>,
+{
     let (mut sink, mut stream) = ws.split();
     let make = |sequence| {
         let bytes = payload(id, sequence, load.size);

@@ -67,6 +67,9 @@ enum Step {
         duration: f64,
         #[arg(long)]
         binary: bool,
+        /// Offer permessage-deflate, as `ws` does (the server decides)
+        #[arg(long)]
+        compressed: bool,
     },
 }
 
@@ -113,6 +116,7 @@ fn serve_or_load(step: Step) -> Result<(), String> {
             window,
             duration,
             binary,
+            compressed,
         } => {
             let load = Load {
                 url,
@@ -121,6 +125,7 @@ fn serve_or_load(step: Step) -> Result<(), String> {
                 window,
                 duration: Duration::from_secs_f64(duration),
                 binary,
+                compressed,
             };
             let r = client::run(&load)?;
             println!(

@@ -238,6 +238,7 @@ fn echo_cells(options: &Options, ws_url: &str, reference_url: &str) -> Result<()
                     window,
                     duration: Duration::from_secs_f64(options.echo_seconds),
                     binary: false,
+                    compressed: false,
                 };
                 let ours = client::run(&load(ws_url))?;
                 let theirs = client::run(&load(reference_url))?;
