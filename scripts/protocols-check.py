@@ -30,12 +30,14 @@ FAILED = []
 
 
 class Server:
-    """A protocol server of scripts/protocols/ on a free port."""
+    """A protocol server of scripts/protocols/ on a free port: a Node
+    script, or a shell script (RabbitMQ)."""
 
     def __init__(self, script, *args, env=None):
         self.log = open(os.path.join(TMP, script + ".log"), "w+")
+        runner = "bash" if script.endswith(".sh") else "node"
         self.process = subprocess.Popen(
-            ["node", os.path.join(SERVERS, script), *args],
+            [runner, os.path.join(SERVERS, script), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log,
             env=dict(os.environ, **(env or {})), text=True)
         line = self.process.stdout.readline()
@@ -51,7 +53,11 @@ class Server:
 
     def stop(self):
         self.process.stdin.close()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 def check(what, ok, shown=""):
@@ -363,6 +369,41 @@ def stomp():
     server.stop()
 
 
+def rabbitmq():
+    """STOMP over websocket against RabbitMQ's Web-STOMP plugin."""
+    server = Server("rabbitmq.sh")
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    init = '{"login":"guest","passcode":"guest","host":"/"}'
+    done = run_script("stomp: RabbitMQ queues and topics", """
+        stomp_subscribe("/queue/ws-check", "client");
+        stomp_send("/queue/ws-check", "hello rabbit", #{colour: "a:b"});
+        let m = recv(5);
+        if m.body != "hello rabbit" || m.headers.colour != "a:b" { throw `queue: ${m}` }
+        ack(m);
+        stomp_subscribe("/topic/news");
+        stomp_send("/topic/news", "headline");
+        if recv(5).body != "headline" { throw "topic" }
+        print("PASSED");
+    """, url, "--protocol", "stomp", "--protocol-init", init, "-v")
+    frames = done.stdout + done.stderr
+    check("stomp: RabbitMQ agreed to heart-beats, shown in order with -v",
+          re.search(r"> frame .*CONNECT.*heart-beat:10000,10000", frames) is not None
+          and frames.find("> frame") < frames.find("< frame")
+          and "heart-beat:10000,10000" in frames.split("CONNECTED", 1)[-1], frames)
+    done = ws("run", script("rabbit-denied.rhai", 'print("in")'), url, "--protocol", "stomp",
+              "--protocol-init", '{"login":"guest","passcode":"wrong","host":"/"}')
+    check("stomp: RabbitMQ refuses wrong credentials, and ws says so",
+          done.returncode == 1 and "refused CONNECT" in done.stderr, done.stdout + done.stderr)
+    suite("stomp: ws test runs a suite against RabbitMQ", "rabbit.rhai", """
+        fn test_a_queue_delivers() {
+            stomp_subscribe("/queue/ws-suite");
+            stomp_send("/queue/ws-suite", "one");
+            assert_eq(recv(5).body, "one");
+        }
+    """, "--url", url, "--protocol", "stomp", "--protocol-init", init)
+    server.stop()
+
+
 def malformed():
     echo = subprocess.Popen([WS, "echo-server", "-p", "0"], stdout=subprocess.PIPE, text=True)
     port = echo.stdout.readline().strip().rsplit(":", 1)[1]
@@ -380,7 +421,7 @@ def malformed():
 
 def main():
     subprocess.run(["bash", os.path.join(SERVERS, "setup.sh")], check=True)
-    for group in [socketio, graphql, jsonrpc, stomp, malformed]:
+    for group in [socketio, graphql, jsonrpc, stomp, rabbitmq, malformed]:
         group()
     if FAILED:
         print(f"{len(FAILED)} check(s) failed")

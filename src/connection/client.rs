@@ -212,6 +212,12 @@ impl Client {
             while !self.is_ready() {
                 match self.poll_event(cx) {
                     Poll::Ready(Event::Closed(info)) => return Poll::Ready(Err(refused(&info))),
+                    // Opened by this very poll: the event was the first of
+                    // those waiting, and goes back to its place.
+                    Poll::Ready(event) if self.is_ready() => {
+                        self.early.push_front(event);
+                        break;
+                    }
                     Poll::Ready(event) => self.early.push_back(event),
                     // A frame the protocol kept to itself may have been
                     // the one that opened it.
