@@ -276,6 +276,10 @@ fn decoded_messages_go_to_jsonl_and_raw_frames_to_verbose() {
         errors.contains("> frame") && errors.contains(" 40\n"),
         "{errors}"
     );
+    // In the order they went: the server's open, our answer, its event.
+    let at = |needle: &str| errors.find(needle).unwrap_or(usize::MAX);
+    assert!(at("< frame") < at("> frame"), "{errors}");
+    assert!(at("> frame") < at(r#"42["said""#), "{errors}");
 }
 
 #[test]
