@@ -393,6 +393,11 @@ impl Client {
                 error: None,
             });
         }
+        if let Some(protocol) = self.protocol.as_mut().filter(|_| self.engine.is_some()) {
+            let mut out = Outbox::default();
+            protocol.closing(&mut out);
+            self.send_frames(out);
+        }
         if let Some(engine) = &mut self.engine {
             engine.close(code, reason);
         }

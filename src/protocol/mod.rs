@@ -87,6 +87,13 @@ pub trait Protocol: Send {
     /// A data message from the server: what it is; replies go to `out`.
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming;
 
+    /// The user closes the connection: queue the protocol's goodbye (STOMP's
+    /// DISCONNECT, Socket.IO's leaving of its namespace), written before the
+    /// websocket's close.
+    fn closing(&mut self, out: &mut Outbox) {
+        let _ = out;
+    }
+
     /// The connection stopped reading (its receive queue is full) or read
     /// again: a protocol that watches the server's silence must not count
     /// the pause against it.

@@ -162,6 +162,12 @@ impl Protocol for SocketIo {
         self.ready
     }
 
+    fn closing(&mut self, out: &mut Outbox) {
+        if self.ready {
+            out.text(format!("41{}", prefix(&self.namespace)));
+        }
+    }
+
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming {
         let Message::Text(text) = message else {
             return Incoming::Malformed("a binary frame: binary events are not supported".into());

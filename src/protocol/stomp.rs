@@ -191,6 +191,12 @@ impl Protocol for Stomp {
         self.ready
     }
 
+    fn closing(&mut self, out: &mut Outbox) {
+        if self.ready {
+            out.text(disconnect());
+        }
+    }
+
     fn reading(&mut self, on: bool) {
         self.paused = !on;
         if on {
@@ -299,13 +305,10 @@ pub(crate) fn ack(message: &Value) -> std::result::Result<String, String> {
     Ok(frame("ACK", &ack, ""))
 }
 
-/// DISCONNECT, asking for a RECEIPT named `receipt`.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "no script function ends a STOMP session yet")
-)]
-pub(crate) fn disconnect(receipt: &str) -> String {
-    frame("DISCONNECT", &[("receipt", receipt)], "")
+/// DISCONNECT, the goodbye before the websocket's close. No receipt is
+/// asked for: the close handshake already orders it after what was sent.
+pub(crate) fn disconnect() -> String {
+    frame("DISCONNECT", &[], "")
 }
 
 /// A frame with escaped headers.
@@ -818,7 +821,7 @@ mod tests {
             ),
             "SEND\ndestination:/queue/a\ncontent-length:6\ncontent-type:text/plain\ncolour:a\\cb\\n\n\nhéllo\0"
         );
-        assert_eq!(disconnect("bye"), "DISCONNECT\nreceipt:bye\n\n\0");
+        assert_eq!(disconnect(), "DISCONNECT\n\n\0");
     }
 
     #[test]
