@@ -162,6 +162,7 @@ mod console;
 mod error;
 #[doc(hidden)]
 pub mod internals;
+mod message;
 mod os;
 pub mod protocol;
 mod queue;

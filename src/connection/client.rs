@@ -299,7 +299,7 @@ impl Client {
                 });
             }
             if let Some(engine) = &mut self.engine {
-                engine.queue(super::handle::ws_message(message));
+                engine.queue(ws_message(message));
             }
         }
     }
@@ -721,6 +721,16 @@ fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectO
     url.replace_range(path_at.., &request.path);
     options.subprotocols = request.subprotocols;
     options.headers = request.headers;
+}
+
+/// A message as tungstenite sends it.
+pub(super) fn ws_message(message: super::Message) -> WsMessage {
+    match message {
+        super::Message::Text(text) => WsMessage::text(text),
+        super::Message::Binary(bytes) => WsMessage::binary(bytes),
+        // What a protocol decoded goes back as its JSON.
+        super::Message::Decoded(decoded) => WsMessage::text(decoded.value.to_string()),
+    }
 }
 
 /// The end of a connection that is gone without a word.

@@ -15,7 +15,7 @@ use tokio::sync::{oneshot, watch};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 
-use super::client::{Client, ClientSettings, Command};
+use super::client::{Client, ClientSettings, Command, ws_message};
 use super::engine::{Limits, cost};
 use super::keepalive::KeepaliveSettings;
 use super::reconnect::ReconnectSettings;
@@ -27,66 +27,6 @@ use crate::cancel::{Interrupt, Stopped, block, deadline};
 use crate::error::{Error, Result};
 use crate::queue::{Bound, Budget, Queue, Refused, Weigh};
 use crate::runtime::runtime;
-
-/// A message from the peer.
-///
-/// ```
-/// use ws::{ConnectOptions, Connection, EchoServer, Message};
-///
-/// let server = EchoServer::start()?;
-/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
-/// connection.send_text("hi".into())?;
-/// match connection.recv(None)? {
-///     Message::Text(text) => assert_eq!(text, "hi"),
-///     other => panic!("a text was sent, {other:?} came"),
-/// }
-/// # Ok::<(), ws::Error>(())
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Message {
-    /// A text message.
-    Text(String),
-    /// A binary message.
-    Binary(Vec<u8>),
-    /// A message of the connection's application protocol, decoded
-    /// (`--protocol`; see [`crate::protocol`]).
-    Decoded(crate::protocol::Decoded),
-}
-
-impl Message {
-    /// The payload's size in bytes (for a decoded message, of its summary).
-    ///
-    /// ```
-    /// assert_eq!(ws::Message::Text("héllo".into()).len(), 6);
-    /// ```
-    pub fn len(&self) -> usize {
-        match self {
-            Message::Text(text) => text.len(),
-            Message::Binary(bytes) => bytes.len(),
-            Message::Decoded(decoded) => decoded.summary.len(),
-        }
-    }
-
-    /// The bytes a pipe writes for it: the payload, or a decoded
-    /// message's value as JSON.
-    pub(crate) fn payload(&self) -> std::borrow::Cow<'_, [u8]> {
-        match self {
-            Message::Text(text) => text.as_bytes().into(),
-            Message::Binary(bytes) => bytes.as_slice().into(),
-            Message::Decoded(decoded) => decoded.value.to_string().into_bytes().into(),
-        }
-    }
-
-    /// Whether the payload is empty.
-    ///
-    /// ```
-    /// assert!(ws::Message::Binary(Vec::new()).is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
 
 /// Why [`Connection::recv`](crate::Connection::recv) returned without a
 /// message. It converts into [`Error`](crate::Error), so `?` works in a
@@ -400,10 +340,10 @@ impl Connection {
     /// stays queued for `recv`, in order.
     pub(crate) fn recv_decoded(
         &self,
-        wanted: &dyn Fn(&crate::protocol::Decoded) -> bool,
+        wanted: &dyn Fn(&crate::message::Decoded) -> bool,
         timeout: Option<Duration>,
         cancel: &CancellationToken,
-    ) -> std::result::Result<crate::protocol::Decoded, Sought> {
+    ) -> std::result::Result<crate::message::Decoded, Sought> {
         use crate::queue::Sought as Found;
         let inbox = &self.shared().inbox;
         let wanted = |inbound: &Inbound| matches!(inbound, Inbound::Message(super::Message::Decoded(d)) if wanted(d));
@@ -726,14 +666,5 @@ impl Connection {
     /// each reconnection.
     pub(crate) fn connections(&self) -> u64 {
         self.shared().connections.load(Ordering::SeqCst)
-    }
-}
-
-pub(super) fn ws_message(message: super::Message) -> WsMessage {
-    match message {
-        super::Message::Text(text) => WsMessage::text(text),
-        super::Message::Binary(bytes) => WsMessage::binary(bytes),
-        // What a protocol decoded goes back as its JSON.
-        super::Message::Decoded(decoded) => WsMessage::text(decoded.value.to_string()),
     }
 }

@@ -22,6 +22,7 @@ mod task;
 mod tls;
 pub mod url;
 
+pub use crate::message::Message;
 pub(crate) use client::{Client, ClientSettings, Event};
 pub(crate) use close::close_code_for;
 pub use close::{
@@ -30,7 +31,7 @@ pub use close::{
 pub(crate) use dial::ws_config;
 pub use dial::{Handshake, WsStream, check_options, dial};
 pub(crate) use engine::{Engine, Limits, Step, cost as message_cost};
-pub use handle::{Connection, Message, RecvError};
+pub use handle::{Connection, RecvError};
 pub(crate) use handle::{HandleSettings, Sought};
 pub use keepalive::{KeepaliveSettings, Note};
 pub use options::{ConnectOptions, TlsFiles};

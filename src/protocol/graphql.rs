@@ -13,7 +13,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Decoded, Incoming, Outbox, Protocol, Request};
-use crate::connection::Message;
+use crate::message::Message;
 
 /// Which GraphQL over WebSocket protocol the server chose.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

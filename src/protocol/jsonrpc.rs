@@ -9,7 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::{Decoded, Incoming, Outbox, Protocol};
-use crate::connection::Message;
+use crate::message::Message;
 
 /// The JSON-RPC adapter; it keeps no state.
 pub(crate) struct JsonRpc;

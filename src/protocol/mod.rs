@@ -19,8 +19,9 @@ use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::connection::Message;
 use crate::error::{Error, Result};
+pub use crate::message::Decoded;
+use crate::message::Message;
 
 pub(crate) mod graphql;
 pub(crate) mod jsonrpc;
@@ -128,25 +129,6 @@ pub enum Incoming {
     /// Not a frame of the protocol: shown as it came, with why, and kept
     /// for `recv` as it came.
     Malformed(String),
-}
-
-/// A message as its protocol reads it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Decoded {
-    /// The line shown for it, after `< `: `event said {"from":"ada"}`.
-    pub summary: String,
-    /// What `recv` returns: a map with the message's parts.
-    pub value: Value,
-}
-
-impl Decoded {
-    /// A message shown as `kind` and its value as compact JSON.
-    pub fn new(kind: &str, value: Value) -> Decoded {
-        Decoded {
-            summary: format!("{kind} {value}"),
-            value,
-        }
-    }
 }
 
 /// The handshake request, as a protocol may change it.

@@ -12,7 +12,7 @@
 use serde_json::{Map, Value};
 
 use super::{Decoded, Incoming, Outbox, Protocol, Request};
-use crate::connection::Message;
+use crate::message::Message;
 
 /// The query that selects Engine.IO 4 over a websocket.
 const ENGINE_QUERY: &str = "EIO=4&transport=websocket";

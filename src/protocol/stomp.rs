@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 
 use super::{Decoded, Incoming, Outbox, Protocol, Request};
-use crate::connection::Message;
 use crate::error::{Error, Result};
+use crate::message::Message;
 
 /// The heart-beat interval we offer both ways, in milliseconds: we can
 /// send one this often and want one at least this often.
