@@ -270,7 +270,7 @@ fn a_small_message_inflating_past_max_message_size_is_refused_with_1009() {
     // listen says the connection is compressed (the server limited our
     // window, as ws's own server does), then why it ended.
     let notice = format!(
-        "Connected to {}, compressed with permessage-deflate; client_max_window_bits=12.\n",
+        "Connected to {}, compressed with permessage-deflate; server_max_window_bits=12; client_max_window_bits=12.\n",
         peer.url
     );
     assert!(stderr.starts_with(&notice), "{stderr}");

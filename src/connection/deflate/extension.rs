@@ -143,18 +143,21 @@ pub fn client_accepts(offered: bool, values: &[&str]) -> Result<Option<Params>, 
         .map_err(|what| format!("the server answered {NAME} with {what}"))
 }
 
-/// The window the server asks for where the offer lets it name one: 4 KiB
-/// (2^12) rather than 32 KiB, as Python `websockets` does. The decompressor
-/// for a client's messages then holds a 4 KiB window, which matters for a
-/// server holding thousands of connections; JSON and text compress nearly
-/// as well with it.
+/// The largest window either side of a server's connection uses: 4 KiB
+/// (2^12) rather than 32 KiB, as Python `websockets` does. The client's
+/// window is limited where its offer allows (`client_max_window_bits`), and
+/// the server's own always (RFC 7692 §7.1.2.1 lets the answer name it even
+/// when the offer did not): the decompressor of a client's messages then
+/// holds a 4 KiB window, and the compressor with context takeover about
+/// 140 KiB instead of 256 KiB, which matters for a server holding
+/// thousands of connections; JSON and text compress nearly as well.
 pub const SERVER_WINDOW_BITS: u8 = 12;
 
 /// The server's choice among a client's offers: the first it can honour,
 /// and the answer for `Sec-WebSocket-Extensions`. `None`: no compression.
 /// Where the offer names `client_max_window_bits` (with or without a
-/// value) the client's window is limited to `SERVER_WINDOW_BITS`; a
-/// `server_max_window_bits` offered is honoured at that size or less.
+/// value) the client's window is limited to `SERVER_WINDOW_BITS`; the
+/// server's is `SERVER_WINDOW_BITS`, or less when the offer asks for less.
 pub fn server_accepts(values: &[&str]) -> Option<Params> {
     elements(values)
         .iter()
@@ -164,9 +167,11 @@ pub fn server_accepts(values: &[&str]) -> Option<Params> {
             client_max_window_bits: offer
                 .client_max_window_bits
                 .map(|bits| bits.min(SERVER_WINDOW_BITS)),
-            server_max_window_bits: offer
-                .server_max_window_bits
-                .map(|bits| bits.min(SERVER_WINDOW_BITS)),
+            server_max_window_bits: Some(
+                offer
+                    .server_max_window_bits
+                    .map_or(SERVER_WINDOW_BITS, |bits| bits.min(SERVER_WINDOW_BITS)),
+            ),
             ..offer
         })
 }
@@ -234,7 +239,7 @@ mod tests {
         let browser = server_accepts(&["permessage-deflate; client_max_window_bits"]);
         assert_eq!(
             browser.unwrap().to_string(),
-            "permessage-deflate; client_max_window_bits=12"
+            "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
         );
         let large = server_accepts(&[
             "permessage-deflate; server_max_window_bits=15; client_max_window_bits=10",
@@ -249,7 +254,7 @@ mod tests {
         ]);
         assert_eq!(
             takeover.unwrap().to_string(),
-            "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
+            "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12"
         );
     }
 
