@@ -15,7 +15,12 @@ if [ ! -x "$server" ]; then
     echo "rabbitmq.sh: rabbitmq-server is not installed and there is no apt-get to install it" >&2
     exit 1
   fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends rabbitmq-server >&2
+  sudo=
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  echo "rabbitmq.sh: installing rabbitmq-server with apt-get" >&2
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    rabbitmq-server >&2
 fi
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
