@@ -15,11 +15,13 @@ use crate::error::{Error, Result};
 use crate::settings::Settings;
 
 /// The client core's settings for `command` (named in the refusal of a
-/// Rhai preamble, which a command without Rhai cannot run).
+/// Rhai preamble, which a command without Rhai cannot run); `verbose`
+/// (`-v`) asks for keepalive notes and an application protocol's frames.
 pub(super) fn settings(
     settings: &Settings,
     options: ConnectOptions,
     command: &str,
+    verbose: bool,
 ) -> Result<ClientSettings> {
     let preamble = match &settings.preamble {
         None => Vec::new(),
@@ -42,7 +44,7 @@ pub(super) fn settings(
         reconnect: settings.reconnect,
         reconnect_stable: settings.reconnect_stable,
         preamble,
-        notes: false,
+        notes: verbose,
     })
 }
 

@@ -37,9 +37,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let width = args.terminal_width.as_deref();
     let (settings, options) = super::client_settings(&args.connect, Some(&args.stay), &[], width)?;
-    let mut core = client::settings(&settings, options, "ws listen")?;
-    // -v shows an application protocol's own frames too.
-    core.notes = args.shown.verbose;
+    let core = client::settings(&settings, options, "ws listen", args.shown.verbose)?;
     let duration = client::duration(args.duration)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;

@@ -59,7 +59,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     };
     let (settings, options) = super::client_settings(&args.connect, None, &[], None)?;
     let plan = plan(&args, kind, url, payload, &settings)?;
-    let core = client::settings(&settings, options, command)?;
+    let core = client::settings(&settings, options, command, args.shown.verbose)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime()?.block_on(async {

@@ -76,9 +76,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
     let url = url::parse(&args.url)?;
     let (settings, options) =
         super::client_settings(&args.connect, Some(&args.stay), &args.pipe.given, None)?;
-    let mut core = client::settings(&settings, options, "ws pipe")?;
-    // -v shows an application protocol's own frames too.
-    core.notes = args.shown.verbose;
+    let core = client::settings(&settings, options, "ws pipe", args.shown.verbose)?;
     let mode = match (args.binary, args.jsonl) {
         (_, true) => Mode::Jsonl,
         (true, false) => Mode::Binary,

@@ -41,7 +41,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         Kind::Binary => "ws byte",
     };
     let (settings, options) = super::client_settings(&args.connect, None, &[], None)?;
-    let core = client::settings(&settings, options, command)?;
+    let core = client::settings(&settings, options, command, args.shown.verbose)?;
     let bytes = read_message(&args.message, settings.max_message_size)?;
     let message = match kind {
         Kind::Text => WsMessage::text(into_text(bytes, &args.message)?),

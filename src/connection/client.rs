@@ -691,14 +691,10 @@ fn refused(info: &CloseInfo) -> Error {
 }
 
 /// Lets `protocol` change the handshake: the URL's path and the
-/// subprotocols and headers offered.
+/// subprotocols and headers offered. `url` is as `url::parse` made it.
 fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectOptions) {
-    // The path starts at the first `/` after the scheme's `//` (a bare
-    // `:PORT` or host has none).
     let authority = url.find("://").map_or(0, |i| i + 3);
-    let path_at = url[authority..]
-        .find(['/', '?'])
-        .map_or(url.len(), |i| authority + i);
+    let path_at = super::url::path_start(url);
     let host = url[authority..path_at]
         .rsplit('@')
         .next()
@@ -709,11 +705,7 @@ fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectO
         .map_or(host, |(host, _)| host);
     let mut request = Request {
         host: host.trim_matches(['[', ']']).to_string(),
-        path: match &url[path_at..] {
-            "" => "/".to_string(),
-            path if path.starts_with('?') => format!("/{path}"),
-            path => path.to_string(),
-        },
+        path: url[path_at..].to_string(),
         subprotocols: options.subprotocols.clone(),
         headers: options.headers.clone(),
     };

@@ -49,6 +49,15 @@ pub fn parse(input: &str) -> Result<String> {
     Ok(format!("{scheme}://{authority}{path}"))
 }
 
+/// Where the path of a URL that [`parse`] made starts (`ws://h:1/a?b` →
+/// the index of `/a?b`): after the scheme and the authority.
+pub(crate) fn path_start(url: &str) -> usize {
+    let authority = url.find("://").map_or(0, |i| i + 3);
+    url[authority..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| authority + i)
+}
+
 fn valid_authority(authority: &str) -> bool {
     let host_port = authority.rsplit('@').next().unwrap_or_default();
     let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {

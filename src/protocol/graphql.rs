@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Decoded, Incoming, Outbox, Protocol, Request};
+use super::{Decoded, Incoming, Outbox, Protocol, Request, json_text};
 use crate::message::Message;
 
 /// Which GraphQL over WebSocket protocol the server chose.
@@ -109,19 +109,11 @@ impl Protocol for Graphql {
     }
 
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming {
-        let Message::Text(text) = message else {
-            return Incoming::Malformed(
-                "a binary frame: GraphQL over WebSocket sends JSON text".into(),
-            );
-        };
-        match serde_json::from_str(text) {
+        const EXPECTED: &str = "expected {\"type\":…} as GraphQL over WebSocket sends";
+        match json_text(message, EXPECTED) {
             Ok(Value::Object(message)) => self.message(message, out),
-            Ok(_) => Incoming::Malformed(
-                "not a JSON object: expected {\"type\":…} as GraphQL over WebSocket sends".into(),
-            ),
-            Err(e) => Incoming::Malformed(format!(
-                "not JSON ({e}): expected {{\"type\":…}} as GraphQL over WebSocket sends"
-            )),
+            Ok(_) => Incoming::Malformed(format!("not a JSON object: {EXPECTED}")),
+            Err(malformed) => malformed,
         }
     }
 }

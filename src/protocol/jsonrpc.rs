@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{Decoded, Incoming, Outbox, Protocol};
+use super::{Decoded, Incoming, Outbox, Protocol, json_text};
 use crate::message::Message;
 
 /// The JSON-RPC adapter; it keeps no state.
@@ -21,10 +21,8 @@ impl Protocol for JsonRpc {
 
     fn incoming(&mut self, message: &Message, out: &mut Outbox) -> Incoming {
         let _ = out;
-        let Message::Text(text) = message else {
-            return Incoming::Malformed("a binary frame: JSON-RPC messages are JSON text".into());
-        };
-        match serde_json::from_str(text) {
+        const EXPECTED: &str = "expected a JSON-RPC response, request or notification";
+        match json_text(message, EXPECTED) {
             Ok(Value::Object(object)) => match summary(&object) {
                 Ok(summary) => Incoming::Message(Decoded {
                     summary,
@@ -36,13 +34,8 @@ impl Protocol for JsonRpc {
                 summary: format!("batch of {}", batch.len()),
                 value: Value::Array(batch),
             }),
-            Ok(_) => Incoming::Malformed(
-                "neither an object nor a batch: expected a JSON-RPC response, request or notification"
-                    .into(),
-            ),
-            Err(e) => Incoming::Malformed(format!(
-                "not JSON ({e}): expected a JSON-RPC response, request or notification"
-            )),
+            Ok(_) => Incoming::Malformed(format!("neither an object nor a batch: {EXPECTED}")),
+            Err(malformed) => malformed,
         }
     }
 }

@@ -131,6 +131,17 @@ pub enum Incoming {
     Malformed(String),
 }
 
+/// A text frame read as JSON, for the protocols that speak JSON text;
+/// otherwise the malformed frame, saying what `expected` (a binary frame,
+/// or text that is not JSON).
+pub(crate) fn json_text(message: &Message, expected: &str) -> Result<Value, Incoming> {
+    let Message::Text(text) = message else {
+        return Err(Incoming::Malformed(format!("a binary frame: {expected}")));
+    };
+    serde_json::from_str(text)
+        .map_err(|e| Incoming::Malformed(format!("not JSON ({e}): {expected}")))
+}
+
 /// The handshake request, as a protocol may change it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Request {

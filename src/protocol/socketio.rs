@@ -99,11 +99,7 @@ impl SocketIo {
         if let Some(id) = packet.id {
             value.insert("id".into(), Value::from(id));
         }
-        self.add_namespace(&mut value, packet.namespace);
-        Incoming::Message(Decoded {
-            summary,
-            value: Value::Object(value),
-        })
+        decoded(summary, value, packet.namespace)
     }
 
     /// An ACK packet: `<id>[args…]`.
@@ -118,19 +114,19 @@ impl SocketIo {
         let mut value = Map::new();
         value.insert("ack".into(), Value::from(id));
         value.insert("data".into(), data);
-        self.add_namespace(&mut value, packet.namespace);
-        Incoming::Message(Decoded {
-            summary,
-            value: Value::Object(value),
-        })
+        decoded(summary, value, packet.namespace)
     }
+}
 
-    /// Names the namespace in a message's value when it is not `/`.
-    fn add_namespace(&self, value: &mut Map<String, Value>, namespace: String) {
-        if namespace != "/" {
-            value.insert("namespace".into(), Value::String(namespace));
-        }
+/// A decoded message whose value names its namespace when it is not `/`.
+fn decoded(summary: String, mut value: Map<String, Value>, namespace: String) -> Incoming {
+    if namespace != "/" {
+        value.insert("namespace".into(), Value::String(namespace));
     }
+    Incoming::Message(Decoded {
+        summary,
+        value: Value::Object(value),
+    })
 }
 
 impl Protocol for SocketIo {

@@ -18,6 +18,16 @@ fn ws(args: &[&str], env: &[(&str, &str)]) -> Output {
     with_stdin(command, b"")
 }
 
+/// `ws run FILE URL ARGS…` with `env`.
+fn run(file: &tempfile::NamedTempFile, url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let file = file.path().to_str().unwrap();
+    let all: Vec<&str> = ["run", file, url]
+        .into_iter()
+        .chain(args.iter().copied())
+        .collect();
+    ws(&all, env)
+}
+
 fn script(text: &str) -> tempfile::NamedTempFile {
     let file = tempfile::Builder::new().suffix(".rhai").tempfile().unwrap();
     std::fs::write(file.path(), text).unwrap();
@@ -48,11 +58,10 @@ fn socketio_opens_its_namespace_answers_pings_and_decodes_events() {
         emit("chat", #{text: "hi"});
         "#,
     );
-    let output = ws(
+    let output = run(
+        &file,
+        &server.url(),
         &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
             "--protocol",
             "socketio",
             "--protocol-init",
@@ -81,14 +90,10 @@ fn socketio_handshake_path_carries_the_engine_io_query() {
         Action::text(r#"40/chat,{"sid":"n1"}"#),
     ]);
     let file = script("");
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &format!("{}chat?room=1", server.url()),
-            "--protocol",
-            "socketio",
-        ],
+    let output = run(
+        &file,
+        &format!("{}chat?room=1", server.url()),
+        &["--protocol", "socketio"],
         &[],
     );
     assert_eq!(output.status.code(), Some(0), "{}", errors(&output.stderr));
@@ -106,16 +111,7 @@ fn a_refused_namespace_ends_with_the_servers_words() {
         Action::text(r#"44{"message":"Invalid namespace"}"#),
     ]);
     let file = script(r#"print("never")"#);
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
-            "--protocol",
-            "socketio",
-        ],
-        &[],
-    );
+    let output = run(&file, &server.url(), &["--protocol", "socketio"], &[]);
     assert_eq!(output.status.code(), Some(1));
     let errors = errors(&output.stderr);
     assert!(
@@ -130,16 +126,10 @@ fn a_refused_namespace_ends_with_the_servers_words() {
 fn a_server_that_never_finishes_the_opening_exchange_times_out() {
     let server = TestServer::scripted(vec![Action::text(OPEN)]);
     let file = script(r#"print("never")"#);
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
-            "--protocol",
-            "socketio",
-            "--connect-timeout",
-            "0.3",
-        ],
+    let output = run(
+        &file,
+        &server.url(),
+        &["--protocol", "socketio", "--connect-timeout", "0.3"],
         &[],
     );
     assert_eq!(output.status.code(), Some(1));
@@ -168,16 +158,7 @@ fn a_jsonrpc_reply_is_matched_by_id_and_what_it_passes_stays_in_order() {
         rpc("fail", (), 5);
         "#,
     );
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
-            "--protocol",
-            "jsonrpc",
-        ],
-        &[],
-    );
+    let output = run(&file, &server.url(), &["--protocol", "jsonrpc"], &[]);
     let shown = out(&output);
     assert!(
         shown.contains("sum 3\n") && shown.contains("first 1\n"),
@@ -203,14 +184,10 @@ fn a_wait_fails_with_a_sentence_when_other_messages_fill_the_queue() {
         200,
     )]);
     let file = script(r#"sleep(0.5); rpc("sum", [1, 2], 5);"#);
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
-            "--protocol",
-            "jsonrpc",
-        ],
+    let output = run(
+        &file,
+        &server.url(),
+        &["--protocol", "jsonrpc"],
         &[("WS_MESSAGE_QUEUE_BYTES", "4K")],
     );
     assert_eq!(output.status.code(), Some(1));
@@ -284,7 +261,7 @@ fn decoded_messages_go_to_jsonl_and_raw_frames_to_verbose() {
 fn a_protocol_function_on_another_connection_says_how_to_speak_it() {
     let server = TestServer::echo();
     let file = script(r#"emit("chat", "hi")"#);
-    let output = ws(&["run", file.path().to_str().unwrap(), &server.url()], &[]);
+    let output = run(&file, &server.url(), &[], &[]);
     assert_eq!(output.status.code(), Some(1));
     let errors = errors(&output.stderr);
     assert!(
@@ -330,16 +307,10 @@ fn unknown_protocols_and_bad_init_are_refused_and_init_is_never_shown() {
 fn stomp_credentials_that_are_not_headers_are_refused() {
     let server = TestServer::echo();
     let file = script("");
-    let output = ws(
-        &[
-            "run",
-            file.path().to_str().unwrap(),
-            &server.url(),
-            "--protocol",
-            "stomp",
-            "--protocol-init",
-            "[1, 2]",
-        ],
+    let output = run(
+        &file,
+        &server.url(),
+        &["--protocol", "stomp", "--protocol-init", "[1, 2]"],
         &[],
     );
     assert_eq!(output.status.code(), Some(2));

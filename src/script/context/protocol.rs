@@ -72,8 +72,19 @@ impl Context {
     ) -> Fallible<()> {
         self.speaking(connection, "socketio", "emit")?;
         let args = data.map(|d| json(&d, "emit")).transpose()?;
-        let namespace = socketio::namespace_of(path(connection.url()));
-        let frame = socketio::event(&namespace, name, args.as_slice(), None);
+        self.send_event(connection, name, args.as_slice(), None)
+    }
+
+    /// Sends a Socket.IO event in the connection's namespace, with an ack
+    /// id if any.
+    fn send_event(
+        &self,
+        connection: &Connection,
+        name: &str,
+        args: &[Value],
+        ack: Option<u64>,
+    ) -> Fallible<()> {
+        let frame = socketio::event(&namespace(connection), name, args, ack);
         self.send_frame(connection, frame)
     }
 
@@ -88,10 +99,8 @@ impl Context {
     ) -> Fallible<Dynamic> {
         self.speaking(connection, "socketio", "emit_with_ack")?;
         let args = [json(&data, "emit_with_ack")?];
-        let namespace = socketio::namespace_of(path(connection.url()));
         let id = connection.next_id();
-        let frame = socketio::event(&namespace, name, &args, Some(id));
-        self.send_frame(connection, frame)?;
+        self.send_event(connection, name, &args, Some(id))?;
         let what = format!("the ack of {name:?} (ack {id})");
         let ack = self.wait_for(connection, "emit_with_ack", &what, wait, &|d| {
             d.value.get("ack").and_then(Value::as_u64) == Some(id)
@@ -282,10 +291,8 @@ fn dynamic(value: Option<&Value>) -> Fallible<Dynamic> {
     }
 }
 
-/// The path and query of a URL (`ws://host:1/admin?x` → `/admin?x`).
-fn path(url: &str) -> &str {
-    let authority = url.find("://").map_or(0, |i| i + 3);
-    url[authority..]
-        .find(['/', '?'])
-        .map_or("/", |i| &url[authority + i..])
+/// The namespace of a Socket.IO connection: its URL's path.
+fn namespace(connection: &Connection) -> String {
+    let url = connection.url();
+    socketio::namespace_of(&url[crate::connection::url::path_start(url)..])
 }
