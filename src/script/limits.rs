@@ -72,24 +72,15 @@ pub(crate) fn check_depth(value: &Dynamic, what: &str) -> Result<(), String> {
 /// Whether `value` nests deeper than `left` levels (never recursing
 /// further than that).
 fn depth_over(value: &Dynamic, left: usize) -> bool {
-    let children: Vec<Dynamic> = if let Some(array) = value.read_lock::<Array>() {
-        array
-            .iter()
-            .filter(|v| v.is_array() || v.is_map())
-            .cloned()
-            .collect()
+    let nested = |v: &&Dynamic| v.is_array() || v.is_map();
+    let over = |v: &Dynamic| left == 0 || depth_over(v, left - 1);
+    if let Some(array) = value.read_lock::<Array>() {
+        array.iter().filter(nested).any(over)
     } else if let Some(map) = value.read_lock::<Map>() {
-        map.values()
-            .filter(|v| v.is_array() || v.is_map())
-            .cloned()
-            .collect()
+        map.values().filter(nested).any(over)
     } else {
-        return false;
-    };
-    if children.is_empty() {
-        return false;
+        false
     }
-    left == 0 || children.iter().any(|child| depth_over(child, left - 1))
 }
 
 #[cfg(test)]

@@ -206,6 +206,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
         let polled = Pin::new(&mut self.inner).poll_read(cx, &mut buf);
         let n = buf.filled().len();
         self.raw.truncate(len + n);
+        if polled.is_pending() && self.raw.is_empty() {
+            self.rest();
+        }
         ready!(polled)?;
         Poll::Ready(Ok(n))
     }
@@ -258,6 +261,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
                     }
                 }
             }
+        }
+    }
+
+    /// Gives back the buffers that hold nothing while the peer is quiet
+    /// between frames: an idle connection keeps none of them.
+    fn rest(&mut self) {
+        if self.ready_at == self.ready.len() {
+            (self.raw, self.ready, self.ready_at) = (Vec::new(), Vec::new(), 0);
+        }
+        if self.out_at == self.out.len() && self.written.is_empty() {
+            (self.out, self.written, self.out_at) = (Vec::new(), Vec::new(), 0);
+        }
+        if let Mode::Deflate(codec) = &mut self.mode {
+            codec.rest();
         }
     }
 

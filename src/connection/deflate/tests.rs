@@ -120,6 +120,26 @@ async fn compressed_messages_cross_both_ways_and_shrink_on_the_wire() {
 }
 
 #[tokio::test]
+async fn a_quiet_compressed_connection_keeps_no_buffers() {
+    let (mut client, mut server, _, _) = pair(Some(CLIENT_OFFER), 1 << 24).await;
+    let held = |ws: &mut Ws| {
+        let stream = ws.get_mut();
+        stream.raw.capacity() + stream.ready.capacity() + stream.out.capacity()
+    };
+    client.send(Message::text(json(2000))).await.unwrap();
+    let echoed = server.next().await.unwrap().unwrap();
+    server.send(echoed).await.unwrap();
+    client.next().await.unwrap().unwrap();
+    // Each side now waits for the other: its read found nothing.
+    for ws in [&mut client, &mut server] {
+        let waker = futures_util::task::noop_waker();
+        let polled = ws.poll_next_unpin(&mut Context::from_waker(&waker));
+        assert!(polled.is_pending());
+        assert_eq!(held(ws), 0);
+    }
+}
+
+#[tokio::test]
 async fn without_an_offer_bytes_pass_as_they_are() {
     let (mut client, mut server, agreed, wire) = pair(None, 1 << 24).await;
     assert_eq!(agreed, None);

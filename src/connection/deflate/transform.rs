@@ -252,6 +252,11 @@ impl Codec {
         }
     }
 
+    /// Gives back the buffers of outgoing payloads (empty between frames).
+    pub fn rest(&mut self) {
+        (self.unmasked, self.packed) = (Vec::new(), Vec::new());
+    }
+
     /// Counts payload bytes of the outgoing data message; its total is
     /// logged with its last frame.
     fn count_out(&mut self, bytes: usize, last: bool) {
