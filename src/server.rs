@@ -69,6 +69,11 @@ pub struct ServerOptions {
     pub compression: bool,
     /// Echo messages smaller than this many bytes uncompressed.
     pub compression_threshold: usize,
+    /// The largest window either side compresses with, 2^bits bytes (9 to
+    /// 15): ours, and the one a client is allowed.
+    pub compression_window_bits: u8,
+    /// zlib's memory level for our compressor (1 to 9).
+    pub compression_mem_level: u8,
     /// Keepalive pings to each client, if any.
     pub keepalive: Option<KeepaliveSettings>,
 }
@@ -82,6 +87,8 @@ impl Default for ServerOptions {
             send_timeout: Duration::from_secs(30),
             compression: true,
             compression_threshold: 1024,
+            compression_window_bits: deflate::SERVER_WINDOW_BITS,
+            compression_mem_level: deflate::MEM_LEVEL,
             keepalive: None,
         }
     }
@@ -337,7 +344,7 @@ where
     #[allow(clippy::result_large_err)] // tungstenite's callback type
     let answer = |request: &Request, mut response: Response| {
         if options.compression {
-            agreed = deflate::answer(request, &mut response);
+            agreed = deflate::answer(request, &mut response, options.compression_window_bits);
         }
         Ok(response)
     };
@@ -345,7 +352,11 @@ where
     let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
         .await
         .ok()?;
-    ws.get_mut().compress_from(options.compression_threshold);
+    ws.get_mut().tune(deflate::Tuning {
+        threshold: options.compression_threshold,
+        window_bits: options.compression_window_bits,
+        mem_level: options.compression_mem_level,
+    });
     ws.get_mut().enable(agreed, options.max_message_size);
     Some(ws)
 }

@@ -99,6 +99,12 @@ pub struct Settings {
     /// Messages smaller than this many bytes are sent uncompressed, even
     /// when compression was agreed.
     pub compression_threshold: usize,
+    /// The largest window ws compresses with, 2^bits bytes (9 to 15); as
+    /// a server, also the largest a client may compress with. Unset: 15
+    /// for a client, 12 for a server.
+    pub compression_window_bits: Option<usize>,
+    /// zlib's memory level for ws's compressor (1 to 9).
+    pub compression_mem_level: usize,
     /// How long a reconnected connection must stay up before it counts as
     /// a success (and the count of failed attempts starts again).
     pub reconnect_stable: Duration,
@@ -178,6 +184,8 @@ impl Default for Settings {
             send_buffer_size: 4 * 1024 * 1024,
             send_timeout: Duration::from_secs(30),
             compression_threshold: 1024,
+            compression_window_bits: None,
+            compression_mem_level: usize::from(crate::connection::deflate::MEM_LEVEL),
             reconnect_stable: Duration::from_secs(5),
             linger: Duration::from_secs(1),
             protocol: None,
@@ -188,6 +196,17 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// `compression_window_bits` if set, which its key keeps from 9 to 15.
+    pub(crate) fn window_bits(&self) -> Option<u8> {
+        let bits = self.compression_window_bits?.clamp(9, 15);
+        u8::try_from(bits).ok()
+    }
+
+    /// `compression_mem_level`, which its key keeps from 1 to 9.
+    pub(crate) fn mem_level(&self) -> u8 {
+        u8::try_from(self.compression_mem_level.clamp(1, 9)).unwrap_or(9)
+    }
+
     /// Connection options carrying these settings (headers, timeouts, TLS files).
     ///
     /// ```
@@ -209,6 +228,10 @@ impl Settings {
             max_message_size: self.max_message_size,
             compression: self.compression,
             compression_threshold: self.compression_threshold,
+            compression_window_bits: self
+                .window_bits()
+                .unwrap_or(crate::connection::deflate::CLIENT_WINDOW_BITS),
+            compression_mem_level: self.mem_level(),
             protocol: self.protocol.as_deref().and_then(|name| {
                 // The name was checked when it was set.
                 crate::protocol::Speaks::named(name, self.protocol_init.clone()).ok()

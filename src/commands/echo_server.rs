@@ -22,6 +22,10 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
         handshake_timeout: settings.connect_timeout,
         send_timeout: settings.send_timeout,
         compression_threshold: settings.compression_threshold,
+        compression_window_bits: settings
+            .window_bits()
+            .unwrap_or(crate::connection::deflate::SERVER_WINDOW_BITS),
+        compression_mem_level: settings.mem_level(),
         ..ServerOptions::default()
     };
     if let Some(size) = &args.max_message_size {

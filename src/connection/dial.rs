@@ -169,7 +169,11 @@ async fn upgrade(
             "the websocket handshake with {host} failed: {what}; try --no-compression"
         ))
     })?;
-    ws.get_mut().compress_from(options.compression_threshold);
+    ws.get_mut().tune(deflate::Tuning {
+        threshold: options.compression_threshold,
+        window_bits: options.compression_window_bits,
+        mem_level: options.compression_mem_level,
+    });
     ws.get_mut().enable(compression, options.max_message_size);
     let subprotocol = response
         .headers()

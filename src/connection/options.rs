@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::deflate;
+
 /// How to open a client connection: the handshake's extras, TLS, limits.
 /// Start from the defaults (5 s to connect, 16 MiB messages, compression
 /// offered) and change what you need; [`Settings::connect_options`]
@@ -49,6 +51,10 @@ pub struct ConnectOptions {
     /// Send messages smaller than this many bytes uncompressed, even when
     /// compression was agreed (compressing a few bytes makes them longer).
     pub compression_threshold: usize,
+    /// The largest window we compress with, 2^bits bytes (9 to 15).
+    pub compression_window_bits: u8,
+    /// zlib's memory level for our compressor (1 to 9).
+    pub compression_mem_level: u8,
     /// The application protocol spoken over the connection, if any.
     pub protocol: Option<crate::protocol::Speaks>,
 }
@@ -95,6 +101,8 @@ impl Default for ConnectOptions {
             tls: TlsFiles::default(),
             compression: true,
             compression_threshold: 1024,
+            compression_window_bits: deflate::CLIENT_WINDOW_BITS,
+            compression_mem_level: deflate::MEM_LEVEL,
             protocol: None,
         }
     }

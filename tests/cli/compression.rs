@@ -102,7 +102,7 @@ async fn serve(
         let offer = request.headers().get(deflate::HEADER);
         seen.lock().unwrap().offer = offer.map(|v| v.to_str().unwrap().to_string());
         agreed = match answer {
-            None => deflate::answer(request, &mut response),
+            None => deflate::answer(request, &mut response, 12),
             Some(fixed) => {
                 let value = fixed.parse().unwrap();
                 response.headers_mut().insert(deflate::HEADER, value);
@@ -376,4 +376,53 @@ fn the_session_says_both_sizes_before_the_echo() {
     pty.expect("< text");
     pty.line("quit");
     assert_eq!(pty.code(), 0);
+}
+
+#[test]
+fn the_window_and_memory_level_settings_reach_both_ends() {
+    // Text that repeats every 2 KiB: a window of 2^11 bytes or more finds
+    // the repeats, one of 2^9 does not.
+    let mut x: u32 = 7;
+    let block: String = (0..2048)
+        .map(|_| {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            char::from(b'!' + (x >> 16) as u8 % 90)
+        })
+        .collect();
+    let message = block.repeat(16);
+    let home = home();
+    let file = home.path().join("repeats.txt");
+    std::fs::write(&file, &message).unwrap();
+    let send = |env: &[(&str, &str)]| {
+        // The peer answers as ws echo-server does: the client's window at most 2^12.
+        let peer = Peer::start(None, None);
+        let arg = format!("file@{}", file.display());
+        let out = ws_cmd(home.path())
+            .envs(env.iter().copied())
+            .args(["text", &peer.url, &arg])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stdout}");
+        assert_eq!(peer.seen().messages, std::slice::from_ref(&message));
+        sent_sizes(&stdout).unwrap_or_else(|| panic!("{stdout}")).1
+    };
+    let wide = send(&[]);
+    let narrow = send(&[
+        ("WS_COMPRESSION_WINDOW_BITS", "9"),
+        ("WS_COMPRESSION_MEM_LEVEL", "1"),
+    ]);
+    assert!(
+        narrow > 4.0 * wide,
+        "{narrow} bytes with 2^9, {wide} with 2^12"
+    );
+    // ws echo-server limits both windows to its setting.
+    let server =
+        crate::echo_server::Server::start_with(&[], &[("WS_COMPRESSION_WINDOW_BITS", "10")]);
+    let out = ws(&["listen", &server.url(), "-d", "0.1"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("compressed with permessage-deflate; server_max_window_bits=10; client_max_window_bits=10."),
+        "{stderr}"
+    );
 }

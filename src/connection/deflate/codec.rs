@@ -1,9 +1,11 @@
 //! The two halves of permessage-deflate's data transform (RFC 7692 §7.2)
-//! over flate2: [`Deflater`] compresses one frame's payload at a time and
+//! over zlib-rs (through flate2 for inflating): [`Deflater`] compresses
+//! one frame's payload at a time and
 //! drops the `00 00 ff ff` a message ends with; [`Inflater`] puts it back
 //! and inflates, never past a limit on the message's inflated size.
 
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
+use zlib_rs::{Deflate, DeflateConfig, DeflateFlush};
 
 /// The tail a sync flush leaves, removed from (and restored to) the end of
 /// every compressed message.
@@ -14,7 +16,7 @@ const SHORT: usize = 256;
 
 /// How hard we compress: zlib's level 1, the fast one (JSON still shrinks
 /// several times over, at a fraction of level 6's time).
-pub const LEVEL: u32 = 1;
+pub const LEVEL: i32 = 1;
 
 /// Why an incoming compressed message was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,28 +51,36 @@ impl std::error::Error for InflateError {}
 /// state), kept across messages unless `no_context_takeover`, where it is
 /// given back after each message.
 pub struct Deflater {
-    compress: Option<Compress>,
-    bits: u8,
+    compress: Option<Deflate>,
+    config: DeflateConfig,
     no_context_takeover: bool,
 }
 
 impl Deflater {
-    /// A compressor with a window of `2^bits` bytes (up to 15). zlib's
-    /// deflate makes no window under 2^9: with 8 bits it [`compresses`]
-    /// nothing.
+    /// A compressor with a window of `2^bits` bytes (up to 15) and zlib's
+    /// memory level `mem_level` (1 to 9: the size of its hash table and
+    /// of its buffer of pending output, 2^(mem_level + 9) bytes each).
+    /// zlib's deflate makes no window under 2^9: with 8 bits it
+    /// [`compresses`] nothing.
     ///
     /// [`compresses`]: Deflater::compresses
-    pub fn new(bits: u8, no_context_takeover: bool) -> Deflater {
+    pub fn new(bits: u8, mem_level: u8, no_context_takeover: bool) -> Deflater {
         Deflater {
             compress: None,
-            bits: bits.min(15),
+            config: DeflateConfig {
+                level: LEVEL,
+                // Negative: raw deflate, without zlib's header.
+                window_bits: -i32::from(bits.min(15)),
+                mem_level: i32::from(mem_level.clamp(1, 9)),
+                ..DeflateConfig::default()
+            },
             no_context_takeover,
         }
     }
 
     /// Whether it can compress with the window agreed.
     pub fn compresses(&self) -> bool {
-        self.bits >= 9
+        self.config.window_bits <= -9
     }
 
     /// Whether it holds a compressor's state now.
@@ -82,19 +92,30 @@ impl Deflater {
     /// Compresses one frame's payload into `out`; `last` for the frame that
     /// ends the message.
     pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
-        let bits = self.bits.max(9);
-        let compress = self.compress.get_or_insert_with(|| {
-            Compress::new_with_window_bits(Compression::new(LEVEL), false, bits)
-        });
+        let config = DeflateConfig {
+            window_bits: self.config.window_bits.min(-9),
+            ..self.config
+        };
+        let compress = self
+            .compress
+            .get_or_insert_with(|| Deflate::new_with_config(config));
         let start = out.len();
         let mut consumed = 0;
         loop {
-            out.reserve((input.len() - consumed) / 2 + 64);
-            let before = compress.total_in();
-            let status = compress.compress_vec(&input[consumed..], out, FlushCompress::Sync);
-            consumed += (compress.total_in() - before) as usize;
+            let filled = out.len();
+            out.resize(filled + (input.len() - consumed) / 2 + 64, 0);
+            let (before_in, before_out) = (compress.total_in(), compress.total_out());
+            let status = compress.compress(
+                &input[consumed..],
+                &mut out[filled..],
+                DeflateFlush::SyncFlush,
+            );
+            consumed += (compress.total_in() - before_in) as usize;
+            let written = (compress.total_out() - before_out) as usize;
+            let full = filled + written == out.len();
+            out.truncate(filled + written);
             // Done once all input is in and the flush had room to finish.
-            if status.is_err() || (consumed == input.len() && out.len() < out.capacity()) {
+            if status.is_err() || (consumed == input.len() && !full) {
                 break;
             }
         }
@@ -236,7 +257,7 @@ mod tests {
     #[test]
     fn state_is_made_on_first_use_and_given_back_without_context_takeover() {
         for reset in [false, true] {
-            let (mut d, mut i) = (Deflater::new(15, reset), Inflater::new(15, reset));
+            let (mut d, mut i) = (Deflater::new(15, 8, reset), Inflater::new(15, reset));
             assert!(!d.holds_state() && !i.holds_state());
             round_trip(&mut d, &mut i, b"hello hello hello");
             assert_eq!(d.holds_state(), !reset);
@@ -249,7 +270,7 @@ mod tests {
     fn messages_survive_with_and_without_context_takeover() {
         let json = br#"{"id": 1, "name": "sensor", "values": [1, 2, 3, 4, 5]}"#.repeat(100);
         for reset in [false, true] {
-            let (mut d, mut i) = (Deflater::new(15, reset), Inflater::new(15, reset));
+            let (mut d, mut i) = (Deflater::new(15, 8, reset), Inflater::new(15, reset));
             let first = round_trip(&mut d, &mut i, &json);
             let second = round_trip(&mut d, &mut i, &json);
             assert!(first < json.len() / 10);
@@ -277,7 +298,7 @@ mod tests {
     #[test]
     fn fragments_inflate_as_one_message() {
         let text = b"fragmented and compressed ".repeat(50);
-        let mut d = Deflater::new(15, false);
+        let mut d = Deflater::new(15, 8, false);
         let mut parts = (Vec::new(), Vec::new());
         d.deflate(&text[..600], false, &mut parts.0);
         d.deflate(&text[600..], true, &mut parts.1);
@@ -291,7 +312,7 @@ mod tests {
     #[test]
     fn a_bomb_stops_at_the_limit() {
         let mut wire = Vec::new();
-        Deflater::new(15, false).deflate(&vec![b'a'; 10 << 20], true, &mut wire);
+        Deflater::new(15, 8, false).deflate(&vec![b'a'; 10 << 20], true, &mut wire);
         assert!(wire.len() < 200 << 10, "{}", wire.len());
         let mut out = Vec::new();
         let refused = Inflater::new(15, false).inflate(&wire, true, &mut out, 1 << 20);

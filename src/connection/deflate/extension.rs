@@ -143,34 +143,26 @@ pub fn client_accepts(offered: bool, values: &[&str]) -> Result<Option<Params>, 
         .map_err(|what| format!("the server answered {NAME} with {what}"))
 }
 
-/// The largest window either side of a server's connection uses: 4 KiB
-/// (2^12) rather than 32 KiB, as Python `websockets` does. The client's
-/// window is limited where its offer allows (`client_max_window_bits`), and
-/// the server's own always (RFC 7692 §7.1.2.1 lets the answer name it even
-/// when the offer did not): the decompressor of a client's messages then
-/// holds a 4 KiB window, and the compressor with context takeover about
-/// 140 KiB instead of 256 KiB, which matters for a server holding
-/// thousands of connections; JSON and text compress nearly as well.
-pub const SERVER_WINDOW_BITS: u8 = 12;
-
 /// The server's choice among a client's offers: the first it can honour,
 /// and the answer for `Sec-WebSocket-Extensions`. `None`: no compression.
-/// Where the offer names `client_max_window_bits` (with or without a
-/// value) the client's window is limited to `SERVER_WINDOW_BITS`; the
-/// server's is `SERVER_WINDOW_BITS`, or less when the offer asks for less.
-pub fn server_accepts(values: &[&str]) -> Option<Params> {
+/// `window_bits` is the largest window either side may use: where the
+/// offer names `client_max_window_bits` (with or without a value) the
+/// client's window is limited to it, and the server's own always (RFC 7692
+/// §7.1.2.1 lets the answer name it even when the offer did not), or less
+/// when the offer asks for less. With 12 bits (4 KiB rather than 32 KiB,
+/// as Python `websockets` chooses) the decompressor of a client's messages
+/// holds a 4 KiB window, which matters for a server holding thousands of
+/// connections; JSON and text compress nearly as well.
+pub fn server_accepts(values: &[&str], window_bits: u8) -> Option<Params> {
+    let bits = window_bits.clamp(9, 15);
     elements(values)
         .iter()
         .filter(|element| element.name == NAME)
         .find_map(|offer| params(offer, true).ok())
         .map(|offer| Params {
-            client_max_window_bits: offer
-                .client_max_window_bits
-                .map(|bits| bits.min(SERVER_WINDOW_BITS)),
+            client_max_window_bits: offer.client_max_window_bits.map(|b| b.min(bits)),
             server_max_window_bits: Some(
-                offer
-                    .server_max_window_bits
-                    .map_or(SERVER_WINDOW_BITS, |bits| bits.min(SERVER_WINDOW_BITS)),
+                offer.server_max_window_bits.map_or(bits, |b| b.min(bits)),
             ),
             ..offer
         })
@@ -229,29 +221,31 @@ mod tests {
             "permessage-deflate; foo, permessage-deflate; server_max_window_bits=9; client_max_window_bits",
             "permessage-deflate",
         ];
-        let params = server_accepts(&offers).unwrap();
+        let params = server_accepts(&offers, 12).unwrap();
         assert_eq!(
             params.to_string(),
             "permessage-deflate; server_max_window_bits=9; client_max_window_bits=12"
         );
         // What browsers and Python websockets offer: the client's window is
         // limited; a larger server window asked for is brought down.
-        let browser = server_accepts(&["permessage-deflate; client_max_window_bits"]);
+        let browser = server_accepts(&["permessage-deflate; client_max_window_bits"], 12);
         assert_eq!(
             browser.unwrap().to_string(),
             "permessage-deflate; server_max_window_bits=12; client_max_window_bits=12"
         );
-        let large = server_accepts(&[
-            "permessage-deflate; server_max_window_bits=15; client_max_window_bits=10",
-        ]);
+        let large = server_accepts(
+            &["permessage-deflate; server_max_window_bits=15; client_max_window_bits=10"],
+            12,
+        );
         assert_eq!(
             large.unwrap().to_string(),
             "permessage-deflate; server_max_window_bits=12; client_max_window_bits=10"
         );
-        assert_eq!(server_accepts(&["x-other"]), None);
-        let takeover = server_accepts(&[
-            "permessage-deflate; client_no_context_takeover; server_no_context_takeover",
-        ]);
+        assert_eq!(server_accepts(&["x-other"], 12), None);
+        let takeover = server_accepts(
+            &["permessage-deflate; client_no_context_takeover; server_no_context_takeover"],
+            12,
+        );
         assert_eq!(
             takeover.unwrap().to_string(),
             "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=12"
@@ -261,7 +255,7 @@ mod tests {
     #[test]
     fn our_offers_keep_context_takeover_unless_the_server_asks() {
         // A server that takes the first offer keeps our context.
-        let first = server_accepts(&[CLIENT_OFFER]).unwrap();
+        let first = server_accepts(&[CLIENT_OFFER], 12).unwrap();
         assert!(!first.client_no_context_takeover);
         // One that wants a client without context takeover finds it offered.
         let answer = "permessage-deflate; client_no_context_takeover; client_max_window_bits=9";

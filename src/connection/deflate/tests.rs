@@ -62,7 +62,7 @@ async fn pair(offer: Option<&str>, limit: usize) -> (Ws, Ws, Option<Params>, Arc
     let mut agreed = None;
     #[allow(clippy::result_large_err)] // tungstenite's callback type
     let answer_offer = |request: &Request, mut response: Response| {
-        agreed = answer(request, &mut response);
+        agreed = answer(request, &mut response, 12);
         Ok(response)
     };
     let accept = accept_hdr_async(server, answer_offer);

@@ -10,7 +10,7 @@
 use super::codec::{Deflater, InflateError, Inflater};
 use super::extension::Params;
 use super::frame::{Header, MAX_HEADER, RSV1, apply_mask, encode_header, write_header};
-use super::{KEEP_CAPACITY, READ_CHUNK, SentSizes, Side};
+use super::{KEEP_CAPACITY, READ_CHUNK, SentSizes, Side, Tuning};
 
 /// Both directions' state once compression is agreed.
 pub(super) struct Codec {
@@ -58,7 +58,7 @@ fn pass_through(skip: &mut u64, from: &[u8], at: usize, out: &mut Vec<u8>) -> us
 }
 
 impl Codec {
-    pub fn new(side: Side, params: Params, limit: usize) -> Codec {
+    pub fn new(side: Side, params: Params, limit: usize, tuning: Tuning) -> Codec {
         let client = (
             params.client_max_window_bits,
             params.client_no_context_takeover,
@@ -71,17 +71,18 @@ impl Codec {
             Side::Client => (client, server),
             Side::Server => (server, client),
         };
-        let our_bits = ours.0.unwrap_or(15);
+        // The agreed window, or less when we were told to use less.
+        let our_bits = ours.0.unwrap_or(15).min(tuning.window_bits.max(9));
         Codec {
             limit,
             inflater: Inflater::new(theirs.0.unwrap_or(15), theirs.1),
             inflating: None,
             read_skip: 0,
-            deflater: Deflater::new(our_bits, ours.1),
+            deflater: Deflater::new(our_bits, tuning.mem_level, ours.1),
             deflating: false,
             write_skip: 0,
             message_out: 0,
-            threshold: 0,
+            threshold: tuning.threshold,
             sent: None,
             unmasked: Vec::new(),
             packed: Vec::new(),
