@@ -234,6 +234,11 @@ pub(crate) fn to_json(engine: &mut Engine, _: &Rc<Context>) {
     engine.register_fn("to_json", |value: Dynamic| {
         super::json::stringify(&value).map_err(runtime)
     });
+    // Found before Rhai's own `to_json` of a map, which recurses without
+    // a bound on depth.
+    engine.register_fn("to_json", |map: &mut rhai::Map| {
+        super::json::stringify(&Dynamic::from_map(map.clone())).map_err(runtime)
+    });
 }
 
 pub(crate) fn from_hex(engine: &mut Engine, _: &Rc<Context>) {

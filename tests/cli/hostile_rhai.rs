@@ -191,6 +191,14 @@ fn limits_end_runaway_scripts_with_a_sentence() {
             "let x = []; for i in 0..1000 { x = [x] } print(x)",
             "print: the value nests arrays or maps more than 128 levels deep",
         ),
+        (
+            "let m = #{}; for i in 0..1000 { m = #{a: m} } print(to_json(m))",
+            "to_json: the value nests arrays or maps more than 128 levels deep",
+        ),
+        (
+            "let m = #{}; for i in 0..1000 { m = #{a: [m]} } m.to_json()",
+            "to_json: the value nests arrays or maps more than 128 levels deep",
+        ),
     ] {
         std::fs::write(home.path().join("l.rhai"), code).unwrap();
         let out = run_with_stdin(home.path(), &["run", "l.rhai"], "");
