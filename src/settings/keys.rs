@@ -402,7 +402,7 @@ pub(crate) const KEYS: &[Key] = &[
         "The largest window ws compresses with, 2^N bytes (smaller: less memory, a little less compression, more time on large messages); as a server, also the largest it lets clients use (default: 15 as a client, 12 as a server)",
         per_connection: true),
     key!("compression_mem_level", Kind::Whole(1, 9), compression_mem_level,
-        "zlib's memory level for compressing (1-9; each step doubles the compressor's hash table and pending output)",
+        "zlib's memory level for compressing (1-9; each step doubles the compressor's buffer of pending output)",
         per_connection: true),
     key!("ping_interval", Kind::Seconds, ping_interval,
         "Send a keepalive ping every SECONDS",

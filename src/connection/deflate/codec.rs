@@ -58,8 +58,8 @@ pub struct Deflater {
 
 impl Deflater {
     /// A compressor with a window of `2^bits` bytes (up to 15) and zlib's
-    /// memory level `mem_level` (1 to 9: the size of its hash table and
-    /// of its buffer of pending output, 2^(mem_level + 9) bytes each).
+    /// memory level `mem_level` (1 to 9: each step doubles its buffer of
+    /// pending output).
     /// zlib's deflate makes no window under 2^9: with 8 bits it
     /// [`compresses`] nothing.
     ///

@@ -133,8 +133,8 @@ pub struct Tuning {
     /// peer may agree to less). A server also lets clients compress with
     /// no larger a window, and names it as its own.
     pub window_bits: u8,
-    /// zlib's memory level for our compressor, 1 to 9: its hash table and
-    /// its buffer of pending output are 2^(level + 9) bytes each.
+    /// zlib's memory level for our compressor, 1 to 9: each step doubles
+    /// its buffer of pending output (zlib-rs's hash table stays 128 KiB).
     pub mem_level: u8,
 }
 
