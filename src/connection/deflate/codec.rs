@@ -281,6 +281,29 @@ mod tests {
     }
 
     #[test]
+    fn every_window_and_memory_level_round_trips() {
+        // Text, a run, and bytes that do not compress, large enough to
+        // slide the smallest windows many times and fill small buffers.
+        let mut x: u32 = 1;
+        let noise: Vec<u8> = (0..100_000)
+            .map(|_| {
+                x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                (x >> 16) as u8
+            })
+            .collect();
+        let text = b"window and level ".repeat(5000);
+        for bits in 9..=15 {
+            for level in [1, 5, 9] {
+                let mut d = Deflater::new(bits, level, false);
+                let mut i = Inflater::new(bits, false);
+                for message in [&text[..], &[b'a'; 70_000][..], &noise[..], b""] {
+                    round_trip(&mut d, &mut i, message);
+                }
+            }
+        }
+    }
+
+    #[test]
     fn the_rfc_example_inflates() {
         // RFC 7692 §7.2.3.1: "Hello" compressed.
         let mut out = Vec::new();
