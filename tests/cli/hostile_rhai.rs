@@ -199,6 +199,10 @@ fn limits_end_runaway_scripts_with_a_sentence() {
             "let m = #{}; for i in 0..1000 { m = #{a: [m]} } m.to_json()",
             "to_json: the value nests arrays or maps more than 128 levels deep",
         ),
+        (
+            "let s = \"\"; s.pad(100000, '['); let t = \"\"; t.pad(100000, ']'); parse_json(s + t)",
+            "parse_json: the text is not JSON (recursion limit exceeded",
+        ),
     ] {
         std::fs::write(home.path().join("l.rhai"), code).unwrap();
         let out = run_with_stdin(home.path(), &["run", "l.rhai"], "");
