@@ -20,13 +20,15 @@
 #   CASES="1000x65536" RUNS=3 scripts/bench-bulk.sh
 #   WSBENCH=/path/to/wsbench PEERS=/path/to/peers.sh scripts/bench-bulk.sh
 #
-# Settings: CASES ("NxS ..."), RUNS (3, the median is printed), ECHO_CELLS
-# (1 to run peers.sh echo, 0 to skip), ECHO_RUNS (3).
+# Settings: CASES ("NxS ..."), RUNS (3, the median is printed), LAYERS (1
+# to time the 64 KiB exchange layer by layer, 0 to skip), ECHO_CELLS (1 to
+# run peers.sh echo, 0 to skip), ECHO_RUNS (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CASES=${CASES:-"1000x65536 100000x1024"}
 RUNS=${RUNS:-3}
 ECHO_CELLS=${ECHO_CELLS:-1}
+LAYERS=${LAYERS:-1}
 ECHO_RUNS=${ECHO_RUNS:-3}
 source scripts/wsbench.sh
 PEERS=${PEERS:-$SHARED/peers.sh}
@@ -112,6 +114,17 @@ for case in $CASES; do
             "$wa" "$la" "$(ratio "$wa" "$la")" "$(median <"$work/$mode.palone")"
     done
 done
+
+# Where the 64 KiB exchange's time goes: the library's Connection (two
+# threads, as a script), ws's stack in one task, tokio-tungstenite in one
+# task, against the same echo server (benches/load/layers.rs).
+if [ "$LAYERS" = 1 ]; then
+    cargo bench --quiet --bench load --no-run 2>/dev/null
+    load=$(ls -t target/release/deps/load-* | grep -v '\.d$' | head -1)
+    echo
+    echo "1,000 x 64 KiB, 64 in flight, medians of $((RUNS * 4 + 1)) rounds:"
+    "$load" layers --url "$url" --rounds $((RUNS * 4 + 1))
+fi
 
 if [ "$ECHO_CELLS" = 1 ] && [ -x "$PEERS" ]; then
     tools=("ws:$WS")

@@ -5,9 +5,11 @@
 //! the system picks.
 //!
 //! The pieces are also commands for measuring by hand:
-//! `load sink|blast|echo --port P` and `load echo-load --url URL …`.
+//! `load sink|blast|echo --port P`, `load echo-load --url URL …` and
+//! `load layers --url URL …`.
 
 mod client;
+mod layers;
 mod measure;
 mod peak;
 mod servers;
@@ -71,6 +73,20 @@ enum Step {
         #[arg(long)]
         compressed: bool,
     },
+    /// Times one bulk exchange through the library's Connection, through
+    /// ws's stack in one task and through tokio-tungstenite in one task
+    Layers {
+        #[arg(long)]
+        url: String,
+        #[arg(long, default_value_t = 1000)]
+        messages: usize,
+        #[arg(long, default_value_t = 65536)]
+        size: usize,
+        #[arg(long, default_value_t = 64)]
+        window: usize,
+        #[arg(long, default_value_t = 11)]
+        rounds: usize,
+    },
 }
 
 mod suite;
@@ -109,6 +125,20 @@ fn serve_or_load(step: Step) -> Result<(), String> {
             wait_forever(address)
         }
         Step::Echo { port } => wait_forever(background(port, servers::echo)?),
+        Step::Layers {
+            url,
+            messages,
+            size,
+            window,
+            rounds,
+        } => {
+            let shape = layers::Shape {
+                messages,
+                size,
+                window,
+            };
+            layers::run(&url, shape, rounds.max(1))
+        }
         Step::EchoLoad {
             url,
             connections,
