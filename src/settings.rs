@@ -196,15 +196,15 @@ impl Default for Settings {
 }
 
 impl Settings {
-    /// `compression_window_bits` if set, which its key keeps from 9 to 15.
+    /// `compression_window_bits` if set (its key keeps it from 9 to 15).
     pub(crate) fn window_bits(&self) -> Option<u8> {
-        let bits = self.compression_window_bits?.clamp(9, 15);
-        u8::try_from(bits).ok()
+        self.compression_window_bits
+            .map(|bits| u8::try_from(bits).unwrap_or(u8::MAX))
     }
 
-    /// `compression_mem_level`, which its key keeps from 1 to 9.
+    /// `compression_mem_level` (its key keeps it from 1 to 9).
     pub(crate) fn mem_level(&self) -> u8 {
-        u8::try_from(self.compression_mem_level.clamp(1, 9)).unwrap_or(9)
+        u8::try_from(self.compression_mem_level).unwrap_or(u8::MAX)
     }
 
     /// Connection options carrying these settings (headers, timeouts, TLS files).

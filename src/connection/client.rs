@@ -693,18 +693,9 @@ fn refused(info: &CloseInfo) -> Error {
 /// Lets `protocol` change the handshake: the URL's path and the
 /// subprotocols and headers offered. `url` is as `url::parse` made it.
 fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectOptions) {
-    let authority = url.find("://").map_or(0, |i| i + 3);
     let path_at = super::url::path_start(url);
-    let host = url[authority..path_at]
-        .rsplit('@')
-        .next()
-        .unwrap_or_default();
-    let host = host
-        .rsplit_once(':')
-        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-        .map_or(host, |(host, _)| host);
     let mut request = Request {
-        host: host.trim_matches(['[', ']']).to_string(),
+        host: super::url::host(url).to_string(),
         path: url[path_at..].to_string(),
         subprotocols: options.subprotocols.clone(),
         headers: options.headers.clone(),

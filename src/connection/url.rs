@@ -49,27 +49,45 @@ pub fn parse(input: &str) -> Result<String> {
     Ok(format!("{scheme}://{authority}{path}"))
 }
 
+/// Where the authority of a URL that [`parse`] made starts: after `://`.
+fn authority_start(url: &str) -> usize {
+    url.find("://").map_or(0, |i| i + 3)
+}
+
 /// Where the path of a URL that [`parse`] made starts (`ws://h:1/a?b` →
 /// the index of `/a?b`): after the scheme and the authority.
 pub(crate) fn path_start(url: &str) -> usize {
-    let authority = url.find("://").map_or(0, |i| i + 3);
+    let authority = authority_start(url);
     url[authority..]
         .find(['/', '?'])
         .map_or(url.len(), |i| authority + i)
 }
 
-fn valid_authority(authority: &str) -> bool {
+/// The host of a URL that [`parse`] made, without a user, a port or an
+/// IPv6 address's brackets (`ws://u@[::1]:8/` → `::1`).
+pub(crate) fn host(url: &str) -> &str {
+    let authority = &url[authority_start(url)..path_start(url)];
+    host_and_port(authority).map_or(authority, |(host, _)| host)
+}
+
+/// An authority's host and port (`user@host:port`, `[v6]:port`); `None`
+/// for an IPv6 address without its closing bracket.
+fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
     let host_port = authority.rsplit('@').next().unwrap_or_default();
-    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-        match v6.split_once(']') {
-            Some((host, rest)) => (host, rest.strip_prefix(':')),
-            None => return false,
-        }
+    Some(if let Some(v6) = host_port.strip_prefix('[') {
+        let (host, rest) = v6.split_once(']')?;
+        (host, rest.strip_prefix(':'))
     } else {
         match host_port.rsplit_once(':') {
             Some((host, port)) => (host, Some(port)),
             None => (host_port, None),
         }
+    })
+}
+
+fn valid_authority(authority: &str) -> bool {
+    let Some((host, port)) = host_and_port(authority) else {
+        return false;
     };
     let host_ok = !host.is_empty()
         && host
@@ -81,7 +99,20 @@ fn valid_authority(authority: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::parse;
+    use super::{host, parse, path_start};
+
+    #[test]
+    fn host_and_path_of_a_parsed_url() {
+        for (url, want) in [
+            ("ws://example.com/", "example.com"),
+            ("ws://u:p@example.com:80/a?b", "example.com"),
+            ("ws://[::1]:8080/x", "::1"),
+            ("ws://[::1]/", "::1"),
+        ] {
+            assert_eq!(host(url), want, "{url}");
+        }
+        assert_eq!(&"ws://h:1/a?b"[path_start("ws://h:1/a?b")..], "/a?b");
+    }
 
     #[test]
     fn accepted_forms() {

@@ -237,7 +237,7 @@ pub(crate) fn to_json(engine: &mut Engine, _: &Rc<Context>) {
     // Found before Rhai's own `to_json` of a map, which recurses without
     // a bound on depth.
     engine.register_fn("to_json", |map: &mut rhai::Map| {
-        super::json::stringify(&Dynamic::from_map(map.clone())).map_err(runtime)
+        super::json::stringify_map(map).map_err(runtime)
     });
 }
 

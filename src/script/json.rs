@@ -15,7 +15,17 @@ pub(crate) fn parse(text: &str) -> Result<Dynamic, String> {
 /// A Rhai value to JSON text; refused when it nests too deeply to write.
 pub(crate) fn stringify(value: &Dynamic) -> Result<String, String> {
     super::limits::check_depth(value, "to_json")?;
-    to_value(value).map(|v| v.to_string())
+    write(value)
+}
+
+/// [`stringify`] for a map, without making it a [`Dynamic`] first.
+pub(crate) fn stringify_map(map: &rhai::Map) -> Result<String, String> {
+    super::limits::check_map_depth(map, "to_json")?;
+    write(map)
+}
+
+fn write(value: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string(value).map_err(|e| format!("to_json: {e}"))
 }
 
 /// A Rhai value as JSON.

@@ -61,7 +61,16 @@ fn shown_by(value: &Dynamic, what: &str) -> Fallible<String> {
 /// Refuses a value whose arrays and maps nest deeper than
 /// [`MAX_SHOWN_DEPTH`]; `what` names the function in the error.
 pub(crate) fn check_depth(value: &Dynamic, what: &str) -> Result<(), String> {
-    if depth_over(value, MAX_SHOWN_DEPTH) {
+    refuse_deep(depth_over(value, MAX_SHOWN_DEPTH), what)
+}
+
+/// [`check_depth`] for a map, which need not become a [`Dynamic`] first.
+pub(crate) fn check_map_depth(map: &Map, what: &str) -> Result<(), String> {
+    refuse_deep(nests_past(map.values(), MAX_SHOWN_DEPTH), what)
+}
+
+fn refuse_deep(deep: bool, what: &str) -> Result<(), String> {
+    if deep {
         return Err(format!(
             "{what}: the value nests arrays or maps more than {MAX_SHOWN_DEPTH} levels deep, too deep to show"
         ));
@@ -72,15 +81,19 @@ pub(crate) fn check_depth(value: &Dynamic, what: &str) -> Result<(), String> {
 /// Whether `value` nests deeper than `left` levels (never recursing
 /// further than that).
 fn depth_over(value: &Dynamic, left: usize) -> bool {
-    let nested = |v: &&Dynamic| v.is_array() || v.is_map();
-    let over = |v: &Dynamic| left == 0 || depth_over(v, left - 1);
     if let Some(array) = value.read_lock::<Array>() {
-        array.iter().filter(nested).any(over)
+        nests_past(array.iter(), left)
     } else if let Some(map) = value.read_lock::<Map>() {
-        map.values().filter(nested).any(over)
+        nests_past(map.values(), left)
     } else {
         false
     }
+}
+
+/// Whether any of a value's `children` is an array or a map that nests
+/// deeper than `left` levels below them.
+fn nests_past<'a>(mut children: impl Iterator<Item = &'a Dynamic>, left: usize) -> bool {
+    children.any(|v| (v.is_array() || v.is_map()) && (left == 0 || depth_over(v, left - 1)))
 }
 
 #[cfg(test)]

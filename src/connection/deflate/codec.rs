@@ -52,7 +52,8 @@ impl std::error::Error for InflateError {}
 /// given back after each message.
 pub struct Deflater {
     compress: Option<Deflate>,
-    config: DeflateConfig,
+    bits: u8,
+    mem_level: u8,
     no_context_takeover: bool,
 }
 
@@ -67,20 +68,15 @@ impl Deflater {
     pub fn new(bits: u8, mem_level: u8, no_context_takeover: bool) -> Deflater {
         Deflater {
             compress: None,
-            config: DeflateConfig {
-                level: LEVEL,
-                // Negative: raw deflate, without zlib's header.
-                window_bits: -i32::from(bits.min(15)),
-                mem_level: i32::from(mem_level.clamp(1, 9)),
-                ..DeflateConfig::default()
-            },
+            bits: bits.min(15),
+            mem_level: mem_level.clamp(1, 9),
             no_context_takeover,
         }
     }
 
     /// Whether it can compress with the window agreed.
     pub fn compresses(&self) -> bool {
-        self.config.window_bits <= -9
+        self.bits >= 9
     }
 
     /// Whether it holds a compressor's state now.
@@ -93,8 +89,11 @@ impl Deflater {
     /// ends the message.
     pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
         let config = DeflateConfig {
-            window_bits: self.config.window_bits.min(-9),
-            ..self.config
+            level: LEVEL,
+            // Negative: raw deflate, without zlib's header.
+            window_bits: -i32::from(self.bits.max(9)),
+            mem_level: i32::from(self.mem_level),
+            ..DeflateConfig::default()
         };
         let compress = self
             .compress
