@@ -26,12 +26,16 @@ use tokio::sync::oneshot;
 use tokio::time::Sleep;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
+use super::close::{CloseInfo, Closer};
+use super::deflate;
 use super::deflate::SentSizes;
+use super::dial::{Handshake, WsStream, dial};
 use super::engine::{Charge, Engine, Limits, Step, cost};
 use super::keepalive::Note;
+use super::options::ConnectOptions;
 use super::reconnect::{self, Attempts, ReconnectSettings, Retry};
-use super::{ClientEngine, CloseInfo, Closer, ConnectOptions, Handshake, Message, WsStream, dial};
 use crate::error::{Error, Result};
+use crate::message::Message;
 use crate::protocol::{Incoming, Outbox, Protocol, Request};
 use crate::queue::{Budget, Weigh};
 
@@ -87,6 +91,34 @@ pub enum Event {
     /// The connection ended; no event follows.
     Closed(CloseInfo),
 }
+
+/// Sees the [`Event`]s of a connection as they happen, on the
+/// connection's task: it must not wait (the console hands what it shows to
+/// its display thread).
+#[derive(Clone)]
+pub struct Observer {
+    see: Arc<dyn Fn(&Event) + Send + Sync>,
+}
+
+impl Observer {
+    /// An observer that sees every event.
+    pub fn new(see: impl Fn(&Event) + Send + Sync + 'static) -> Self {
+        Self { see: Arc::new(see) }
+    }
+
+    /// An observer that sees nothing.
+    pub fn none() -> Self {
+        Self::new(|_| {})
+    }
+
+    pub(crate) fn see(&self, event: &Event) {
+        (self.see)(event);
+    }
+}
+
+/// The engine over a client stream.
+type ClientEngine =
+    Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
 
 /// What the handles of a [`Connection`](super::Connection) ask of its client.
 pub(crate) enum Command {
@@ -686,7 +718,7 @@ impl Client {
 fn refused(info: &CloseInfo) -> Error {
     match (&info.by, &info.error) {
         (Closer::Dropped, Some(why)) => Error::Connect(why.clone()),
-        _ => super::closed_error(info),
+        _ => super::close::closed_error(info),
     }
 }
 
@@ -707,12 +739,12 @@ fn prepare(protocol: &mut dyn Protocol, url: &mut String, options: &mut ConnectO
 }
 
 /// A message as tungstenite sends it.
-pub(super) fn ws_message(message: super::Message) -> WsMessage {
+pub(super) fn ws_message(message: Message) -> WsMessage {
     match message {
-        super::Message::Text(text) => WsMessage::text(text),
-        super::Message::Binary(bytes) => WsMessage::binary(bytes),
+        Message::Text(text) => WsMessage::text(text),
+        Message::Binary(bytes) => WsMessage::binary(bytes),
         // What a protocol decoded goes back as its JSON.
-        super::Message::Decoded(decoded) => WsMessage::text(decoded.value.to_string()),
+        Message::Decoded(decoded) => WsMessage::text(decoded.value.to_string()),
     }
 }
 

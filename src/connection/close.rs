@@ -1,11 +1,13 @@
-//! Closing by the rules of RFC 6455: the limits on what we send (close
-//! codes, close reasons, control-frame payloads), each check refusing with a
-//! message that names the value and what is allowed; the code that tells a
-//! peer what it broke. The close handshake itself is the engine's (see
-//! [`super::engine`]).
+//! How a connection ends: who closed it and with what ([`CloseInfo`]),
+//! the sentence for a connection that broke, and the rules of RFC 6455 on
+//! what we send (close codes, close reasons, control-frame payloads), each
+//! check refusing with a message that names the value and what is allowed;
+//! the code that tells a peer what it broke. The close handshake itself is
+//! the engine's (see [`super::engine`]).
 
 use tokio_tungstenite::tungstenite::Error as WsError;
 use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use super::deflate::InflateError;
@@ -99,6 +101,155 @@ pub(crate) fn close_code_for(error: &WsError) -> Option<CloseCode> {
         WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
         WsError::Protocol(_) => Some(CloseCode::Protocol),
         _ => None,
+    }
+}
+
+/// Who ended a connection.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer, RecvError};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// drop(server); // a server that stops closes its clients with 1001
+/// let Err(RecvError::Closed(info)) = connection.recv(None) else { panic!("still open") };
+/// assert_eq!((info.by, info.code), (Closer::Peer, 1001));
+/// # Ok::<(), ws::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closer {
+    /// The peer sent a close frame.
+    Peer,
+    /// We sent the close frame.
+    Us,
+    /// The connection broke without a close handshake.
+    Dropped,
+}
+
+/// How a connection ended: what [`Connection::close`] returns, what
+/// [`Connection::close_info`] gives once it has ended, and what
+/// [`RecvError::Closed`] carries.
+///
+/// ```
+/// use ws::{Closer, ConnectOptions, Connection, EchoServer};
+///
+/// let server = EchoServer::start()?;
+/// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+/// let info = connection.close(4000, "done")?;
+/// assert_eq!((info.by, info.code, info.reason.as_str()), (Closer::Us, 4000, "done"));
+/// assert_eq!(info.error, None);
+/// # Ok::<(), ws::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// Who ended it.
+    pub by: Closer,
+    /// The close code (1005 when a close frame had none, 1006 when there was no frame).
+    pub code: u16,
+    /// The close reason, possibly empty.
+    pub reason: String,
+    /// What broke, for a dropped connection; for a close by the peer with
+    /// a code that is not valid on the wire, a note that says so.
+    pub error: Option<String>,
+}
+
+impl CloseInfo {
+    /// Whether the code is a normal one (1000 or 1001).
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(connection.close(1000, "")?.is_normal());
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert!(!other.close(1011, "")?.is_normal());
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn is_normal(&self) -> bool {
+        matches!(self.code, 1000 | 1001)
+    }
+
+    /// What the code means ("normal closure"), or for a peer's close with
+    /// a code that is not valid, the note that says so.
+    ///
+    /// ```
+    /// use ws::{ConnectOptions, Connection, EchoServer};
+    ///
+    /// let server = EchoServer::start()?;
+    /// let connection = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(connection.close(1000, "")?.code_meaning(), "normal closure");
+    /// let other = Connection::open(&server.url(), &ConnectOptions::default())?;
+    /// assert_eq!(other.close(4001, "")?.code_meaning(), "private use");
+    /// # Ok::<(), ws::Error>(())
+    /// ```
+    pub fn code_meaning(&self) -> &str {
+        match (&self.by, &self.error) {
+            (Closer::Peer, Some(note)) => note,
+            _ => close_code_name(self.code),
+        }
+    }
+
+    /// The peer's close frame (1005 when it carried no code).
+    pub(crate) fn from_peer(frame: Option<CloseFrame>) -> CloseInfo {
+        CloseInfo {
+            by: Closer::Peer,
+            code: frame.as_ref().map_or(1005, |f| f.code.into()),
+            reason: frame.map(|f| f.reason.to_string()).unwrap_or_default(),
+            error: None,
+        }
+    }
+
+    /// A connection that broke without a close frame (1006).
+    pub(crate) fn lost(error: &WsError) -> CloseInfo {
+        CloseInfo {
+            by: Closer::Dropped,
+            code: 1006,
+            reason: String::new(),
+            error: Some(describe(error)),
+        }
+    }
+}
+
+/// The error for using a connection that has ended.
+pub(crate) fn closed_error(info: &CloseInfo) -> Error {
+    match info.by {
+        Closer::Peer => Error::Closed {
+            code: info.code,
+            reason: info.reason.clone(),
+            meaning: info.code_meaning().to_string(),
+        },
+        Closer::Us => Error::Connection(format!(
+            "the connection is closed (we closed it with code {}){}",
+            info.code,
+            crate::error::reason_suffix(&info.reason)
+        )),
+        Closer::Dropped => Error::Connection(format!(
+            "the connection is closed: {}",
+            info.error.as_deref().unwrap_or("it was dropped")
+        )),
+    }
+}
+
+/// A broken connection, described in one sentence.
+pub(crate) fn describe(error: &WsError) -> String {
+    match error {
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
+        | WsError::ConnectionClosed
+        | WsError::AlreadyClosed => "the connection was dropped without a close frame".into(),
+        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => format!(
+            "a message of {size} bytes arrived, over max_message_size ({max_size} bytes); raise it with --max-message-size"
+        ),
+        WsError::Utf8(_) => {
+            "the server sent text that is not valid UTF-8 (in a text message or a close reason)"
+                .into()
+        }
+        WsError::Protocol(e) => format!("the server broke the websocket protocol: {e}"),
+        WsError::Io(e) => match super::deflate::inflate_error(e) {
+            Some(refused) => refused.to_string(),
+            None => format!("the connection was dropped: {}", crate::error::io_reason(e)),
+        },
+        other => format!("the connection failed: {other}"),
     }
 }
 

@@ -20,8 +20,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::deflate::{self, DeflateStream, Params, Side};
+use super::options::ConnectOptions;
 use super::proxy::{self, Proxy, authority};
-use super::{ConnectOptions, tls};
+use super::tls;
 use crate::error::{Error, Result};
 
 /// The socket type of every client connection.
@@ -107,10 +108,7 @@ pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Hand
     let proxy = proxy::choose(options.proxy.as_deref(), &target.host, target.tls, &env)?;
     let host = authority(&target.host, target.port);
     let work = async {
-        let stream = match &proxy {
-            Some(proxy) => proxy::tunnel(proxy, &target.host, target.port).await?,
-            None => tcp(&target.host, target.port, None).await?,
-        };
+        let stream = proxy::open(proxy.as_ref(), &target.host, target.port).await?;
         let stream = match tls {
             Some(config) => secure(stream, &target.host, config)
                 .await
@@ -278,41 +276,6 @@ fn split_userinfo(url: &str) -> (String, Option<String>) {
         ),
         None => (url.to_string(), None),
     }
-}
-
-/// A TCP connection to `host:port`, trying each of its addresses; `via`
-/// names the proxy when `host` is one.
-pub(crate) async fn tcp(host: &str, port: u16, via: Option<&Proxy>) -> Result<TcpStream> {
-    let what = match via {
-        Some(proxy) => format!("the proxy {} ({})", authority(host, port), proxy.source),
-        None => authority(host, port),
-    };
-    let addresses = tokio::net::lookup_host((host, port)).await.map_err(|_| {
-        Error::Connect(format!(
-            "could not connect to {what}: the host name {host} is unknown; check its spelling and the network"
-        ))
-    })?;
-    let mut last = None;
-    for address in addresses {
-        match TcpStream::connect(address).await {
-            Ok(stream) => {
-                let _ = stream.set_nodelay(true);
-                return Ok(stream);
-            }
-            Err(e) => last = Some(e),
-        }
-    }
-    let reason = match &last {
-        Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            let what = if via.is_some() { "proxy" } else { "server" };
-            format!("connection refused; is the {what} running and the port right?")
-        }
-        Some(e) => crate::error::io_reason(e),
-        None => "the host name has no address".to_string(),
-    };
-    Err(Error::Connect(format!(
-        "could not connect to {what}: {reason}"
-    )))
 }
 
 fn timeout_error(host: &str, limit: Duration, proxy: Option<&Proxy>) -> Error {

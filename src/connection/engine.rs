@@ -23,9 +23,9 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
+use super::close::{CloseInfo, Closer, close_code_for};
 use super::deflate::WireClose;
 use super::keepalive::{Keepalive, KeepaliveSettings, Tick};
-use super::{CloseInfo, Closer, close_code_for};
 
 /// How many frames are read in a row, by default, before queued writes
 /// get their turn (see [`Engine::set_read_batch`]).

@@ -15,17 +15,21 @@ use tokio::sync::{oneshot, watch};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 
+use super::client::Observer;
 use super::client::{Client, ClientSettings, Command, ws_message};
-use super::engine::{Limits, cost};
-use super::keepalive::KeepaliveSettings;
-use super::reconnect::ReconnectSettings;
-use super::{
-    CloseInfo, Closer, ConnectOptions, Observer, check_close_code, check_control_payload,
-    check_reason, closed_error, deflate, redact, url,
+use super::close::{
+    CloseInfo, Closer, check_close_code, check_control_payload, check_reason, closed_error,
 };
+use super::engine::Limits;
+use super::keepalive::KeepaliveSettings;
+use super::options::ConnectOptions;
+use super::reconnect::ReconnectSettings;
+use super::task::{self, Inbound, Shared};
+use super::{deflate, redact, url};
 use crate::cancel::{Interrupt, Stopped, block, deadline};
 use crate::error::{Error, Result};
-use crate::queue::{Bound, Budget, Queue, Refused, Weigh};
+use crate::message::Message;
+use crate::queue::{Bound, Budget, Queue, Refused};
 use crate::runtime::runtime;
 
 /// Why [`Connection::recv`](crate::Connection::recv) returned without a
@@ -68,6 +72,23 @@ impl std::fmt::Display for RecvError {
 }
 
 impl std::error::Error for RecvError {}
+
+impl From<RecvError> for Error {
+    fn from(e: RecvError) -> Self {
+        match e {
+            RecvError::Timeout(after) => Error::Timeout {
+                what: "no message arrived".into(),
+                after,
+                hint: String::new(),
+            },
+            RecvError::Interrupted => Error::Interrupted,
+            RecvError::Closed(info) => closed_error(&info),
+            RecvError::Reconnected => {
+                Error::Connection("a new connection opened while waiting for a message".into())
+            }
+        }
+    }
+}
 
 /// Why [`Connection::recv_decoded`] came back without a message.
 #[derive(Debug)]
@@ -131,51 +152,6 @@ impl Default for HandleSettings {
             keepalive_notes: false,
             interrupt: Interrupt::new(),
         }
-    }
-}
-
-/// What the task puts in the inbox, in the order it happened.
-pub(super) enum Inbound {
-    Message(super::Message),
-    /// A new connection opened (`--reconnect`).
-    Reconnected,
-}
-
-impl Weigh for Inbound {
-    fn weight(&self) -> usize {
-        match self {
-            Inbound::Message(message) => cost(message.len()),
-            Inbound::Reconnected => cost(0),
-        }
-    }
-}
-
-/// What the handles and the task share.
-pub(super) struct Shared {
-    pub url: String,
-    pub subprotocol: Option<String>,
-    pub compression: Option<deflate::Params>,
-    pub commands: Queue<Command>,
-    pub inbox: Queue<Inbound>,
-    /// Whether messages are kept for `recv` (else shown and let go).
-    pub keep: AtomicBool,
-    /// How the connection ended, as soon as the task knows.
-    pub ended: watch::Sender<Option<CloseInfo>>,
-    /// Connections made so far (more than one after a reconnect).
-    pub connections: AtomicU64,
-    pub disconnect_timeout: Duration,
-    pub max_message_size: usize,
-    pub interrupt: Interrupt,
-    /// The application protocol spoken, if any.
-    pub protocol: Option<&'static str>,
-    /// The last id given to a request of the protocol (an ack, a
-    /// subscription, a call).
-    pub ids: AtomicU64,
-}
-
-impl Shared {
-    pub(super) fn keeps(&self) -> bool {
-        self.keep.load(Ordering::Relaxed)
     }
 }
 
@@ -276,7 +252,7 @@ impl Connection {
             protocol: options.protocol.as_ref().map(|p| p.name()),
             ids: AtomicU64::new(0),
         });
-        runtime()?.spawn(super::task::run(client, shared.clone(), observer));
+        runtime()?.spawn(task::run(client, shared.clone(), observer));
         Ok(Connection {
             handle: Arc::new(Handle { shared }),
         })
@@ -346,9 +322,9 @@ impl Connection {
     ) -> std::result::Result<crate::message::Decoded, Sought> {
         use crate::queue::Sought as Found;
         let inbox = &self.shared().inbox;
-        let wanted = |inbound: &Inbound| matches!(inbound, Inbound::Message(super::Message::Decoded(d)) if wanted(d));
+        let wanted = |inbound: &Inbound| matches!(inbound, Inbound::Message(Message::Decoded(d)) if wanted(d));
         match block(inbox.take_first(wanted), cancel, deadline(timeout)) {
-            Ok(Found::Found(Inbound::Message(super::Message::Decoded(decoded)))) => Ok(decoded),
+            Ok(Found::Found(Inbound::Message(Message::Decoded(decoded)))) => Ok(decoded),
             Ok(Found::Found(_) | Found::Closed) => Err(Sought::Closed(
                 self.close_info().unwrap_or_else(super::client::gone),
             )),
@@ -482,7 +458,7 @@ impl Connection {
     /// early by `cancel`.
     pub(crate) fn send_message(
         &self,
-        message: super::Message,
+        message: Message,
         cancel: &CancellationToken,
     ) -> Result<usize> {
         self.send(ws_message(message), None, cancel)
@@ -494,7 +470,7 @@ impl Connection {
     /// wire too.
     pub(crate) fn send_measured(
         &self,
-        message: super::Message,
+        message: Message,
         cancel: &CancellationToken,
     ) -> Result<(usize, Option<usize>)> {
         let message = ws_message(message);
@@ -622,7 +598,7 @@ impl Connection {
     /// assert!(matches!(nothing, Err(RecvError::Timeout(_))));
     /// # Ok::<(), ws::Error>(())
     /// ```
-    pub fn recv(&self, timeout: Option<Duration>) -> Result<super::Message, RecvError> {
+    pub fn recv(&self, timeout: Option<Duration>) -> Result<Message, RecvError> {
         self.recv_watching(timeout, &self.shared().interrupt.token(), None)
     }
 
@@ -635,7 +611,7 @@ impl Connection {
         timeout: Option<Duration>,
         cancel: &CancellationToken,
         known: Option<u64>,
-    ) -> Result<super::Message, RecvError> {
+    ) -> Result<Message, RecvError> {
         let limit = deadline(timeout);
         loop {
             match self.shared().inbox.pop_blocking(cancel, limit) {

@@ -1,8 +1,9 @@
-//! HTTP proxies for client connections: `--proxy URL`, else `https_proxy`
-//! (for wss) or `http_proxy` (for ws) from the environment, either case,
-//! unless `no_proxy` names the host. The tunnel is an HTTP CONNECT on a TCP
-//! stream of our own; [`dial`](super::dial) runs TLS and the websocket
-//! handshake through it. `--proxy ''` turns the environment's proxy off.
+//! The TCP stream to a server ([`open`]): directly, or through an HTTP
+//! proxy: `--proxy URL`, else `https_proxy` (for wss) or `http_proxy` (for
+//! ws) from the environment, either case, unless `no_proxy` names the
+//! host. The tunnel is an HTTP CONNECT on a TCP stream of our own;
+//! [`dial`](super::dial) runs TLS and the websocket handshake through it.
+//! `--proxy ''` turns the environment's proxy off.
 
 use base64::Engine as _;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -160,9 +161,53 @@ pub(crate) fn bypassed(host: &str, no_proxy: &str) -> bool {
     })
 }
 
+/// A TCP stream to `host:port`: through `proxy`'s tunnel when there is
+/// one, else directly.
+pub(crate) async fn open(proxy: Option<&Proxy>, host: &str, port: u16) -> Result<TcpStream> {
+    match proxy {
+        Some(proxy) => tunnel(proxy, host, port).await,
+        None => tcp(host, port, None).await,
+    }
+}
+
+/// A TCP connection to `host:port`, trying each of its addresses; `via`
+/// names the proxy when `host` is one.
+async fn tcp(host: &str, port: u16, via: Option<&Proxy>) -> Result<TcpStream> {
+    let what = match via {
+        Some(proxy) => format!("the proxy {} ({})", authority(host, port), proxy.source),
+        None => authority(host, port),
+    };
+    let addresses = tokio::net::lookup_host((host, port)).await.map_err(|_| {
+        Error::Connect(format!(
+            "could not connect to {what}: the host name {host} is unknown; check its spelling and the network"
+        ))
+    })?;
+    let mut last = None;
+    for address in addresses {
+        match TcpStream::connect(address).await {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok(stream);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let reason = match &last {
+        Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            let what = if via.is_some() { "proxy" } else { "server" };
+            format!("connection refused; is the {what} running and the port right?")
+        }
+        Some(e) => crate::error::io_reason(e),
+        None => "the host name has no address".to_string(),
+    };
+    Err(Error::Connect(format!(
+        "could not connect to {what}: {reason}"
+    )))
+}
+
 /// Opens a TCP stream to the proxy and a CONNECT tunnel to `host:port`.
-pub(crate) async fn tunnel(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> {
-    let mut stream = super::dial::tcp(&proxy.host, proxy.port, Some(proxy)).await?;
+async fn tunnel(proxy: &Proxy, host: &str, port: u16) -> Result<TcpStream> {
+    let mut stream = tcp(&proxy.host, proxy.port, Some(proxy)).await?;
     let target = authority(host, port);
     let mut request = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n");
     if let Some(authorization) = &proxy.authorization {

@@ -17,7 +17,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{CloseInfo, Closer};
+use super::close::{CloseInfo, Closer};
 use crate::error::{Error, Result};
 
 /// The longest wait between two attempts.

@@ -6,17 +6,66 @@
 //! control: nothing is dropped). What a send charged to the command queue
 //! is given back once it is written out, so a script that sends faster
 //! than the peer takes waits. When every handle is gone it closes with
-//! 1000.
+//! 1000. The handles and the task share a [`Shared`].
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
-use tokio_tungstenite::tungstenite::Error as WsError;
-use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError};
+use tokio::sync::watch;
 
-use super::client::{Client, Command, Event};
-use super::handle::{Inbound, Shared};
-use super::{CloseInfo, Observer};
+use super::client::{Client, Command, Event, Observer};
+use super::close::CloseInfo;
+use super::deflate;
+use super::engine::cost;
+use crate::cancel::Interrupt;
+use crate::message::Message;
+use crate::queue::{Queue, Weigh};
+
+/// What the task puts in the inbox, in the order it happened.
+pub(super) enum Inbound {
+    Message(Message),
+    /// A new connection opened (`--reconnect`).
+    Reconnected,
+}
+
+impl Weigh for Inbound {
+    fn weight(&self) -> usize {
+        match self {
+            Inbound::Message(message) => cost(message.len()),
+            Inbound::Reconnected => cost(0),
+        }
+    }
+}
+
+/// What the handles and the task share.
+pub(super) struct Shared {
+    pub url: String,
+    pub subprotocol: Option<String>,
+    pub compression: Option<deflate::Params>,
+    pub commands: Queue<Command>,
+    pub inbox: Queue<Inbound>,
+    /// Whether messages are kept for `recv` (else shown and let go).
+    pub keep: AtomicBool,
+    /// How the connection ended, as soon as the task knows.
+    pub ended: watch::Sender<Option<CloseInfo>>,
+    /// Connections made so far (more than one after a reconnect).
+    pub connections: AtomicU64,
+    pub disconnect_timeout: Duration,
+    pub max_message_size: usize,
+    pub interrupt: Interrupt,
+    /// The application protocol spoken, if any.
+    pub protocol: Option<&'static str>,
+    /// The last id given to a request of the protocol (an ack, a
+    /// subscription, a call).
+    pub ids: AtomicU64,
+}
+
+impl Shared {
+    pub(super) fn keeps(&self) -> bool {
+        self.keep.load(Ordering::Relaxed)
+    }
+}
 
 /// Runs until the connection ends.
 pub(super) async fn run(mut client: Client, shared: Arc<Shared>, observer: Observer) {
@@ -76,26 +125,4 @@ fn deliver(event: Event, shared: &Shared, observer: &Observer) -> Option<CloseIn
         let _ = shared.inbox.push_over(kept);
     }
     None
-}
-
-/// A broken connection, described in one sentence.
-pub(crate) fn describe(error: &WsError) -> String {
-    match error {
-        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake)
-        | WsError::ConnectionClosed
-        | WsError::AlreadyClosed => "the connection was dropped without a close frame".into(),
-        WsError::Capacity(CapacityError::MessageTooLong { size, max_size }) => format!(
-            "a message of {size} bytes arrived, over max_message_size ({max_size} bytes); raise it with --max-message-size"
-        ),
-        WsError::Utf8(_) => {
-            "the server sent text that is not valid UTF-8 (in a text message or a close reason)"
-                .into()
-        }
-        WsError::Protocol(e) => format!("the server broke the websocket protocol: {e}"),
-        WsError::Io(e) => match super::deflate::inflate_error(e) {
-            Some(refused) => refused.to_string(),
-            None => format!("the connection was dropped: {}", crate::error::io_reason(e)),
-        },
-        other => format!("the connection failed: {other}"),
-    }
 }

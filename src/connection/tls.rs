@@ -18,7 +18,7 @@ use rustls::pki_types::pem::{PemObject, SectionKind};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::TlsFiles;
+use super::options::TlsFiles;
 use crate::error::{Error, Result};
 
 /// What `-k/--insecure` prints on standard error, once per command.
