@@ -130,6 +130,10 @@ pub enum Closer {
 /// [`Connection::close_info`] gives once it has ended, and what
 /// [`RecvError::Closed`] carries.
 ///
+/// [`Connection::close`]: crate::Connection::close
+/// [`Connection::close_info`]: crate::Connection::close_info
+/// [`RecvError::Closed`]: crate::RecvError::Closed
+///
 /// ```
 /// use ws::{Closer, ConnectOptions, Connection, EchoServer};
 ///
