@@ -67,7 +67,7 @@ pub enum RecvError {
 /// message arrived within 0.5 s`.
 impl std::fmt::Display for RecvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        crate::Error::from(self.clone()).fmt(f)
+        Error::from(self.clone()).fmt(f)
     }
 }
 

@@ -84,7 +84,7 @@ fn run(
     env: &Environment,
     console: Console,
     cancel: Interrupt,
-) -> crate::Result<()> {
+) -> crate::error::Result<()> {
     let token = cancel.token();
     let mut builder = Session::builder()
         .settings(env.settings.clone())
@@ -108,7 +108,7 @@ fn run(
 
 /// The file's code and the test, with `setup()` before and `teardown()`
 /// after; a teardown failure fails a test that passed.
-fn run_in(session: &mut Session, case: &TestCase) -> crate::Result<()> {
+fn run_in(session: &mut Session, case: &TestCase) -> crate::error::Result<()> {
     let file = &case.file;
     let (name, text) = (file.name.as_str(), file.text.as_str());
     let ast = compiled(session, file)?;
@@ -139,7 +139,7 @@ thread_local! {
     static COMPILED: RefCell<HashMap<usize, AST>> = RefCell::default();
 }
 
-fn compiled(session: &Session, file: &Arc<TestFile>) -> crate::Result<AST> {
+fn compiled(session: &Session, file: &Arc<TestFile>) -> crate::error::Result<AST> {
     let key = Arc::as_ptr(file) as usize;
     if let Some(ast) = COMPILED.with(|c| c.borrow().get(&key).cloned()) {
         return Ok(ast);
@@ -149,7 +149,11 @@ fn compiled(session: &Session, file: &Arc<TestFile>) -> crate::Result<AST> {
     Ok(ast)
 }
 
-fn call_if_defined(session: &mut Session, case: &TestCase, function: &str) -> crate::Result<()> {
+fn call_if_defined(
+    session: &mut Session,
+    case: &TestCase,
+    function: &str,
+) -> crate::error::Result<()> {
     if !session.defines(function) {
         return Ok(());
     }

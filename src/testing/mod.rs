@@ -217,8 +217,8 @@ pub(crate) fn write_transcripts(
     dir: &std::path::Path,
     results: &[&TestResult],
     width: usize,
-) -> crate::Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| crate::Error::file("create", dir, e))?;
+) -> crate::error::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::file("create", dir, e))?;
     for result in results {
         let stem: String = result
             .case
@@ -237,7 +237,7 @@ pub(crate) fn write_transcripts(
             let mut sink =
                 crate::transcript::open(&dir.join(format!("{stem}.{extension}")), width)?;
             let path = dir.join(format!("{stem}.{extension}"));
-            let write = |e| crate::Error::file("write", &path, e);
+            let write = |e| crate::error::Error::file("write", &path, e);
             for line in &result.outcome.transcript {
                 sink.line(line).map_err(write)?;
             }
