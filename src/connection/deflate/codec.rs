@@ -88,16 +88,16 @@ impl Deflater {
     /// Compresses one frame's payload into `out`; `last` for the frame that
     /// ends the message.
     pub fn deflate(&mut self, input: &[u8], last: bool, out: &mut Vec<u8>) {
-        let config = DeflateConfig {
-            level: LEVEL,
-            // Negative: raw deflate, without zlib's header.
-            window_bits: -i32::from(self.bits.max(9)),
-            mem_level: i32::from(self.mem_level),
-            ..DeflateConfig::default()
-        };
-        let compress = self
-            .compress
-            .get_or_insert_with(|| Deflate::new_with_config(config));
+        let (bits, mem_level) = (self.bits, self.mem_level);
+        let compress = self.compress.get_or_insert_with(|| {
+            Deflate::new_with_config(DeflateConfig {
+                level: LEVEL,
+                // Negative: raw deflate, without zlib's header.
+                window_bits: -i32::from(bits.max(9)),
+                mem_level: i32::from(mem_level),
+                ..DeflateConfig::default()
+            })
+        });
         let start = out.len();
         let mut consumed = 0;
         loop {

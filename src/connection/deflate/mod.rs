@@ -172,13 +172,9 @@ impl<S> DeflateStream<S> {
     }
 
     /// Says how to compress once [`DeflateStream::enable`] turns
-    /// compression on (of an enabled connection, only the threshold
-    /// changes).
+    /// compression on.
     pub fn tune(&mut self, tuning: Tuning) {
         self.tuning = tuning;
-        if let Mode::Deflate(codec) = &mut self.mode {
-            codec.threshold = tuning.threshold;
-        }
     }
 
     /// Starts the agreed compression (`None`: none) once the handshake is
