@@ -17,7 +17,7 @@ use crate::console::Console;
 use crate::session::{Outcome, Session};
 
 pub use crate::connection::deflate;
-use deflate::{DeflateStream, Params, Side};
+use deflate::{DeflateStream, Params};
 
 /// Parses `text` as a URL and the normalised form again: what is
 /// accepted must come back unchanged. The broken promise as an error, for
@@ -137,7 +137,7 @@ pub fn frames(data: &[u8]) {
 /// `n` and `n` chunk lengths (u16, little-endian), then the bytes the peer
 /// sends, delivered in chunks of those lengths and the rest as one.
 struct Frames<'a> {
-    side: Side,
+    role: Role,
     /// What the handshake agreed; `None`: no compression.
     params: Option<Params>,
     /// The largest message, inflated or not.
@@ -169,10 +169,10 @@ impl<'a> Frames<'a> {
             client_max_window_bits: bits,
         };
         Some(Frames {
-            side: if setup & 1 == 0 {
-                Side::Client
+            role: if setup & 1 == 0 {
+                Role::Client
             } else {
-                Side::Server
+                Role::Server
             },
             params: (setup & 2 != 0).then_some(params),
             limit: (usize::from(size & 0x0f) + 1) << (size >> 4),
@@ -185,14 +185,10 @@ impl<'a> Frames<'a> {
     async fn run(self) {
         let (ours, mut theirs) = tokio::io::duplex(1 << 20);
         let read = Cell::new(0);
-        let mut stream = DeflateStream::new(Tally(ours, &read), self.side);
+        let mut stream = DeflateStream::new(Tally(ours, &read), self.role);
         stream.enable(self.params, self.limit);
-        let role = match self.side {
-            Side::Client => Role::Client,
-            Side::Server => Role::Server,
-        };
         let config = crate::connection::ws_config(self.limit);
-        let ws = WebSocketStream::from_raw_socket(stream, role, Some(config)).await;
+        let ws = WebSocketStream::from_raw_socket(stream, self.role, Some(config)).await;
         let reading = read_messages(ws, self.limit);
         tokio::pin!(reading);
         tokio::select! {

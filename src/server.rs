@@ -27,8 +27,9 @@ use tokio::task::JoinSet;
 
 use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::Role;
 
-use crate::connection::deflate::{self, DeflateStream, Side};
+use crate::connection::deflate::{self, DeflateStream};
 use crate::connection::{Engine, KeepaliveSettings, Limits, Step, ws_config};
 use crate::error::{Error, Result};
 use crate::runtime::runtime;
@@ -348,7 +349,7 @@ where
         }
         Ok(response)
     };
-    let stream = DeflateStream::new(stream, Side::Server);
+    let stream = DeflateStream::new(stream, Role::Server);
     let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
         .await
         .ok()?;

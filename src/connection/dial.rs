@@ -16,10 +16,10 @@ use tokio_tungstenite::tungstenite::error::{CapacityError, ProtocolError, TlsErr
 use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::header::USER_AGENT;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-use super::deflate::{self, DeflateStream, Params, Side};
+use super::deflate::{self, DeflateStream, Params};
 use super::options::ConnectOptions;
 use super::proxy::{self, Proxy, authority};
 use super::tls;
@@ -144,24 +144,18 @@ async fn upgrade(
     options: &ConnectOptions,
     host: &str,
 ) -> Result<(WsStream, Handshake)> {
-    const EXTENSIONS: &str = deflate::HEADER;
-    if options.compression && !request.headers().contains_key(EXTENSIONS) {
+    if options.compression && !request.headers().contains_key(deflate::HEADER) {
         let offer = HeaderValue::from_static(deflate::CLIENT_OFFER);
-        request.headers_mut().insert(EXTENSIONS, offer);
+        request.headers_mut().insert(deflate::HEADER, offer);
     }
-    let offered = request.headers().contains_key(EXTENSIONS);
-    let stream = DeflateStream::new(stream, Side::Client);
+    let offered = request.headers().contains_key(deflate::HEADER);
+    let stream = DeflateStream::new(stream, Role::Client);
     let config = ws_config(options.max_message_size);
     let (mut ws, response) =
         tokio_tungstenite::client_async_with_config(request, stream, Some(config))
             .await
             .map_err(|e| handshake_error(host, e))?;
-    let answer: Vec<&str> = response
-        .headers()
-        .get_all(EXTENSIONS)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let answer = deflate::header_values(response.headers());
     let compression = deflate::client_accepts(offered, &answer).map_err(|what| {
         Error::Connect(format!(
             "the websocket handshake with {host} failed: {what}; try --no-compression"

@@ -41,10 +41,6 @@ impl<S> ReadAhead<S> {
         }
     }
 
-    pub(crate) fn get_ref(&self) -> &S {
-        &self.inner
-    }
-
     /// Hands on what was read ahead.
     fn take(&mut self, buf: &mut ReadBuf<'_>) {
         let n = buf.remaining().min(self.end - self.start);

@@ -12,8 +12,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use ws::internals::deflate::{self, DeflateStream, Side};
+use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
+use ws::internals::deflate::{self, DeflateStream};
 
 use crate::support::server::spawn_server;
 use crate::support::{home, ws_cmd};
@@ -95,7 +95,7 @@ async fn serve(
     seen: Arc<Mutex<Seen>>,
     wire: Arc<AtomicUsize>,
 ) {
-    let stream = DeflateStream::new(Counted(stream, wire), Side::Server);
+    let stream = DeflateStream::new(Counted(stream, wire), Role::Server);
     let mut agreed = None;
     #[allow(clippy::result_large_err)] // tungstenite's callback type
     let callback = |request: &Request, mut response: Response| {

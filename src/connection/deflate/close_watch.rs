@@ -6,6 +6,7 @@
 //! the first close frame.
 
 use super::frame::{Header, MAX_HEADER, apply_mask};
+
 /// The longest close payload a valid frame has.
 const MAX_CLOSE: usize = 125;
 /// The close opcode.
@@ -74,20 +75,14 @@ impl CloseWatch {
         }
     }
 
-    /// The code of the first close frame, when it had one.
-    pub fn code(&self) -> Option<u16> {
-        match self.seen.as_deref()? {
-            [high, low, ..] => Some(u16::from_be_bytes([*high, *low])),
-            _ => None,
-        }
-    }
-
-    /// The reason of the first close frame (lossy UTF-8), when it had a code.
-    pub fn reason(&self) -> Option<String> {
-        let payload = self.seen.as_deref()?;
-        payload
-            .get(2..)
-            .map(|reason| String::from_utf8_lossy(reason).into_owned())
+    /// The code and reason (lossy UTF-8) of the first close frame, when it
+    /// had a code.
+    pub fn close(&self) -> Option<(u16, String)> {
+        let [high, low, reason @ ..] = self.seen.as_deref()? else {
+            return None;
+        };
+        let reason = String::from_utf8_lossy(reason).into_owned();
+        Some((u16::from_be_bytes([*high, *low]), reason))
     }
 }
 
@@ -120,8 +115,8 @@ mod tests {
                 for piece in bytes.chunks(chunk) {
                     watch.feed(piece);
                 }
-                assert_eq!(watch.code(), Some(999), "chunks of {chunk}");
-                assert_eq!(watch.reason().as_deref(), Some("bye"));
+                let close = Some((999, "bye".to_string()));
+                assert_eq!(watch.close(), close, "chunks of {chunk}");
             }
         }
     }
@@ -130,10 +125,9 @@ mod tests {
     fn a_close_without_a_code_has_none() {
         let mut watch = CloseWatch::default();
         watch.feed(&[0x88, 0x00]);
-        assert_eq!(watch.code(), None);
-        assert_eq!(watch.reason(), None);
+        assert_eq!(watch.close(), None);
         let mut none = CloseWatch::default();
         none.feed(&[0x81, 0x01, b'x']);
-        assert_eq!(none.code(), None);
+        assert_eq!(none.close(), None);
     }
 }

@@ -27,30 +27,27 @@ pub(super) struct Header {
 impl Header {
     /// Parses the header at the start of `bytes`; `None` until it is all there.
     pub fn parse(bytes: &[u8]) -> Option<Header> {
-        let (&first, rest) = bytes.split_first()?;
-        let &second = rest.first()?;
-        let (extra, short) = match second & 0x7f {
-            126 => (2, None),
-            127 => (8, None),
-            n => (0, Some(u64::from(n))),
+        let [first, second, ..] = *bytes else {
+            return None;
+        };
+        let extra = match second & 0x7f {
+            126 => 2,
+            127 => 8,
+            _ => 0,
         };
         let masked = second & MASKED != 0;
         let header_len = 2 + extra + if masked { 4 } else { 0 };
-        if bytes.len() < header_len {
-            return None;
-        }
-        let payload_len = short.unwrap_or_else(|| {
-            let mut buffer = [0u8; 8];
-            buffer[8 - extra..].copy_from_slice(&bytes[2..2 + extra]);
-            u64::from_be_bytes(buffer)
-        });
-        let mask = masked.then(|| {
-            let at = 2 + extra;
-            [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]
-        });
+        // The extended length, then the mask (none when unmasked).
+        let (length, mask) = bytes.get(2..header_len)?.split_at(extra);
+        let payload_len = match extra {
+            0 => u64::from(second & 0x7f),
+            _ => length
+                .iter()
+                .fold(0, |len, &byte| len << 8 | u64::from(byte)),
+        };
         Some(Header {
             first,
-            mask,
+            mask: mask.try_into().ok(),
             header_len,
             payload_len,
         })
@@ -131,14 +128,11 @@ pub(super) fn apply_mask(bytes: &mut [u8], mask: [u8; 4]) {
     }
     let [a, b, c, d] = mask;
     let wide = u64::from_ne_bytes([a, b, c, d, a, b, c, d]);
-    let mut words = bytes.chunks_exact_mut(8);
-    for word in &mut words {
-        let value = u64::from_ne_bytes([
-            word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7],
-        ]);
-        word.copy_from_slice(&(value ^ wide).to_ne_bytes());
+    let (words, rest) = bytes.as_chunks_mut::<8>();
+    for word in words {
+        *word = (u64::from_ne_bytes(*word) ^ wide).to_ne_bytes();
     }
-    for (byte, key) in words.into_remainder().iter_mut().zip(mask.iter().cycle()) {
+    for (byte, key) in rest.iter_mut().zip(mask.iter().cycle()) {
         *byte ^= key;
     }
 }
@@ -164,24 +158,17 @@ mod tests {
     }
 
     #[test]
-    fn masking_twice_gives_the_bytes_back() {
-        let mut bytes = b"hello world".to_vec();
-        apply_mask(&mut bytes, [9, 8, 7, 6]);
-        assert_ne!(bytes, b"hello world");
-        apply_mask(&mut bytes, [9, 8, 7, 6]);
-        assert_eq!(bytes, b"hello world");
-    }
-
-    #[test]
-    fn masking_matches_the_rfc_byte_by_byte() {
+    fn masking_matches_the_rfc_byte_by_byte_and_twice_gives_the_bytes_back() {
         let mask = [0x37, 0xfa, 0x21, 0x3d];
-        for len in [0, 3, 8, 13, 64, 1001] {
+        for len in [0, 3, 8, 11, 13, 64, 1001] {
             let plain: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
             let mut masked = plain.clone();
             apply_mask(&mut masked, mask);
             for (i, (m, p)) in masked.iter().zip(&plain).enumerate() {
                 assert_eq!(*m, p ^ mask[i % 4], "byte {i} of {len}");
             }
+            apply_mask(&mut masked, mask);
+            assert_eq!(masked, plain, "{len} bytes masked twice");
         }
     }
 }

@@ -24,7 +24,8 @@ use std::task::{Context, Poll, Waker, ready};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::http::{HeaderMap, HeaderValue};
+use tokio_tungstenite::tungstenite::protocol::Role;
 
 use super::read_ahead::ReadAhead;
 use close_watch::CloseWatch;
@@ -34,15 +35,6 @@ use transform::Codec;
 
 /// The header that carries extension offers and answers.
 pub const HEADER: &str = "sec-websocket-extensions";
-
-/// Which end of the connection we are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// We opened the connection.
-    Client,
-    /// We accepted it.
-    Server,
-}
 
 /// The largest window a client compresses with unless told otherwise:
 /// zlib's largest, 32 KiB. With zlib-rs a smaller window costs time on
@@ -102,7 +94,7 @@ impl SentSizes {
 /// A byte stream that adds permessage-deflate below tungstenite.
 pub struct DeflateStream<S> {
     inner: ReadAhead<S>,
-    side: Side,
+    role: Role,
     mode: Mode,
     waiting: Option<Waker>,
     failed: Option<InflateError>,
@@ -119,7 +111,6 @@ pub struct DeflateStream<S> {
     /// Handled, for the socket (from `out_at`).
     out: Vec<u8>,
     out_at: usize,
-    sent: Option<SentSizes>,
     tuning: Tuning,
 }
 
@@ -151,10 +142,10 @@ impl Default for Tuning {
 
 impl<S> DeflateStream<S> {
     /// Wraps a stream before the websocket handshake.
-    pub fn new(inner: S, side: Side) -> Self {
+    pub fn new(inner: S, role: Role) -> Self {
         Self {
             inner: ReadAhead::new(inner),
-            side,
+            role,
             mode: Mode::Handshake,
             waiting: None,
             failed: None,
@@ -166,7 +157,6 @@ impl<S> DeflateStream<S> {
             written: Vec::new(),
             out: Vec::new(),
             out_at: 0,
-            sent: None,
             tuning: Tuning::default(),
         }
     }
@@ -183,9 +173,7 @@ impl<S> DeflateStream<S> {
         self.mode = match params {
             None => Mode::Plain,
             Some(params) => {
-                let mut codec = Codec::new(self.side, params, limit, self.tuning);
-                codec.sent = self.sent.clone();
-                Mode::Deflate(Box::new(codec))
+                Mode::Deflate(Box::new(Codec::new(self.role, params, limit, self.tuning)))
             }
         };
         self.watch = Some(CloseWatch::default());
@@ -194,19 +182,15 @@ impl<S> DeflateStream<S> {
         }
     }
 
-    /// Logs the size on the wire of every data message written once
-    /// compression is on (nothing without it); the caller takes them.
+    /// Logs, from now on, the size on the wire of every data message
+    /// written (nothing before compression is enabled, or without it); the
+    /// caller takes them.
     pub fn log_sent_sizes(&mut self) -> SentSizes {
-        let sent = self.sent.get_or_insert_with(SentSizes::default).clone();
+        let sent = SentSizes::default();
         if let Mode::Deflate(codec) = &mut self.mode {
             codec.sent = Some(sent.clone());
         }
         sent
-    }
-
-    /// The wrapped stream.
-    pub fn get_ref(&self) -> &S {
-        self.inner.get_ref()
     }
 }
 
@@ -219,8 +203,7 @@ pub trait WireClose {
 
 impl<S> WireClose for DeflateStream<S> {
     fn peer_close(&self) -> Option<(u16, String)> {
-        let watch = self.watch.as_ref()?;
-        Some((watch.code()?, watch.reason().unwrap_or_default()))
+        self.watch.as_ref()?.close()
     }
 }
 
@@ -266,7 +249,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
                 };
                 let head = &self.raw[..end];
                 // A refused handshake's body belongs to the error tungstenite reports.
-                let switching = self.side == Side::Server || head.get(9..12) == Some(b"101");
+                let switching = self.role == Role::Server || head.get(9..12) == Some(b"101");
                 let pass = if switching { end + 4 } else { self.raw.len() };
                 self.ready.extend(self.raw.drain(..pass));
                 self.mode = if switching {
@@ -324,9 +307,49 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
             }
             self.out_at += n;
         }
-        let used = std::mem::take(&mut self.out_at);
-        recycle(&mut self.out, used);
+        recycle(&mut self.out, std::mem::take(&mut self.out_at));
         Poll::Ready(Ok(()))
+    }
+
+    /// Hands tungstenite what it may read: the handshake as it is, then
+    /// frames (inflated when compression was agreed).
+    fn read_frames(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        loop {
+            if self.ready_at < self.ready.len() {
+                let n = buf.remaining().min(self.ready.len() - self.ready_at);
+                buf.put_slice(&self.ready[self.ready_at..self.ready_at + n]);
+                self.ready_at += n;
+                if self.ready_at == self.ready.len() {
+                    recycle(&mut self.ready, std::mem::take(&mut self.ready_at));
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if let Some(error) = self.failed.clone() {
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
+            }
+            if matches!(self.mode, Mode::Plain) && self.raw.is_empty() {
+                // Without compression the buffers of the handshake are not
+                // needed again: an idle connection does not keep them.
+                (self.raw, self.ready, self.ready_at) = (Vec::new(), Vec::new(), 0);
+                return Pin::new(&mut self.inner).poll_read(cx, buf);
+            }
+            if matches!(self.mode, Mode::Waiting) {
+                self.waiting = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            if self.handle() {
+                continue;
+            }
+            if ready!(self.fill(cx))? == 0 {
+                // The end: what is left passes as it is, then the end.
+                if self.raw.is_empty() {
+                    return Poll::Ready(Ok(()));
+                }
+                std::mem::swap(&mut self.ready, &mut self.raw);
+                self.raw.clear();
+                self.ready_at = 0;
+            }
+        }
     }
 }
 
@@ -346,53 +369,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncRead for DeflateStream<S> {
     }
 }
 
-impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
-    /// Hands tungstenite what it may read: the handshake as it is, then
-    /// frames (inflated when compression was agreed).
-    fn read_frames(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let this = self;
-        loop {
-            if this.ready_at < this.ready.len() {
-                let n = buf.remaining().min(this.ready.len() - this.ready_at);
-                buf.put_slice(&this.ready[this.ready_at..this.ready_at + n]);
-                this.ready_at += n;
-                if this.ready_at == this.ready.len() {
-                    let used = std::mem::take(&mut this.ready_at);
-                    recycle(&mut this.ready, used);
-                }
-                return Poll::Ready(Ok(()));
-            }
-            if let Some(error) = this.failed.clone() {
-                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, error)));
-            }
-            if matches!(this.mode, Mode::Plain) && this.raw.is_empty() {
-                // Without compression the buffers of the handshake are not
-                // needed again: an idle connection does not keep them.
-                if this.raw.capacity() + this.ready.capacity() > 0 {
-                    (this.raw, this.ready, this.ready_at) = (Vec::new(), Vec::new(), 0);
-                }
-                return Pin::new(&mut this.inner).poll_read(cx, buf);
-            }
-            if matches!(this.mode, Mode::Waiting) {
-                this.waiting = Some(cx.waker().clone());
-                return Poll::Pending;
-            }
-            if this.handle() {
-                continue;
-            }
-            if ready!(this.fill(cx))? == 0 {
-                // The end: what is left passes as it is, then the end.
-                if this.raw.is_empty() {
-                    return Poll::Ready(Ok(()));
-                }
-                std::mem::swap(&mut this.ready, &mut this.raw);
-                this.raw.clear();
-                this.ready_at = 0;
-            }
-        }
-    }
-}
-
 impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for DeflateStream<S> {
     fn poll_write(
         self: Pin<&mut Self>,
@@ -400,14 +376,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for DeflateStream<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        if !matches!(this.mode, Mode::Deflate(_)) {
-            return Pin::new(&mut this.inner).poll_write(cx, buf);
-        }
+        // Only a compressing stream has output of its own waiting.
         if this.out.len() - this.out_at >= HIGH_WATER {
             ready!(this.drain(cx))?;
         }
         let Mode::Deflate(codec) = &mut this.mode else {
-            unreachable!("checked above");
+            return Pin::new(&mut this.inner).poll_write(cx, buf);
         };
         if this.written.is_empty() {
             // Whole frames, as tungstenite writes them, need no copy.
@@ -440,16 +414,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for DeflateStream<S> {
 /// The server's side of the negotiation: the client's offers in `request`,
 /// our answer added to `response`, and what was agreed.
 pub fn answer(request: &Request, response: &mut Response, window_bits: u8) -> Option<Params> {
-    let offers: Vec<&str> = request
-        .headers()
-        .get_all(HEADER)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
-    let agreed = server_accepts(&offers, window_bits)?;
+    let agreed = server_accepts(&header_values(request.headers()), window_bits)?;
     let value = HeaderValue::from_str(&agreed.to_string()).ok()?;
     response.headers_mut().insert(HEADER, value);
     Some(agreed)
+}
+
+/// The values of the extension headers among `headers` (those that are
+/// text), as [`client_accepts`] and [`server_accepts`] read them.
+pub fn header_values(headers: &HeaderMap) -> Vec<&str> {
+    let values = headers.get_all(HEADER).iter();
+    values.filter_map(|v| v.to_str().ok()).collect()
 }
 
 /// The reason a read failed because of compression, if it did.

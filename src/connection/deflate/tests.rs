@@ -51,8 +51,8 @@ type Ws = WebSocketStream<DeflateStream<Counted>>;
 async fn pair(offer: Option<&str>, limit: usize) -> (Ws, Ws, Option<Params>, Arc<AtomicUsize>) {
     let (a, b) = tokio::io::duplex(1 << 20);
     let counted = Arc::new(AtomicUsize::new(0));
-    let client = DeflateStream::new(Counted(a, counted.clone()), Side::Client);
-    let server = DeflateStream::new(Counted(b, Arc::new(AtomicUsize::new(0))), Side::Server);
+    let client = DeflateStream::new(Counted(a, counted.clone()), Role::Client);
+    let server = DeflateStream::new(Counted(b, Arc::new(AtomicUsize::new(0))), Role::Server);
     let mut request = "ws://localhost/".into_client_request().unwrap();
     if let Some(offer) = offer {
         request
@@ -69,12 +69,7 @@ async fn pair(offer: Option<&str>, limit: usize) -> (Ws, Ws, Option<Params>, Arc
     let (client, server) = tokio::join!(client_async(request, client), accept);
     let (mut client, response) = client.unwrap();
     let mut server = server.unwrap();
-    let answer: Vec<&str> = response
-        .headers()
-        .get_all("sec-websocket-extensions")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .collect();
+    let answer = header_values(response.headers());
     let params = client_accepts(offer.is_some(), &answer).unwrap();
     assert_eq!(params, agreed);
     client.get_mut().enable(params, 1 << 24);
@@ -188,26 +183,25 @@ async fn messages_in_flight_together_arrive_whole_and_in_order() {
         }
     }
     client.flush().await.unwrap();
-    let mut echoed = Vec::new();
-    while echoed.len() < messages.len() {
-        match server.next().await.unwrap().unwrap() {
-            Message::Text(text) => echoed.push(text.to_string()),
-            Message::Ping(_) => {}
-            other => panic!("{other:?}"),
-        }
-    }
+    let echoed = texts(&mut server, messages.len(), Message::is_ping).await;
     assert_eq!(echoed, messages);
     for message in echoed {
         server.feed(Message::text(message)).await.unwrap();
     }
     server.flush().await.unwrap();
-    let mut back = Vec::new();
-    while back.len() < messages.len() {
-        match client.next().await.unwrap().unwrap() {
-            Message::Text(text) => back.push(text.to_string()),
-            Message::Pong(_) => {}
-            other => panic!("{other:?}"),
+    let back = texts(&mut client, messages.len(), Message::is_pong).await;
+    assert_eq!(back, messages);
+}
+
+/// The next `n` text messages on `ws`, past control frames of the kind
+/// `control` accepts.
+async fn texts(ws: &mut Ws, n: usize, control: fn(&Message) -> bool) -> Vec<String> {
+    let mut texts = Vec::new();
+    while texts.len() < n {
+        match ws.next().await.unwrap().unwrap() {
+            Message::Text(text) => texts.push(text.to_string()),
+            other => assert!(control(&other), "{other:?}"),
         }
     }
-    assert_eq!(back, messages);
+    texts
 }

@@ -10,7 +10,7 @@
 use super::codec::{Deflater, InflateError, Inflater};
 use super::extension::Params;
 use super::frame::{Header, MAX_HEADER, RSV1, apply_mask, encode_header, write_header};
-use super::{KEEP_CAPACITY, READ_CHUNK, SentSizes, Side, Tuning};
+use super::{KEEP_CAPACITY, READ_CHUNK, Role, SentSizes, Tuning};
 
 /// Both directions' state once compression is agreed.
 pub(super) struct Codec {
@@ -58,7 +58,7 @@ fn pass_through(skip: &mut u64, from: &[u8], at: usize, out: &mut Vec<u8>) -> us
 }
 
 impl Codec {
-    pub fn new(side: Side, params: Params, limit: usize, tuning: Tuning) -> Codec {
+    pub fn new(role: Role, params: Params, limit: usize, tuning: Tuning) -> Codec {
         let client = (
             params.client_max_window_bits,
             params.client_no_context_takeover,
@@ -67,9 +67,9 @@ impl Codec {
             params.server_max_window_bits,
             params.server_no_context_takeover,
         );
-        let (ours, theirs) = match side {
-            Side::Client => (client, server),
-            Side::Server => (server, client),
+        let (ours, theirs) = match role {
+            Role::Client => (client, server),
+            Role::Server => (server, client),
         };
         // The agreed window, or less when we were told to use less.
         let our_bits = ours.0.unwrap_or(15).min(tuning.window_bits.max(9));
