@@ -58,8 +58,8 @@ pub(crate) fn parse(url: &str, source: &str) -> Result<Proxy> {
         Some((user, hp)) => (Some(user), hp),
         None => (None, rest),
     };
-    let (host, port) =
-        split_host_port(host_port).ok_or_else(|| bad("the host or port is wrong"))?;
+    let (host, port) = super::url::checked_host_and_port(host_port)
+        .ok_or_else(|| bad("the host or port is wrong"))?;
     let authorization = userinfo.map(|user| {
         let user: Vec<u8> = percent_encoding::percent_decode_str(user).collect();
         format!(
@@ -68,29 +68,11 @@ pub(crate) fn parse(url: &str, source: &str) -> Result<Proxy> {
         )
     });
     Ok(Proxy {
-        host,
-        port,
+        host: host.to_string(),
+        port: port.unwrap_or(80),
         authorization,
         source: source.to_string(),
     })
-}
-
-fn split_host_port(text: &str) -> Option<(String, u16)> {
-    let (host, port) = if let Some(v6) = text.strip_prefix('[') {
-        let (host, rest) = v6.split_once(']')?;
-        (host, rest.strip_prefix(':'))
-    } else {
-        match text.rsplit_once(':') {
-            Some((host, port)) => (host, Some(port)),
-            None => (text, None),
-        }
-    };
-    let port = match port {
-        Some(port) => port.parse::<u16>().ok().filter(|p| *p > 0)?,
-        None => 80,
-    };
-    let valid = |c: char| c.is_ascii_alphanumeric() || "-._:%".contains(c);
-    (!host.is_empty() && host.chars().all(valid)).then(|| (host.to_string(), port))
 }
 
 /// The proxy for a connection to `host`: the flag, else the environment
@@ -312,30 +294,23 @@ mod tests {
             "no_proxy" => Some("skipped.example".to_string()),
             _ => None,
         };
-        let host = |p: Option<Proxy>| p.map(|p| p.host);
-        assert_eq!(
-            host(choose(None, "h", true, &env).unwrap()).as_deref(),
-            Some("secure")
-        );
-        assert_eq!(
-            host(choose(None, "h", false, &env).unwrap()).as_deref(),
-            Some("plain")
-        );
-        assert_eq!(
-            host(choose(None, "skipped.example", true, &env).unwrap()),
-            None
-        );
-        for local in ["localhost", "127.0.0.1", "127.1.2.3", "[::1]", "::1"] {
-            assert_eq!(
-                host(choose(None, local, true, &env).unwrap()),
-                None,
-                "{local}"
-            );
+        let flag = Some("http://f:3");
+        let cases = [
+            (None, "h", true, Some("secure")),
+            (None, "h", false, Some("plain")),
+            (None, "skipped.example", true, None),
+            (None, "localhost", true, None),
+            (None, "127.0.0.1", true, None),
+            (None, "127.1.2.3", true, None),
+            (None, "[::1]", true, None),
+            (None, "::1", true, None),
+            (flag, "127.0.0.1", true, Some("f")),
+            (flag, "skipped.example", true, Some("f")),
+            (Some(""), "h", true, None),
+        ];
+        for (flag, target, tls, want) in cases {
+            let chosen = choose(flag, target, tls, &env).unwrap();
+            assert_eq!(chosen.map(|p| p.host).as_deref(), want, "{flag:?} {target}");
         }
-        let flag = choose(Some("http://f:3"), "127.0.0.1", true, &env).unwrap();
-        assert_eq!(host(flag).as_deref(), Some("f"));
-        let flag = choose(Some("http://f:3"), "skipped.example", true, &env).unwrap();
-        assert_eq!(host(flag).as_deref(), Some("f"));
-        assert_eq!(choose(Some(""), "h", true, &env).unwrap(), None);
     }
 }

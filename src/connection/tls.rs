@@ -51,31 +51,25 @@ pub(crate) fn client_config(files: &TlsFiles, insecure: bool) -> Result<ClientCo
         }
         None => builder.with_root_certificates(roots(None)?),
     };
-    match identity(files)? {
-        None => Ok(builder.with_no_client_auth()),
-        Some((chain, key)) => builder.with_client_auth_cert(chain, key).map_err(|e| {
-            Error::tls(
-                None,
-                format!(
-                    "the client certificate in {} cannot be used with the key in {}: {}",
-                    show(files.certificate_file.as_deref()),
-                    show(files.key_file.as_deref()),
-                    key_problem(&e)
-                ),
-            )
-        }),
-    }
-}
-
-fn show(path: Option<&Path>) -> String {
-    path.map_or_else(String::new, |p| p.display().to_string())
-}
-
-fn key_problem(error: &rustls::Error) -> String {
-    match error {
-        rustls::Error::InconsistentKeys(_) => "they do not belong together".into(),
-        other => format!("{other}"),
-    }
+    let Some((cert, key)) = identity_files(files)? else {
+        return Ok(builder.with_no_client_auth());
+    };
+    let chain = certificates(cert, "tls_certificate_file")?;
+    let private = private_key(key, files.password.as_deref())?;
+    builder.with_client_auth_cert(chain, private).map_err(|e| {
+        let problem = match e {
+            rustls::Error::InconsistentKeys(_) => "they do not belong together".into(),
+            other => other.to_string(),
+        };
+        Error::tls(
+            None,
+            format!(
+                "the client certificate in {} cannot be used with the key in {}: {problem}",
+                cert.display(),
+                key.display(),
+            ),
+        )
+    })
 }
 
 /// The system's roots (read once) plus `ca_file`'s certificates (its path
@@ -133,26 +127,18 @@ fn certificates(path: &Path, key: &str) -> Result<Vec<CertificateDer<'static>>> 
     Ok(certs)
 }
 
-type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
-
-/// The client certificate chain and key, when both files are set.
-fn identity(files: &TlsFiles) -> Result<Option<Identity>> {
-    match (&files.certificate_file, &files.key_file) {
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::tls(
-            None,
-            "tls_certificate_file is set but tls_key_file is not; set both to use a client certificate",
-        )),
-        (None, Some(_)) => Err(Error::tls(
-            None,
-            "tls_key_file is set but tls_certificate_file is not; set both to use a client certificate",
-        )),
-        (Some(cert), Some(key)) => {
-            let chain = certificates(cert, "tls_certificate_file")?;
-            let key = private_key(key, files.password.as_deref())?;
-            Ok(Some((chain, key)))
-        }
-    }
+/// The client certificate and key files, when both are set.
+fn identity_files(files: &TlsFiles) -> Result<Option<(&Path, &Path)>> {
+    let (set, unset) = match (files.certificate_file.as_deref(), files.key_file.as_deref()) {
+        (None, None) => return Ok(None),
+        (Some(cert), Some(key)) => return Ok(Some((cert, key))),
+        (Some(_), None) => ("tls_certificate_file", "tls_key_file"),
+        (None, Some(_)) => ("tls_key_file", "tls_certificate_file"),
+    };
+    Err(Error::tls(
+        None,
+        format!("{set} is set but {unset} is not; set both to use a client certificate"),
+    ))
 }
 
 /// The private key of a PEM file: PKCS#8, PKCS#1 (RSA), SEC1 (EC) or

@@ -1,6 +1,8 @@
 //! Websocket URLs as users type them: `ws://…`, `wss://…`,
 //! `:8000` for `ws://localhost:8000/`, and `host:port/path` for `ws://…`.
 
+use std::num::NonZeroU16;
+
 use crate::error::{Error, Result};
 
 /// Normalises a user's URL to `ws[s]://host[:port]/path`, or refuses it.
@@ -35,7 +37,7 @@ pub fn parse(input: &str) -> Result<String> {
     };
     let split = rest.find(['/', '?']).unwrap_or(rest.len());
     let (authority, path) = rest.split_at(split);
-    if !valid_authority(authority) {
+    if checked_host_and_port(authority).is_none() {
         return Err(invalid());
     }
     let path = match path {
@@ -85,16 +87,17 @@ fn host_and_port(authority: &str) -> Option<(&str, Option<&str>)> {
     })
 }
 
-fn valid_authority(authority: &str) -> bool {
-    let Some((host, port)) = host_and_port(authority) else {
-        return false;
-    };
-    let host_ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._:%".contains(c));
-    let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-    host_ok && port_ok
+/// An authority's host and port when both are valid, in a URL or a
+/// proxy's address: a host of letters, digits and `-._:%`, a port of 1 to
+/// 65535.
+pub(crate) fn checked_host_and_port(authority: &str) -> Option<(&str, Option<u16>)> {
+    let (host, port) = host_and_port(authority)?;
+    let valid = |c: char| c.is_ascii_alphanumeric() || "-._:%".contains(c);
+    if host.is_empty() || !host.chars().all(valid) {
+        return None;
+    }
+    let port = port.map(str::parse::<NonZeroU16>).transpose().ok()?;
+    Some((host, port.map(u16::from)))
 }
 
 #[cfg(test)]
