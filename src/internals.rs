@@ -17,7 +17,7 @@ use crate::console::Console;
 use crate::session::{Outcome, Session};
 
 pub use crate::connection::deflate;
-use deflate::{DeflateStream, Params};
+use deflate::{DeflateStream, Params, Tuning};
 
 /// Parses `text` as a URL and the normalised form again: what is
 /// accepted must come back unchanged. The broken promise as an error, for
@@ -186,7 +186,7 @@ impl<'a> Frames<'a> {
         let (ours, mut theirs) = tokio::io::duplex(1 << 20);
         let read = Cell::new(0);
         let mut stream = DeflateStream::new(Tally(ours, &read), self.role);
-        stream.enable(self.params, self.limit);
+        stream.enable(self.params, self.limit, Tuning::default());
         let config = crate::connection::ws_config(self.limit);
         let ws = WebSocketStream::from_raw_socket(stream, self.role, Some(config)).await;
         let reading = read_messages(ws, self.limit);

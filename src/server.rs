@@ -353,12 +353,13 @@ where
     let mut ws = tokio_tungstenite::accept_hdr_async_with_config(stream, answer, config)
         .await
         .ok()?;
-    ws.get_mut().tune(deflate::Tuning {
+    let tuning = deflate::Tuning {
         threshold: options.compression_threshold,
         window_bits: options.compression_window_bits,
         mem_level: options.compression_mem_level,
-    });
-    ws.get_mut().enable(agreed, options.max_message_size);
+    };
+    ws.get_mut()
+        .enable(agreed, options.max_message_size, tuning);
     Some(ws)
 }
 

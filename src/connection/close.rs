@@ -20,14 +20,12 @@ pub const MAX_REASON: usize = 123;
 
 /// Refuses a close code that an endpoint may not send.
 pub fn check_close_code(code: u16) -> Result<()> {
-    let allowed = matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999);
-    if allowed {
-        Ok(())
-    } else {
-        Err(Error::Usage(format!(
-            "{code} is not a close code that may be sent; use 1000-1003, 1007-1014 or 3000-4999"
-        )))
+    if matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999) {
+        return Ok(());
     }
+    Err(Error::Usage(format!(
+        "{code} is not a close code that may be sent; use 1000-1003, 1007-1014 or 3000-4999"
+    )))
 }
 
 /// Parses a close code typed by the user.

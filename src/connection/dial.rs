@@ -70,47 +70,29 @@ pub(crate) fn ws_config(max_message_size: usize) -> WebSocketConfig {
         )
 }
 
-/// Where a request goes.
-struct Target {
-    host: String,
-    port: u16,
-    tls: bool,
-}
-
-impl Target {
-    fn of(request: &Request) -> Target {
-        let uri = request.uri();
-        let tls = uri.scheme_str() == Some("wss");
-        let host = uri.host().unwrap_or_default();
-        Target {
-            host: host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .to_string(),
-            port: uri.port_u16().unwrap_or(if tls { 443 } else { 80 }),
-            tls,
-        }
-    }
-}
-
 /// Opens a connection to `url` (already normalised by [`super::url::parse`]).
 pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Handshake)> {
     let request = build_request(url, options)?;
-    let target = Target::of(&request);
-    let tls = match target.tls {
+    let uri = request.uri();
+    let wss = uri.scheme_str() == Some("wss");
+    let port = uri.port_u16().unwrap_or(if wss { 443 } else { 80 });
+    // The host's name or address, without an IPv6 address's brackets.
+    let name = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+    let name = name.to_string();
+    let tls = match wss {
         true => Some(Arc::new(tls::client_config(
             &options.tls,
             options.insecure,
         )?)),
         false => None,
     };
-    let env = |name: &str| std::env::var(name).ok();
-    let proxy = proxy::choose(options.proxy.as_deref(), &target.host, target.tls, &env)?;
-    let host = authority(&target.host, target.port);
+    let env = |var: &str| std::env::var(var).ok();
+    let proxy = proxy::choose(options.proxy.as_deref(), &name, wss, &env)?;
+    let host = authority(&name, port);
     let work = async {
-        let stream = proxy::open(proxy.as_ref(), &target.host, target.port).await?;
+        let stream = proxy::open(proxy.as_ref(), &name, port).await?;
         let stream = match tls {
-            Some(config) => secure(stream, &target.host, config)
+            Some(config) => secure(stream, &name, config)
                 .await
                 .map_err(|e| handshake_error(&host, e))?,
             None => MaybeTlsStream::Plain(stream),
@@ -161,12 +143,13 @@ async fn upgrade(
             "the websocket handshake with {host} failed: {what}; try --no-compression"
         ))
     })?;
-    ws.get_mut().tune(deflate::Tuning {
+    let tuning = deflate::Tuning {
         threshold: options.compression_threshold,
         window_bits: options.compression_window_bits,
         mem_level: options.compression_mem_level,
-    });
-    ws.get_mut().enable(compression, options.max_message_size);
+    };
+    ws.get_mut()
+        .enable(compression, options.max_message_size, tuning);
     let subprotocol = response
         .headers()
         .get("sec-websocket-protocol")
@@ -338,7 +321,6 @@ pub(crate) fn handshake_error(host: &str, error: WsError) -> Error {
 
 fn refused(response: tokio_tungstenite::tungstenite::http::Response<Option<Vec<u8>>>) -> Error {
     let (parts, body) = response.into_parts();
-
     let headers = parts
         .headers
         .iter()

@@ -117,7 +117,8 @@ async fn serve(
     else {
         return;
     };
-    ws.get_mut().enable(agreed, usize::MAX);
+    ws.get_mut()
+        .enable(agreed, usize::MAX, deflate::Tuning::default());
     if let Some(first) = first {
         let _ = ws.send(Message::text(first)).await;
     }

@@ -111,7 +111,6 @@ pub struct DeflateStream<S> {
     /// Handled, for the socket (from `out_at`).
     out: Vec<u8>,
     out_at: usize,
-    tuning: Tuning,
 }
 
 /// How we compress once compression is agreed.
@@ -157,24 +156,16 @@ impl<S> DeflateStream<S> {
             written: Vec::new(),
             out: Vec::new(),
             out_at: 0,
-            tuning: Tuning::default(),
         }
     }
 
-    /// Says how to compress once [`DeflateStream::enable`] turns
-    /// compression on.
-    pub fn tune(&mut self, tuning: Tuning) {
-        self.tuning = tuning;
-    }
-
     /// Starts the agreed compression (`None`: none) once the handshake is
-    /// done; `limit` is the largest inflated message accepted.
-    pub fn enable(&mut self, params: Option<Params>, limit: usize) {
+    /// done, compressing as `tuning` says; `limit` is the largest inflated
+    /// message accepted.
+    pub fn enable(&mut self, params: Option<Params>, limit: usize, tuning: Tuning) {
         self.mode = match params {
             None => Mode::Plain,
-            Some(params) => {
-                Mode::Deflate(Box::new(Codec::new(self.role, params, limit, self.tuning)))
-            }
+            Some(params) => Mode::Deflate(Box::new(Codec::new(self.role, params, limit, tuning))),
         };
         self.watch = Some(CloseWatch::default());
         if let Some(waker) = self.waiting.take() {

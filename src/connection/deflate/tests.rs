@@ -72,8 +72,8 @@ async fn pair(offer: Option<&str>, limit: usize) -> (Ws, Ws, Option<Params>, Arc
     let answer = header_values(response.headers());
     let params = client_accepts(offer.is_some(), &answer).unwrap();
     assert_eq!(params, agreed);
-    client.get_mut().enable(params, 1 << 24);
-    server.get_mut().enable(agreed, limit);
+    client.get_mut().enable(params, 1 << 24, Tuning::default());
+    server.get_mut().enable(agreed, limit, Tuning::default());
     (client, server, agreed, counted)
 }
 

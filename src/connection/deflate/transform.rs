@@ -239,11 +239,8 @@ impl Codec {
         if let Some(mask) = header.mask {
             apply_mask(&mut self.packed, mask);
         }
-        let first = match header.starts_message() {
-            true => header.first | RSV1,
-            false => header.first,
-        };
-        write_header(out, first, header.mask, self.packed.len());
+        let rsv1 = if header.starts_message() { RSV1 } else { 0 };
+        write_header(out, header.first | rsv1, header.mask, self.packed.len());
         out.extend_from_slice(&self.packed);
         self.count_out(self.packed.len(), header.is_final());
         for buffer in [&mut self.unmasked, &mut self.packed] {
@@ -262,11 +259,11 @@ impl Codec {
     /// logged with its last frame.
     fn count_out(&mut self, bytes: usize, last: bool) {
         self.message_out += bytes;
-        if last && let Some(sent) = &self.sent {
+        if last {
             let size = std::mem::take(&mut self.message_out);
-            sent.push(self.deflating.then_some(size));
-        } else if last {
-            self.message_out = 0;
+            if let Some(sent) = &self.sent {
+                sent.push(self.deflating.then_some(size));
+            }
         }
     }
 }
