@@ -373,7 +373,7 @@ async fn echo<S>(
     mut stopped: watch::Receiver<bool>,
     served: Arc<AtomicUsize>,
 ) where
-    S: AsyncRead + AsyncWrite + Unpin + deflate::WireClose,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
     engine.limit_backlog(ECHO_BACKLOG);
     let stop = stopped.changed();

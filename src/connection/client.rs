@@ -27,7 +27,6 @@ use tokio::time::Sleep;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::close::{CloseInfo, Closer};
-use super::deflate;
 use super::deflate::SentSizes;
 use super::dial::{Handshake, WsStream, dial};
 use super::engine::{Charge, Engine, Limits, Step, cost};
@@ -117,8 +116,7 @@ impl Observer {
 }
 
 /// The engine over a client stream.
-type ClientEngine =
-    Engine<deflate::DeflateStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>>;
+type ClientEngine = Engine<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What the handles of a [`Connection`](super::Connection) ask of its client.
 pub(crate) enum Command {

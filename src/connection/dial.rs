@@ -79,13 +79,8 @@ pub async fn dial(url: &str, options: &ConnectOptions) -> Result<(WsStream, Hand
     // The host's name or address, without an IPv6 address's brackets.
     let name = uri.host().unwrap_or_default().trim_matches(['[', ']']);
     let name = name.to_string();
-    let tls = match wss {
-        true => Some(Arc::new(tls::client_config(
-            &options.tls,
-            options.insecure,
-        )?)),
-        false => None,
-    };
+    let tls = wss.then(|| tls::client_config(&options.tls, options.insecure));
+    let tls = tls.transpose()?.map(Arc::new);
     let env = |var: &str| std::env::var(var).ok();
     let proxy = proxy::choose(options.proxy.as_deref(), &name, wss, &env)?;
     let host = authority(&name, port);
@@ -354,21 +349,13 @@ mod tests {
             origin: Some("a\nb".into()),
             ..ConnectOptions::default()
         };
-        assert!(
-            check_options(&origin)
-                .unwrap_err()
-                .to_string()
-                .contains("--origin")
-        );
         let proxy = ConnectOptions {
             proxy: Some("socks5://x:1".into()),
             ..ConnectOptions::default()
         };
-        assert!(
-            check_options(&proxy)
-                .unwrap_err()
-                .to_string()
-                .contains("socks5")
-        );
+        for (options, named) in [(origin, "--origin"), (proxy, "socks5")] {
+            let refused = check_options(&options).unwrap_err().to_string();
+            assert!(refused.contains(named), "{refused}");
+        }
     }
 }

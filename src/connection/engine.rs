@@ -24,7 +24,7 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message as WsMessage};
 
 use super::close::{CloseInfo, Closer, close_code_for};
-use super::deflate::WireClose;
+use super::deflate::DeflateStream;
 use super::keepalive::{Keepalive, KeepaliveSettings, Tick};
 
 /// How many frames are read in a row, by default, before queued writes
@@ -69,7 +69,7 @@ enum Closing {
 
 /// One websocket stream driven in both directions.
 pub(crate) struct Engine<S> {
-    ws: WebSocketStream<S>,
+    ws: WebSocketStream<DeflateStream<S>>,
     limits: Limits,
     outgoing: VecDeque<Outgoing>,
     queued_bytes: usize,
@@ -140,9 +140,9 @@ fn ended_cleanly(error: &WsError) -> bool {
 
 impl<S> Engine<S>
 where
-    S: AsyncRead + AsyncWrite + Unpin + WireClose,
+    S: AsyncRead + AsyncWrite + Unpin,
 {
-    pub(crate) fn new(ws: WebSocketStream<S>, limits: Limits) -> Self {
+    pub(crate) fn new(ws: WebSocketStream<DeflateStream<S>>, limits: Limits) -> Self {
         Self {
             ws,
             limits,

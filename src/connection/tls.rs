@@ -313,12 +313,9 @@ fn validity(cert: &[u8]) -> Option<(u64, u64)> {
     let tbs: AnyRef<'_> = outer.decode().ok()?;
     let mut fields = SliceReader::new(tbs.value()).ok()?;
     let first: AnyRef<'_> = fields.decode().ok()?;
-    // The version is [0]; when it is there, the serial comes next.
-    let skip = if first.tag().is_context_specific() {
-        3
-    } else {
-        2
-    };
+    // Before the validity: signature and issuer, and the serial too when
+    // the first field was the version ([0]).
+    let skip = 2 + usize::from(first.tag().is_context_specific());
     for _ in 0..skip {
         let _: AnyRef<'_> = fields.decode().ok()?;
     }

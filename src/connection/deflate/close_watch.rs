@@ -43,8 +43,7 @@ impl CloseWatch {
                 }
                 continue;
             }
-            let want = MAX_HEADER - self.head.len();
-            let take = bytes.len().min(want);
+            let take = bytes.len().min(MAX_HEADER - self.head.len());
             self.head.extend_from_slice(&bytes[..take]);
             let Some(header) = Header::parse(&self.head) else {
                 bytes = &bytes[take..];

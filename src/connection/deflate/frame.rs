@@ -11,16 +11,12 @@ pub(super) const RSV1: u8 = 0x40;
 /// The mask bit of the second header byte.
 const MASKED: u8 = 0x80;
 
-/// A parsed frame header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Header {
     /// The first byte as sent: FIN, RSV1-3 and the opcode.
     pub first: u8,
-    /// The masking key, for a masked frame.
     pub mask: Option<[u8; 4]>,
-    /// The length of the header itself.
     pub header_len: usize,
-    /// The length of the payload.
     pub payload_len: u64,
 }
 
@@ -58,12 +54,10 @@ impl Header {
         self.first & 0x0f
     }
 
-    /// Whether this frame ends its message.
     pub fn is_final(&self) -> bool {
         self.first & FIN != 0
     }
 
-    /// Whether RSV1 is set.
     pub fn rsv1(&self) -> bool {
         self.first & RSV1 != 0
     }

@@ -9,7 +9,7 @@
 //! [`DeflateStream::enable`] says what the handshake agreed, bytes pass
 //! through unchanged, and what arrives after the handshake is held back.
 //! The layer also keeps the peer's close frame as it was on the wire
-//! ([`WireClose`]), which tungstenite rewrites when its
+//! ([`DeflateStream::peer_close`]), which tungstenite rewrites when its
 //! code is not a valid one.
 
 mod close_watch;
@@ -183,17 +183,10 @@ impl<S> DeflateStream<S> {
         }
         sent
     }
-}
 
-/// A stream that saw the peer's close frame as it was on the wire.
-pub trait WireClose {
     /// The code and reason of the peer's close frame as they were on the
     /// wire, once one has arrived with a code.
-    fn peer_close(&self) -> Option<(u16, String)>;
-}
-
-impl<S> WireClose for DeflateStream<S> {
-    fn peer_close(&self) -> Option<(u16, String)> {
+    pub fn peer_close(&self) -> Option<(u16, String)> {
         self.watch.as_ref()?.close()
     }
 }
@@ -230,24 +223,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
         match &mut self.mode {
             Mode::Handshake => {
                 let Some(end) = self.raw.windows(4).position(|w| w == b"\r\n\r\n") else {
-                    // No head this long: let tungstenite refuse it.
-                    if self.raw.len() > KEEP_CAPACITY {
-                        std::mem::swap(&mut self.ready, &mut self.raw);
-                        self.mode = Mode::Plain;
-                        return true;
+                    // No head this long: it passes, for tungstenite to refuse.
+                    if self.raw.len() <= KEEP_CAPACITY {
+                        return false;
                     }
-                    return false;
+                    self.mode = Mode::Plain;
+                    return true;
                 };
                 let head = &self.raw[..end];
-                // A refused handshake's body belongs to the error tungstenite reports.
-                let switching = self.role == Role::Server || head.get(9..12) == Some(b"101");
-                let pass = if switching { end + 4 } else { self.raw.len() };
-                self.ready.extend(self.raw.drain(..pass));
-                self.mode = if switching {
-                    Mode::Waiting
+                if self.role == Role::Client && head.get(9..12) != Some(b"101") {
+                    // A refused handshake passes with its body, which belongs
+                    // to the error tungstenite reports.
+                    self.mode = Mode::Plain;
                 } else {
-                    Mode::Plain
-                };
+                    self.ready.extend(self.raw.drain(..end + 4));
+                    self.mode = Mode::Waiting;
+                }
                 true
             }
             Mode::Waiting => false,

@@ -98,13 +98,8 @@ impl Codec {
     ) -> Result<Handled, InflateError> {
         let (mut at, mut skip) = (0, 0);
         loop {
-            if self.read_skip > 0 {
-                at = pass_through(&mut self.read_skip, raw, at, ready);
-                if self.read_skip > 0 {
-                    return Ok(Handled { used: at, skip });
-                }
-            }
-            if ready.len() >= READ_CHUNK {
+            at = pass_through(&mut self.read_skip, raw, at, ready);
+            if self.read_skip > 0 || ready.len() >= READ_CHUNK {
                 return Ok(Handled { used: at, skip });
             }
             let Some(header) = Header::parse(&raw[at..]) else {
@@ -190,11 +185,9 @@ impl Codec {
     pub fn outgoing(&mut self, written: &[u8], out: &mut Vec<u8>) -> usize {
         let mut at = 0;
         loop {
+            at = pass_through(&mut self.write_skip, written, at, out);
             if self.write_skip > 0 {
-                at = pass_through(&mut self.write_skip, written, at, out);
-                if self.write_skip > 0 {
-                    return at;
-                }
+                return at;
             }
             let Some(header) = Header::parse(&written[at..]) else {
                 return at;
