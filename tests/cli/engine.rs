@@ -549,7 +549,7 @@ fn a_ping_flood_while_the_output_is_stuck_is_all_read() {
             let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
                 return;
             };
-            if !flood_pings(&mut ws, 10_000).await {
+            if !flood_pings(&mut ws, 2_000).await {
                 return;
             }
             // Its pong comes once every ping before it is read.
@@ -582,7 +582,7 @@ fn a_ping_flood_while_the_output_is_stuck_is_all_read() {
     let read = all_read.recv_timeout(Duration::from_secs(60));
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(read, Ok(()), "the 1,000,000 pings were not all read");
+    assert_eq!(read, Ok(()), "the 200,000 pings were not all read");
 }
 
 #[test]
