@@ -112,6 +112,11 @@ pub(crate) struct Charge {
 }
 
 impl Charge {
+    /// One message that counts for `bytes`.
+    pub(crate) fn one(bytes: usize) -> Charge {
+        Charge { items: 1, bytes }
+    }
+
     pub(crate) fn add(&mut self, other: Charge) {
         self.items += other.items;
         self.bytes += other.bytes;
@@ -174,11 +179,9 @@ where
     /// (and [`abandon`](Self::abandon) when it never will be). A message
     /// queued after the close started is given back at once.
     pub(crate) fn queue_charged(&mut self, message: WsMessage) {
-        if !self.push(message.clone(), true) {
-            self.flushed.add(Charge {
-                items: 1,
-                bytes: cost(message.len()),
-            });
+        let size = cost(message.len());
+        if !self.push(message, true) {
+            self.flushed.add(Charge::one(size));
         }
     }
 
@@ -201,10 +204,7 @@ where
     /// the charged messages among it count as given back.
     fn drop_queued(&mut self) {
         for gone in self.outgoing.drain(..).filter(|o| o.charged) {
-            self.flushed.add(Charge {
-                items: 1,
-                bytes: gone.size,
-            });
+            self.flushed.add(Charge::one(gone.size));
         }
         self.queued_bytes = 0;
     }
@@ -295,17 +295,12 @@ where
         self.close_deadline = Some(Instant::now() + self.limits.disconnect_timeout);
     }
 
-    /// The next step, waiting for it.
-    pub(crate) async fn next(&mut self) -> Step {
-        poll_fn(|cx| self.poll_step(cx)).await
-    }
-
     /// Closes with `code` and waits for the end (at most the disconnect
     /// timeout); messages that arrive meanwhile are dropped.
     pub(crate) async fn close_and_wait(&mut self, code: u16, reason: &str) -> CloseInfo {
         self.close(code, reason);
         loop {
-            if let Step::Ended(info) = self.next().await {
+            if let Step::Ended(info) = poll_fn(|cx| self.poll_step(cx)).await {
                 return info;
             }
         }
@@ -463,21 +458,27 @@ where
     /// is simply gone ends at once.
     fn refuse(&mut self, error: &WsError) -> Option<CloseInfo> {
         let info = CloseInfo::lost(error);
-        let code = close_code_for(error);
-        match (code, &self.closing) {
-            (Some(code), Closing::Open) => {
-                let frame = CloseFrame {
-                    code,
-                    reason: "".into(),
-                };
-                self.drop_queued();
-                self.queue(WsMessage::Close(Some(frame)));
-                self.closing = Closing::Refusing(info);
-                self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
+        match close_code_for(error) {
+            Some(code) if matches!(self.closing, Closing::Open) => {
+                self.refusing(code, info);
                 None
             }
             _ => Some(info),
         }
+    }
+
+    /// Ends the connection at our word: what waits to be written is
+    /// dropped, our close frame (`code`, the reason of `info`) goes out,
+    /// and the peer has [`REFUSAL_LINGER`] to take it.
+    fn refusing(&mut self, code: CloseCode, info: CloseInfo) {
+        let frame = CloseFrame {
+            code,
+            reason: info.reason.clone().into(),
+        };
+        self.drop_queued();
+        self.queue(WsMessage::Close(Some(frame)));
+        self.closing = Closing::Refusing(info);
+        self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
     }
 
     /// Whether a close is complete on our side: the answer to the peer's
@@ -511,10 +512,10 @@ where
         while let Some(front) = self.outgoing.front() {
             let size = front.size;
             match Pin::new(&mut self.ws).poll_ready(cx) {
-                Poll::Ready(Ok(())) => self.unblocked(),
+                Poll::Ready(Ok(())) => self.blocked_since = None,
                 Poll::Ready(Err(error)) => return Err(error),
                 Poll::Pending => {
-                    self.blocked();
+                    self.blocked_since.get_or_insert_with(Instant::now);
                     return Ok(());
                 }
             }
@@ -561,10 +562,7 @@ where
     /// Counts a message of `size` handed to the stream and not flushed yet.
     fn sent(&mut self, size: usize, charged: bool) {
         if charged {
-            self.unflushed.add(Charge {
-                items: 1,
-                bytes: size,
-            });
+            self.unflushed.add(Charge::one(size));
         }
         self.needs_flush = true;
     }
@@ -588,23 +586,15 @@ where
                 self.needs_flush = false;
                 let written = std::mem::take(&mut self.unflushed);
                 self.flushed.add(written);
-                self.unblocked();
+                self.blocked_since = None;
                 Ok(true)
             }
             Poll::Ready(Err(error)) => Err(error),
             Poll::Pending => {
-                self.blocked();
+                self.blocked_since.get_or_insert_with(Instant::now);
                 Ok(false)
             }
         }
-    }
-
-    fn blocked(&mut self) {
-        self.blocked_since.get_or_insert_with(Instant::now);
-    }
-
-    fn unblocked(&mut self) {
-        self.blocked_since = None;
     }
 
     /// A write failed: a close in progress ends as it was going to, a
@@ -626,7 +616,7 @@ where
                 info.error = Some(format!(
                     "the {} did not answer the close within {} s",
                     self.limits.peer,
-                    seconds(self.limits.disconnect_timeout)
+                    self.limits.disconnect_timeout.as_secs_f64()
                 ));
             }
             return Some(info);
@@ -638,7 +628,7 @@ where
         let error = format!(
             "the {} stopped reading: nothing could be sent for {} s (send_timeout)",
             self.limits.peer,
-            seconds(self.limits.send_timeout)
+            self.limits.send_timeout.as_secs_f64()
         );
         Some(match &self.closing {
             Closing::Open => CloseInfo {
@@ -661,19 +651,13 @@ where
         match self.keepalive.tick() {
             Tick::Ping(payload) => self.queue(WsMessage::Ping(payload.into())),
             Tick::Expired(why) => {
-                let frame = CloseFrame {
-                    code: CloseCode::Error,
-                    reason: why.clone().into(),
-                };
-                self.drop_queued();
-                self.queue(WsMessage::Close(Some(frame)));
-                self.closing = Closing::Refusing(CloseInfo {
+                let info = CloseInfo {
                     by: Closer::Dropped,
                     code: 1011,
                     reason: why.clone(),
                     error: Some(why),
-                });
-                self.close_deadline = Some(Instant::now() + REFUSAL_LINGER);
+                };
+                self.refusing(CloseCode::Error, info);
             }
             Tick::Wait => {}
         }
@@ -701,15 +685,5 @@ where
         if timer.as_mut().poll(cx).is_ready() {
             cx.waker().wake_by_ref();
         }
-    }
-}
-
-/// Seconds for a message: whole when whole.
-fn seconds(duration: Duration) -> String {
-    let s = duration.as_secs_f64();
-    if s.fract() == 0.0 {
-        format!("{s:.0}")
-    } else {
-        format!("{s}")
     }
 }
