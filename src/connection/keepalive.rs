@@ -45,8 +45,8 @@ pub struct Keepalive {
     notes: Option<Vec<Note>>,
     settings: Option<KeepaliveSettings>,
     next_ping: Instant,
-    /// The payload of the ping in flight and when its pong is due.
-    waiting: Option<(Vec<u8>, Instant)>,
+    /// When the pong of the ping in flight is due.
+    pong_due: Option<Instant>,
     sent: u64,
 }
 
@@ -58,7 +58,7 @@ impl Keepalive {
             notes: None,
             next_ping: now + settings.map_or(Duration::ZERO, |s| s.interval),
             settings,
-            waiting: None,
+            pong_due: None,
             sent: 0,
         }
     }
@@ -66,10 +66,10 @@ impl Keepalive {
     /// When the loop should wake next; `None` never.
     pub fn due(&self) -> Option<Instant> {
         self.settings?;
-        Some(match &self.waiting {
-            Some((_, deadline)) => (*deadline).min(self.next_ping),
-            None => self.next_ping,
-        })
+        Some(
+            self.pong_due
+                .map_or(self.next_ping, |due| due.min(self.next_ping)),
+        )
     }
 
     /// What to do now.
@@ -78,16 +78,11 @@ impl Keepalive {
             return Tick::Wait;
         };
         let now = Instant::now();
-        if let Some((_, deadline)) = &self.waiting {
-            if now >= *deadline {
-                return Tick::Expired(format!(
-                    "no pong within {} s",
-                    settings.timeout.as_secs_f64()
-                ));
-            }
-            if now < self.next_ping {
-                return Tick::Wait;
-            }
+        if self.pong_due.is_some_and(|due| now >= due) {
+            return Tick::Expired(format!(
+                "no pong within {} s",
+                settings.timeout.as_secs_f64()
+            ));
         }
         if now < self.next_ping {
             return Tick::Wait;
@@ -96,9 +91,7 @@ impl Keepalive {
         let payload = format!("ws keepalive {}", self.sent).into_bytes();
         self.next_ping = now + settings.interval;
         // A ping still unanswered keeps its own deadline.
-        if self.waiting.is_none() {
-            self.waiting = Some((payload.clone(), now + settings.timeout));
-        }
+        self.pong_due.get_or_insert(now + settings.timeout);
         self.note(Note::Ping);
         Tick::Ping(payload)
     }
@@ -106,7 +99,7 @@ impl Keepalive {
     /// Starts afresh, as if just made: no ping in flight, the next one an
     /// interval from now (reads resume after a pause).
     pub fn restart(&mut self) {
-        self.waiting = None;
+        self.pong_due = None;
         if let Some(settings) = self.settings {
             self.next_ping = Instant::now() + settings.interval;
         }
@@ -118,7 +111,7 @@ impl Keepalive {
         if self.settings.is_none() || !payload.starts_with(b"ws keepalive ") {
             return false;
         }
-        self.waiting = None;
+        self.pong_due = None;
         self.note(Note::Pong);
         true
     }

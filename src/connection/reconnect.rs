@@ -198,7 +198,8 @@ impl Retry {
 /// at once is an outage that goes on, not a string of successes.
 #[derive(Debug)]
 pub(crate) struct Attempts {
-    settings: ReconnectSettings,
+    /// Failed attempts in a row before giving up; `None`: no limit.
+    limit: Option<u32>,
     stable: Duration,
     made: u32,
     /// How each connection of the outage ended, and after how long.
@@ -211,7 +212,7 @@ const ENDINGS_SHOWN: usize = 5;
 impl Attempts {
     pub(crate) fn new(settings: ReconnectSettings, stable: Duration) -> Attempts {
         Attempts {
-            settings,
+            limit: settings.attempts,
             stable,
             made: 0,
             ended: Vec::new(),
@@ -231,11 +232,7 @@ impl Attempts {
     /// The next attempt and the wait before it, or `None` once the limit
     /// is spent.
     pub(crate) fn next(&mut self) -> Option<(u32, Duration)> {
-        if self
-            .settings
-            .attempts
-            .is_some_and(|limit| self.made >= limit)
-        {
+        if self.limit.is_some_and(|limit| self.made >= limit) {
             return None;
         }
         self.made += 1;
