@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
@@ -281,7 +281,7 @@ impl Client {
     }
 
     /// Puts a new connection in place: the preamble first, then what came
-    /// meanwhile.
+    /// meanwhile, once the protocol (if any) has opened.
     fn install(&mut self, mut stream: WsStream, handshake: Handshake) {
         self.sizes = handshake
             .compression
@@ -300,8 +300,6 @@ impl Client {
             protocol.opened(self.handshake.subprotocol.as_deref(), &mut out);
             self.send_frames(out);
         }
-        // The preamble, then what came meanwhile, once the protocol (if
-        // any) has opened.
         let preamble = self.settings.preamble.iter().map(|line| {
             let message = WsMessage::text(line.clone());
             (Command::Send(message, None), false)
@@ -381,20 +379,14 @@ impl Client {
     fn queue(&mut self, message: WsMessage, size: Option<oneshot::Sender<usize>>, charged: bool) {
         let Some(engine) = &mut self.engine else {
             if charged {
-                self.give_back(Charge {
-                    items: 1,
-                    bytes: cost(message.len()),
-                });
+                self.give_back(Charge::one(cost(message.len())));
             }
             return;
         };
         if self.sizes.is_some() && (message.is_text() || message.is_binary()) {
             self.awaiting.push_back(size);
         }
-        match charged {
-            true => engine.queue_charged(message),
-            false => engine.queue(message),
-        }
+        engine.push(message, charged);
     }
 
     /// Sends a ping; `reply` gets the round trip when its pong comes
@@ -495,7 +487,7 @@ impl Client {
 
     /// Drives the connection: the next event, or `Pending` until there is
     /// one. After [`Event::Closed`], nothing more comes.
-    pub(crate) fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Event> {
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Event> {
         loop {
             if let Some(note) = self.notes.pop_front() {
                 return Poll::Ready(Event::Keepalive(note));
@@ -514,18 +506,15 @@ impl Client {
             }
             if let Some((attempt, dialing)) = &mut self.redial {
                 let attempt = *attempt;
-                return match dialing.as_mut().poll(cx) {
-                    Poll::Pending => Poll::Pending,
-                    Poll::Ready(Ok((stream, handshake))) => {
-                        self.redial = None;
+                let dialed = ready!(dialing.as_mut().poll(cx));
+                self.redial = None;
+                return Poll::Ready(match dialed {
+                    Ok((stream, handshake)) => {
                         self.install(stream, handshake);
-                        Poll::Ready(Event::Reconnected(attempt))
+                        Event::Reconnected(attempt)
                     }
-                    Poll::Ready(Err(error)) => {
-                        self.redial = None;
-                        Poll::Ready(self.next_attempt(error.to_string()))
-                    }
-                };
+                    Err(error) => self.next_attempt(error.to_string()),
+                });
             }
             if let Some(why) = self.protocol_timer(cx) {
                 return Poll::Ready(self.refuse(why));
@@ -558,18 +547,14 @@ impl Client {
     /// A frame from the peer as an event; `None` for the pong of a ping of
     /// ours (its waiter is told the round trip).
     fn incoming(&mut self, message: WsMessage) -> Option<Event> {
-        Some(match message {
-            WsMessage::Text(text) => return self.data(Message::Text(text.as_str().to_owned())),
-            WsMessage::Binary(bytes) => return self.data(Message::Binary(bytes.to_vec())),
-            WsMessage::Ping(payload) => Event::Ping(payload.to_vec()),
-            WsMessage::Pong(payload) => {
-                if self.our_pong(&payload) {
-                    return None;
-                }
-                Event::Pong(payload.to_vec())
-            }
-            WsMessage::Close(_) | WsMessage::Frame(_) => return None,
-        })
+        match message {
+            WsMessage::Text(text) => self.data(Message::Text(text.as_str().to_owned())),
+            WsMessage::Binary(bytes) => self.data(Message::Binary(bytes.to_vec())),
+            WsMessage::Ping(payload) => Some(Event::Ping(payload.to_vec())),
+            WsMessage::Pong(payload) if self.our_pong(&payload) => None,
+            WsMessage::Pong(payload) => Some(Event::Pong(payload.to_vec())),
+            WsMessage::Close(_) | WsMessage::Frame(_) => None,
+        }
     }
 
     /// A data message, read by the application protocol if there is one.
@@ -619,13 +604,10 @@ impl Client {
         if let Some(engine) = &mut self.engine {
             engine.close(1000, "");
         }
-        let info = CloseInfo {
-            by: Closer::Dropped,
-            code: 1006,
-            reason: String::new(),
+        self.lost(CloseInfo {
             error: Some(why),
-        };
-        self.lost(info)
+            ..gone()
+        })
     }
 
     /// Runs the protocol's timer: a heart-beat when it is due; the reason

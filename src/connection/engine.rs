@@ -97,7 +97,7 @@ pub(crate) struct Engine<S> {
 }
 
 /// A message waiting to be written: its size as [`cost`] counts it, and
-/// whether the driver charged it to a budget (see [`Engine::queue_charged`]).
+/// whether the driver charged it to a budget (see [`Engine::push`]).
 struct Outgoing {
     message: WsMessage,
     size: usize,
@@ -174,30 +174,24 @@ where
         self.push(message, false);
     }
 
-    /// Queues a message the driver charged to a budget: once it is written
-    /// out, [`take_flushed`](Self::take_flushed) gives its charge back
-    /// (and [`abandon`](Self::abandon) when it never will be). A message
-    /// queued after the close started is given back at once.
-    pub(crate) fn queue_charged(&mut self, message: WsMessage) {
+    /// Queues a message; one the driver `charged` to a budget has its
+    /// charge given back by [`take_flushed`](Self::take_flushed) once it
+    /// is written out (by [`abandon`](Self::abandon) when it never will
+    /// be), and at once when the close has started.
+    pub(crate) fn push(&mut self, message: WsMessage, charged: bool) {
         let size = cost(message.len());
-        if !self.push(message, true) {
-            self.flushed.add(Charge::one(size));
-        }
-    }
-
-    /// Queues a message unless a close has started; whether it was queued.
-    fn push(&mut self, message: WsMessage, charged: bool) -> bool {
         if !matches!(self.closing, Closing::Open) {
-            return false;
+            if charged {
+                self.flushed.add(Charge::one(size));
+            }
+            return;
         }
-        let size = cost(message.len());
         self.queued_bytes += size;
         self.outgoing.push_back(Outgoing {
             message,
             size,
             charged,
         });
-        true
     }
 
     /// Drops what waits to be written (a close or a refusal goes first);
@@ -317,9 +311,7 @@ where
                 match self.poll_step(cx) {
                     Poll::Ready(Step::Ended(info)) => return Poll::Ready(Err(info)),
                     Poll::Ready(Step::Message(_)) => {}
-                    Poll::Pending if self.written() => {
-                        return Poll::Ready(Ok(()));
-                    }
+                    Poll::Pending if self.written() => return Poll::Ready(Ok(())),
                     Poll::Pending => return Poll::Pending,
                 }
             }

@@ -16,7 +16,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_util::sync::CancellationToken;
 
 use super::client::Observer;
-use super::client::{Client, ClientSettings, Command, ws_message};
+use super::client::{Client, ClientSettings, Command, gone, ws_message};
 use super::close::{
     CloseInfo, Closer, check_close_code, check_control_payload, check_reason, closed_error,
 };
@@ -325,9 +325,9 @@ impl Connection {
         let wanted = |inbound: &Inbound| matches!(inbound, Inbound::Message(Message::Decoded(d)) if wanted(d));
         match block(inbox.take_first(wanted), cancel, deadline(timeout)) {
             Ok(Found::Found(Inbound::Message(Message::Decoded(decoded)))) => Ok(decoded),
-            Ok(Found::Found(_) | Found::Closed) => Err(Sought::Closed(
-                self.close_info().unwrap_or_else(super::client::gone),
-            )),
+            Ok(Found::Found(_) | Found::Closed) => {
+                Err(Sought::Closed(self.close_info().unwrap_or_else(gone)))
+            }
             Ok(Found::Full) => Err(Sought::Full),
             Err(Stopped::Cancelled) => Err(Sought::Interrupted),
             Err(Stopped::TimedOut) => Err(Sought::Timeout),
@@ -375,10 +375,8 @@ impl Connection {
 
     /// `Ok` while the connection is open; the close as an error after.
     pub(crate) fn check_open(&self) -> Result<()> {
-        match self.close_info() {
-            Some(info) => Err(closed_error(&info)),
-            None => Ok(()),
-        }
+        self.close_info()
+            .map_or(Ok(()), |info| Err(closed_error(&info)))
     }
 
     /// The error for a handle whose connection has ended.
@@ -623,10 +621,8 @@ impl Connection {
                 }
                 Ok(None) => {
                     let info = self.close_info().unwrap_or_else(|| CloseInfo {
-                        by: Closer::Dropped,
-                        code: 1006,
-                        reason: String::new(),
                         error: None,
+                        ..gone()
                     });
                     return Err(RecvError::Closed(info));
                 }
