@@ -174,7 +174,6 @@ pub(crate) struct Client {
     opened: Instant,
     /// The end, once known and not yet reported.
     end: Option<CloseInfo>,
-    ended: bool,
     /// Whether a close was asked for (no reconnecting after it).
     closing: bool,
     reading: bool,
@@ -221,7 +220,6 @@ impl Client {
             notes: VecDeque::new(),
             opened: Instant::now(),
             end: None,
-            ended: false,
             closing: false,
             reading: true,
             charges: None,
@@ -498,11 +496,7 @@ impl Client {
                 return Poll::Ready(event);
             }
             if let Some(end) = self.end.take() {
-                self.ended = true;
                 return Poll::Ready(Event::Closed(end));
-            }
-            if self.ended {
-                return Poll::Pending;
             }
             if let Some((attempt, dialing)) = &mut self.redial {
                 let attempt = *attempt;
@@ -519,6 +513,7 @@ impl Client {
             if let Some(why) = self.protocol_timer(cx) {
                 return Poll::Ready(self.refuse(why));
             }
+            // No connection and none being dialled: the end is reported.
             let Some(engine) = &mut self.engine else {
                 return Poll::Pending;
             };
@@ -669,7 +664,6 @@ impl Client {
         }
         // At the end the charge stays: a sender waiting for its message to
         // be written learns of the end, not of room.
-        self.ended = true;
         Event::Closed(info)
     }
 
@@ -677,11 +671,9 @@ impl Client {
     /// attempts are spent; `why` says how the last one went.
     fn next_attempt(&mut self, why: String) -> Event {
         let Some(attempts) = &mut self.attempts else {
-            self.ended = true;
             return Event::Closed(gone());
         };
         let Some((attempt, wait)) = attempts.next() else {
-            self.ended = true;
             return Event::Closed(attempts.give_up(&why));
         };
         let (url, options) = (self.url.clone(), self.settings.options.clone());

@@ -108,12 +108,11 @@ fn take(client: &mut Client, shared: &Shared, command: Command, weight: usize) {
 
 /// Shows an event, then keeps what `recv` may want; the end, at the end.
 fn deliver(event: Event, shared: &Shared, observer: &Observer) -> Option<CloseInfo> {
-    match &event {
-        Event::Closed(info) => return Some(info.clone()),
-        Event::Reconnected(_) => {
-            shared.connections.fetch_add(1, Ordering::SeqCst);
-        }
-        _ => {}
+    if let Event::Closed(info) = event {
+        return Some(info);
+    }
+    if let Event::Reconnected(_) = event {
+        shared.connections.fetch_add(1, Ordering::SeqCst);
     }
     observer.see(&event);
     let kept = match event {
