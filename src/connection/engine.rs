@@ -617,20 +617,15 @@ where
         if now.duration_since(since) < self.limits.send_timeout {
             return None;
         }
-        let error = format!(
-            "the {} stopped reading: nothing could be sent for {} s (send_timeout)",
-            self.limits.peer,
-            self.limits.send_timeout.as_secs_f64()
-        );
-        Some(match &self.closing {
-            Closing::Open => CloseInfo {
-                by: Closer::Dropped,
-                code: 1006,
-                reason: String::new(),
-                error: Some(error),
-            },
-            _ => self.eof(),
-        })
+        let mut info = self.eof();
+        if let Closing::Open = self.closing {
+            info.error = Some(format!(
+                "the {} stopped reading: nothing could be sent for {} s (send_timeout)",
+                self.limits.peer,
+                self.limits.send_timeout.as_secs_f64()
+            ));
+        }
+        Some(info)
     }
 
     /// Sends a keepalive ping when one is due; a peer that let the last
