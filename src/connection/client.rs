@@ -42,7 +42,6 @@ use crate::queue::{Budget, Weigh};
 #[derive(Clone, Debug)]
 pub(crate) struct ClientSettings {
     pub options: ConnectOptions,
-    /// Deadlines and keepalive.
     pub limits: Limits,
     /// Reconnecting after an abnormal end, if wanted.
     pub reconnect: Option<ReconnectSettings>,
@@ -115,7 +114,6 @@ impl Observer {
     }
 }
 
-/// The engine over a client stream.
 type ClientEngine = Engine<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// What the handles of a [`Connection`](super::Connection) ask of its client.
@@ -180,7 +178,6 @@ pub(crate) struct Client {
     /// Where the charge of a handle's message goes back once it is written
     /// out or dropped (see [`Client::command`]).
     charges: Option<Arc<Budget>>,
-    /// The application protocol spoken over the connection, if any.
     protocol: Option<Box<dyn Protocol>>,
     /// Events that wait for their turn: what came during the opening
     /// exchange, and raw frames shown before what they decoded to.
@@ -456,7 +453,6 @@ impl Client {
         }
     }
 
-    /// The next event, waiting for it.
     pub(crate) async fn next(&mut self) -> Event {
         poll_fn(|cx| self.poll_event(cx)).await
     }

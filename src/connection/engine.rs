@@ -42,7 +42,6 @@ pub(crate) struct Limits {
     pub disconnect_timeout: Duration,
     /// The other side, as the end of a connection names it ("server").
     pub peer: &'static str,
-    /// Keepalive pings, if any.
     pub keepalive: Option<KeepaliveSettings>,
 }
 

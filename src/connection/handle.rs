@@ -116,7 +116,6 @@ pub(crate) struct HandleSettings {
     pub send_buffer_size: usize,
     /// How long the peer may take no data before the connection ends.
     pub send_timeout: Duration,
-    /// Keepalive pings, if any.
     pub keepalive: Option<KeepaliveSettings>,
     /// Reconnecting after an abnormal end, if wanted.
     pub reconnect: Option<ReconnectSettings>,
@@ -132,7 +131,7 @@ pub(crate) struct HandleSettings {
 
 /// The bound of what is kept for `recv` by default: a million messages,
 /// 256 MiB.
-pub(crate) const RECV_BOUND: Bound = Bound {
+const RECV_BOUND: Bound = Bound {
     items: 1_000_000,
     bytes: 256 * 1024 * 1024,
 };
