@@ -420,11 +420,7 @@ impl Connection {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn send_text(&self, text: String) -> Result<usize> {
-        self.send(
-            WsMessage::text(text),
-            None,
-            &self.shared().interrupt.token(),
-        )
+        self.send_message(Message::Text(text), &self.shared().interrupt.token())
     }
 
     /// Queues a binary message; returns its size in bytes. Waits while more
@@ -444,11 +440,7 @@ impl Connection {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn send_binary(&self, bytes: Vec<u8>) -> Result<usize> {
-        self.send(
-            WsMessage::binary(bytes),
-            None,
-            &self.shared().interrupt.token(),
-        )
+        self.send_message(Message::Binary(bytes), &self.shared().interrupt.token())
     }
 
     /// Sends a data message as [`send_text`](Self::send_text) does, ended
