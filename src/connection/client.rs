@@ -403,12 +403,7 @@ impl Client {
     pub(crate) fn close(&mut self, code: u16, reason: &str) {
         self.closing = true;
         if self.redial.take().is_some() {
-            self.end = Some(CloseInfo {
-                by: Closer::Us,
-                code,
-                reason: reason.to_string(),
-                error: None,
-            });
+            self.end = Some(CloseInfo::ours(code, reason));
         }
         if let Some(protocol) = self.protocol.as_mut().filter(|_| self.engine.is_some()) {
             let mut out = Outbox::default();
@@ -595,10 +590,7 @@ impl Client {
         if let Some(engine) = &mut self.engine {
             engine.close(1000, "");
         }
-        self.lost(CloseInfo {
-            error: Some(why),
-            ..gone()
-        })
+        self.lost(CloseInfo::dropped(why))
     }
 
     /// Runs the protocol's timer: a heart-beat when it is due; the reason
@@ -718,10 +710,5 @@ pub(super) fn ws_message(message: Message) -> WsMessage {
 
 /// The end of a connection that is gone without a word.
 pub(super) fn gone() -> CloseInfo {
-    CloseInfo {
-        by: Closer::Dropped,
-        code: 1006,
-        reason: String::new(),
-        error: Some("the connection was dropped".into()),
-    }
+    CloseInfo::dropped("the connection was dropped")
 }

@@ -202,14 +202,31 @@ impl CloseInfo {
         }
     }
 
-    /// A connection that broke without a close frame (1006).
-    pub(crate) fn lost(error: &WsError) -> CloseInfo {
+    /// A close we started.
+    pub(crate) fn ours(code: u16, reason: &str) -> CloseInfo {
+        let reason = reason.to_string();
+        CloseInfo {
+            by: Closer::Us,
+            code,
+            reason,
+            error: None,
+        }
+    }
+
+    /// A connection that ended without a close frame (1006), and why.
+    pub(crate) fn dropped(why: impl Into<String>) -> CloseInfo {
+        let error = Some(why.into());
         CloseInfo {
             by: Closer::Dropped,
             code: 1006,
             reason: String::new(),
-            error: Some(describe(error)),
+            error,
         }
+    }
+
+    /// A connection that broke without a close frame (1006).
+    pub(crate) fn lost(error: &WsError) -> CloseInfo {
+        CloseInfo::dropped(describe(error))
     }
 }
 

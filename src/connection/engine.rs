@@ -279,12 +279,7 @@ where
             reason: reason.to_string().into(),
         };
         self.queue(WsMessage::Close(Some(frame)));
-        self.closing = Closing::Sent(CloseInfo {
-            by: Closer::Us,
-            code,
-            reason: reason.to_string(),
-            error: None,
-        });
+        self.closing = Closing::Sent(CloseInfo::ours(code, reason));
         self.close_deadline = Some(Instant::now() + self.limits.disconnect_timeout);
     }
 

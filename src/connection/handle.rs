@@ -18,7 +18,7 @@ use tokio_util::sync::CancellationToken;
 use super::client::Observer;
 use super::client::{Client, ClientSettings, Command, gone, ws_message};
 use super::close::{
-    CloseInfo, Closer, check_close_code, check_control_payload, check_reason, closed_error,
+    CloseInfo, check_close_code, check_control_payload, check_reason, closed_error,
 };
 use super::engine::Limits;
 use super::keepalive::KeepaliveSettings;
@@ -564,12 +564,7 @@ impl Connection {
         let info = waited
             .ok()
             .and_then(|seen| seen.ok().and_then(|info| info.clone()));
-        Ok(info.unwrap_or(CloseInfo {
-            by: Closer::Us,
-            code,
-            reason: reason.to_string(),
-            error: None,
-        }))
+        Ok(info.unwrap_or_else(|| CloseInfo::ours(code, reason)))
     }
 
     /// The next message from the peer, waiting at most `timeout` (`None`:

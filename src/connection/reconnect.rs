@@ -263,12 +263,7 @@ impl Attempts {
                 endings.join("; ")
             ));
         }
-        CloseInfo {
-            by: Closer::Dropped,
-            code: 1006,
-            reason: String::new(),
-            error: Some(text),
-        }
+        CloseInfo::dropped(text)
     }
 }
 
