@@ -456,14 +456,15 @@ impl Session {
             hold: self.ctx.interactive.then(|| self.hold.clone()),
         };
         let mut handle = self.ctx.settings.handle_settings(
+            options.clone(),
             keep || !self.ctx.interactive,
             self.ctx.interrupt.clone(),
             self.ctx.budget.clone(),
         );
         if let Some(preamble) = &self.ctx.settings.preamble {
-            handle.preamble = preamble.lines().to_vec();
+            handle.client.preamble = preamble.lines().to_vec();
         }
-        handle.keepalive_notes = self.ctx.verbose;
+        handle.client.notes = self.ctx.verbose;
         let show = observer(self.ctx.console.clone(), view);
         let observe = if self.ctx.interactive {
             let control = self.control.clone();
@@ -477,7 +478,7 @@ impl Session {
         } else {
             show
         };
-        Connection::open_with(url, options, handle, observe)
+        Connection::open_with(url, handle, observe)
     }
 
     /// The Rhai engine, to register more functions before running.

@@ -23,7 +23,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::connection::{ConnectOptions, TlsFiles};
+use crate::connection::{ClientSettings, ConnectOptions, HandleSettings, Limits, TlsFiles};
 use crate::error::{Error, Result};
 
 /// The longest duration a setting, a flag or a Rhai function accepts, in
@@ -246,26 +246,39 @@ impl Settings {
         }
     }
 
-    /// The settings of a connection handle made with these settings;
-    /// `interrupt` stops a send that waits for room, and what `recv` has
-    /// not taken is charged to `budget` (see [`Settings::recv_budget`]).
+    /// The client core's settings for a connection made with `options`
+    /// and these settings (no preamble, no keepalive notes).
+    pub(crate) fn client_settings(&self, options: ConnectOptions) -> ClientSettings {
+        ClientSettings {
+            options,
+            limits: Limits {
+                send_timeout: self.send_timeout,
+                disconnect_timeout: self.disconnect_timeout,
+                peer: "server",
+                keepalive: self.keepalive(),
+            },
+            reconnect: self.reconnect,
+            reconnect_stable: self.reconnect_stable,
+            ..ClientSettings::default()
+        }
+    }
+
+    /// The settings of a connection handle made with `options` and these
+    /// settings; `interrupt` stops a send that waits for room, and what
+    /// `recv` has not taken is charged to `budget` (see
+    /// [`Settings::recv_budget`]).
     pub(crate) fn handle_settings(
         &self,
+        options: ConnectOptions,
         keep: bool,
         interrupt: crate::cancel::Interrupt,
         budget: std::sync::Arc<crate::queue::Budget>,
-    ) -> crate::connection::HandleSettings {
-        crate::connection::HandleSettings {
+    ) -> HandleSettings {
+        HandleSettings {
+            client: self.client_settings(options),
             budget,
             keep,
-            disconnect_timeout: self.disconnect_timeout,
             send_buffer_size: self.send_buffer_size,
-            send_timeout: self.send_timeout,
-            keepalive: self.keepalive(),
-            reconnect: self.reconnect,
-            reconnect_stable: self.reconnect_stable,
-            preamble: Vec::new(),
-            keepalive_notes: false,
             interrupt,
         }
     }

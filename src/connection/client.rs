@@ -53,6 +53,24 @@ pub(crate) struct ClientSettings {
     pub notes: bool,
 }
 
+impl Default for ClientSettings {
+    fn default() -> Self {
+        Self {
+            options: ConnectOptions::default(),
+            limits: Limits {
+                send_timeout: Duration::from_secs(30),
+                disconnect_timeout: Duration::from_secs(5),
+                peer: "server",
+                keepalive: None,
+            },
+            reconnect: None,
+            reconnect_stable: Duration::from_secs(5),
+            preamble: Vec::new(),
+            notes: false,
+        }
+    }
+}
+
 /// Something that happened on a client connection.
 #[derive(Debug)]
 pub enum Event {

@@ -20,10 +20,7 @@ use super::client::{Client, ClientSettings, Command, gone, ws_message};
 use super::close::{
     CloseInfo, check_close_code, check_control_payload, check_reason, closed_error,
 };
-use super::engine::Limits;
-use super::keepalive::KeepaliveSettings;
 use super::options::ConnectOptions;
-use super::reconnect::ReconnectSettings;
 use super::task::{self, Inbound, Shared};
 use super::{deflate, redact, url};
 use crate::cancel::{Interrupt, Stopped, block, deadline};
@@ -101,30 +98,19 @@ pub(crate) enum Sought {
     Full,
 }
 
-/// Settings of a connection handle.
+/// Settings of a connection handle: its client's, and the handles' own.
 #[derive(Clone)]
 pub(crate) struct HandleSettings {
+    /// How the connection is made and kept, as for every client.
+    pub client: ClientSettings,
     /// What the messages kept for `recv` may hold; shared by every
     /// connection of a script.
     pub budget: Arc<Budget>,
     /// Whether messages are kept from the start (scripts) or only while
     /// code runs (the session turns this on per line).
     pub keep: bool,
-    /// How long a close waits for the peer's close frame.
-    pub disconnect_timeout: Duration,
     /// How many bytes may wait to be written before a send waits.
     pub send_buffer_size: usize,
-    /// How long the peer may take no data before the connection ends.
-    pub send_timeout: Duration,
-    pub keepalive: Option<KeepaliveSettings>,
-    /// Reconnecting after an abnormal end, if wanted.
-    pub reconnect: Option<ReconnectSettings>,
-    /// How long a new connection must stay up to count as a success.
-    pub reconnect_stable: Duration,
-    /// Text messages sent first on every connection.
-    pub preamble: Vec<String>,
-    /// Report keepalive pings and pongs as events (`--verbose`).
-    pub keepalive_notes: bool,
     /// Ctrl+C: ends a send that waits for room, or the wait for the handshake.
     pub interrupt: Interrupt,
 }
@@ -139,16 +125,10 @@ const RECV_BOUND: Bound = Bound {
 impl Default for HandleSettings {
     fn default() -> Self {
         Self {
+            client: ClientSettings::default(),
             budget: Budget::new(RECV_BOUND),
             keep: true,
-            disconnect_timeout: Duration::from_secs(5),
             send_buffer_size: 4 * 1024 * 1024,
-            send_timeout: Duration::from_secs(30),
-            keepalive: None,
-            reconnect: None,
-            reconnect_stable: Duration::from_secs(5),
-            preamble: Vec::new(),
-            keepalive_notes: false,
             interrupt: Interrupt::new(),
         }
     }
@@ -203,34 +183,34 @@ impl Connection {
     /// # Ok::<(), ws::Error>(())
     /// ```
     pub fn open(url: &str, options: &ConnectOptions) -> Result<Connection> {
-        Self::open_with(url, options, HandleSettings::default(), Observer::none())
+        let client = ClientSettings {
+            options: options.clone(),
+            ..ClientSettings::default()
+        };
+        let settings = HandleSettings {
+            client,
+            ..HandleSettings::default()
+        };
+        Self::open_with(url, settings, Observer::none())
     }
 
     /// Like [`open`](Self::open), with the handle's settings and an
     /// observer that sees every event on the connection's task.
     pub(crate) fn open_with(
         url: &str,
-        options: &ConnectOptions,
         settings: HandleSettings,
         observer: Observer,
     ) -> Result<Connection> {
         let url = url::parse(url)?;
-        let client_settings = ClientSettings {
-            options: options.clone(),
-            limits: Limits {
-                send_timeout: settings.send_timeout,
-                disconnect_timeout: settings.disconnect_timeout,
-                peer: "server",
-                keepalive: settings.keepalive,
-            },
-            reconnect: settings.reconnect,
-            reconnect_stable: settings.reconnect_stable,
-            preamble: settings.preamble.clone(),
-            notes: settings.keepalive_notes,
-        };
+        let options = &settings.client.options;
+        let (max_message_size, disconnect_timeout) = (
+            options.max_message_size,
+            settings.client.limits.disconnect_timeout,
+        );
+        let protocol = options.protocol.as_ref().map(|p| p.name());
         let token = settings.interrupt.token();
         crate::runtime::runtime()?;
-        let client = block(Client::open(&url, client_settings), &token, None)
+        let client = block(Client::open(&url, settings.client), &token, None)
             .map_err(|_| Error::Interrupted)??;
         let handshake = client.handshake().clone();
         let shared = Arc::new(Shared {
@@ -245,10 +225,10 @@ impl Connection {
             keep: AtomicBool::new(settings.keep),
             ended: watch::Sender::new(None),
             connections: AtomicU64::new(1),
-            disconnect_timeout: settings.disconnect_timeout,
-            max_message_size: options.max_message_size,
+            disconnect_timeout,
+            max_message_size,
             interrupt: settings.interrupt,
-            protocol: options.protocol.as_ref().map(|p| p.name()),
+            protocol,
             ids: AtomicU64::new(0),
         });
         runtime()?.spawn(task::run(client, shared.clone(), observer));

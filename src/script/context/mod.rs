@@ -203,12 +203,14 @@ impl Context {
             on_close: None,
             hold: None,
         };
-        let handle =
-            self.settings
-                .handle_settings(true, self.interrupt.clone(), self.budget.clone());
-        let connection =
-            Connection::open_with(url, &connect, handle, observer(self.console.clone(), view))
-                .map_err(to_rhai)?;
+        let handle = self.settings.handle_settings(
+            connect,
+            true,
+            self.interrupt.clone(),
+            self.budget.clone(),
+        );
+        let connection = Connection::open_with(url, handle, observer(self.console.clone(), view))
+            .map_err(to_rhai)?;
         self.opened.borrow_mut().push(connection.clone());
         Ok(connection)
     }
