@@ -48,17 +48,35 @@ pub(super) fn settings(
     })
 }
 
-/// Opens `url`, unless a stop signal comes first: a Ctrl+C or SIGTERM
-/// ends a wait of up to `connect_timeout` at once.
-pub(super) async fn open(
+/// Completes on Ctrl+C or SIGTERM.
+pub(super) type Stop = Pin<Box<dyn Future<Output = ()>>>;
+
+/// Installs the handlers of Ctrl+C and SIGTERM, then opens `url` unless
+/// one of them comes first (it ends a wait of up to `connect_timeout` at
+/// once) and says what the connection negotiated. The stop signal is
+/// handed back for the command's own waits.
+pub(super) async fn connect(
     url: &str,
     settings: ClientSettings,
-    stop: Pin<&mut impl Future<Output = ()>>,
-) -> Result<Client> {
-    tokio::select! {
-        client = Client::open(url, settings) => client,
-        () = stop => Err(Error::Interrupted),
-    }
+    console: &Console,
+    quiet: bool,
+) -> Result<(Client, Stop)> {
+    let stop =
+        crate::signals::stop().map_err(|e| Error::io("cannot install the signal handlers", e))?;
+    let mut stop: Stop = Box::pin(stop);
+    let client = tokio::select! {
+        client = Client::open(url, settings) => client?,
+        () = &mut stop => return Err(Error::Interrupted),
+    };
+    let handshake = client.handshake();
+    let compression = handshake.compression.as_ref();
+    let line = render::connected_line(
+        &crate::connection::redact::url(url),
+        handshake.subprotocol.as_deref(),
+        compression.map(|c| c as &dyn std::fmt::Display),
+    );
+    notice(console, line, quiet);
+    Ok((client, stop))
 }
 
 /// The outcome of a connection the peer ended: normal codes are a success,
@@ -101,18 +119,6 @@ pub(super) fn notice(console: &Console, line: Line, quiet: bool) {
         true => console.emit(Stream::SinksOnly, line),
         false => console.err(line),
     }
-}
-
-/// Says what the connection negotiated (subprotocol, compression).
-pub(super) fn say_connected(console: &Console, url: &str, client: &Client, quiet: bool) {
-    let handshake = client.handshake();
-    let compression = handshake.compression.as_ref();
-    let line = render::connected_line(
-        &crate::connection::redact::url(url),
-        handshake.subprotocol.as_deref(),
-        compression.map(|c| c as &dyn std::fmt::Display),
-    );
-    notice(console, line, quiet);
 }
 
 /// The end of a close we started: a warning when the server never

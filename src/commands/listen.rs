@@ -22,11 +22,10 @@ use std::time::SystemTime;
 use futures_util::FutureExt;
 
 use super::client;
-use crate::cancel::until;
 use crate::cli::{ListenArgs, Verbosity};
 use crate::connection::{CloseInfo, Closer, Event, Message, url};
 use crate::console::render::{self, Clock};
-use crate::console::{Console, Line, Role, Stream};
+use crate::console::{Console, Line, Stream};
 use crate::error::Result;
 use crate::runtime::runtime;
 
@@ -43,12 +42,9 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     super::attach_transcript(&console, &args.file, &settings)?;
     let mut printer = Printer::new(&args, console);
     let result = runtime()?.block_on(async {
-        let stop = crate::signals::stop()
-            .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
-        tokio::pin!(stop);
-        let mut client = client::open(&url, core, stop.as_mut()).await?;
-        client::say_connected(&printer.console, &url, &client, printer.shown.quiet);
-        let elapsed = until(duration.and_then(|d| std::time::Instant::now().checked_add(d)));
+        let (mut client, mut stop) =
+            client::connect(&url, core, &printer.console, printer.shown.quiet).await?;
+        let elapsed = client::sleep_for(duration);
         tokio::pin!(elapsed);
         loop {
             // Everything ready is printed before anything is awaited.
@@ -137,25 +133,18 @@ impl Printer {
 
     /// Shows an event; the end of the connection, when it is one.
     fn event(&mut self, event: Event) -> io::Result<Option<CloseInfo>> {
+        if let Some(line) = render::notice(&event) {
+            self.notice(line);
+        }
         match event {
-            Event::Message(message) => self.message(&message)?,
+            Event::Message(message) | Event::Malformed { message, .. } => self.message(&message)?,
             Event::Ping(payload) => self.control("ping", &payload)?,
             Event::Pong(payload) => self.control("pong", &payload)?,
-            Event::Keepalive(_) => {}
-            Event::Frame { sent, message } if self.shown.verbose => {
-                self.notice(render::frame_line(sent, &message, SystemTime::now()));
-            }
-            Event::Frame { .. } => {}
-            Event::Malformed { why, message } => {
-                self.notice(render::malformed_line(&why));
-                self.message(&message)?;
-            }
-            Event::Reconnecting(retry) => self.notice(Line::of(Role::Warning, retry.notice())),
-            Event::Reconnected(attempt) => self.notice(Line::of(
-                Role::Info,
-                format!("reconnected (attempt {attempt})"),
-            )),
             Event::Closed(info) => return Ok(Some(info)),
+            Event::Keepalive(_)
+            | Event::Frame { .. }
+            | Event::Reconnecting(_)
+            | Event::Reconnected(_) => {}
         }
         Ok(None)
     }

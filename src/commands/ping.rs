@@ -63,11 +63,8 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
     let result = runtime()?.block_on(async {
-        let stop = crate::signals::stop()
-            .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
-        tokio::pin!(stop);
-        let mut client = client::open(&plan.url, core, stop.as_mut()).await?;
-        client::say_connected(&console, &plan.url, &client, args.shown.quiet);
+        let (mut client, mut stop) =
+            client::connect(&plan.url, core, &console, args.shown.quiet).await?;
         let mut stats = Stats::default();
         let end = tokio::select! {
             end = send_all(&mut client, &plan, &console, &mut stats) => end,

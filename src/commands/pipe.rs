@@ -34,7 +34,7 @@ use crate::cancel::until;
 use crate::cli::PipeArgs;
 use crate::cli::Verbosity;
 use crate::connection::{Client, CloseInfo, Closer, Event, Message, message_cost, url};
-use crate::console::{Console, Line, Role, render};
+use crate::console::{Console, Line, render};
 use crate::error::{Error, Result};
 use crate::queue::{Bound, Queue, Weigh};
 use crate::runtime::runtime;
@@ -83,12 +83,9 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
         (false, false) => Mode::Text,
     };
     runtime()?.block_on(async {
-        let stop = crate::signals::stop()
-            .map_err(|e| Error::io("cannot install the signal handlers", e))?;
-        tokio::pin!(stop);
-        let mut client = client::open(&url, core, stop.as_mut()).await?;
-        let console = crate::console::Console::stdio();
-        client::say_connected(&console, &url, &client, args.shown.quiet);
+        let console = Console::stdio();
+        let (mut client, mut stop) =
+            client::connect(&url, core, &console, args.shown.quiet).await?;
         let input = spawn_reader(mode, settings.max_message_size);
         let mut pipe = Pipe {
             input,
@@ -255,16 +252,17 @@ impl Pipe {
 
     /// Writes a message out; notices on standard error.
     fn event(&mut self, event: Event) -> Option<End> {
+        if let Some(line) = render::notice(&event) {
+            self.notice(line);
+        }
         match event {
             Event::Message(message) => {
                 self.linger.heard();
                 self.output.message(&message).err().map(End::Output)
             }
-            Event::Reconnecting(retry) => self.notice(Line::of(Role::Warning, retry.notice())),
-            Event::Reconnected(attempt) => self.notice(Line::of(
-                Role::Info,
-                format!("reconnected (attempt {attempt})"),
-            )),
+            Event::Malformed { message, .. } => {
+                self.output.message(&message).err().map(End::Output)
+            }
             Event::Closed(info) => {
                 if self.shown.verbose && self.output.mode == Mode::Jsonl {
                     let line = jsonl::close_line(&info, SystemTime::now());
@@ -278,22 +276,17 @@ impl Pipe {
             }
             Event::Ping(payload) => self.control("ping", &payload),
             Event::Pong(payload) => self.control("pong", &payload),
-            Event::Frame { sent, message } if self.shown.verbose => {
-                self.notice(render::frame_line(sent, &message, SystemTime::now()))
-            }
-            Event::Malformed { why, message } => {
-                self.notice(render::malformed_line(&why));
-                self.output.message(&message).err().map(End::Output)
-            }
-            Event::Keepalive(_) | Event::Frame { .. } => None,
+            Event::Keepalive(_)
+            | Event::Frame { .. }
+            | Event::Reconnecting(_)
+            | Event::Reconnected(_) => None,
         }
     }
 
     /// A note about the connection on standard error (standard output is
     /// the messages'); not with `-q`.
-    fn notice(&self, line: Line) -> Option<End> {
+    fn notice(&self, line: Line) {
         client::notice(&self.console, line, self.shown.quiet);
-        None
     }
 
     /// A control frame, with `-v` only: a line of its own with `--jsonl`,
@@ -306,8 +299,8 @@ impl Pipe {
             let line = jsonl::control_line(kind, payload, SystemTime::now());
             return self.output.line(line.as_bytes()).err().map(End::Output);
         }
-        let line = render::control_line(kind, payload, SystemTime::now());
-        self.notice(line)
+        self.notice(render::control_line(kind, payload, SystemTime::now()));
+        None
     }
 }
 

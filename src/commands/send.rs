@@ -57,11 +57,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
     let console = Console::stdio();
     let quiet = args.shown.quiet;
     runtime()?.block_on(async {
-        let stop = crate::signals::stop()
-            .map_err(|e| Error::io("cannot install the signal handlers", e))?;
-        tokio::pin!(stop);
-        let mut client = client::open(&url, core, stop.as_mut()).await?;
-        client::say_connected(&console, &url, &client, quiet);
+        let (mut client, mut stop) = client::connect(&url, core, &console, quiet).await?;
         let (measured, mut on_wire) = oneshot::channel();
         client.send_measured(message, measured);
         let sent = |on_wire: Option<usize>| match on_wire {

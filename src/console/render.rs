@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use super::escape::visible_text;
 use super::{Line, Mark, Role};
-use crate::connection::{CloseInfo, Closer, Message};
+use crate::connection::{CloseInfo, Closer, Event, Message};
 
 /// Marker of a message from the peer.
 pub const INCOMING: &str = "<";
@@ -56,7 +56,7 @@ fn header_as(mark: &'static str, kind: &str, clock: &str) -> Line {
 
 /// A frame of an application protocol as it went over the wire, shown
 /// with `--verbose`: `< frame 12:00:01.250 2` (`>` for ours).
-pub fn frame_line(sent: bool, message: &Message, at: SystemTime) -> Line {
+fn frame_line(sent: bool, message: &Message, at: SystemTime) -> Line {
     let marker = if sent { OUTGOING } else { INCOMING };
     let payload = message.payload();
     let text = match std::str::from_utf8(&payload) {
@@ -68,12 +68,23 @@ pub fn frame_line(sent: bool, message: &Message, at: SystemTime) -> Line {
         .push(Role::Muted, text)
 }
 
-/// The notice for a frame the application protocol could not read.
-pub fn malformed_line(why: &str) -> Line {
-    Line::of(
-        Role::Warning,
-        format!("The server sent a frame its protocol does not allow: {why}"),
-    )
+/// The notice an event gives besides the message it may carry: a frame
+/// of the application protocol (the client core reports them only with
+/// `--verbose`), one the protocol does not allow, a reconnection.
+pub fn notice(event: &Event) -> Option<Line> {
+    match event {
+        Event::Frame { sent, message } => Some(frame_line(*sent, message, SystemTime::now())),
+        Event::Malformed { why, .. } => Some(Line::of(
+            Role::Warning,
+            format!("The server sent a frame its protocol does not allow: {why}"),
+        )),
+        Event::Reconnecting(retry) => Some(Line::of(Role::Warning, retry.notice())),
+        Event::Reconnected(attempt) => Some(Line::of(
+            Role::Info,
+            format!("reconnected (attempt {attempt})"),
+        )),
+        _ => None,
+    }
 }
 
 /// The lines showing one message from the peer.

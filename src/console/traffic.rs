@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use super::render::{close_line, control_line, frame_line, malformed_line, message_lines};
+use super::render::{close_line, control_line, message_lines, notice};
 use super::{Console, Line, Role, Stream};
 use crate::connection::{CloseInfo, Closer, Event, Note, Observer};
 
@@ -89,30 +89,21 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
             // a terminal that does not keep up).
             return;
         }
-        let lines = match event {
-            Event::Message(message) => message_lines(message, SystemTime::now(), view.json),
-            Event::Ping(payload) => vec![control_line("ping", payload, SystemTime::now())],
-            Event::Pong(payload) => vec![control_line("pong", payload, SystemTime::now())],
-            Event::Frame { sent, message } => vec![frame_line(*sent, message, SystemTime::now())],
-            Event::Malformed { why, message } => {
-                let mut lines = vec![malformed_line(why)];
+        let mut lines: Vec<Line> = notice(event).into_iter().collect();
+        match event {
+            Event::Message(message) | Event::Malformed { message, .. } => {
                 lines.extend(message_lines(message, SystemTime::now(), view.json));
-                lines
             }
-            Event::Keepalive(note) => vec![Line::of(
-                Role::Muted,
-                match note {
+            Event::Ping(payload) => lines.push(control_line("ping", payload, SystemTime::now())),
+            Event::Pong(payload) => lines.push(control_line("pong", payload, SystemTime::now())),
+            Event::Keepalive(note) => {
+                let text = match note {
                     Note::Ping => "keepalive ping sent",
                     Note::Pong => "keepalive pong received",
-                },
-            )],
-            Event::Reconnecting(retry) => vec![Line::of(Role::Warning, retry.notice())],
-            Event::Reconnected(attempt) => {
-                vec![Line::of(
-                    Role::Info,
-                    format!("reconnected (attempt {attempt})"),
-                )]
+                };
+                lines.push(Line::of(Role::Muted, text));
             }
+            Event::Frame { .. } | Event::Reconnecting(_) | Event::Reconnected(_) => {}
             Event::Closed(info) => {
                 // Our own close is confirmed by whoever asked for it.
                 if view.announce_close && info.by != Closer::Us {
@@ -123,7 +114,7 @@ pub fn observer(console: Console, view: TrafficView) -> Observer {
                 }
                 return;
             }
-        };
+        }
         let stream = if console.quiet() && received {
             Stream::SinksOnly
         } else {
