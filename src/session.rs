@@ -873,7 +873,7 @@ impl Session {
             lines.push(render::connected_line(
                 connection.url(),
                 connection.subprotocol(),
-                compression.as_ref().map(|c| c as &dyn std::fmt::Display),
+                compression.as_ref(),
             ));
         }
         lines.push(

@@ -69,11 +69,10 @@ pub(super) async fn connect(
         () = &mut stop => return Err(Error::Interrupted),
     };
     let handshake = client.handshake();
-    let compression = handshake.compression.as_ref();
     let line = render::connected_line(
         &crate::connection::redact::url(url),
         handshake.subprotocol.as_deref(),
-        compression.map(|c| c as &dyn std::fmt::Display),
+        handshake.compression.as_ref(),
     );
     notice(console, line, quiet);
     Ok((client, stop))

@@ -112,7 +112,7 @@ impl Printer {
         Printer {
             out: io::stdout(),
             buffer: String::with_capacity(CHUNK * 2),
-            clock: Clock::new(),
+            clock: Clock::default(),
             raw: args.raw,
             json: args.json,
             jsonl: args.jsonl,

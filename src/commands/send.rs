@@ -24,7 +24,7 @@ use crate::cancel::until;
 use crate::cli::SendArgs;
 use crate::connection::{Client, CloseInfo, Closer, Event, url};
 use crate::console::Console;
-use crate::console::render::{sent_line, sent_line_compressed};
+use crate::console::render::sent_line;
 use crate::error::{Error, Result, reason_suffix};
 use crate::runtime::runtime;
 
@@ -60,10 +60,6 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
         let (mut client, mut stop) = client::connect(&url, core, &console, quiet).await?;
         let (measured, mut on_wire) = oneshot::channel();
         client.send_measured(message, measured);
-        let sent = |on_wire: Option<usize>| match on_wire {
-            Some(on_wire) => sent_line_compressed(size, on_wire),
-            None => sent_line(size),
-        };
         if let Some(wanted) = args.replies {
             // The replies are read while the message is written: a server
             // may answer (or greet) before the last byte is out.
@@ -73,7 +69,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
                 replies = replies(&mut client, wanted, Output::new(mode), patience) => replies,
                 () = &mut stop => return client::leave(&mut client, None).await,
             };
-            client::notice(&console, sent(on_wire.try_recv().ok()), quiet);
+            client::notice(&console, sent_line(size, on_wire.try_recv().ok()), quiet);
             match replies {
                 Replies::All => {}
                 Replies::Ended(info) => {
@@ -104,7 +100,7 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
                 return Err(not_sent(&info));
             }
             if !quiet {
-                console.out(sent(on_wire.await.ok()));
+                console.out(sent_line(size, on_wire.await.ok()));
             }
         }
         let info = client.close_and_wait(1000, "").await;

@@ -152,11 +152,6 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// A clock with nothing cached yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// `HH:MM:SS.mmm` of `at`, the same text as [`clock`].
     pub fn at(&mut self, at: SystemTime) -> &str {
         let since = at
@@ -222,24 +217,20 @@ pub fn write_text(out: &mut String, text: &str, clock: &str, json: bool, colored
     out.push('\n');
 }
 
-/// `Sent 5.0 B of data over the wire.`: the confirmation of a send.
-pub fn sent_line(size: usize) -> Line {
-    Line::of(Role::Info, "Sent ")
+/// `Sent 5 B of data over the wire.`: the confirmation of a send; on a
+/// compressed connection with the size on the wire too, `Sent 8.0 KiB
+/// (312 B compressed) of data over the wire.`
+pub fn sent_line(size: usize, on_wire: Option<usize>) -> Line {
+    let line = Line::of(Role::Info, "Sent ")
         .marked(Mark::Sent)
-        .push(Role::Number, format_size(size))
-        .push(Role::Info, " of data over the wire.")
-}
-
-/// `Sent 8.0 KB (312.0 B compressed) of data over the wire.`: the
-/// confirmation of a send on a compressed connection, with the size of
-/// the message and its size on the wire.
-pub fn sent_line_compressed(size: usize, on_wire: usize) -> Line {
-    Line::of(Role::Info, "Sent ")
-        .marked(Mark::Sent)
-        .push(Role::Number, format_size(size))
-        .push(Role::Info, " (")
-        .push(Role::Number, format_size(on_wire))
-        .push(Role::Info, " compressed) of data over the wire.")
+        .push(Role::Number, format_size(size));
+    match on_wire {
+        Some(on_wire) => line
+            .push(Role::Info, " (")
+            .push(Role::Number, format_size(on_wire))
+            .push(Role::Info, " compressed) of data over the wire."),
+        None => line.push(Role::Info, " of data over the wire."),
+    }
 }
 
 /// A round trip or a short wait as milliseconds with two decimals
@@ -254,7 +245,7 @@ pub fn millis(duration: std::time::Duration) -> String {
 pub fn connected_line(
     url: &str,
     subprotocol: Option<&str>,
-    compression: Option<&dyn std::fmt::Display>,
+    compression: Option<&impl std::fmt::Display>,
 ) -> Line {
     let mut line = Line::of(Role::Info, "Connected to ").push(Role::Url, url);
     if let Some(protocol) = subprotocol {
@@ -319,15 +310,12 @@ pub fn hex_dump(bytes: &[u8]) -> Vec<Line> {
 
 /// The notice for a connection that ended.
 pub fn close_line(info: &CloseInfo) -> Line {
-    let code = Line::new()
-        .push(Role::Number, info.code.to_string())
-        .push(Role::Muted, format!(" ({})", info.code_meaning()));
-    let reason = |line: Line| {
-        if info.reason.is_empty() {
-            line
-        } else {
-            line.push(Role::Plain, ": ")
-                .push(Role::Literal, info.reason.clone())
+    let head = match info.by {
+        Closer::Peer => "Connection closed by the server with code ",
+        Closer::Us => "Connection closed with code ",
+        Closer::Dropped => {
+            let why = info.error.as_deref().unwrap_or("no close frame");
+            return Line::of(Role::Error, format!("Connection lost: {why}"));
         }
     };
     let role = if info.is_normal() {
@@ -335,31 +323,17 @@ pub fn close_line(info: &CloseInfo) -> Line {
     } else {
         Role::Warning
     };
-    match info.by {
-        Closer::Peer => {
-            let head = Line::of(role, "Connection closed by the server with code ");
-            reason(join(head, code))
-        }
-        Closer::Us => {
-            let line = reason(join(Line::of(role, "Connection closed with code "), code));
-            match &info.error {
-                Some(why) => line.push(Role::Warning, format!("; {why}")),
-                None => line,
-            }
-        }
-        Closer::Dropped => Line::of(
-            Role::Error,
-            format!(
-                "Connection lost: {}",
-                info.error.as_deref().unwrap_or("no close frame")
-            ),
-        ),
+    let mut line = Line::of(role, head)
+        .push(Role::Number, info.code.to_string())
+        .push(Role::Muted, format!(" ({})", info.code_meaning()));
+    if !info.reason.is_empty() {
+        line.add(Role::Plain, ": ");
+        line.add(Role::Literal, info.reason.clone());
     }
-}
-
-fn join(mut a: Line, b: Line) -> Line {
-    a.segments.extend(b.segments);
-    a
+    match (info.by, &info.error) {
+        (Closer::Us, Some(why)) => line.push(Role::Warning, format!("; {why}")),
+        _ => line,
+    }
 }
 
 #[cfg(test)]
@@ -401,7 +375,7 @@ mod tests {
 
     #[test]
     fn the_cached_clock_reads_as_clock() {
-        let mut cached = Clock::new();
+        let mut cached = Clock::default();
         let base = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000);
         for millis in [0, 7, 250, 999, 1000, 1001, 61_042, 3_600_500] {
             let at = base + std::time::Duration::from_millis(millis);

@@ -354,7 +354,7 @@ mod tests {
         let mut lines = vec![Line::of(Role::Info, "hello")];
         lines.extend(message_lines_at(&text, "12:00:00.000", false));
         lines.extend(message_lines_at(&text, "12:00:01.000", true));
-        lines.push(crate::console::render::sent_line(3));
+        lines.push(crate::console::render::sent_line(3, None));
         let html = page(&lines);
         let main = &html[html.find("<main>").unwrap()..html.find("</main>").unwrap()];
         assert_eq!(

@@ -8,7 +8,7 @@ use rhai::{Blob, Dynamic, EvalAltResult};
 use super::super::diagnostics::{runtime, to_rhai};
 use super::{Context, Fallible, seconds_text};
 use crate::connection::{Connection, Message};
-use crate::console::render::{sent_line, sent_line_compressed, sent_message_lines};
+use crate::console::render::{sent_line, sent_message_lines};
 use crate::console::{Line, Role};
 
 impl Context {
@@ -42,10 +42,7 @@ impl Context {
         let held = self.hold.as_ref().filter(|hold| hold.arm());
         let sent = connection.send_measured(message, &self.interrupt.token());
         if let Ok((size, on_wire)) = &sent {
-            self.console.out(match on_wire {
-                Some(on_wire) => sent_line_compressed(*size, *on_wire),
-                None => sent_line(*size),
-            });
+            self.console.out(sent_line(*size, *on_wire));
         }
         if let Some(hold) = held {
             hold.release(&self.console);
@@ -98,7 +95,7 @@ impl Context {
         self.count_sent();
         if self.interactive {
             connection.check_open().map_err(to_rhai)?;
-            self.console.out(sent_line(size));
+            self.console.out(sent_line(size, None));
         }
         Ok(())
     }
