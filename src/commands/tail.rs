@@ -24,51 +24,44 @@ const POLL: Duration = Duration::from_millis(100);
 const BLOCK: usize = 64 * 1024;
 
 pub(crate) fn run(args: TailArgs) -> Result<i32> {
-    if args.file.as_os_str() == "-" {
+    let path = args.file.as_path();
+    let stdin = path.as_os_str() == "-";
+    let copied = if stdin {
         let limit = super::line_limit()?;
         let (input, out) = (io::stdin().lock(), &mut io::stdout().lock());
-        return match last_lines(input, out, args.lines, limit) {
-            Ok(()) => Ok(0),
-            Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
-            Err(Failure::Output(e)) => Err(Error::io("cannot write the output", e)),
-            Err(Failure::Input(e)) => Err(Error::io("cannot read standard input", e)),
-        };
-    }
-    let path = args.file.as_path();
-    let read_error = |e| Error::file("read", path, e);
-    let mut file = File::open(path).map_err(read_error)?;
-    let length = file.metadata().map_err(read_error)?.len();
-    let start = tail_start(&mut file, length, args.lines).map_err(read_error)?;
-    file.seek(SeekFrom::Start(start)).map_err(read_error)?;
-    let mut out = io::stdout().lock();
-    let mut copier = Copier::new();
-    let copied = match copier.copy_new(&mut file, &mut out) {
-        Ok(_) if args.follow => {
-            follow(path, file, &mut out, &mut copier).map(|never| match never {})
-        }
-        Ok(_) => Ok(()),
-        Err(failure) => Err(failure),
+        last_lines(input, out, args.lines, limit)
+    } else {
+        tail_file(path, &args)
     };
     match copied {
         Ok(()) => Ok(0),
         Err(Failure::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(0),
-        Err(failure) => Err(failure.into_error(path)),
+        Err(Failure::Output(e)) => Err(Error::io("cannot write the output", e)),
+        Err(Failure::Input(e)) if stdin => Err(Error::io("cannot read standard input", e)),
+        Err(Failure::Input(e)) => Err(Error::file("read", path, e)),
     }
 }
 
-/// What went wrong while copying: reading the file or writing the output.
+/// What went wrong while copying: reading the input or writing the output.
 enum Failure {
     Input(io::Error),
     Output(io::Error),
 }
 
-impl Failure {
-    fn into_error(self, path: &Path) -> Error {
-        match self {
-            Failure::Input(e) => Error::file("read", path, e),
-            Failure::Output(e) => Error::io("cannot write the output", e),
-        }
+/// The last lines of the file at `path`, then (`-f`) what is appended to
+/// it, until output fails.
+fn tail_file(path: &Path, args: &TailArgs) -> Result<(), Failure> {
+    let mut file = File::open(path).map_err(Failure::Input)?;
+    let length = file.metadata().map_err(Failure::Input)?.len();
+    let start = tail_start(&mut file, length, args.lines).map_err(Failure::Input)?;
+    file.seek(SeekFrom::Start(start)).map_err(Failure::Input)?;
+    let mut out = io::stdout().lock();
+    let mut block = vec![0; BLOCK];
+    copy_new(&mut file, &mut out, &mut block)?;
+    if args.follow {
+        match follow(path, file, &mut out, &mut block)? {}
     }
+    Ok(())
 }
 
 /// Reads `input` to its end, keeping only its last `lines` lines, and
@@ -136,32 +129,18 @@ fn tail_start(file: &mut File, length: u64, lines: usize) -> io::Result<u64> {
     Ok(0)
 }
 
-/// Copies files to the output through one block-sized buffer.
-struct Copier {
-    block: Vec<u8>,
-}
-
-impl Copier {
-    fn new() -> Self {
-        Self {
-            block: vec![0; BLOCK],
+/// Copies what the file has past its position to `out` through `block`;
+/// returns how many bytes that was.
+fn copy_new(file: &mut File, out: &mut impl Write, block: &mut [u8]) -> Result<u64, Failure> {
+    let mut copied = 0;
+    loop {
+        let read = file.read(block).map_err(Failure::Input)?;
+        if read == 0 {
+            out.flush().map_err(Failure::Output)?;
+            return Ok(copied);
         }
-    }
-
-    /// Copies what the file has past its position to `out`; returns how
-    /// many bytes that was.
-    fn copy_new(&mut self, file: &mut File, out: &mut impl Write) -> Result<u64, Failure> {
-        let mut copied = 0;
-        loop {
-            let read = file.read(&mut self.block).map_err(Failure::Input)?;
-            if read == 0 {
-                out.flush().map_err(Failure::Output)?;
-                return Ok(copied);
-            }
-            out.write_all(&self.block[..read])
-                .map_err(Failure::Output)?;
-            copied += read as u64;
-        }
+        out.write_all(&block[..read]).map_err(Failure::Output)?;
+        copied += read as u64;
     }
 }
 
@@ -170,7 +149,7 @@ fn follow(
     path: &Path,
     mut file: File,
     out: &mut impl Write,
-    copier: &mut Copier,
+    block: &mut [u8],
 ) -> Result<std::convert::Infallible, Failure> {
     let mut identity = file.metadata().map_err(Failure::Input)?.ino();
     let mut position = file.stream_position().map_err(Failure::Input)?;
@@ -181,7 +160,7 @@ fn follow(
             continue;
         };
         if now.ino() != identity {
-            copier.copy_new(&mut file, out)?;
+            copy_new(&mut file, out, block)?;
             let Ok(next) = File::open(path) else { continue };
             file = next;
             identity = now.ino();
@@ -190,7 +169,7 @@ fn follow(
             file.seek(SeekFrom::Start(0)).map_err(Failure::Input)?;
             position = 0;
         }
-        position += copier.copy_new(&mut file, out)?;
+        position += copy_new(&mut file, out, block)?;
     }
 }
 
