@@ -40,7 +40,11 @@ pub(crate) fn run(args: ReplayArgs) -> Result<i32> {
     // a broken file) is an error that names it, not all of memory.
     let mut lines = crate::bounded::TextLines::new(input, super::line_limit()?);
     let out = io::stdout();
-    let mut screen = Screen::new(out.lock(), colour_wanted(out.is_terminal()));
+    let mut screen = Screen {
+        colour: colour_wanted(out.is_terminal()),
+        out: out.lock(),
+        buffer: String::new(),
+    };
     let first = match lines.next() {
         None => return Ok(0),
         Some(line) => line.map_err(|e| Error::file("read", path, e))?,
@@ -222,14 +226,6 @@ struct Screen {
 }
 
 impl Screen {
-    fn new(out: io::StdoutLock<'static>, colour: bool) -> Screen {
-        Screen {
-            out,
-            colour,
-            buffer: String::new(),
-        }
-    }
-
     fn show(&mut self, data: &str) -> Result<()> {
         sanitize(data, self.colour, &mut self.buffer);
         if self.buffer.len() >= 64 * 1024 {
@@ -312,14 +308,14 @@ mod tests {
         }
     }
 
-    fn pace(speed: f64, idle_limit: Option<f64>, no_wait: bool) -> Pace {
+    fn pace(speed: f64, idle_limit: Option<f64>, no_wait: bool) -> Result<Pace> {
         let args = ReplayArgs {
             file: "x.cast".into(),
             speed,
             idle_limit,
             no_wait,
         };
-        Pace::new(&args).unwrap()
+        Pace::new(&args)
     }
 
     fn pauses(mut pace: Pace, times: &[f64]) -> Vec<Option<f64>> {
@@ -335,22 +331,22 @@ mod tests {
     fn pauses_follow_the_recording_shaped_by_speed_and_idle_limit() {
         let times = [0.5, 1.5, 1.5, 11.5, 11.0];
         assert_eq!(
-            pauses(pace(1.0, None, false), &times),
+            pauses(pace(1.0, None, false).unwrap(), &times),
             [Some(1.0), None, Some(10.0), None]
         );
         assert_eq!(
-            pauses(pace(2.0, None, false), &times),
+            pauses(pace(2.0, None, false).unwrap(), &times),
             [Some(0.5), None, Some(5.0), None]
         );
         assert_eq!(
-            pauses(pace(2.0, Some(2.0), false), &times),
+            pauses(pace(2.0, Some(2.0), false).unwrap(), &times),
             [Some(0.5), None, Some(1.0), None]
         );
-        assert_eq!(pauses(pace(1.0, None, true), &times), [None; 4]);
-        let mut recorded = pace(1.0, None, false);
+        assert_eq!(pauses(pace(1.0, None, true).unwrap(), &times), [None; 4]);
+        let mut recorded = pace(1.0, None, false).unwrap();
         recorded.limit_idle(Some(3.0));
         assert_eq!(pauses(recorded, &times), [Some(1.0), None, Some(3.0), None]);
-        let mut given = pace(1.0, Some(1.5), false);
+        let mut given = pace(1.0, Some(1.5), false).unwrap();
         given.limit_idle(Some(3.0));
         assert_eq!(pauses(given, &times)[2], Some(1.5));
     }
@@ -358,21 +354,10 @@ mod tests {
     #[test]
     fn speeds_and_limits_are_checked() {
         for speed in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            let args = ReplayArgs {
-                file: "x".into(),
-                speed,
-                idle_limit: None,
-                no_wait: false,
-            };
-            assert!(matches!(Pace::new(&args), Err(Error::Usage(_))), "{speed}");
+            let refused = pace(speed, None, false);
+            assert!(matches!(refused, Err(Error::Usage(_))), "{speed}");
         }
-        let args = ReplayArgs {
-            file: "x".into(),
-            speed: 1.0,
-            idle_limit: Some(0.0),
-            no_wait: false,
-        };
-        assert!(matches!(Pace::new(&args), Err(Error::Usage(_))));
+        assert!(matches!(pace(1.0, Some(0.0), false), Err(Error::Usage(_))));
     }
 
     #[test]
