@@ -15,19 +15,18 @@ use crate::script::bytes::{from_base64, to_base64};
 /// A message as a JSON line with its newline.
 pub(crate) fn message_line(message: &Message, at: SystemTime) -> String {
     match message {
-        Message::Text(text) => object("text", text.clone(), at),
-        Message::Binary(bytes) => object("binary", to_base64(bytes), at),
+        Message::Text(text) => object("text", text.as_str().into(), at),
+        Message::Binary(bytes) => object("binary", to_base64(bytes).into(), at),
         Message::Decoded(decoded) => {
             let kind = decoded.summary.split(' ').next().unwrap_or_default();
-            let object = json!({"kind": kind, "time": unix_time(at), "data": decoded.value});
-            format!("{object}\n")
+            object(kind, decoded.value.clone(), at)
         }
     }
 }
 
 /// A ping or pong as a JSON line with its newline.
 pub(crate) fn control_line(kind: &str, payload: &[u8], at: SystemTime) -> String {
-    object(kind, to_base64(payload), at)
+    object(kind, to_base64(payload).into(), at)
 }
 
 /// The end of the connection as a JSON line: its code and reason.
@@ -37,7 +36,7 @@ pub(crate) fn close_line(info: &CloseInfo, at: SystemTime) -> String {
     format!("{object}\n")
 }
 
-fn object(kind: &str, data: String, at: SystemTime) -> String {
+fn object(kind: &str, data: Value, at: SystemTime) -> String {
     let object = json!({"kind": kind, "time": unix_time(at), "data": data});
     format!("{object}\n")
 }

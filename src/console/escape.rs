@@ -23,17 +23,11 @@ pub fn visible(c: char) -> char {
 /// `text` with every character but the tab shown as [`visible`] maps it;
 /// borrowed (no copy) when nothing needs mapping, the common case.
 pub fn visible_text(text: &str) -> Cow<'_, str> {
-    if !text.bytes().any(may_need_mapping) {
+    let shown = |c| if c == '\t' { c } else { visible(c) };
+    if !text.bytes().any(may_need_mapping) || text.chars().all(|c| shown(c) == c) {
         return Cow::Borrowed(text);
     }
-    if !text.chars().any(|c| c != '\t' && visible(c) != c) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| if c == '\t' { c } else { visible(c) })
-            .collect(),
-    )
+    Cow::Owned(text.chars().map(shown).collect())
 }
 
 /// Whether a byte may start a character [`visible`] maps: an ASCII control

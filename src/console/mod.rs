@@ -351,7 +351,7 @@ impl Console {
             inner.terminal.paint(stream, &lines)
         };
         if let Some(piece) = piece {
-            terminal::show(piece);
+            display::show(piece);
         }
     }
 
@@ -404,27 +404,21 @@ impl Console {
         let mut inner = self.lock();
         let sinks = std::mem::take(&mut inner.sinks);
         self.note_traffic(&inner);
-        let mut errors = Vec::new();
-        for mut slot in sinks {
-            if !slot.failed
-                && let Err(e) = slot.sink.finish()
-            {
-                errors.push(e);
-            }
-        }
-        let lines = errors
+        let lines: Vec<Line> = sinks
             .into_iter()
+            .filter(|slot| !slot.failed)
+            .filter_map(|mut slot| slot.sink.finish().err())
             .map(|e| {
                 Line::of(
                     Role::Error,
                     format!("ws: could not complete the transcript: {e}"),
                 )
             })
-            .collect::<Vec<_>>();
+            .collect();
         let piece = inner.terminal.paint(Stream::Err, &lines);
         drop(inner);
         if let Some(piece) = piece {
-            terminal::show(piece);
+            display::show(piece);
         }
         display::settle();
     }
@@ -461,7 +455,7 @@ impl Inner {
                 ),
             );
             if let Some(piece) = self.terminal.paint(Stream::Err, &[notice]) {
-                terminal::show(piece);
+                display::show(piece);
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use std::io::{self, IsTerminal};
 
-use super::display::{self, Piece};
+use super::display::Piece;
 use super::{Line, Mark, Stream};
 
 pub(super) struct Terminal {
@@ -55,9 +55,4 @@ impl Terminal {
             traffic,
         })
     }
-}
-
-/// Shows a painted piece.
-pub(super) fn show(piece: Piece) {
-    display::show(piece);
 }
