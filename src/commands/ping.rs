@@ -19,7 +19,6 @@ use crate::console::render::{close_line, millis};
 use crate::console::{Console, Line, Role};
 use crate::error::Result;
 use crate::runtime::runtime;
-use crate::settings::Settings;
 
 /// Which control frame to send.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -58,7 +57,20 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         Kind::Pong => "ws pong",
     };
     let (settings, options) = super::client_settings(&args.connect, None, &[], None)?;
-    let plan = plan(&args, kind, url, payload, &settings)?;
+    let interval = if args.interval == 0.0 {
+        Duration::ZERO
+    } else {
+        super::seconds("--interval", args.interval)?
+    };
+    let plan = Plan {
+        kind,
+        url,
+        payload,
+        count: u64::try_from(args.number).ok(),
+        interval,
+        duration: client::duration(args.duration)?,
+        response_timeout: settings.response_timeout,
+    };
     let core = client::settings(&settings, options, command, args.shown.verbose)?;
     let console = Console::stdio();
     super::attach_transcript(&console, &args.file, &settings)?;
@@ -73,47 +85,27 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         };
         summary(&console, &plan, &stats);
         match end {
+            // The server closed or dropped the connection.
+            Some(info) => {
+                client::outcome(&info)?;
+                console.err(close_line(&info));
+                return Ok(0);
+            }
             // A server that let the last ping go unanswered is not waited
             // for a second time: the close goes without waiting.
-            None if stats.unanswered => {
-                client.close(1000, "");
-                Ok(status(&plan, &stats))
-            }
+            None if stats.unanswered => client.close(1000, ""),
             None => {
                 let info = client.close_and_wait(1000, "").await;
                 client::closed(&console, &info, args.shown.quiet)?;
-                Ok(status(&plan, &stats))
             }
-            Some(info) => ended(&console, &info),
         }
+        // As with ping(8): pings sent and not one pong back is a failure.
+        let unanswered = kind == Kind::Ping && stats.sent > 0 && stats.round_trips.is_empty();
+        Ok(i32::from(unanswered))
     });
     super::record(&console, &result);
     console.finish();
     result
-}
-
-fn plan(
-    args: &PingArgs,
-    kind: Kind,
-    url: String,
-    payload: Vec<u8>,
-    settings: &Settings,
-) -> Result<Plan> {
-    let interval = if args.interval == 0.0 {
-        Duration::ZERO
-    } else {
-        super::seconds("--interval", args.interval)?
-    };
-    let duration = client::duration(args.duration)?;
-    Ok(Plan {
-        kind,
-        url,
-        payload,
-        count: u64::try_from(args.number).ok(),
-        interval,
-        duration,
-        response_timeout: settings.response_timeout,
-    })
 }
 
 /// Sends every frame of the plan; `Some` when the connection ended first.
@@ -198,18 +190,6 @@ async fn wait(
             }
         }
     }
-}
-
-/// The end of a connection the server closed or dropped.
-fn ended(console: &Console, info: &CloseInfo) -> Result<i32> {
-    client::outcome(info)?;
-    console.err(close_line(info));
-    Ok(0)
-}
-
-fn status(plan: &Plan, stats: &Stats) -> i32 {
-    let unanswered = plan.kind == Kind::Ping && stats.sent > 0 && stats.round_trips.is_empty();
-    i32::from(unanswered)
 }
 
 fn banner(plan: &Plan) -> Line {
