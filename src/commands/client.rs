@@ -6,7 +6,6 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::cancel::until;
 use crate::connection::{
     Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Limits, Preamble,
 };
@@ -137,9 +136,4 @@ pub(super) fn closed(console: &Console, info: &CloseInfo, quiet: bool) -> Result
 /// `-d SECONDS` as a duration.
 pub(super) fn duration(seconds: Option<f64>) -> Result<Option<Duration>> {
     seconds.map(|s| super::seconds("--duration", s)).transpose()
-}
-
-/// Completes after `duration`, or never.
-pub(super) async fn sleep_for(duration: Option<Duration>) {
-    until(duration.and_then(|d| std::time::Instant::now().checked_add(d))).await
 }

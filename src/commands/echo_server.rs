@@ -63,7 +63,7 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
     acceptor.block_on(async {
         // Handlers first: a signal right after the first line must stop us cleanly.
         let stop = crate::signals::stop()
-            .map_err(|e| crate::error::Error::io("cannot install the signal handlers", e))?;
+            .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         let server = Server::bind(&format!("{host}:{}", args.port), options)?;
         let address = server.local_addr();
         let mut out = std::io::stdout().lock();

@@ -22,6 +22,7 @@ use std::time::SystemTime;
 use futures_util::FutureExt;
 
 use super::client;
+use crate::cancel::{deadline, until};
 use crate::cli::{ListenArgs, Verbosity};
 use crate::connection::{CloseInfo, Closer, Event, Message, url};
 use crate::console::render::{self, Clock};
@@ -44,7 +45,7 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
     let result = runtime()?.block_on(async {
         let (mut client, mut stop) =
             client::connect(&url, core, &printer.console, printer.shown.quiet).await?;
-        let elapsed = client::sleep_for(duration);
+        let elapsed = until(deadline(duration));
         tokio::pin!(elapsed);
         loop {
             // Everything ready is printed before anything is awaited.

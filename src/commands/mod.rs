@@ -126,10 +126,6 @@ fn error_text(error: &Error) -> Option<String> {
     Some(text)
 }
 
-/// Settings and connection options of a client command: the settings
-/// layered from its flags, `WS_*` variables and settings files, plus the
-/// flags that only concern the connection. Warns once on standard error
-/// when `-k` turns certificate verification off.
 /// The longest line a command reads from a file or standard input:
 /// `max_message_size` (from the environment and the settings files).
 pub(crate) fn line_limit() -> Result<usize> {
@@ -137,6 +133,10 @@ pub(crate) fn line_limit() -> Result<usize> {
     Ok(crate::settings::load(&flags)?.settings.max_message_size)
 }
 
+/// Settings and connection options of a client command: the settings
+/// layered from its flags, `WS_*` variables and settings files, plus the
+/// flags that only concern the connection. Warns once on standard error
+/// when `-k` turns certificate verification off.
 pub(crate) fn client_settings(
     flags: &crate::cli::ConnectArgs,
     stay: Option<&crate::cli::StayArgs>,
@@ -144,7 +144,7 @@ pub(crate) fn client_settings(
     width: Option<&str>,
 ) -> Result<(crate::settings::Settings, crate::connection::ConnectOptions)> {
     let settings_flags = flags.setting_flags(stay, more, width);
-    let settings = crate::settings::load(&settings_flags)?.settings;
+    let mut settings = crate::settings::load(&settings_flags)?.settings;
     let mut options = settings.connect_options();
     options
         .subprotocols
@@ -154,7 +154,6 @@ pub(crate) fn client_settings(
     options.insecure = flags.insecure;
     options.proxy.clone_from(&flags.proxy);
     crate::connection::check_options(&options)?;
-    let mut settings = settings;
     if let Some(path) = stay.and_then(|stay| stay.preamble.as_ref()) {
         settings.preamble = Some(crate::connection::Preamble::load(path)?);
     }

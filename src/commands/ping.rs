@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use super::client;
-use crate::cancel::until;
+use crate::cancel::{deadline, until};
 use crate::cli::PingArgs;
 use crate::connection::{Client, CloseInfo, Event, check_control_payload, redact, url};
 use crate::console::render::{close_line, millis};
@@ -81,7 +81,7 @@ pub(crate) fn run(args: PingArgs, kind: Kind) -> Result<i32> {
         let end = tokio::select! {
             end = send_all(&mut client, &plan, &console, &mut stats) => end,
             () = &mut stop => None,
-            () = client::sleep_for(plan.duration) => None,
+            () = until(deadline(plan.duration)) => None,
         };
         summary(&console, &plan, &stats);
         match end {

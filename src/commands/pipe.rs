@@ -112,7 +112,7 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
                     pipe.take(&mut client, input);
                     continue;
                 }
-                () = until(pipe.linger.deadline()), if pipe.linger.is_on() => {
+                () = until(pipe.linger.deadline()) => {
                     pipe.linger.expired(&mut client);
                     continue;
                 }
@@ -168,11 +168,7 @@ impl Linger {
         self.until = Some((latest, now + self.quiet));
     }
 
-    fn is_on(&self) -> bool {
-        self.until.is_some()
-    }
-
-    /// When the next look is due.
+    /// When the next look is due; `None` (never) while not lingering.
     fn deadline(&self) -> Option<Instant> {
         let (latest, quiet) = self.until?;
         Some(latest.map_or(quiet, |latest| latest.min(quiet)))

@@ -12,7 +12,7 @@
 //! connected) with status 130.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -20,7 +20,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use super::client;
 use super::pipe::{Mode, Output};
 use crate::bounded;
-use crate::cancel::until;
+use crate::cancel::{deadline, until};
 use crate::cli::SendArgs;
 use crate::connection::{Client, CloseInfo, Closer, Event, url};
 use crate::console::Console;
@@ -127,8 +127,7 @@ async fn replies(
     mut output: Output,
     patience: Option<Duration>,
 ) -> Replies {
-    let deadline = patience.and_then(|p| Instant::now().checked_add(p));
-    let late = until(deadline);
+    let late = until(deadline(patience));
     tokio::pin!(late);
     let mut got = 0;
     while got < wanted {

@@ -52,10 +52,9 @@ pub(crate) fn run(args: TestArgs) -> Result<i32> {
     }
     let needs_server = args.url.is_none() && cases.iter().any(|c| c.file.url.is_none());
     // The echo server for tests without a URL serves until they end.
-    let server = match needs_server {
-        true => Some(crate::server::EchoServer::start()?),
-        false => None,
-    };
+    let server = needs_server
+        .then(crate::server::EchoServer::start)
+        .transpose()?;
     let fallback = server.as_ref().map(|server| server.url());
     let width = settings.width();
     let env = Environment {

@@ -280,10 +280,7 @@ impl Console {
     /// or the terminal has room for it (else it is counted as not shown,
     /// and its rendering is saved).
     pub(crate) fn takes_traffic(&self) -> bool {
-        if !self.shows_traffic() || self.traffic[1].load(Ordering::Relaxed) {
-            return self.shows_traffic();
-        }
-        display::has_room()
+        self.shows_traffic() && (self.traffic[1].load(Ordering::Relaxed) || display::has_room())
     }
 
     /// Prints a line on standard output.
