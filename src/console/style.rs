@@ -76,6 +76,7 @@ impl Role {
     ///
     /// assert_eq!(Role::Error.rgb(), "#f38ba8");
     /// assert_ne!(Role::Success.rgb(), Role::Error.rgb());
+    /// assert_eq!(Role::Plain.rgb(), "#d9e0ee"); // the default text colour
     /// ```
     pub fn rgb(self) -> &'static str {
         match self.ansi().0 {
@@ -276,23 +277,5 @@ impl Line {
         text.split('\n')
             .map(|part| Line::of(role, part.strip_suffix('\r').unwrap_or(part)))
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn newlines_never_enter_a_segment() {
-        let line = Line::of(Role::Plain, "a\nb");
-        assert_eq!(line.plain(), "a b");
-        assert_eq!(Line::split(Role::Plain, "a\r\nb").len(), 2);
-    }
-
-    #[test]
-    fn every_role_has_a_colour() {
-        assert_eq!(Role::Plain.rgb(), FOREGROUND);
-        assert_ne!(Role::Error.rgb(), Role::Success.rgb());
     }
 }
