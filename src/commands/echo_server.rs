@@ -78,33 +78,21 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
 fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>> {
     let read =
         |path: &Path| crate::bounded::read_config(path).map_err(|e| Error::file("read", path, e));
+    let refused = |why: String| Error::tls(None, why);
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&read(cert)?)
         .collect::<Result<_, _>>()
-        .map_err(|_| {
-            Error::tls(
-                None,
-                format!("{} is not a PEM certificate file", cert.display()),
-            )
-        })?;
+        .map_err(|_| refused(format!("{} is not a PEM certificate file", cert.display())))?;
     if certs.is_empty() {
-        return Err(Error::tls(
-            None,
-            format!("{} holds no certificate", cert.display()),
-        ));
+        return Err(refused(format!("{} holds no certificate", cert.display())));
     }
     let key = PrivateKeyDer::from_pem_slice(&read(key)?)
-        .map_err(|_| Error::tls(None, format!("{} holds no PEM private key", key.display())))?;
+        .map_err(|_| refused(format!("{} holds no PEM private key", key.display())))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::tls(None, format!("cannot set up TLS: {e}")))?
+        .map_err(|e| refused(format!("cannot set up TLS: {e}")))?
         .with_no_client_auth()
         .with_single_cert(certs, key)
-        .map_err(|e| {
-            Error::tls(
-                None,
-                format!("the certificate and key do not work together: {e}"),
-            )
-        })?;
+        .map_err(|e| refused(format!("the certificate and key do not work together: {e}")))?;
     Ok(Arc::new(config))
 }

@@ -120,23 +120,17 @@ mod tests {
 
     #[test]
     fn bad_lines_say_what_is_wrong() {
-        assert!(parse("nope").unwrap_err().contains("not JSON"));
-        assert!(parse("[1]").unwrap_err().contains("not a JSON object"));
-        assert!(parse("{}").unwrap_err().contains("data is missing"));
-        assert!(
-            parse(r#"{"kind":"binary","data":[1]}"#)
-                .unwrap_err()
-                .contains("not a base64 string")
-        );
-        assert!(
-            parse(r#"{"kind":"ping","data":""}"#)
-                .unwrap_err()
-                .contains("not text or binary")
-        );
-        assert!(
-            parse(r#"{"kind":"binary","data":"*"}"#)
-                .unwrap_err()
-                .contains("not base64")
-        );
+        let cases = [
+            ("nope", "not JSON"),
+            ("[1]", "not a JSON object"),
+            ("{}", "data is missing"),
+            (r#"{"kind":"binary","data":[1]}"#, "not a base64 string"),
+            (r#"{"kind":"ping","data":""}"#, "not text or binary"),
+            (r#"{"kind":"binary","data":"*"}"#, "not base64"),
+        ];
+        for (line, why) in cases {
+            let error = parse(line).unwrap_err();
+            assert!(error.contains(why), "{line}: {error}");
+        }
     }
 }

@@ -86,9 +86,8 @@ pub(crate) fn run(args: PipeArgs) -> Result<i32> {
         let console = Console::stdio();
         let (mut client, mut stop) =
             client::connect(&url, core, &console, args.shown.quiet).await?;
-        let input = spawn_reader(mode, settings.max_message_size);
         let mut pipe = Pipe {
-            input,
+            input: spawn_reader(mode, settings.max_message_size),
             output: Output::new(mode),
             reading: true,
             failed: None,
