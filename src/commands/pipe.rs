@@ -305,7 +305,13 @@ impl Pipe {
 /// a line without an end cannot fill memory: past that it is an error that
 /// names it.
 fn spawn_reader(mode: Mode, max_message_size: usize) -> Arc<Queue<Input>> {
-    let longest = longest_line(mode, max_message_size);
+    // The longest line read: a message of `max_message_size` and a `\r`
+    // before its newline, or as JSON (escaped text, or base64 at 4 bytes
+    // for 3).
+    let longest = match mode {
+        Mode::Jsonl => max_message_size.saturating_mul(6).saturating_add(1024),
+        Mode::Text | Mode::Binary => max_message_size.saturating_add(1),
+    };
     let queue = Arc::new(Queue::bounded(Bound {
         items: usize::MAX,
         bytes: INPUT_BYTES,
@@ -339,15 +345,6 @@ fn spawn_reader(mode: Mode, max_message_size: usize) -> Arc<Queue<Input>> {
         lines.close();
     });
     queue
-}
-
-/// The longest line read: a message of `max_message_size` and a `\r`
-/// before its newline, or as JSON (escaped text, or base64 at 4 bytes for 3).
-fn longest_line(mode: Mode, max_message_size: usize) -> usize {
-    match mode {
-        Mode::Jsonl => max_message_size.saturating_mul(6).saturating_add(1024),
-        Mode::Text | Mode::Binary => max_message_size.saturating_add(1),
-    }
 }
 
 fn too_long(number: usize, max_message_size: usize) -> Error {

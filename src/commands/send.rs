@@ -82,23 +82,17 @@ pub(crate) fn run(args: SendArgs, kind: Kind) -> Result<i32> {
                 }
                 Replies::Late(got) => {
                     client.close(1000, "");
-                    let why = format!("only {got} came");
-                    return Err(too_few(wanted, &why, patience));
+                    return Err(too_few(wanted, &format!("only {got} came"), patience));
                 }
                 Replies::Output(e) => return client::leave(&mut client, Some(e)).await,
             }
         } else {
             let written = tokio::select! {
-                written = client.write_out() => Some(written),
-                () = &mut stop => None,
-            };
-            let Some(written) = written else {
+                written = client.write_out() => written,
                 // Ctrl+C or SIGTERM while the server is slow to take it.
-                return client::leave(&mut client, None).await;
+                () = &mut stop => return client::leave(&mut client, None).await,
             };
-            if let Err(info) = written {
-                return Err(not_sent(&info));
-            }
+            written.map_err(|info| not_sent(&info))?;
             if !quiet {
                 console.out(sent_line(size, on_wire.await.ok()));
             }

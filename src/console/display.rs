@@ -191,8 +191,7 @@ impl Display {
             if dropped > 0 {
                 out.write(vec![Item::Text(self.left_out(dropped))]);
             }
-            let printing = out.printer.is_some();
-            self.printing.store(printing, Ordering::SeqCst);
+            self.printing.store(out.printer.is_some(), Ordering::SeqCst);
             self.shown.send_modify(|shown| *shown += count);
         }
     }

@@ -186,7 +186,7 @@ impl Console {
 
     /// Notes whether traffic goes anywhere, after a change under the lock.
     fn note_traffic(&self, inner: &Inner) {
-        let on_terminal = !inner.quiet && !inner.terminal.is_silent();
+        let on_terminal = !inner.quiet && !inner.terminal.silent;
         let in_sinks = !inner.sinks.is_empty();
         self.traffic[0].store(on_terminal || in_sinks, Ordering::Relaxed);
         self.traffic[1].store(in_sinks, Ordering::Relaxed);

@@ -9,7 +9,8 @@ use super::display::Piece;
 use super::{Line, Mark, Stream};
 
 pub(super) struct Terminal {
-    silent: bool,
+    /// It shows nothing ([`Terminal::silent`]).
+    pub(super) silent: bool,
     colored: bool,
 }
 
@@ -27,11 +28,6 @@ impl Terminal {
             silent: true,
             colored: false,
         }
-    }
-
-    /// Whether it shows nothing ([`Terminal::silent`]).
-    pub(super) fn is_silent(&self) -> bool {
-        self.silent
     }
 
     /// The lines as they are shown, ready for the display thread; `None`
