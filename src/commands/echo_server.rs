@@ -66,10 +66,9 @@ pub(crate) fn run(args: EchoServerArgs) -> Result<i32> {
             .map_err(|e| Error::io("cannot install the signal handlers", e))?;
         let server = Server::bind(&format!("{host}:{}", args.port), options)?;
         let address = server.local_addr();
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::stdout();
         let _ = writeln!(out, "Running server on {}:{}", args.host, address.port());
         let _ = out.flush();
-        drop(out);
         server.run(crate::server::default_workers(), stop).await
     })?;
     Ok(0)

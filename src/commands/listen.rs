@@ -1,11 +1,10 @@
 //! `ws listen`: prints every message a server sends, with its kind and
 //! time, until the server closes (status 0 for 1000 and 1001, 1 otherwise),
-//! `-d` seconds pass or `-n` messages came (we close with 1000, status
-//! 0), or Ctrl+C or SIGTERM
-//! (we close with 1001, status 130). `--preamble FILE` sends its lines
-//! after every connection; with `--reconnect` the client core opens a new
-//! connection after an abnormal end and the lines go on to the same
-//! output.
+//! `-d` seconds pass or `-n` messages came (we close with 1000, status 0),
+//! or Ctrl+C or SIGTERM (we close with 1001, status 130). `--preamble FILE`
+//! sends its lines after every connection; with `--reconnect` the client
+//! core opens a new connection after an abnormal end and the lines go on to
+//! the same output.
 //!
 //! It drives the client core in its own loop and keeps up with a fast
 //! server: lines are rendered straight into one buffer (see
@@ -27,7 +26,7 @@ use crate::cli::{ListenArgs, Verbosity};
 use crate::connection::{CloseInfo, Closer, Event, Message, url};
 use crate::console::render::{self, Clock};
 use crate::console::{Console, Line, Stream};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::runtime::runtime;
 
 /// Bytes gathered before a write even while the socket has more ready.
@@ -88,7 +87,6 @@ pub(crate) fn run(args: ListenArgs) -> Result<i32> {
 
 /// Standard output through one buffer, and the transcripts (`-f`).
 struct Printer {
-    out: io::Stdout,
     buffer: String,
     clock: Clock,
     /// `--raw`: payloads byte for byte, without headers or escaping.
@@ -111,7 +109,6 @@ impl Printer {
     fn new(args: &ListenArgs, console: Console) -> Printer {
         let terminal = io::stdout().is_terminal();
         Printer {
-            out: io::stdout(),
             buffer: String::with_capacity(CHUNK * 2),
             clock: Clock::default(),
             raw: args.raw,
@@ -211,7 +208,7 @@ impl Printer {
             return self.written();
         }
         self.flush()?;
-        let mut out = self.out.lock();
+        let mut out = io::stdout().lock();
         out.write_all(payload)?;
         out.write_all(b"\n")?;
         if self.terminal {
@@ -233,7 +230,7 @@ impl Printer {
         if self.buffer.is_empty() {
             return Ok(());
         }
-        let mut out = self.out.lock();
+        let mut out = io::stdout().lock();
         out.write_all(self.buffer.as_bytes())?;
         out.flush()?;
         self.buffer.clear();
@@ -261,7 +258,7 @@ impl Printer {
         client::outcome(info)?;
         match flushed {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                Err(crate::error::Error::io("cannot write the output", e))
+                Err(Error::io("cannot write the output", e))
             }
             _ => Ok(0),
         }
@@ -270,7 +267,7 @@ impl Printer {
     /// The end of a close we started (`-d`, `-n`).
     fn closed(&mut self, info: &CloseInfo) -> Result<i32> {
         self.flush()
-            .map_err(|e| crate::error::Error::io("cannot write the output", e))?;
+            .map_err(|e| Error::io("cannot write the output", e))?;
         client::closed(&self.console, info, self.shown.quiet).map(|()| 0)
     }
 

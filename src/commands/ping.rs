@@ -169,11 +169,10 @@ enum Wait {
 async fn wait(
     client: &mut Client,
     deadline: Option<Instant>,
-    pong: Option<oneshot::Receiver<std::time::Duration>>,
+    mut pong: Option<oneshot::Receiver<std::time::Duration>>,
 ) -> Wait {
     let elapsed = until(deadline);
     tokio::pin!(elapsed);
-    let mut pong = pong;
     loop {
         tokio::select! {
             biased;

@@ -182,7 +182,7 @@ fn not_sent(info: &CloseInfo) -> Error {
 /// The bytes of a message argument: `file@PATH` is the file's content, `-`
 /// standard input, anything else the text itself. A file or standard
 /// input is read only up to `max_message_size`.
-pub(crate) fn read_message(argument: &str, max_message_size: usize) -> Result<Vec<u8>> {
+fn read_message(argument: &str, max_message_size: usize) -> Result<Vec<u8>> {
     let too_large = |what: &str| {
         let why = bounded::too_large(what, "max_message_size", max_message_size);
         Error::Usage(format!("{why}; raise it with --max-message-size"))

@@ -232,8 +232,12 @@ impl Out {
                     self.direct(stream, &mut run);
                     self.printer = printer;
                 }
-                Item::Text(piece) if self.printer.is_some() => {
-                    self.print(piece.text);
+                // Above the prompt; a printer that fails is let go (what
+                // follows is written directly).
+                Item::Text(piece) if let Some(printer) = &mut self.printer => {
+                    if !printer(piece.text) {
+                        self.printer = None;
+                    }
                 }
                 Item::Text(piece) => {
                     if piece.stream != stream {
@@ -245,17 +249,6 @@ impl Out {
             }
         }
         self.direct(stream, &mut run);
-    }
-
-    /// Prints above the prompt; a printer that fails is let go (what
-    /// follows is written directly).
-    fn print(&mut self, text: String) {
-        let Some(printer) = &mut self.printer else {
-            return;
-        };
-        if !printer(text) {
-            self.printer = None;
-        }
     }
 
     /// Writes `run` to `stream` and empties it.

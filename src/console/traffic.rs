@@ -136,12 +136,11 @@ fn show(console: &Console, view: &TrafficView, stream: Stream, mut lines: Vec<Li
             );
         }
     }
-    let lines = match &view.hold {
-        Some(hold) => match hold.keep(stream, lines) {
-            Some(lines) => lines,
-            None => return,
-        },
-        None => lines,
+    let shown = match &view.hold {
+        Some(hold) => hold.keep(stream, lines),
+        None => Some(lines),
     };
-    console.emit_all(stream, lines);
+    if let Some(lines) = shown {
+        console.emit_all(stream, lines);
+    }
 }
