@@ -6,9 +6,7 @@
 use std::pin::Pin;
 use std::time::Duration;
 
-use crate::connection::{
-    Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Limits, Preamble,
-};
+use crate::connection::{Client, ClientSettings, CloseInfo, Closer, ConnectOptions, Preamble};
 use crate::console::{Console, Line, Role, Stream, render};
 use crate::error::{Error, Result};
 use crate::settings::Settings;
@@ -33,17 +31,9 @@ pub(super) fn settings(
         }
     };
     Ok(ClientSettings {
-        options,
-        limits: Limits {
-            send_timeout: settings.send_timeout,
-            disconnect_timeout: settings.disconnect_timeout,
-            peer: "server",
-            keepalive: settings.keepalive(),
-        },
-        reconnect: settings.reconnect,
-        reconnect_stable: settings.reconnect_stable,
         preamble,
         notes: verbose,
+        ..settings.client_settings(options)
     })
 }
 
