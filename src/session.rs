@@ -152,20 +152,9 @@ impl SessionBuilder {
     /// Print to this console (default: standard output and error).
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Console, Session};
     ///
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let seen = Seen::default();
+    /// let seen = ws::transcript::Recorder::new(100);
     /// let console = Console::silent();
     /// console.add_sink(Box::new(seen.clone()));
     /// let mut session = Session::builder().console(console).build()?;
@@ -201,21 +190,10 @@ impl SessionBuilder {
     /// does); what `recv` returns is unchanged.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Console, EchoServer, Session};
     ///
     /// let server = EchoServer::start()?;
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// let mut session = Session::builder().url(server.url()).console(console).json(true).build()?;
     /// session.run_script("json", r#"text(`{"a":1}`); recv();"#)?;
@@ -231,21 +209,10 @@ impl SessionBuilder {
     /// does; scripts run quiet by default.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Console, EchoServer, Session};
     ///
     /// let server = EchoServer::start()?;
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// let mut session = Session::builder().url(server.url()).console(console).interactive(true).build()?;
     /// session.eval_line("text hello");
@@ -293,22 +260,11 @@ impl SessionBuilder {
     /// Show the keepalive pings sent and their pongs (`--verbose`).
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use std::time::Duration;
     /// use ws::{Console, EchoServer, Session, Settings};
     ///
     /// let server = EchoServer::start()?;
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// let settings = Settings { ping_interval: Some(Duration::from_millis(20)), ..Settings::default() };
     /// let session = Session::builder().url(server.url()).settings(settings)
@@ -514,18 +470,7 @@ impl Session {
     /// The console this session prints to.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), ws::Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// let session = ws::Session::builder().console(console).build()?;
     /// session.console().say(ws::Role::Info, "ready");

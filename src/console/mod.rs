@@ -92,20 +92,9 @@ pub enum Stream {
 /// and the prompt.
 ///
 /// ```
-/// # use std::sync::{Arc, Mutex};
-/// # #[derive(Clone, Default)]
-/// # struct Seen(Arc<Mutex<Vec<String>>>);
-/// # impl ws::Sink for Seen {
-/// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-/// #         Ok(self.0.lock().unwrap().push(line.plain()))
-/// #     }
-/// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-/// # }
-/// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
 /// use ws::{Console, Role};
 ///
-/// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-/// let seen = Seen::default();
+/// let seen = ws::transcript::Recorder::new(100);
 /// let console = Console::silent();
 /// console.add_sink(Box::new(seen.clone()));
 /// let clone = console.clone(); // the same console
@@ -149,18 +138,7 @@ impl Console {
     /// line). Useful for embedding and tests.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), ws::Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// console.say(ws::Role::Info, "not on the terminal, but in the sink");
     /// assert_eq!(seen.text(), "not on the terminal, but in the sink");
@@ -199,20 +177,9 @@ impl Console {
     /// Adds a sink; it receives every line from now on.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
     /// let console = ws::Console::silent();
     /// console.say(ws::Role::Info, "before");
-    /// let seen = Seen::default();
+    /// let seen = ws::transcript::Recorder::new(100);
     /// console.add_sink(Box::new(seen.clone()));
     /// console.say(ws::Role::Info, "after");
     /// assert_eq!(seen.text(), "after");
@@ -230,21 +197,10 @@ impl Console {
     /// Hides incoming traffic on the terminal (sinks still get it).
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Console, EchoServer, Session};
     ///
     /// let server = EchoServer::start()?;
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// console.set_quiet(true);
     /// let mut session = Session::builder().url(server.url()).console(console).build()?;
@@ -286,20 +242,9 @@ impl Console {
     /// Prints a line on standard output.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Line, Role};
     ///
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), ws::Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// console.out(Line::of(Role::Info, "took ").push(Role::Number, "12").push(Role::Info, " ms"));
     /// assert_eq!(seen.text(), "took 12 ms");
@@ -312,20 +257,9 @@ impl Console {
     /// Prints a line on standard error.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
     /// use ws::{Line, Role};
     ///
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), ws::Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// console.err(Line::of(Role::Error, "it broke"));
     /// assert_eq!(seen.text(), "it broke"); // sinks get both streams
@@ -360,18 +294,7 @@ impl Console {
     /// Shortcut for a one-segment line on standard output.
     ///
     /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # #[derive(Clone, Default)]
-    /// # struct Seen(Arc<Mutex<Vec<String>>>);
-    /// # impl ws::Sink for Seen {
-    /// #     fn line(&mut self, line: &ws::Line) -> std::io::Result<()> {
-    /// #         Ok(self.0.lock().unwrap().push(line.plain()))
-    /// #     }
-    /// #     fn finish(&mut self) -> std::io::Result<()> { Ok(()) }
-    /// # }
-    /// # impl Seen { fn text(&self) -> String { self.0.lock().unwrap().join("\n") } }
-    /// // `Seen` (hidden): a `Sink` that keeps the text of each line.
-    /// let (seen, console) = (Seen::default(), ws::Console::silent());
+    /// let (seen, console) = (ws::transcript::Recorder::new(100), ws::Console::silent());
     /// console.add_sink(Box::new(seen.clone()));
     /// console.say(ws::Role::Warning, "careful");
     /// assert_eq!(seen.text(), "careful");

@@ -4,8 +4,8 @@
 //! whenever the file's code ran); then every connection is closed.
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rhai::AST;
@@ -13,11 +13,12 @@ use rhai::AST;
 use super::{Outcome, Status, TestCase, TestFile};
 use crate::cancel::Interrupt;
 use crate::connection::ConnectOptions;
-use crate::console::{Console, Line, Sink};
+use crate::console::Console;
 use crate::error::Error;
 use crate::script::assert::take_failure;
 use crate::session::Session;
 use crate::settings::Settings;
+use crate::transcript::Recorder;
 
 /// The most lines of a test's transcript that are kept (the newest).
 const KEPT_LINES: usize = 20_000;
@@ -51,7 +52,7 @@ pub(crate) fn attempt(
     case: &TestCase,
     env: &Environment,
     cancel: Interrupt,
-    capture: Capture,
+    capture: Recorder,
 ) -> Outcome {
     take_failure();
     let started = Instant::now();
@@ -160,28 +161,7 @@ fn call_if_defined(
     session.call(&case.file.name, &case.file.text, function)
 }
 
-/// A console sink that keeps the newest lines of a test's transcript.
-#[derive(Clone, Default)]
-pub(crate) struct Capture(Arc<Mutex<VecDeque<Line>>>);
-
-impl Capture {
-    pub(crate) fn lines(&self) -> Vec<Line> {
-        let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        lines.iter().cloned().collect()
-    }
-}
-
-impl Sink for Capture {
-    fn line(&mut self, line: &Line) -> std::io::Result<()> {
-        let mut lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if lines.len() == KEPT_LINES {
-            lines.pop_front();
-        }
-        lines.push_back(line.clone());
-        Ok(())
-    }
-
-    fn finish(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// A recorder of the newest lines of a test's transcript.
+pub(crate) fn capture() -> Recorder {
+    Recorder::new(KEPT_LINES)
 }

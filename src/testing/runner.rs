@@ -13,10 +13,11 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-use super::case::{Capture, Environment, attempt};
+use super::case::{Environment, attempt, capture};
 use super::{Outcome, Status, TestCase, TestResult};
 use crate::cancel::Interrupt;
 use crate::runtime::runtime;
+use crate::transcript::Recorder;
 
 /// How long a stopped test gets to wind down before it is left behind.
 const GRACE: Duration = Duration::from_secs(2);
@@ -49,12 +50,12 @@ struct Running {
     /// The thread running it, back to the idle ones when it is done.
     worker: Option<Sender<Job>>,
     /// What it has shown so far.
-    capture: Capture,
+    capture: Recorder,
 }
 
 /// A try for a worker: its id, the test, what stops it and where its
 /// lines go.
-type Job = (u64, TestCase, Interrupt, Capture);
+type Job = (u64, TestCase, Interrupt, Recorder);
 
 /// What wakes the loop: a try that ended, or the run's interrupt.
 enum Note {
@@ -171,7 +172,7 @@ impl Run<'_> {
             let Some((index, try_number)) = self.pending.pop_front() else {
                 return;
             };
-            let (cancel, capture) = (Interrupt::new(), Capture::default());
+            let (cancel, capture) = (Interrupt::new(), capture());
             let id = self.next_id;
             self.next_id += 1;
             let case = self.cases[index].clone();

@@ -1,6 +1,7 @@
 //! Transcripts: console sinks that stream every line to a file as SVG (a
 //! picture of a terminal window), HTML (a standalone page), an asciicast
-//! recording (`.cast`) or plain text.
+//! recording (`.cast`) or plain text, or keep the newest lines in memory
+//! ([`Recorder`]).
 //!
 //! This module picks the format from the file name and owns the layout the
 //! formats share: control characters made visible, tabs expanded and, in
@@ -11,6 +12,7 @@
 
 pub(crate) mod cast;
 mod html;
+mod memory;
 mod svg;
 mod text;
 
@@ -21,6 +23,7 @@ use std::path::Path;
 pub(crate) use crate::console::escape::visible;
 use crate::console::{Line, Segment, Sink};
 use crate::error::{Error, Result};
+pub use memory::Recorder;
 
 /// Columns between tab stops when a tab is expanded.
 const TAB_STOP: usize = 8;
