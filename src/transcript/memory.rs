@@ -53,13 +53,14 @@ impl Recorder {
 
 impl Sink for Recorder {
     fn line(&mut self, line: &Line) -> io::Result<()> {
+        if self.limit == 0 {
+            return Ok(());
+        }
         let mut lines = self.lock();
         if lines.len() == self.limit {
             lines.pop_front();
         }
-        if self.limit > 0 {
-            lines.push_back(line.clone());
-        }
+        lines.push_back(line.clone());
         Ok(())
     }
 

@@ -311,8 +311,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> DeflateStream<S> {
             }
             if matches!(self.mode, Mode::Plain) && self.raw.is_empty() {
                 // Without compression the buffers of the handshake are not
-                // needed again: an idle connection does not keep them.
-                (self.raw, self.ready, self.ready_at) = (Vec::new(), Vec::new(), 0);
+                // needed again: an idle connection does not keep them (let
+                // go once, not on every read).
+                if self.raw.capacity() + self.ready.capacity() > 0 {
+                    (self.raw, self.ready, self.ready_at) = (Vec::new(), Vec::new(), 0);
+                }
                 return Pin::new(&mut self.inner).poll_read(cx, buf);
             }
             if matches!(self.mode, Mode::Waiting) {
